@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "otpkit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "otpkit", targets: ["otpkit"]),
+        .executable(name: "otpkit-bench", targets: ["otpkit-bench"]),
+        .library(name: "OTPCore", targets: ["OTPCore"]),
+        .library(name: "TokenDrivers", targets: ["TokenDrivers"]),
+        .library(name: "TokenEmulator", targets: ["TokenEmulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // HOTP/TOTP, Base32, otpauth URIs, secrets. No I/O, nothing of USB.
+        .target(name: "OTPCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Frame checksums (CRC-32/ISO-HDLC and friends), shared by drivers and firmware models.
+        .target(name: "Checksums"),
+        // USB setup packets, request and descriptor codes: the vocabulary of device and host sides.
+        .target(name: "USBProtocol"),
+        // Protocol drivers: pure frame codecs over an abstract feature-report channel.
+        .target(name: "TokenDrivers", dependencies: ["OTPCore", "Checksums"]),
+        // The USB/IP wire format, shared by the emulator's server and the host's client.
+        .target(name: "USBIP"),
+        // Firmware models and the USB device layer around them; knows nothing of USB/IP.
+        .target(name: "TokenEmulator", dependencies: [
+            "OTPCore", "Checksums", "USBProtocol", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The USB/IP server front end of the emulator (SwiftNIO).
+        .target(name: "EmulatorServer", dependencies: [
+            "TokenEmulator", "USBIP",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
+        // Host transports that give a FeatureReportChannel: USB/IP client (libusb follows).
+        .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol"]),
+        .executableTarget(name: "otpkit", dependencies: [
+            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "otpkit-bench", dependencies: [
+            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer",
+        ]),
+        // Loads Firmware-spec vectors and finds the built binaries; used by tests only.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "TestSupport"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "TestSupport"]),
+        .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),
+        .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

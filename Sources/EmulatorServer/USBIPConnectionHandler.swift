@@ -1,0 +1,116 @@
+import NIOCore
+import TokenEmulator
+import USBIP
+import USBProtocol
+
+/// One client connection: device list and import first, then URBs for the imported device.
+///
+/// Malformed input closes the connection (after logging why); it never reaches a device. Interrupt IN URBs
+/// without data stay pending until the client unlinks them, as a real device's would.
+final class USBIPConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let registry: USBIPDeviceRegistry
+    private let log: @Sendable (String) -> Void
+    private var received: [UInt8] = []
+    private var imported: USBIPExportedDevice?
+    private var parkedInterruptURBs: Set<UInt32> = []
+
+    init(registry: USBIPDeviceRegistry, log: @escaping @Sendable (String) -> Void) {
+        self.registry = registry
+        self.log = log
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        received += buffer.readBytes(length: buffer.readableBytes) ?? []
+        do {
+            while context.channel.isActive, try processOne(context: context) {}
+        } catch {
+            log("closing USB/IP connection from \(context.remoteAddress?.description ?? "?"): \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let device = imported {
+            device.device.busReset()
+            registry.release(busID: device.busID)
+            imported = nil
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        log("USB/IP connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    /// Handles one complete message at the front of `received`; false when more bytes are needed.
+    private func processOne(context: ChannelHandlerContext) throws -> Bool {
+        if let device = imported {
+            guard let (command, consumed) = try USBIPURB.parseCommand(received) else { return false }
+            received.removeFirst(consumed)
+            handle(command, device: device.device, context: context)
+            return true
+        }
+        guard let (request, consumed) = try USBIPOperation.parseRequest(received) else { return false }
+        received.removeFirst(consumed)
+        switch request {
+        case .deviceList:
+            send(USBIPOperation.encodeDeviceList(registry.devices.map(\.record)), context: context)
+            context.close(promise: nil)
+        case .importDevice(let busID):
+            switch registry.claim(busID: busID) {
+            case .success(let device):
+                imported = device
+                device.device.busReset()
+                send(USBIPOperation.encodeImportReply(device.record, status: .ok), context: context)
+            case .failure(let refusal):
+                log("refused import of \(busID): \(refusal == .busy ? "in use by another client" : "no such device")")
+                send(USBIPOperation.encodeImportReply(nil, status: refusal == .busy ? .deviceBusy : .noDevice), context: context)
+                context.close(promise: nil)
+            }
+        }
+        return true
+    }
+
+    private func handle(_ command: USBIPURB.Command, device: EmulatedUSBDevice, context: ChannelHandlerContext) {
+        switch command {
+        case .unlink(let sequence, let target):
+            let wasPending = parkedInterruptURBs.remove(target) != nil
+            send(USBIPURB.encodeReply(.unlink(sequence: sequence, status: wasPending ? USBIPURB.statusUnlinked : 0)),
+                 context: context)
+        case .submit(let submit) where submit.endpoint == 0:
+            guard let setup = USBSetupPacket(bytes: submit.setup) else { return }
+            switch device.control(setup, data: submit.data) {
+            case .completed(let data) where submit.directionIn:
+                let limited = Array(data.prefix(min(Int(setup.length), Int(submit.bufferLength))))
+                reply(submit, status: 0, data: limited, actualLength: limited.count, context: context)
+            case .completed:
+                reply(submit, status: 0, data: [], actualLength: submit.data.count, context: context)
+            case .stall:
+                reply(submit, status: USBIPURB.statusStall, data: [], actualLength: 0, context: context)
+            }
+        case .submit(let submit) where submit.directionIn:
+            if let data = device.interruptIn(endpoint: 0x80 | UInt8(truncatingIfNeeded: submit.endpoint)) {
+                let limited = Array(data.prefix(Int(submit.bufferLength)))
+                reply(submit, status: 0, data: limited, actualLength: limited.count, context: context)
+            } else {
+                parkedInterruptURBs.insert(submit.sequence)
+            }
+        case .submit(let submit):
+            reply(submit, status: USBIPURB.statusStall, data: [], actualLength: 0, context: context)
+        }
+    }
+
+    private func reply(_ submit: USBIPURB.Submit, status: Int32, data: [UInt8], actualLength: Int, context: ChannelHandlerContext) {
+        send(USBIPURB.encodeReply(.submit(sequence: submit.sequence, status: status, data: data,
+                                          actualLength: Int32(actualLength))), context: context)
+    }
+
+    private func send(_ bytes: [UInt8], context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+}

@@ -1,0 +1,56 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import TokenEmulator
+
+/// Serves emulated devices over the Linux kernel's USB/IP protocol, so `usbip list -r` and `usbip attach` reach them.
+public final class USBIPServer: Sendable {
+    public static let defaultPort = 3240
+
+    public let devices: [USBIPExportedDevice]
+    private let registry: USBIPDeviceRegistry
+    private let group: MultiThreadedEventLoopGroup
+    private let log: @Sendable (String) -> Void
+    private let channel: NIOLockedValueBox<Channel?> = .init(nil)
+
+    /// Exports `devices` as bus 1, ports 1, 2, ... (bus ids 1-1, 1-2, ...).
+    public init(devices: [EmulatedUSBDevice], log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.devices = devices.enumerated().map { USBIPExportedDevice(port: UInt32($0.offset + 1), device: $0.element) }
+        self.registry = USBIPDeviceRegistry(devices: self.devices)
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
+        self.log = log
+    }
+
+    /// Binds and starts serving; returns the port (useful with port 0).
+    @discardableResult
+    public func start(host: String = "127.0.0.1", port: Int = defaultPort) throws -> Int {
+        let registry = self.registry, log = self.log
+        let bound = try ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(USBIPConnectionHandler(registry: registry, log: log))
+                }
+            }
+            .bind(host: host, port: port)
+            .wait()
+        channel.withLockedValue { $0 = bound }
+        return bound.localAddress?.port ?? port
+    }
+
+    /// Blocks until `stop()` is called from elsewhere.
+    public func waitUntilStopped() throws {
+        try channel.withLockedValue { $0 }?.closeFuture.wait()
+    }
+
+    public func stop() {
+        let bound = channel.withLockedValue { value -> Channel? in
+            defer { value = nil }
+            return value
+        }
+        try? bound?.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import USBProtocol
+
+/// An emulated OpenHOTP token: the firmware, its flash (a state file), its button, and its USB identity.
+public final class OpenHOTPToken: HIDReportHandler, @unchecked Sendable {
+    public static let vendorID: UInt16 = 0x1209
+    /// pid.codes' test PID: for development only (Firmware-spec/OpenHOTP, section 1).
+    public static let productID: UInt16 = 0x0001
+    static let reportDescriptor: [UInt8] = [
+        0x06, 0x00, 0xFF, 0x09, 0x01, 0xA1, 0x01,
+        0x09, 0x02, 0x15, 0x00, 0x26, 0xFF, 0x00, 0x75, 0x08, 0x95, 0x40, 0xB1, 0x02,
+        0x09, 0x03, 0x81, 0x02,
+        0xC0,
+    ]
+
+    private let lock = NSLock()
+    private var firmware: OpenHOTPFirmware
+    private let store: AtomicFileStore<OpenHOTPTokenState>?
+    /// A simulated user who presses the button this long after a touch slot starts waiting; nil: nobody does.
+    public let autoTouchDelay: TimeInterval?
+    /// Told of every code the button produced, as the real token would present it.
+    public var onButtonPress: (@Sendable (OpenHOTPFirmware.ButtonOutcome) -> Void)?
+    /// Set to make the next state writes fail, as a worn-out flash would (tests of the STORAGE_ERROR path).
+    public var failStorage = false
+
+    public lazy var usbDevice: EmulatedHIDDevice = EmulatedHIDDevice(descriptors: USBDescriptorSet(usbDescription), handler: self)
+
+    /// A token whose state lives in `stateFile` (loaded when present, else created with `serial`), or only in memory.
+    public init(serial: UInt32, stateFile: URL? = nil, autoTouchDelay: TimeInterval? = 0.2) throws {
+        store = stateFile.map { AtomicFileStore(url: $0) }
+        let state = try store?.load() ?? OpenHOTPTokenState(serial: serial)
+        firmware = OpenHOTPFirmware(state: state)
+        self.autoTouchDelay = autoTouchDelay
+        if let store, !FileManager.default.fileExists(atPath: store.url.path) { try store.save(state) }
+    }
+
+    public init(state: OpenHOTPTokenState, autoTouchDelay: TimeInterval? = nil) {
+        store = nil
+        firmware = OpenHOTPFirmware(state: state)
+        self.autoTouchDelay = autoTouchDelay
+    }
+
+    public var state: OpenHOTPTokenState { lock.withLock { firmware.state } }
+    public var serial: UInt32 { state.serial }
+
+    public var usbDescription: USBDeviceDescription {
+        USBDeviceDescription(
+            vendorID: Self.vendorID, productID: Self.productID,
+            deviceVersion: UInt16(OpenHOTPFirmware.firmwareVersion.major) << 8 | UInt16(OpenHOTPFirmware.firmwareVersion.minor),
+            manufacturer: "otpkit", product: "OpenHOTP token", serialNumber: String(format: "%08u", serial),
+            interfaces: [HIDInterfaceDescription(reportDescriptor: Self.reportDescriptor,
+                                                 endpoints: [.interruptIn(1, maxPacketSize: 64, interval: 10)])])
+    }
+
+    /// A press of the token's button.
+    @discardableResult
+    public func pressButton() -> OpenHOTPFirmware.ButtonOutcome {
+        let outcome = lock.withLock { firmware.pressButton(now: Date(), persist: persist) }
+        if outcome != .nothing { onButtonPress?(outcome) }
+        return outcome
+    }
+
+    // MARK: HIDReportHandler
+
+    public func setReport(type: UInt8, id: UInt8, interface: Int, data: [UInt8]) -> Bool {
+        guard type == HIDRequest.featureReportType, id == 0, interface == 0, data.count == OpenHOTPWire.reportSize else {
+            return false
+        }
+        lock.withLock { firmware.receive(data, now: Date(), persist: persist) }
+        return true
+    }
+
+    public func getReport(type: UInt8, id: UInt8, interface: Int, length: Int) -> [UInt8]? {
+        guard type == HIDRequest.featureReportType, id == 0, interface == 0, length == OpenHOTPWire.reportSize else {
+            return nil
+        }
+        if let delay = autoTouchDelay, lock.withLock({ firmware.isWaitingForTouch }) {
+            Thread.sleep(forTimeInterval: delay)
+            pressButton()
+        }
+        return lock.withLock { firmware.currentReply(now: Date()) }
+    }
+
+    public func interruptIn(endpoint: UInt8) -> [UInt8]? { nil }
+
+    public func busReset() {
+        lock.withLock { firmware.reset() }
+    }
+
+    /// Called with the lock held: the state write must finish before the firmware adopts the state.
+    private func persist(_ state: OpenHOTPTokenState) -> Bool {
+        if failStorage { return false }
+        guard let store else { return true }
+        do {
+            try store.save(state)
+            return true
+        } catch {
+            return false
+        }
+    }
+}
