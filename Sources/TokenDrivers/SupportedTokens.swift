@@ -1,0 +1,22 @@
+/// The driver table: which USB devices otpkit drives, and with which protocol. Device discovery and the
+/// udev rules both come from this one list.
+public enum TokenFamily: String, Sendable, CaseIterable, Codable {
+    case openHOTP = "OpenHOTP"
+}
+
+public struct SupportedToken: Sendable, Equatable {
+    public let family: TokenFamily
+    public let vendorID: UInt16
+    public let productID: UInt16
+    public let name: String
+}
+
+public enum SupportedTokens {
+    public static let all: [SupportedToken] = [
+        SupportedToken(family: .openHOTP, vendorID: 0x1209, productID: 0x0001, name: "OpenHOTP token (pid.codes test PID)"),
+    ]
+
+    public static func match(vendorID: UInt16, productID: UInt16) -> SupportedToken? {
+        all.first { $0.vendorID == vendorID && $0.productID == productID }
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import EmulatorServer
+import Foundation
+import TokenEmulator
+
+struct EmulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emulate",
+        abstract: "Serve emulated OpenHOTP tokens over USB/IP.",
+        discussion: """
+        Each token is a USB device on bus 1 (bus ids 1-1, 1-2, ...). Reach them with otpkit \
+        (--device usbip://HOST:PORT/1-1), list them with `usbip --tcp-port PORT list -r HOST`, or attach them \
+        to a kernel with vhci-hcd with `usbip attach`. With --state, each token keeps its slots, counters and PIN \
+        in DIR/token-N.json (written atomically), so a restarted emulator continues where it stopped.
+
+        The first line printed is `listening on HOST:PORT`. Stop with Ctrl-C or SIGTERM.
+        """)
+
+    @Option(name: .long, help: "Address to listen on. Anything but loopback exposes the tokens to the network.")
+    var listen = "127.0.0.1"
+
+    @Option(name: .long, help: "TCP port (0 picks a free one).")
+    var port = 3240
+
+    @Option(name: .long, help: "Number of tokens.")
+    var tokens = 1
+
+    @Option(name: .long, help: ArgumentHelp("Folder for the tokens' persistent state (default: memory only).", valueName: "dir"))
+    var state: String?
+
+    @Option(name: .long, help: "Serial of the first new token; the next ones count up (default: random).")
+    var firstSerial: UInt32?
+
+    @Option(name: .long, help: "Seconds before the simulated user presses the button of a touch slot.")
+    var touchDelay: Double = 0.2
+
+    @Flag(name: .long, help: "Nobody presses the button: touch requests time out.")
+    var noAutoTouch = false
+
+    func validate() throws {
+        guard (1...64).contains(tokens) else { throw ValidationError("--tokens must be between 1 and 64") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let folder = try state.map { path -> URL in
+                let url = URL(fileURLWithPath: path, isDirectory: true)
+                try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                return url
+            }
+            let base = firstSerial ?? UInt32.random(in: 10_000_000...89_999_999)
+            let emulated = try (0..<tokens).map { index in
+                let token = try OpenHOTPToken(serial: base &+ UInt32(index),
+                                              stateFile: folder?.appendingPathComponent("token-\(index + 1).json"),
+                                              autoTouchDelay: noAutoTouch ? nil : touchDelay)
+                token.onButtonPress = { outcome in
+                    if case .presented(let slot, let code) = outcome { emit("token \(token.serial) slot \(slot) typed \(code)") }
+                }
+                return token
+            }
+            let server = USBIPServer(devices: emulated.map(\.usbDevice)) { message in
+                FileHandle.standardError.write(Data("otpkit emulate: \(message)\n".utf8))
+            }
+            let bound = try server.start(host: listen, port: port)
+            emit("listening on \(listen):\(bound)")
+            for (exported, token) in zip(server.devices, emulated) {
+                emit("usbip://\(listen):\(bound)/\(exported.busID)  OpenHOTP  serial \(String(format: "%08u", token.serial))")
+            }
+            if folder == nil { emit("note: no --state folder; the tokens forget everything when the emulator stops") }
+            let stop = { server.stop() }
+            let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { stop() }
+                source.resume()
+                return source
+            }
+            try server.waitUntilStopped()
+            withExtendedLifetime(signals) {}
+        }
+    }
+}
+
+/// Writes a line to standard output at once (unbuffered), so a parent process reading the pipe sees it.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

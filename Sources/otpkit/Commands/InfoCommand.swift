@@ -1,0 +1,45 @@
+import ArgumentParser
+import TokenDrivers
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Show a token's identity, PIN state and slots (never secrets).")
+
+    @OptionGroup var target: DeviceOptions
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    struct Report: Encodable {
+        let address: String
+        let device: OpenHOTPDeviceInfo
+        let slots: [OpenHOTPSlotInfo]
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let token = try target.open()
+            let slots = try (0..<token.info.slotCount).map { try token.driver.readSlot($0) }
+            if json { return try printJSON(Report(address: token.address.description, device: token.info, slots: slots)) }
+            let info = token.info
+            print("Token      \(token.address)")
+            print("Family     OpenHOTP, protocol \(info.protocolVersion), firmware \(info.firmware)")
+            print("Serial     \(token.serial)")
+            print("Algorithms \(info.supportedAlgorithms.map(\.rawValue).joined(separator: ", "))\(info.hasButton ? ", button" : "")")
+            let pinState = info.pinLocked ? "locked (factory reset needed)" : info.pinSet ? "set, \(info.pinRetries) tries left" : "not set"
+            print("Admin PIN  \(pinState)")
+            for slot in slots { print(describe(slot)) }
+        }
+    }
+}
+
+func describe(_ slot: OpenHOTPSlotInfo) -> String {
+    "Slot \(slot.slot)     " + summary(slot)
+}
+
+/// One slot in words: `HOTP SHA1, 6 digits, counter 0, touch  "name"`, or `empty`.
+func summary(_ slot: OpenHOTPSlotInfo) -> String {
+    guard slot.programmed, let algorithm = slot.algorithm, let digits = slot.digits, let counter = slot.counter else {
+        return "empty"
+    }
+    let name = slot.name.map { $0.isEmpty ? "" : "  \"\($0)\"" } ?? ""
+    return "HOTP \(algorithm.rawValue), \(digits) digits, counter \(counter)\(slot.touch == true ? ", touch" : "")\(name)"
+}

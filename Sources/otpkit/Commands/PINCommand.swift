@@ -1,0 +1,45 @@
+import ArgumentParser
+
+struct PINCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pin",
+        abstract: "Set, change or check the admin PIN that protects a token's slots.",
+        discussion: "Once a PIN is set, program and erase need it (--pin or OTPKIT_PIN). Three wrong PINs lock the token until a factory reset.",
+        subcommands: [SetPIN.self, VerifyPIN.self])
+
+    struct SetPIN: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set the admin PIN, or change it (give the current one with --pin).")
+
+        @OptionGroup var target: DeviceOptions
+        @OptionGroup var pinOptions: PINOptions
+        @Option(name: .long, help: "The new PIN, 4 to 16 characters.") var newPin: String
+
+        func validate() throws {
+            guard (4...16).contains(newPin.utf8.count) else { throw ValidationError("--new-pin must be 4 to 16 bytes long") }
+        }
+
+        func run() throws {
+            try reportingFailures {
+                let token = try target.open()
+                try token.driver.setPIN(current: pinOptions.effectivePIN, new: newPin)
+                print("Admin PIN of token \(token.serial) set.")
+            }
+        }
+    }
+
+    struct VerifyPIN: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check the admin PIN (a wrong one costs a try).")
+
+        @OptionGroup var target: DeviceOptions
+        @OptionGroup var pinOptions: PINOptions
+
+        func run() throws {
+            try reportingFailures {
+                guard let pin = pinOptions.effectivePIN else { throw ValidationError("give the PIN with --pin or OTPKIT_PIN") }
+                let token = try target.open()
+                try token.driver.verifyPIN(pin)
+                print("The admin PIN of token \(token.serial) is correct.")
+            }
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+
+struct ResetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reset",
+        abstract: "Factory reset: erase every slot and remove the admin PIN (also unlocks a locked token).")
+
+    @OptionGroup var target: DeviceOptions
+    @Flag(name: .long, help: "Do not ask for confirmation.") var force = false
+
+    func run() throws {
+        try reportingFailures {
+            let token = try target.open()
+            try confirm("Erase every slot and the PIN of token \(token.serial)?", force: force)
+            try token.driver.factoryReset()
+            print("Token \(token.serial) is reset to factory state.")
+        }
+    }
+}

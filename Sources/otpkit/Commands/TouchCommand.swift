@@ -1,0 +1,25 @@
+import ArgumentParser
+import TokenDrivers
+
+struct TouchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "touch",
+        abstract: "Make the token produce its next code, as a press of its button does.",
+        discussion: "The slot's counter advances by one. On a slot that requires touch, press the button when asked (an emulated token's simulated user presses it).")
+
+    @OptionGroup var target: DeviceOptions
+    @OptionGroup var slotOption: SlotOption
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func run() throws {
+        try reportingFailures {
+            let token = try target.open()
+            if try token.driver.readSlot(slotOption.slot).touch == true, !json {
+                print("Touch the token's button...")
+            }
+            let code = try token.driver.generate(slotOption.slot)
+            if json { return try printJSON(code) }
+            print(code.code)
+        }
+    }
+}

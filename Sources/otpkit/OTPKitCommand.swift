@@ -1,0 +1,34 @@
+import ArgumentParser
+
+@main
+struct OTPKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "otpkit",
+        abstract: "Program, read and emulate HOTP hardware tokens.",
+        discussion: """
+        Tokens are reached over USB/IP: --device usbip://HOST:PORT/BUSID (or OTPKIT_DEVICE). Without --device, \
+        otpkit looks at the USB/IP server on 127.0.0.1:3240 and uses its only token. `otpkit emulate` serves \
+        emulated tokens there.
+
+        Examples:
+          otpkit emulate --tokens 2 --state ~/.otpkit-emulator &
+          otpkit devices
+          otpkit program --device usbip://127.0.0.1:3240/1-1 --slot 0 --generate
+          otpkit touch --slot 0
+          otpkit counter --slot 0 --json
+
+        Exit codes:
+          0   success
+          1   the token refused the request (wrong PIN, empty slot, PIN locked, ...)
+          2   no token reached: not found, unreachable, busy, or disconnected mid-command
+          3   the token or server broke the protocol (corrupted, stale or malformed reply)
+          4   a cross-check failed (demo)
+          64  bad command line or input (unknown option, bad secret, digits out of range, ...)
+        """,
+        version: "0.1.0",
+        subcommands: [
+            DevicesCommand.self, InfoCommand.self, ProgramCommand.self, CounterCommand.self, TouchCommand.self,
+            EraseCommand.self, PINCommand.self, ResetCommand.self, EmulateCommand.self, DemoCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import OTPCore
+import TokenDrivers
+import USBTransport
+
+/// An error as the person at the terminal sees it: one line, and the exit code documented in `otpkit --help`.
+struct CLIFailure: Error, CustomStringConvertible {
+    enum Code: Int32 {
+        case refused = 1
+        case unreachable = 2
+        case protocolError = 3
+        case checkFailed = 4
+        case usage = 64
+    }
+
+    let message: String
+    let code: Code
+
+    init(_ message: String, code: Code) {
+        self.message = message
+        self.code = code
+    }
+
+    var description: String { message }
+
+    /// Classifies any error the libraries throw.
+    init(_ error: Error) {
+        switch error {
+        case let failure as CLIFailure:
+            self = failure
+        case let error as OpenHOTPError:
+            switch error {
+            case .refused: self.init(error.description, code: .refused)
+            case .invalidRequest: self.init(error.description, code: .usage)
+            case .transport(let transport): self.init(transport)
+            case .corruptedReply, .staleReply, .malformedReply: self.init(error.description, code: .protocolError)
+            }
+        case let error as TransportError:
+            switch error {
+            case .protocolViolation, .shortTransfer, .stalled: self.init(error.description, code: .protocolError)
+            default: self.init(error.description, code: .unreachable)
+            }
+        case let error as OTPError:
+            self.init(error.description, code: .usage)
+        case let error as DeviceAddress.ParseError:
+            self.init(error.description, code: .usage)
+        default:
+            self.init("\(error)", code: .refused)
+        }
+    }
+}
+
+/// Runs a command body; failures print `otpkit: error: ...` on stderr and exit with their code.
+func reportingFailures(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        let failure = CLIFailure(error)
+        FileHandle.standardError.write(Data("otpkit: error: \(failure.message)\n".utf8))
+        throw ExitCode(failure.code.rawValue)
+    }
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}

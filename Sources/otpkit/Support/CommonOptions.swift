@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+
+/// Which token a command works on.
+struct DeviceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The token, as usbip://HOST:PORT/BUSID (default: OTPKIT_DEVICE, else the only token on 127.0.0.1:3240).",
+        valueName: "address"))
+    var device: String?
+
+    @Option(name: .long, help: "Pick the token with this serial among those on the server.")
+    var serial: String?
+
+    func open() throws -> OpenedToken {
+        try TokenLocator.open(device: device, serial: serial)
+    }
+}
+
+/// The admin PIN, for commands that change a token protected by one.
+struct PINOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The token's admin PIN (default: OTPKIT_PIN). Needed to change a token that has one.", valueName: "pin"))
+    var pin: String?
+
+    var effectivePIN: String? { pin ?? ProcessInfo.processInfo.environment["OTPKIT_PIN"] }
+}
+
+struct SlotOption: ParsableArguments {
+    @Option(name: .long, help: "The slot, numbered from 0.")
+    var slot: Int = 0
+
+    func validate() throws {
+        guard slot >= 0 else { throw ValidationError("--slot must be 0 or more") }
+    }
+}
+
+/// Asks before a destructive step: on a terminal by prompting, elsewhere only with --force.
+func confirm(_ question: String, force: Bool) throws {
+    if force { return }
+    guard isatty(STDIN_FILENO) == 1 else {
+        throw CLIFailure("\(question) Refusing without a terminal to ask; add --force.", code: .usage)
+    }
+    print("\(question) [y/N] ", terminator: "")
+    guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+        throw CLIFailure("cancelled; nothing was changed", code: .usage)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import OTPCore
+
+/// `otpkit emulate` run as a child process, for the demo: started on a free port, stopped with SIGTERM.
+final class EmulatorProcess {
+    let process: Process
+    let listenAddress: String
+    let tokenAddresses: [String]
+
+    private init(process: Process, listenAddress: String, tokenAddresses: [String]) {
+        self.process = process
+        self.listenAddress = listenAddress
+        self.tokenAddresses = tokenAddresses
+    }
+
+    static func start(arguments: [String]) throws -> EmulatorProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["emulate"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        var lines: [String] = []
+        var buffer = Data()
+        let reader = output.fileHandleForReading
+        // Read until the emulator has printed its address and one line per token.
+        while !(lines.first?.hasPrefix("listening on ") == true && lines.filter({ $0.hasPrefix("usbip://") }).count >= 2) {
+            let chunk = reader.availableData
+            if chunk.isEmpty {
+                process.waitUntilExit()
+                throw CLIFailure("the emulator exited before it was ready (status \(process.terminationStatus))", code: .unreachable)
+            }
+            buffer += chunk
+            while let newline = buffer.firstIndex(of: 0x0A) {
+                lines.append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
+                buffer = buffer[(newline + 1)...]
+            }
+        }
+        let tokens = lines.filter { $0.hasPrefix("usbip://") }.map { String($0.split(separator: " ")[0]) }
+        return EmulatorProcess(process: process, listenAddress: String(lines[0].dropFirst("listening on ".count)),
+                               tokenAddresses: tokens)
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// The oathtool binary, as an independent HOTP implementation.
+enum Oathtool {
+    static func hotp(secret: Secret, counter: UInt64, digits: Int) throws -> String {
+        guard let path = ["/usr/bin/oathtool", "/usr/local/bin/oathtool"].first(where: FileManager.default.isExecutableFile) else {
+            throw CLIFailure("oathtool is not installed (apt-get install oathtool; `make demo` does it)", code: .checkFailed)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["--hotp", "--counter=\(counter)", "--digits=\(digits)", "-"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        // The key goes through standard input, not the command line, so other users cannot see it in ps.
+        input.fileHandleForWriting.write(Data((secret.hex + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
