@@ -40,8 +40,10 @@ public struct OpenHOTPFirmware: Sendable {
         case nothing
     }
 
-    public init(state: OpenHOTPTokenState) {
+    /// Starts as at power-up; `adminSession` lets a test begin inside an open session.
+    public init(state: OpenHOTPTokenState, adminSession: Bool = false) {
         self.state = state
+        self.adminSession = adminSession
         self.reply = OpenHOTPWire.reply(command: 0, sequence: 0, status: .noReply)
     }
 

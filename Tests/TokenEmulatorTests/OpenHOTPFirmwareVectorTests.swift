@@ -1,0 +1,60 @@
+import Foundation
+import TestSupport
+import Testing
+import TokenEmulator
+
+/// The emulator's firmware against Firmware-spec/OpenHOTP/vectors.json: each request must give exactly the
+/// vector's reply bytes, and the token must end in the vector's state.
+@Suite struct OpenHOTPFirmwareVectorTests {
+    static let vectors = try! OpenHOTPVectorFile.load().vectors
+
+    @Test func thereAreVectors() {
+        #expect(Self.vectors.count >= 30)
+    }
+
+    @Test(arguments: vectors.map(\.name))
+    func firmwareMatchesVector(name: String) throws {
+        let vector = try #require(Self.vectors.first { $0.name == name })
+        var firmware = OpenHOTPFirmware(state: try OpenHOTPTokenState(vector: vector.state), adminSession: vector.state.adminSession)
+        let now = Date()
+        for (index, step) in vector.steps.enumerated() {
+            if let request = step.request {
+                firmware.receive(bytes(fromHex: request), now: now) { _ in true }
+            } else {
+                _ = firmware.pressButton(now: now) { _ in true }
+            }
+            let reply = firmware.currentReply(now: now)
+            #expect(reply == bytes(fromHex: step.reply), "step \(index + 1): \(hex(reply))")
+        }
+        #expect(try firmware.state.matches(vector.finalState), "final state \(firmware.state)")
+        #expect(firmware.adminSession == vector.finalState.adminSession)
+    }
+
+    @Test func beforeAnyRequestTheReplyIsNoReply() {
+        var firmware = OpenHOTPFirmware(state: OpenHOTPTokenState(serial: 1))
+        let reply = firmware.currentReply(now: Date())
+        #expect(reply[0] == 0 && reply[1] == 0 && reply[2] == 0x0D)
+    }
+
+    @Test func aTouchRequestTimesOutAfterFifteenSeconds() throws {
+        let vector = try #require(Self.vectors.first { $0.name == "generate-touch" })
+        var firmware = OpenHOTPFirmware(state: try OpenHOTPTokenState(vector: vector.state))
+        let start = Date()
+        firmware.receive(bytes(fromHex: vector.steps[0].request!), now: start) { _ in true }
+        #expect(firmware.currentReply(now: start.addingTimeInterval(14))[2] == 0x0B)
+        #expect(firmware.currentReply(now: start.addingTimeInterval(16))[2] == 0x0C)
+        #expect(firmware.pressButton(now: start.addingTimeInterval(17)) { _ in true } == .presented(slot: 0, code: "338314"))
+        #expect(firmware.state.slots[0]?.counter == 5, "only the later press advanced the counter")
+    }
+
+    @Test func aFailedStoreKeepsTheOldStateAndSaysSo() throws {
+        let vector = try #require(Self.vectors.first { $0.name == "generate-one" })
+        let initial = try OpenHOTPTokenState(vector: vector.state)
+        var firmware = OpenHOTPFirmware(state: initial)
+        firmware.receive(bytes(fromHex: vector.steps[0].request!), now: Date()) { _ in false }
+        #expect(firmware.currentReply(now: Date())[2] == 0x0F)
+        #expect(firmware.state == initial)
+    }
+
+    private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+}
