@@ -49,7 +49,7 @@ let package = Package(
         ]),
         // Loads Firmware-spec vectors and finds the built binaries; used by tests only.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "TestSupport"]),
+        .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport"]),
         .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),

@@ -22,7 +22,7 @@ struct PINOptions: ParsableArguments {
         "The token's admin PIN (default: OTPKIT_PIN). Needed to change a token that has one.", valueName: "pin"))
     var pin: String?
 
-    var effectivePIN: String? { pin ?? ProcessInfo.processInfo.environment["OTPKIT_PIN"] }
+    var effectivePIN: String? { pin ?? nonEmptyEnvironment("OTPKIT_PIN") }
 }
 
 struct SlotOption: ParsableArguments {
@@ -44,4 +44,9 @@ func confirm(_ question: String, force: Bool) throws {
     guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
         throw CLIFailure("cancelled; nothing was changed", code: .usage)
     }
+}
+
+/// An environment variable's value; an empty one counts as unset.
+func nonEmptyEnvironment(_ name: String) -> String? {
+    ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
 }

@@ -62,8 +62,7 @@ enum TokenLocator {
 
     /// Opens the token a command names; errors say how to name one when it is ambiguous or missing.
     static func open(device: String?, serial: String?) throws -> OpenedToken {
-        let environment = ProcessInfo.processInfo.environment["OTPKIT_DEVICE"]
-        let address = try DeviceAddress(parsing: device ?? environment ?? defaultServer)
+        let address = try DeviceAddress(parsing: device ?? nonEmptyEnvironment("OTPKIT_DEVICE") ?? defaultServer)
         guard case .usbip(let host, let port, let busID) = address else { return try open(address) }
         if let busID {
             let token = try open(.usbip(host: host, port: port, busID: busID))

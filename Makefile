@@ -1,0 +1,49 @@
+# otpkit: `make demo` and `make test` are the two set-up commands (see README.md).
+# Both install the Debian packages they need when missing (apt-get; sudo when not root).
+
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# What building and the demo need: libusb and libudev headers (the USB transport), oathtool (the demo's cross-check).
+DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev oathtool
+# What the tests add: the usbip client (acceptance test), python3 for the spec vector generator.
+TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3
+
+.PHONY: demo test build bench deps-demo deps-test clean
+
+demo: deps-demo build
+	.build/debug/otpkit demo
+
+test: deps-test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+build:
+	$(SWIFT) build
+
+# Benchmarks run in release mode; the figures go into the issue notes.
+bench: deps-demo
+	$(SWIFT) run -c release otpkit-bench
+
+deps-demo:
+	@$(call install_missing,$(DEMO_PACKAGES))
+
+deps-test:
+	@$(call install_missing,$(TEST_PACKAGES))
+
+clean:
+	rm -rf .build
+
+# Installs the packages of $(1) that dpkg does not list as installed; apt-get update runs first.
+define install_missing
+missing=""; \
+for package in $(1); do \
+  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+done; \
+if [ -n "$$missing" ]; then \
+  echo "Installing Debian packages:$$missing"; \
+  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+else \
+  echo "Debian packages present: $(1)"; \
+fi
+endef

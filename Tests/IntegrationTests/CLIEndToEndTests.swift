@@ -1,0 +1,142 @@
+import Foundation
+import OTPCore
+import TestSupport
+import Testing
+
+/// `otpkit emulate` in its own process, driven by the `otpkit` CLI over USB/IP, as a person would.
+@Suite(.serialized) struct CLIEndToEndTests {
+    static let rfcKey = "3132333435363738393031323334353637383930"
+
+    @Test func programTouchCounterEraseOverUSBIP() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 2)
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+
+        let devices = try otpkit("devices", "--usbip", "127.0.0.1:\(emulator.port)", "--json")
+        #expect(devices.status == 0, "\(devices.stderr)")
+        #expect(devices.stdout.contains("\"serial\" : \"10000001\"") && devices.stdout.contains("\"serial\" : \"10000002\""))
+
+        let ambiguous = try otpkit("info", "--device", emulator.server)
+        #expect(ambiguous.status == 64)
+        #expect(ambiguous.stderr.contains("2 tokens found; choose one with --device or --serial"))
+
+        let program = try otpkit("program", "--device", emulator.server, "--serial", "10000002", "--slot", "1",
+                                 "--secret", Self.rfcKey, "--name", "rfc")
+        #expect(program.status == 0, "\(program.stderr)")
+        #expect(program.stdout.contains("Programmed slot 1 of token 10000002"))
+        #expect(!program.stdout.contains(Self.rfcKey), "a given secret is not echoed")
+
+        let device = emulator.device(2)
+        #expect(try otpkit("touch", "--device", device, "--slot", "1").stdout == "755224\n")
+        #expect(try otpkit("touch", "--device", device, "--slot", "1").stdout == "287082\n")
+        #expect(try otpkit("counter", "--device", device, "--slot", "1").stdout == "2\n")
+        let info = try otpkit("info", "--device", device, "--json")
+        #expect(info.stdout.contains("\"name\" : \"rfc\""))
+        #expect(!info.stdout.contains(Self.rfcKey) && !info.stdout.contains("GEZDGNBV"), "info never shows a secret")
+
+        let again = try otpkit("program", "--device", device, "--slot", "1", "--generate")
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("slot 1 of token 10000002 is programmed already; add --force"))
+        #expect(try otpkit("counter", "--device", device, "--slot", "1").stdout == "2\n", "the refused program changed nothing")
+
+        let erase = try otpkit("erase", "--device", device, "--slot", "1", "--force")
+        #expect(erase.status == 0)
+        let empty = try otpkit("counter", "--device", device, "--slot", "1")
+        #expect(empty.status == 1)
+        #expect(empty.stderr == "otpkit: error: the slot is not programmed\n")
+    }
+
+    @Test func generatedSecretsMatchOathtoolAndSurviveARestart() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-it-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var emulator = try EmulatorProcessFixture(tokens: 1, stateFolder: folder)
+        let seedFile = folder.appendingPathComponent("seed.json").path
+        let program = try otpkit("program", "--device", emulator.device(1), "--generate", "--digits", "8",
+                                 "--algorithm", "sha256", "--counter", "100", "--seed-file", seedFile)
+        #expect(program.status == 0, "\(program.stderr)")
+        let record = try JSONDecoder().decode(SeedRecord.self, from: Data(contentsOf: URL(fileURLWithPath: seedFile)))
+        #expect(!program.stdout.contains(record.secret.hex), "with --seed-file the secret stays off the screen")
+        #expect(record.counter == 100 && record.digits == 8 && record.algorithm == .sha256)
+
+        let code = try otpkit("touch", "--device", emulator.device(1), "--json")
+        #expect(code.stdout.contains("\"counter\" : 100"))
+        let expected = try HOTP(secret: record.secret, algorithm: .sha256, digits: 8).code(counter: 100)
+        #expect(code.stdout.contains("\"code\" : \"\(expected)\""))
+
+        emulator.stop()
+        emulator = try EmulatorProcessFixture(tokens: 1, stateFolder: folder)
+        #expect(try otpkit("counter", "--device", emulator.device(1)).stdout == "101\n", "the counter survived the restart")
+        let next = try otpkit("touch", "--device", emulator.device(1))
+        let oathtool = try Subprocess.run(try #require(Subprocess.which("oathtool")),
+                                          ["--totp=sha256", "--time-step-size=30", "--now=@\(101 * 30)", "--digits=8", record.secret.hex])
+        #expect(next.stdout == oathtool.stdout)
+    }
+
+    @Test func adminPINProtectsAndLocks() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1)
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        let device = emulator.device(1)
+        #expect(try otpkit("pin", "set", "--device", device, "--new-pin", "246810").status == 0)
+
+        let noPIN = try otpkit("program", "--device", device, "--generate")
+        #expect(noPIN.status == 1)
+        #expect(noPIN.stderr.contains("the token has an admin PIN: give it with --pin"))
+        let withPIN = try otpkit("program", "--device", device, "--secret", Self.rfcKey, environment: ["OTPKIT_PIN": "246810"])
+        #expect(withPIN.status == 0, "\(withPIN.stderr)")
+
+        let wrong = try otpkit("erase", "--device", device, "--force", "--pin", "000000")
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("wrong admin PIN (2 tries left before the token locks)"))
+        _ = try otpkit("pin", "verify", "--device", device, "--pin", "000000")
+        let locked = try otpkit("pin", "verify", "--device", device, "--pin", "000000")
+        #expect(locked.stderr.contains("locked"))
+        let stillLocked = try otpkit("erase", "--device", device, "--force", "--pin", "246810")
+        #expect(stillLocked.status == 1)
+        #expect(try otpkit("counter", "--device", device).stdout == "0\n", "the slot survived every refused erase")
+
+        #expect(try otpkit("reset", "--device", device, "--force").status == 0)
+        let info = try otpkit("info", "--device", device)
+        #expect(info.stdout.contains("Admin PIN  not set"))
+        #expect(info.stdout.contains("Slot 0     empty"))
+    }
+
+    @Test func badInputGivesOneLineAndTheDocumentedExitCode() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1)
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        let device = emulator.device(1)
+        let cases: [([String], Int32, String)] = [
+            (["program", "--device", device, "--secret", "ZZ!!"], 64, "invalid base32 character at position 3"),
+            (["program", "--device", device, "--secret", "abcd"], 64, "the secret is 2 bytes; OpenHOTP tokens take 16 to 64 bytes"),
+            (["program", "--device", device, "--generate", "--digits", "11"], 64, "--digits must be between 6 and 10"),
+            (["program", "--device", device, "--generate", "--algorithm", "md5"], 64, "--algorithm must be SHA1, SHA256 or SHA512"),
+            (["program", "--device", device, "--generate", "--secret", "x"], 64, "give exactly one of --secret and --generate"),
+            (["counter", "--device", device, "--slot", "9"], 1, "no such slot on this token"),
+            (["touch", "--device", device], 1, "the slot is not programmed"),
+            (["info", "--device", "usb:1:2"], 64, "unsupported device address"),
+            (["info", "--device", "\(emulator.server)/4-4"], 2, "has no device 4-4"),
+            (["info", "--device", "usbip://127.0.0.1:1/1-1"], 2, "cannot connect to USB/IP server 127.0.0.1:1"),
+        ]
+        for (arguments, status, message) in cases {
+            let result = try Subprocess.run(ProjectPaths.otpkit.path, arguments)
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        #expect(try otpkit("info", "--device", device).status == 0, "the emulator is still serving")
+    }
+
+    @Test func aStoppedEmulatorIsReportedAsUnreachable() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1)
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        emulator.stop()
+        let result = try otpkit("info", "--device", emulator.device(1))
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Connection refused"))
+    }
+
+    @Test func helpTeachesTheExitCodes() throws {
+        let help = try otpkit("--help")
+        #expect(help.stdout.contains("Exit codes:"))
+        #expect(help.stdout.contains("64  bad command line"))
+        let program = try otpkit("program", "--help")
+        #expect(program.stdout.contains("--seed-file"))
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `otpkit demo`, which `make demo` runs.
+@Suite struct DemoTests {
+    @Test func demoCrossChecksCodesAndLeavesNoProcessBehind() throws {
+        let result = try Subprocess.run(ProjectPaths.otpkit.path, ["demo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.components(separatedBy: "match\n").count - 1 == 3, "\(result.stdout)")
+        #expect(!result.stdout.contains("MISMATCH"))
+        #expect(result.stdout.contains("\"secretBase32\""))
+        #expect(result.stdout.contains("\"counter\" : 3"))
+        let listening = try #require(result.stdout.split(separator: "\n").first { $0.contains("on 127.0.0.1:") })
+        let port = try #require(listening.split(separator: ":").last?.split(separator: " ").first)
+        let still = try Subprocess.run("/usr/bin/pgrep", ["-f", "otpkit emulate --tokens 2 --port 0"])
+        #expect(still.stdout.isEmpty, "an emulator was left running (port \(port))")
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `otpkit emulate` as a separate process on a free port, stopped (SIGTERM, then SIGKILL) when released.
+final class EmulatorProcessFixture {
+    let process = Process()
+    let port: Int
+    let stateFolder: URL
+    private let output = Pipe()
+
+    init(tokens: Int = 2, stateFolder: URL? = nil, extraArguments: [String] = []) throws {
+        let folder = stateFolder ?? FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-it-\(UUID().uuidString)")
+        self.stateFolder = folder
+        process.executableURL = ProjectPaths.otpkit
+        process.arguments = ["emulate", "--port", "0", "--tokens", String(tokens), "--state", folder.path,
+                             "--first-serial", "10000001"] + extraArguments
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while text.components(separatedBy: "\n").filter({ $0.hasPrefix("usbip://") }).count < tokens {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty || Date() > deadline { throw FixtureError.notReady(text) }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let first = try #require(text.components(separatedBy: "\n").first { $0.hasPrefix("listening on ") })
+        port = try #require(Int(first.split(separator: ":").last ?? ""))
+    }
+
+    enum FixtureError: Error { case notReady(String) }
+
+    var server: String { "usbip://127.0.0.1:\(port)" }
+    func device(_ index: Int) -> String { "\(server)/1-\(index)" }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+/// Runs the built `otpkit` binary.
+func otpkit(_ arguments: String..., input: String? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
+    try Subprocess.run(ProjectPaths.otpkit.path, arguments, input: input,
+                       environment: ["OTPKIT_DEVICE": "", "OTPKIT_PIN": ""].merging(environment) { $1 })
+}
