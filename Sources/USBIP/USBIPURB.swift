@@ -139,8 +139,8 @@ public enum USBIPURB {
         return writer.bytes
     }
 
-    /// Parses one reply from the front of `bytes`. IN data follows a RET_SUBMIT only when the client's request
-    /// was IN, which the header does not say; `inLength` tells how to read it (actual_length for IN, 0 for OUT).
+    /// Parses a 48-byte reply header. IN data (actual_length bytes) follows a RET_SUBMIT only when the request was
+    /// IN, which the header does not say: the client knows, and reads it.
     public static func parseReplyHeader(_ bytes: [UInt8]) throws(USBIPError) -> (command: UInt32, sequence: UInt32, status: Int32, actualLength: Int32) {
         var reader = ByteReader(bytes.prefix(headerSize))
         let command: UInt32 = try reader.get()
