@@ -9,7 +9,7 @@ DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev oathtool
 # What the tests add: the usbip client (acceptance test), python3 for the spec vector generator.
 TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3
 
-.PHONY: demo test build bench deps-demo deps-test clean
+.PHONY: demo test build bench deps-demo deps-test clean install-udev
 
 demo: deps-demo build
 	.build/debug/otpkit demo
@@ -33,6 +33,12 @@ deps-test:
 
 clean:
 	rm -rf .build
+
+# Lets ordinary users reach tokens through libusb and hidraw (needed once per machine; replug tokens afterwards).
+install-udev:
+	$(SUDO) install -m 0644 udev/70-otpkit.rules /etc/udev/rules.d/70-otpkit.rules
+	$(SUDO) udevadm control --reload-rules
+	$(SUDO) udevadm trigger --subsystem-match=usb --subsystem-match=hidraw
 
 # Installs the packages of $(1) that dpkg does not list as installed; apt-get update runs first.
 define install_missing

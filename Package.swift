@@ -38,8 +38,11 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
-        // Host transports that give a FeatureReportChannel: USB/IP client (libusb follows).
-        .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol"]),
+        // The C libraries of the local USB path, through pkg-config.
+        .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(name: "CLibUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        // Host transports that give a FeatureReportChannel: libusb (with libudev discovery) and the USB/IP client.
+        .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol", "CLibUSB", "CLibUDev"]),
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport"]),
         .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
+        .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,8 @@
-/// Where a token is: `usbip://HOST:PORT/BUSID` (later issues add `usb:` forms).
+/// Where a token is: on this machine's USB (`usb:BUS:ADDR`, `usb:serial=SERIAL`) or on a USB/IP server
+/// (`usbip://HOST:PORT/BUSID`, or `usbip://HOST:PORT` for all of its tokens).
 public enum DeviceAddress: Equatable, Sendable, CustomStringConvertible {
+    case usb(bus: Int, address: Int)
+    case usbSerial(String)
     case usbip(host: String, port: Int, busID: String?)
 
     public static let defaultUSBIPPort = 3240
@@ -10,7 +13,8 @@ public enum DeviceAddress: Equatable, Sendable, CustomStringConvertible {
 
         public var description: String {
             switch self {
-            case .unsupported(let text): "unsupported device address \"\(text)\" (expected usbip://HOST:PORT/BUSID)"
+            case .unsupported(let text):
+                "unsupported device address \"\(text)\" (expected usb:BUS:ADDR, usb:serial=SERIAL or usbip://HOST:PORT/BUSID)"
             case .malformed(let reason): "malformed device address: \(reason)"
             }
         }
@@ -18,6 +22,10 @@ public enum DeviceAddress: Equatable, Sendable, CustomStringConvertible {
 
     /// Parses `usbip://HOST[:PORT][/BUSID]`; IPv6 hosts go in brackets (`usbip://[::1]:3240/1-1`).
     public init(parsing text: String) throws(ParseError) {
+        if text.hasPrefix("usb:") {
+            self = try Self.parseUSB(String(text.dropFirst(4)), original: text)
+            return
+        }
         guard text.hasPrefix("usbip://") else { throw .unsupported(text) }
         var rest = Substring(text.dropFirst("usbip://".count))
         var busID: String?
@@ -51,8 +59,26 @@ public enum DeviceAddress: Equatable, Sendable, CustomStringConvertible {
         self = .usbip(host: host, port: port, busID: busID)
     }
 
+    private static func parseUSB(_ rest: String, original: String) throws(ParseError) -> DeviceAddress {
+        if rest.hasPrefix("serial=") {
+            let serial = String(rest.dropFirst("serial=".count))
+            guard !serial.isEmpty else { throw .malformed("no serial in \(original)") }
+            return .usbSerial(serial)
+        }
+        let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let bus = Int(parts[0]), let address = Int(parts[1]), (1...255).contains(bus),
+              (1...127).contains(address) else {
+            throw .malformed("\(original) is not usb:BUS:ADDR (decimal bus 1-255 and address 1-127, as `lsusb` shows them)")
+        }
+        return .usb(bus: bus, address: address)
+    }
+
     public var description: String {
         switch self {
+        case .usb(let bus, let address):
+            return "usb:\(bus):\(address)"
+        case .usbSerial(let serial):
+            return "usb:serial=\(serial)"
         case .usbip(let host, let port, let busID):
             let shownHost = host.contains(":") ? "[\(host)]" : host
             return "usbip://\(shownHost):\(port)" + (busID.map { "/\($0)" } ?? "")

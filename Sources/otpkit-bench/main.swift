@@ -75,7 +75,7 @@ func programCycles(stateFolder: URL?) throws -> (rate: Double, transfers: Double
     defer { server.stop() }
     let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: port, busID: "1-1")
     defer { connection.close() }
-    let channel = CountingChannel(USBIPFeatureReportChannel(device: connection))
+    let channel = CountingChannel(HIDFeatureReportChannel(device: connection))
     let driver = OpenHOTPDriver(channel: channel)
     let configuration = OpenHOTPSlotConfiguration(secret: Secret.random(), name: "bench")
     var cycles = 0

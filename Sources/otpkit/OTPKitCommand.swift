@@ -29,6 +29,7 @@ struct OTPKitCommand: ParsableCommand {
         subcommands: [
             DevicesCommand.self, InfoCommand.self, ProgramCommand.self, CounterCommand.self, TouchCommand.self,
             EraseCommand.self, PINCommand.self, ResetCommand.self, EmulateCommand.self, DemoCommand.self,
+            UDevRulesCommand.self,
         ]
     )
 }

@@ -111,7 +111,8 @@ import Testing
             (["program", "--device", device, "--generate", "--secret", "x"], 64, "give exactly one of --secret and --generate"),
             (["counter", "--device", device, "--slot", "9"], 1, "no such slot on this token"),
             (["touch", "--device", device], 1, "the slot is not programmed"),
-            (["info", "--device", "usb:1:2"], 64, "unsupported device address"),
+            (["info", "--device", "hid:/dev/hidraw0"], 64, "unsupported device address"),
+            (["info", "--device", "usb:1:2"], 2, "no supported token at usb:1:2"),
             (["info", "--device", "\(emulator.server)/4-4"], 2, "has no device 4-4"),
             (["info", "--device", "usbip://127.0.0.1:1/1-1"], 2, "cannot connect to USB/IP server 127.0.0.1:1"),
         ]

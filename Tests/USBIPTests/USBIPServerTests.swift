@@ -21,7 +21,7 @@ import USBProtocol
         let fixture = try EmulatorServerFixture()
         let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-2")
         defer { connection.close() }
-        let driver = OpenHOTPDriver(channel: USBIPFeatureReportChannel(device: connection))
+        let driver = OpenHOTPDriver(channel: HIDFeatureReportChannel(device: connection))
         #expect(try driver.info().serial == 1001)
         try driver.writeSlot(1, OpenHOTPSlotConfiguration(secret: try Secret(bytes: Array("12345678901234567890".utf8))))
         #expect(try driver.generate(1).code == "755224")
@@ -62,7 +62,7 @@ import USBProtocol
                 group.addTask {
                     let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: port, busID: "1-\(index + 1)")
                     defer { connection.close() }
-                    let driver = OpenHOTPDriver(channel: USBIPFeatureReportChannel(device: connection))
+                    let driver = OpenHOTPDriver(channel: HIDFeatureReportChannel(device: connection))
                     for _ in 0..<20 { _ = try driver.info() }
                     return try driver.info().serial
                 }
@@ -115,7 +115,7 @@ import USBProtocol
         let fixture = try EmulatorServerFixture()
         let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1")
         fixture.server.stop()
-        let driver = OpenHOTPDriver(channel: USBIPFeatureReportChannel(device: connection))
+        let driver = OpenHOTPDriver(channel: HIDFeatureReportChannel(device: connection))
         do {
             _ = try driver.info()
             Issue.record("expected a transport error")

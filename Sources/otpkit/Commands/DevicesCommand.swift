@@ -5,31 +5,53 @@ import USBTransport
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
-        abstract: "List the tokens otpkit can reach.",
-        discussion: "Asks each USB/IP server for its devices and reads the serial of each supported token. "
-            + "A token another program holds shows as busy.")
+        abstract: "List the tokens otpkit can reach, or watch them come and go.",
+        discussion: """
+        Without --usbip, lists the supported tokens on this machine's USB buses (found through udev: serial, product \
+        and where each is plugged in) and those of the USB/IP server on 127.0.0.1:3240 when one runs. With --usbip, \
+        asks those servers instead. A USB/IP token another program holds shows as busy.
 
-    @Option(name: .long, help: ArgumentHelp("A USB/IP server to ask (repeatable; default: 127.0.0.1:3240).",
-                                            valueName: "host:port"))
+        --watch then prints a line for each token plugged in (+) or pulled out (-) on this machine until Ctrl-C \
+        (or --duration seconds).
+        """)
+
+    @Option(name: .long, help: ArgumentHelp("A USB/IP server to ask (repeatable).", valueName: "host:port"))
     var usbip: [String] = []
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @Flag(name: .long, help: "Keep running and report tokens arriving and leaving.")
+    var watch = false
+
+    @Option(name: .long, help: ArgumentHelp("With --watch: stop after this many seconds.", valueName: "seconds"))
+    var duration: Double?
+
     func run() throws {
         try reportingFailures {
-            let servers = try (usbip.isEmpty ? [TokenLocator.defaultServer] : usbip.map { $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)" })
-                .map { try DeviceAddress(parsing: $0) }
+            let servers = try usbip.map { try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)") }
+            let monitor = watch ? try UDevMonitor() : nil  // listening before the listing, so no arrival falls between
             let tokens = try TokenLocator.list(servers: servers)
-            if json { return try printJSON(tokens) }
-            if tokens.isEmpty {
-                print("No tokens found on \(servers.map(\.description).joined(separator: ", ")).")
-                return
+            if json && !watch { return try printJSON(tokens) }
+            if tokens.isEmpty && !watch {
+                print("No tokens found. Plug one in, or start `otpkit emulate` (and see `otpkit devices --help`).")
             }
-            for token in tokens {
-                let detail = token.busy ? "busy (in use by another client)" : "serial \(token.serial ?? "?")  firmware \(token.firmware ?? "?")"
-                print("\(token.address)  \(token.family)  \(token.vendorID):\(token.productID)  \(detail)")
+            for token in tokens { emit(describe(token)) }
+            guard let monitor else { return }
+            let deadline = duration.map { Date().addingTimeInterval($0) } ?? .distantFuture
+            while deadline.timeIntervalSinceNow > 0 {
+                switch monitor.next(timeout: min(deadline.timeIntervalSinceNow, 3600)) {
+                case .arrived(let token)?: emit("+ \(token.address)  \(token.family.rawValue)  serial \(token.serial ?? "?")  at \(token.devicePath)")
+                case .left(let token)?: emit("- \(token.address)  \(token.family.rawValue)  at \(token.devicePath)")
+                case nil: continue
+                }
             }
         }
+    }
+
+    private func describe(_ token: TokenCandidate) -> String {
+        let detail = token.busy ? "busy (in use by another client)" : "serial \(token.serial ?? "?")"
+        let place = token.devicePath.map { "  at \($0)" } ?? ""
+        return "\(token.address)  \(token.family.rawValue)  \(token.vendorID):\(token.productID)  \(detail)\(place)"
     }
 }

@@ -1,0 +1,2 @@
+// libudev (Debian: libudev-dev).
+#include <libudev.h>
