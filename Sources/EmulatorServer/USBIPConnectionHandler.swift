@@ -12,13 +12,15 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let registry: USBIPDeviceRegistry
+    private let faults: USBIPFaultPlan
     private let log: @Sendable (String) -> Void
     private var received: [UInt8] = []
     private var imported: USBIPExportedDevice?
     private var parkedInterruptURBs: Set<UInt32> = []
 
-    init(registry: USBIPDeviceRegistry, log: @escaping @Sendable (String) -> Void) {
+    init(registry: USBIPDeviceRegistry, faults: USBIPFaultPlan, log: @escaping @Sendable (String) -> Void) {
         self.registry = registry
+        self.faults = faults
         self.log = log
     }
 
@@ -84,6 +86,11 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
                  context: context)
         case .submit(let submit) where submit.endpoint == 0:
             guard let setup = USBSetupPacket(bytes: submit.setup) else { return }
+            if faults.shouldDrop(setup) {
+                log("fault injection: dropping the connection to \(imported?.busID ?? "?") before \(setup)")
+                context.close(promise: nil)
+                return
+            }
             switch device.control(setup, data: submit.data) {
             case .completed(let data) where submit.directionIn:
                 let limited = Array(data.prefix(min(Int(setup.length), Int(submit.bufferLength))))

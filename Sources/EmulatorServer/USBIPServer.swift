@@ -10,11 +10,13 @@ public final class USBIPServer: Sendable {
     public let devices: [USBIPExportedDevice]
     private let registry: USBIPDeviceRegistry
     private let group: MultiThreadedEventLoopGroup
+    private let faults: USBIPFaultPlan
     private let log: @Sendable (String) -> Void
     private let channel: NIOLockedValueBox<Channel?> = .init(nil)
 
     /// Exports `devices` as bus 1, ports 1, 2, ... (bus ids 1-1, 1-2, ...).
-    public init(devices: [EmulatedUSBDevice], log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(devices: [EmulatedUSBDevice], faults: USBIPFaultPlan = .none, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.faults = faults
         self.devices = devices.enumerated().map { USBIPExportedDevice(port: UInt32($0.offset + 1), device: $0.element) }
         self.registry = USBIPDeviceRegistry(devices: self.devices)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
@@ -24,14 +26,14 @@ public final class USBIPServer: Sendable {
     /// Binds and starts serving; returns the port (useful with port 0).
     @discardableResult
     public func start(host: String = "127.0.0.1", port: Int = defaultPort) throws -> Int {
-        let registry = self.registry, log = self.log
+        let registry = self.registry, faults = self.faults, log = self.log
         let bound = try ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(USBIPConnectionHandler(registry: registry, log: log))
+                    try channel.pipeline.syncOperations.addHandler(USBIPConnectionHandler(registry: registry, faults: faults, log: log))
                 }
             }
             .bind(host: host, port: port)

@@ -34,6 +34,18 @@ public struct USBSetupPacket: Equatable, Sendable, CustomStringConvertible {
     public enum Kind: UInt8, Sendable { case standard = 0, `class` = 1, vendor = 2, reserved = 3 }
     public enum Recipient: UInt8, Sendable { case device = 0, interface = 1, endpoint = 2, other = 3 }
 
+    /// The request's name where it is one of the usual ones (`SET_REPORT`, `GET_DESCRIPTOR`), else the raw fields.
+    public var name: String {
+        switch (kind, request) {
+        case (.class, HIDRequest.setReport): "SET_REPORT"
+        case (.class, HIDRequest.getReport): "GET_REPORT"
+        case (.class, HIDRequest.setIdle): "SET_IDLE"
+        case (.standard, USBStandardRequest.getDescriptor): "GET_DESCRIPTOR"
+        case (.standard, USBStandardRequest.setConfiguration): "SET_CONFIGURATION"
+        default: description
+        }
+    }
+
     public var description: String {
         "setup(type 0x\(hex(requestType)), request 0x\(hex(request)), value 0x\(hex(value)), index \(index), length \(length))"
     }

@@ -20,7 +20,7 @@ public struct TokenCandidate: Sendable, Encodable, Equatable {
 public final class TokenConnection {
     public let address: DeviceAddress
     public let family: TokenFamily
-    public let channel: FeatureReportChannel
+    public let channel: HIDFeatureReportChannel
     private let device: ControlTransferring
 
     init(address: DeviceAddress, family: TokenFamily, device: ControlTransferring) {

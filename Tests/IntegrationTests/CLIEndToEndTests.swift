@@ -141,3 +141,18 @@ import Testing
         #expect(program.stdout.contains("--seed-file"))
     }
 }
+
+/// A token pulled out in the middle of a multi-report write, over the user-space USB/IP client.
+@Suite struct UnplugMidWriteTests {
+    @Test func theInterruptedWriteLeavesTheSlotAsItWas() throws {
+        // Six feature-report transfers are info, read slot and the staged secret: WRITE_SLOT never arrives.
+        let emulator = try EmulatorProcessFixture(tokens: 1, extraArguments: ["--drop-after", "6"])
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        let program = try otpkit("program", "--device", emulator.device(1), "--secret", CLIEndToEndTests.rfcKey)
+        #expect(program.status == 2, "\(program.stderr)")
+        #expect(program.stderr.contains("the token disconnected"), "\(program.stderr)")
+        let info = try otpkit("info", "--device", emulator.device(1))
+        #expect(info.status == 0)
+        #expect(info.stdout.contains("Slot 0     empty"), "\(info.stdout)")
+    }
+}

@@ -9,12 +9,12 @@ final class EmulatorProcessFixture {
     let stateFolder: URL
     private let output = Pipe()
 
-    init(tokens: Int = 2, stateFolder: URL? = nil, extraArguments: [String] = []) throws {
+    init(tokens: Int = 2, stateFolder: URL? = nil, firstSerial: Int = 10000001, extraArguments: [String] = []) throws {
         let folder = stateFolder ?? FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-it-\(UUID().uuidString)")
         self.stateFolder = folder
         process.executableURL = ProjectPaths.otpkit
         process.arguments = ["emulate", "--port", "0", "--tokens", String(tokens), "--state", folder.path,
-                             "--first-serial", "10000001"] + extraArguments
+                             "--first-serial", String(firstSerial)] + extraArguments
         process.standardOutput = output
         process.standardError = FileHandle.standardError
         try process.run()

@@ -55,7 +55,7 @@ public final class LibUSBDeviceHandle {
             libusb_control_transfer(handle, setup.requestType, setup.request, setup.value, setup.index, $0.baseAddress,
                                     length, timeoutMilliseconds)
         }
-        guard result >= 0 else { throw LibUSBError.transportError(result, doing: "a control transfer (\(setup))", device: name) }
+        guard result >= 0 else { throw LibUSBError.transportError(result, doing: "during \(setup.name)", device: name) }
         if setup.isDeviceToHost { return Array(buffer.prefix(Int(result))) }
         guard Int(result) == data.count else { throw .shortTransfer(expected: data.count, actual: Int(result)) }
         return []

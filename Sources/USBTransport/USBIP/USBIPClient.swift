@@ -88,7 +88,7 @@ public final class USBIPDeviceConnection {
         let inData = directionIn ? try connection.receive(Int(reply.actualLength)) : []
         switch reply.status {
         case 0: return inData
-        case USBIPURB.statusStall: throw .stalled("\(setup) on \(peer)")
+        case USBIPURB.statusStall: throw .stalled("\(setup.name) on \(peer)")
         default: throw .io("USB transfer failed on \(peer) with status \(reply.status)")
         }
     }

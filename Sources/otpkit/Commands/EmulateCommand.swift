@@ -37,6 +37,11 @@ struct EmulateCommand: ParsableCommand {
     @Flag(name: .long, help: "Nobody presses the button: touch requests time out.")
     var noAutoTouch = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Fault injection for tests: after N feature-report transfers, drop the connection as if the token were pulled out (once).",
+        valueName: "N"))
+    var dropAfter: Int?
+
     func validate() throws {
         guard (1...64).contains(tokens) else { throw ValidationError("--tokens must be between 1 and 64") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -59,7 +64,8 @@ struct EmulateCommand: ParsableCommand {
                 }
                 return token
             }
-            let server = USBIPServer(devices: emulated.map(\.usbDevice)) { message in
+            let faults = USBIPFaultPlan(dropAfterFeatureTransfers: dropAfter)
+            let server = USBIPServer(devices: emulated.map(\.usbDevice), faults: faults) { message in
                 FileHandle.standardError.write(Data("otpkit emulate: \(message)\n".utf8))
             }
             let bound = try server.start(host: listen, port: port)

@@ -4,15 +4,20 @@ import Foundation
 /// Which token a command works on.
 struct DeviceOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The token, as usbip://HOST:PORT/BUSID (default: OTPKIT_DEVICE, else the only token on 127.0.0.1:3240).",
+        "The token: usb:BUS:ADDR, usb:serial=SERIAL or usbip://HOST:PORT/BUSID (default: OTPKIT_DEVICE, else the only token present).",
         valueName: "address"))
     var device: String?
 
-    @Option(name: .long, help: "Pick the token with this serial among those on the server.")
+    @Option(name: .long, help: "Pick the token with this serial among those present.")
     var serial: String?
 
+    @Flag(name: .long, help: "Report the control transfers made and the time they took, on stderr.")
+    var verbose = false
+
     func open() throws -> OpenedToken {
-        try TokenLocator.open(device: device, serial: serial)
+        let token = try TokenLocator.open(device: device, serial: serial)
+        token.reportsStatistics = verbose
+        return token
     }
 }
 

@@ -7,11 +7,22 @@ final class OpenedToken {
     let connection: TokenConnection
     let driver: OpenHOTPDriver
     let info: OpenHOTPDeviceInfo
+    /// Print transfer statistics on stderr when done (`--verbose`).
+    var reportsStatistics = false
+    private let opened = ContinuousClock.now
 
     init(connection: TokenConnection) throws {
         self.connection = connection
         self.driver = OpenHOTPDriver(channel: connection.channel)
         self.info = try driver.info()
+    }
+
+    deinit {
+        guard reportsStatistics else { return }
+        let channel = connection.channel
+        let milliseconds = { (duration: Duration) in String(format: "%.1f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000) }
+        FileHandle.standardError.write(Data(("otpkit: \(connection.address): \(channel.transfers) control transfers taking "
+            + "\(milliseconds(channel.transferTime)) ms, \(milliseconds(ContinuousClock.now - opened)) ms from open to close\n").utf8))
     }
 
     var address: DeviceAddress { connection.address }

@@ -1,0 +1,98 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// otpkit through libusb against a real Linux kernel: Debian 12's kernel boots under QEMU, `usbip attach` makes the
+/// emulated tokens (served by `otpkit emulate` on the host) real USB devices there, and otpkit drives them.
+/// `make test` installs QEMU and busybox and caches the kernel in .cache/real-kernel (Tests/RealKernel/).
+@Suite struct RealKernelTests {
+    static let rfcKey = "3132333435363738393031323334353637383930"
+
+    struct GuestStep {
+        let output: String
+        let status: Int
+    }
+
+    @Test func otpkitDrivesEmulatedTokensThroughLibusbInARealKernel() throws {
+        let kernel = ProjectPaths.root.appendingPathComponent(".cache/real-kernel/current")
+        try #require(FileManager.default.fileExists(atPath: kernel.appendingPathComponent("vmlinuz").path),
+                     "no cached kernel: run `make test` (it runs Tests/RealKernel/fetch-kernel.sh)")
+        for tool in ["qemu-system-x86_64", "busybox", "usbip", "cpio"] {
+            try #require(Subprocess.which(tool) != nil, "\(tool) is missing: `make test` installs it")
+        }
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 424242)
+        let faulty = try EmulatorProcessFixture(tokens: 1, firstSerial: 535353, extraArguments: ["--drop-after", "6"])
+        defer {
+            try? FileManager.default.removeItem(at: emulator.stateFolder)
+            try? FileManager.default.removeItem(at: faulty.stateFolder)
+        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-guest-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+
+        let started = Date()
+        let run = try Subprocess.run(ProjectPaths.root.appendingPathComponent("Tests/RealKernel/run-guest.sh").path,
+                                     [ProjectPaths.otpkit.path, String(emulator.port), String(faulty.port), work.path, kernel.path, "420"])
+        let log = (try? String(contentsOf: work.appendingPathComponent("serial.log"), encoding: .utf8)) ?? ""
+        print("real-kernel test: QEMU run took \(Int(Date().timeIntervalSince(started))) s")
+        #expect(run.status == 0, "QEMU exited with \(run.status) (124 = timeout): \(run.stderr)\n\(log.suffix(3000))")
+        #expect(log.contains("OTPKIT-GUEST-DONE"), "the guest did not finish:\n\(log.suffix(3000))")
+        let steps = Self.steps(in: log)
+        func step(_ name: String) -> GuestStep {
+            steps[name] ?? GuestStep(output: "(step \(name) missing)\n\(log.suffix(2000))", status: -1)
+        }
+
+        #expect(step("attach").status == 0, "\(step("attach").output)")
+        #expect(step("hidraw-bound").output.contains("hidraw0"), "hid-generic bound the emulated token")
+        let devices = step("devices")
+        #expect(devices.status == 0 && devices.output.contains("OpenHOTP  1209:0001  serial 00424242  at /devices/platform/vhci_hcd"),
+                "\(devices.output)")
+        #expect(step("info").output.contains("\"serial\" : 424242"), "\(step("info").output)")
+        #expect(step("program").status == 0 && step("program").output.contains("Programmed slot 0 of token 00424242 (usb:"),
+                "\(step("program").output)")
+        #expect(step("touch1").output == "755224\n", "\(step("touch1").output)")
+        #expect(step("touch2").output == "287082\n", "\(step("touch2").output)")
+        #expect(step("counter").output == "2\n", "\(step("counter").output)")
+        #expect(step("hidraw-back").output.contains("hidraw0"), "the kernel's HID driver is reattached after otpkit")
+        #expect(step("measured-cycle").output.contains("10 control transfers"), "\(step("measured-cycle").output)")
+        #expect(step("erase").status == 0)
+        #expect(step("counter-after-erase").status == 1 && step("counter-after-erase").output.contains("the slot is not programmed"))
+        #expect(step("detach").status == 0)
+        #expect(step("devices-after-detach").output.contains("No tokens found"), "\(step("devices-after-detach").output)")
+
+        let unplugged = step("unplug-mid-write")
+        #expect(unplugged.status == 2, "\(unplugged.output)")
+        #expect(unplugged.output.contains("was unplugged"), "\(unplugged.output)")
+
+        let watch = step("watch").output
+        #expect(watch.contains("+ usb:1:2  OpenHOTP  serial 00424242"), "\(watch)")
+        #expect(watch.contains("- usb:1:2  OpenHOTP"), "\(watch)")
+        #expect(watch.contains("serial 00535353"), "\(watch)")
+        if let timing = log.split(separator: "\n").first(where: { $0.hasPrefix("OTPKIT-TIMING") }) { print("real-kernel test: \(timing)") }
+
+        // The write that the unplug interrupted never reached the token: its slot is still empty.
+        let after = try Subprocess.run(ProjectPaths.otpkit.path, ["info", "--device", "\(faulty.server)/1-1", "--json"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(after.stdout.contains("\"programmed\" : false") && !after.stdout.contains("\"programmed\" : true"), "\(after.stdout)")
+    }
+
+    /// OTPKIT-BEGIN name / ... / OTPKIT-END name rc=N blocks, kernel messages left out.
+    static func steps(in log: String) -> [String: GuestStep] {
+        var steps: [String: GuestStep] = [:]
+        var current: String?
+        var lines: [String] = []
+        for line in log.replacingOccurrences(of: "\r", with: "").split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("OTPKIT-BEGIN ") {
+                current = String(line.dropFirst("OTPKIT-BEGIN ".count))
+                lines = []
+            } else if let name = current, line.hasPrefix("OTPKIT-END \(name) rc=") {
+                let status = Int(line.split(separator: "=").last ?? "") ?? -1
+                steps[name] = GuestStep(output: lines.map { $0 + "\n" }.joined(), status: status)
+                current = nil
+            } else if current != nil, !line.hasPrefix("[") {
+                lines.append(String(line))
+            }
+        }
+        return steps
+    }
+}
