@@ -6,9 +6,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # What building and the demo need: libusb and libudev headers (the USB transport), oathtool (the demo's cross-check).
 DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev oathtool
-# What the tests add: the usbip client (acceptance test), python3 for the spec vector generator, and for the
-# real-kernel test QEMU, a static busybox, cpio and strip (the kernel itself is fetched into .cache/real-kernel).
-TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 qemu-system-x86 busybox-static cpio binutils
+# What the tests add: the usbip client (acceptance test), python3 for the spec vector generator, umockdev with its
+# Python bindings (libusb against a virtual device), and for the real-kernel test QEMU, a static busybox, cpio and
+# strip (the kernel itself is fetched into .cache/real-kernel).
+TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi umockdev gir1.2-umockdev-1.0 \
+	qemu-system-x86 busybox-static cpio binutils
 KERNEL_CACHE := .cache/real-kernel
 
 .PHONY: demo test build bench deps-demo deps-test clean install-udev

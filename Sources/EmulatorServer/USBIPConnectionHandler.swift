@@ -91,7 +91,8 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
                 context.close(promise: nil)
                 return
             }
-            switch device.control(setup, data: submit.data) {
+            let result = faults.shouldStall(setup) ? .stall : device.control(setup, data: submit.data)
+            switch result {
             case .completed(let data) where submit.directionIn:
                 let limited = Array(data.prefix(min(Int(setup.length), Int(submit.bufferLength))))
                 reply(submit, status: 0, data: limited, actualLength: limited.count, context: context)

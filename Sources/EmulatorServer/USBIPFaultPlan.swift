@@ -5,20 +5,31 @@ import USBProtocol
 public final class USBIPFaultPlan: @unchecked Sendable {
     private let lock = NSLock()
     private var remainingFeatureTransfers: Int?
+    private let stallsFeatureReports: Bool
 
-    /// Drops the connection (like an unplug) when a feature-report transfer arrives after `count` of them have
-    /// been served, once per server: the interrupted request never reaches the token.
-    public init(dropAfterFeatureTransfers count: Int? = nil) {
+    /// - Parameters:
+    ///   - count: drop the connection (like an unplug) when a feature-report transfer arrives after `count` of
+    ///     them have been served, once per server: the interrupted request never reaches the token.
+    ///   - stallFeatureReports: answer every feature-report transfer with a STALL, as a broken device would.
+    public init(dropAfterFeatureTransfers count: Int? = nil, stallFeatureReports: Bool = false) {
         remainingFeatureTransfers = count
+        stallsFeatureReports = stallFeatureReports
+    }
+
+    /// True when this control transfer must be answered with a STALL.
+    func shouldStall(_ setup: USBSetupPacket) -> Bool {
+        stallsFeatureReports && Self.isFeatureReport(setup)
+    }
+
+    private static func isFeatureReport(_ setup: USBSetupPacket) -> Bool {
+        setup.kind == .class && (setup.request == HIDRequest.setReport || setup.request == HIDRequest.getReport)
     }
 
     public static var none: USBIPFaultPlan { USBIPFaultPlan() }
 
     /// Counts a control transfer; true when this one must be answered by dropping the connection.
     func shouldDrop(_ setup: USBSetupPacket) -> Bool {
-        guard setup.kind == .class, setup.request == HIDRequest.setReport || setup.request == HIDRequest.getReport else {
-            return false
-        }
+        guard Self.isFeatureReport(setup) else { return false }
         return lock.withLock {
             guard let remaining = remainingFeatureTransfers else { return false }
             if remaining == 0 {

@@ -155,4 +155,12 @@ import Testing
         #expect(info.status == 0)
         #expect(info.stdout.contains("Slot 0     empty"), "\(info.stdout)")
     }
+
+    @Test func aStallingTokenIsReportedAsSuch() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1, extraArguments: ["--stall-reports"])
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        let info = try otpkit("info", "--device", emulator.device(1))
+        #expect(info.status == 3, "\(info.stderr)")
+        #expect(info.stderr.contains("STALL") && info.stderr.contains("SET_REPORT"), "\(info.stderr)")
+    }
 }

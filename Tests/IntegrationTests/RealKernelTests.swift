@@ -54,6 +54,10 @@ import Testing
         #expect(step("touch2").output == "287082\n", "\(step("touch2").output)")
         #expect(step("counter").output == "2\n", "\(step("counter").output)")
         #expect(step("hidraw-back").output.contains("hidraw0"), "the kernel's HID driver is reattached after otpkit")
+        let permission = step("permission")
+        #expect(permission.status == 2, "an ordinary user without the udev rules: \(permission.output)")
+        #expect(permission.output.contains("no permission to use usb:1:2") && permission.output.contains("sudo make install-udev"),
+                "\(permission.output)")
         #expect(step("measured-cycle").output.contains("10 control transfers"), "\(step("measured-cycle").output)")
         #expect(step("erase").status == 0)
         #expect(step("counter-after-erase").status == 1 && step("counter-after-erase").output.contains("the slot is not programmed"))

@@ -40,6 +40,7 @@ step touch1 otpkit touch --slot 0
 step touch2 otpkit touch --slot 0
 step counter otpkit counter --slot 0
 step hidraw-back ls /sys/class/hidraw
+step permission su tester -c "/bin/otpkit info"
 step measured-cycle otpkit program --slot 2 --secret 3132333435363738393031323334353637383930 --verbose
 
 start=$(uptime_ms)

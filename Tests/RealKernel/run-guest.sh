@@ -31,6 +31,9 @@ install_with_libraries "$otpkit" /bin/otpkit
 cp "$work/otpkit.stripped" "$root/bin/otpkit"
 cp -L /usr/share/misc/usb.ids "$root/usr/share/misc/usb.ids" 2>/dev/null || true
 cp "$kernel"/modules/*.ko "$root/lib/modules/"
+# An ordinary user, to see what otpkit says without the udev rules.
+printf 'root:x:0:0:root:/root:/bin/sh\ntester:x:1000:1000:tester:/tmp:/bin/sh\n' > "$root/etc/passwd"
+printf 'root:x:0:\ntester:x:1000:\n' > "$root/etc/group"
 cp "$here/guest-init.sh" "$root/init"
 chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet) > "$work/initramfs.cpio"

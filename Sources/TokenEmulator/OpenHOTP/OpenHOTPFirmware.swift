@@ -47,7 +47,8 @@ public struct OpenHOTPFirmware: Sendable {
         self.reply = OpenHOTPWire.reply(command: 0, sequence: 0, status: .noReply)
     }
 
-    public var isWaitingForTouch: Bool { pending != nil }
+    /// Since when a GENERATE has been waiting for the button, if one is.
+    public var waitingForTouchSince: Date? { pending?.since }
 
     /// Power-up or bus reset: the admin session closes, staging and any waiting request are dropped.
     public mutating func reset() {

@@ -74,11 +74,14 @@ public final class OpenHOTPToken: HIDReportHandler, @unchecked Sendable {
         guard type == HIDRequest.featureReportType, id == 0, interface == 0, length == OpenHOTPWire.reportSize else {
             return nil
         }
-        if let delay = autoTouchDelay, lock.withLock({ firmware.isWaitingForTouch }) {
-            Thread.sleep(forTimeInterval: delay)
+        // The simulated user presses once the delay has passed; until then the host keeps reading PENDING.
+        // Nothing sleeps here: the caller may be an event loop serving other tokens.
+        let now = Date()
+        if let delay = autoTouchDelay, let since = lock.withLock({ firmware.waitingForTouchSince }),
+           now.timeIntervalSince(since) >= delay {
             pressButton()
         }
-        return lock.withLock { firmware.currentReply(now: Date()) }
+        return lock.withLock { firmware.currentReply(now: now) }
     }
 
     public func interruptIn(endpoint: UInt8) -> [UInt8]? { nil }

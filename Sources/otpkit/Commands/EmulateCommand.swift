@@ -42,6 +42,9 @@ struct EmulateCommand: ParsableCommand {
         valueName: "N"))
     var dropAfter: Int?
 
+    @Flag(name: .long, help: "Fault injection for tests: STALL every feature-report transfer, as a broken token would.")
+    var stallReports = false
+
     func validate() throws {
         guard (1...64).contains(tokens) else { throw ValidationError("--tokens must be between 1 and 64") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -64,7 +67,7 @@ struct EmulateCommand: ParsableCommand {
                 }
                 return token
             }
-            let faults = USBIPFaultPlan(dropAfterFeatureTransfers: dropAfter)
+            let faults = USBIPFaultPlan(dropAfterFeatureTransfers: dropAfter, stallFeatureReports: stallReports)
             let server = USBIPServer(devices: emulated.map(\.usbDevice), faults: faults) { message in
                 FileHandle.standardError.write(Data("otpkit emulate: \(message)\n".utf8))
             }
@@ -86,9 +89,4 @@ struct EmulateCommand: ParsableCommand {
             withExtendedLifetime(signals) {}
         }
     }
-}
-
-/// Writes a line to standard output at once (unbuffered), so a parent process reading the pipe sees it.
-func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -15,7 +15,7 @@ struct TouchCommand: ParsableCommand {
         try reportingFailures {
             let token = try target.open()
             if try token.driver.readSlot(slotOption.slot).touch == true, !json {
-                print("Touch the token's button...")
+                emit("Touch the token's button...")
             }
             let code = try token.driver.generate(slotOption.slot)
             if json { return try printJSON(code) }

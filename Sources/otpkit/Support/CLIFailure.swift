@@ -63,9 +63,3 @@ func reportingFailures(_ body: () throws -> Void) throws {
         throw ExitCode(failure.code.rawValue)
     }
 }
-
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}

@@ -1,0 +1,125 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// otpkit's libusb transport, unchanged, against an emulated token in user space: umockdev fakes sysfs and
+/// /dev/bus/usb, and Tests/UMockdev/usb_bridge.py answers libusb's usbdevfs ioctls by forwarding each control
+/// transfer to `otpkit emulate` over USB/IP. The fast companion of the real-kernel test.
+@Suite(.serialized) struct UMockdevLibUSBTests {
+    static let preload = "/usr/lib/x86_64-linux-gnu/libumockdev-preload.so.0"
+
+    /// The bridge process with its testbed; libusb clients run with `environment`.
+    final class Bridge {
+        let process = Process()
+        let input = Pipe()
+        let output = Pipe()
+        let environment: [String: String]
+        let device: String
+
+        init(port: Int) throws {
+            try #require(FileManager.default.fileExists(atPath: UMockdevLibUSBTests.preload),
+                         "umockdev is missing: `make test` installs umockdev, gir1.2-umockdev-1.0 and python3-gi")
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = [ProjectPaths.root.appendingPathComponent("Tests/UMockdev/usb_bridge.py").path,
+                                 "127.0.0.1", String(port), "1-1"]
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle.standardError
+            try process.run()
+            var text = ""
+            while !text.contains("DEVICE=") {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { throw BridgeError.notReady(text) }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            let values = Dictionary(uniqueKeysWithValues: text.split(separator: "\n").compactMap { line -> (String, String)? in
+                let parts = line.split(separator: "=", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+            })
+            environment = ["LD_PRELOAD": UMockdevLibUSBTests.preload, "UMOCKDEV_DIR": values["UMOCKDEV_DIR"] ?? "",
+                           "OTPKIT_DEVICE": "", "OTPKIT_PIN": ""]
+            device = values["DEVICE"] ?? ""
+        }
+
+        enum BridgeError: Error { case notReady(String) }
+
+        /// Runs otpkit as a libusb client of the testbed.
+        func otpkit(_ arguments: String...) throws -> ProcessResult {
+            try Subprocess.run(ProjectPaths.otpkit.path, arguments, environment: environment)
+        }
+
+        deinit {
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+    }
+
+    @Test func programTouchCounterEraseThroughLibusb() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 777)
+        let bridge = try Bridge(port: emulator.port)
+        #expect(bridge.device == "usb:1:2")
+
+        let devices = try bridge.otpkit("devices")
+        #expect(devices.stdout.contains("usb:1:2  OpenHOTP  1209:0001  serial 00000777"), "\(devices.stdout)\(devices.stderr)")
+        let program = try bridge.otpkit("program", "--secret", "3132333435363738393031323334353637383930", "--verbose")
+        #expect(program.status == 0, "\(program.stderr)")
+        #expect(program.stdout.contains("Programmed slot 0 of token 00000777 (usb:1:2)"))
+        #expect(program.stderr.contains("usb:1:2: 10 control transfers"), "\(program.stderr)")
+        #expect(try bridge.otpkit("touch", "--device", "usb:serial=00000777").stdout == "755224\n")
+        #expect(try bridge.otpkit("touch", "--device", "usb:1:2").stdout == "287082\n")
+        #expect(try bridge.otpkit("counter").stdout == "2\n")
+        #expect(try bridge.otpkit("erase", "--force").status == 0)
+        let empty = try bridge.otpkit("counter")
+        #expect(empty.status == 1 && empty.stderr.contains("the slot is not programmed"))
+        let missing = try bridge.otpkit("info", "--device", "usb:1:9")
+        #expect(missing.status == 2 && missing.stderr.contains("no supported token at usb:1:9"), "\(missing.stderr)")
+    }
+
+    @Test func aSecondProcessFindsTheInterfaceHeld() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 778, extraArguments: ["--no-auto-touch"])
+        let bridge = try Bridge(port: emulator.port)
+        #expect(try bridge.otpkit("program", "--touch", "--secret", "3132333435363738393031323334353637383930").status == 0)
+
+        // `touch` on a touch slot holds the claimed interface while it waits for the button nobody presses.
+        let holder = Process()
+        holder.executableURL = ProjectPaths.otpkit
+        holder.arguments = ["touch"]
+        holder.environment = ProcessInfo.processInfo.environment.merging(bridge.environment) { $1 }
+        let holderOutput = Pipe()
+        holder.standardOutput = holderOutput
+        try holder.run()
+        #expect(String(decoding: holderOutput.fileHandleForReading.availableData, as: UTF8.self).contains("Touch the token's button"))
+
+        let second = try bridge.otpkit("counter")
+        #expect(second.status == 2, "\(second.stderr)")
+        #expect(second.stderr.contains("another program holds"), "\(second.stderr)")
+        kill(holder.processIdentifier, SIGKILL)  // umockdev's preload holds SIGTERM back while an ioctl runs
+        holder.waitUntilExit()
+        // umockdev notices the vanished client within about a second, and its claim goes with it.
+        var released = try bridge.otpkit("counter")
+        for _ in 0..<25 where released.status != 0 {
+            Thread.sleep(forTimeInterval: 0.2)
+            released = try bridge.otpkit("counter")
+        }
+        #expect(released.stdout == "0\n", "the claim is released when the holder goes: \(released.stderr)")
+    }
+
+    @Test func aTokenPulledOutMidWriteKeepsItsOldSlot() throws {
+        // Six feature-report transfers are info, read slot and the staged secret: WRITE_SLOT never arrives.
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 779, extraArguments: ["--drop-after", "6"])
+        let bridge = try Bridge(port: emulator.port)
+        let program = try bridge.otpkit("program", "--secret", "3132333435363738393031323334353637383930")
+        #expect(program.status == 2, "\(program.stderr)")
+        #expect(program.stderr.contains("was unplugged"), "\(program.stderr)")
+        let after = try otpkit("info", "--device", emulator.device(1))
+        #expect(after.stdout.contains("Slot 0     empty"), "\(after.stdout)\(after.stderr)")
+    }
+
+    @Test func aStallingTokenIsReportedAsSuch() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 782, extraArguments: ["--stall-reports"])
+        let bridge = try Bridge(port: emulator.port)
+        let info = try bridge.otpkit("info")
+        #expect(info.status == 3, "\(info.stderr)")
+        #expect(info.stderr.contains("usb:1:2 stalled during SET_REPORT"), "\(info.stderr)")
+    }
+}
