@@ -72,7 +72,10 @@ import Testing
         #expect(watch.contains("+ usb:1:2  OpenHOTP  serial 00424242"), "\(watch)")
         #expect(watch.contains("- usb:1:2  OpenHOTP"), "\(watch)")
         #expect(watch.contains("serial 00535353"), "\(watch)")
-        if let timing = log.split(separator: "\n").first(where: { $0.hasPrefix("OTPKIT-TIMING") }) { print("real-kernel test: \(timing)") }
+        // Figures for the issue notes: one CLI program+readback through libusb in the guest, and five in a row.
+        let lines = log.replacingOccurrences(of: "\r", with: "").split(separator: "\n")
+        if let timing = lines.first(where: { $0.hasPrefix("OTPKIT-TIMING") }) { print("real-kernel test: \(timing)") }
+        print("real-kernel test: \(step("measured-cycle").output.split(separator: "\n").last ?? "")")
 
         // The write that the unplug interrupted never reached the token: its slot is still empty.
         let after = try Subprocess.run(ProjectPaths.otpkit.path, ["info", "--device", "\(faulty.server)/1-1", "--json"])
