@@ -63,6 +63,8 @@ import Testing
         #expect(step("counter-after-erase").status == 1 && step("counter-after-erase").output.contains("the slot is not programmed"))
         #expect(step("detach").status == 0)
         #expect(step("devices-after-detach").output.contains("No tokens found"), "\(step("devices-after-detach").output)")
+        let gone = step("info-after-detach")
+        #expect(gone.status == 2 && gone.output.contains("no supported token at usb:1:2"), "unplugged between commands: \(gone.output)")
 
         let unplugged = step("unplug-mid-write")
         #expect(unplugged.status == 2, "\(unplugged.output)")

@@ -65,6 +65,7 @@ done
 step unplug-mid-write otpkit program --device usb:serial=00535353 --slot 0 --secret 3132333435363738393031323334353637383930
 sleep 2
 step devices-after-detach otpkit devices
+step info-after-detach otpkit info --device usb:1:2
 kill $watcher
 step watch cat /tmp/watch.log
 echo "OTPKIT-GUEST-DONE"
