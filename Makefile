@@ -4,8 +4,9 @@
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# What building and the demo need: libusb and libudev headers (the USB transport), oathtool (the demo's cross-check).
-DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev oathtool
+# What building and the demo need: libusb and libudev headers (the USB transport), SQLite (the verifier's store),
+# oathtool (the demo's cross-check).
+DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool
 # What the tests add: the usbip client (acceptance test), python3 for the spec vector generator, umockdev with its
 # Python bindings (libusb against a virtual device), and for the real-kernel test QEMU, a static busybox, cpio and
 # strip (the kernel itself is fetched into .cache/real-kernel).

@@ -43,12 +43,17 @@ let package = Package(
         .systemLibrary(name: "CLibUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         // Host transports that give a FeatureReportChannel: libusb (with libudev discovery) and the USB/IP client.
         .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol", "CLibUSB", "CLibUDev"]),
+        // Verification: HOTP/TOTP checks with windows, resync, lockout and replay refusal over a TokenStore protocol.
+        .target(name: "Verifier", dependencies: ["OTPCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The verifier's durable parts: the SQLite token store and the master key file.
+        .target(name: "VerifierStorage", dependencies: ["Verifier", "OTPCore", "CSQLite"]),
         .executableTarget(name: "otpkit", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer",
+            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer",
+            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage",
         ]),
         // Loads Firmware-spec vectors and finds the built binaries; used by tests only.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -58,6 +63,7 @@ let package = Package(
         .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "VerifierStorage", "OTPCore", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

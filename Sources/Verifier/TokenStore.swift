@@ -1,0 +1,15 @@
+/// Where the verifier keeps tokens. Implementations must make every write durable before returning, and make
+/// `update` a compare-and-set on `version`, so that of several verifiers racing on one token exactly one wins
+/// (the others reload and see the new counter). A PostgreSQL store gives the same across processes and hosts.
+public protocol TokenStore: Sendable {
+    func token(id: String) throws(VerifierError) -> VerifierToken?
+    /// Stores `token` if the stored version is still `token.version`; the stored version becomes `version + 1`.
+    /// Returns false, changing nothing, when another writer changed the token first.
+    func update(_ token: VerifierToken) throws(VerifierError) -> Bool
+    /// Stores several changed tokens in one transaction, each with the same compare-and-set; all or none.
+    func updateAll(_ tokens: [VerifierToken]) throws(VerifierError) -> Bool
+    /// Adds tokens in one transaction: a duplicate id fails the whole import.
+    func insert(_ tokens: [VerifierToken]) throws(VerifierError)
+    func delete(id: String) throws(VerifierError) -> Bool
+    func allTokens() throws(VerifierError) -> [VerifierToken]
+}

@@ -1,0 +1,26 @@
+/// The verifier's decision on a code. A verify-only client sees `accepted` and nothing else; the reason is for
+/// the audit log and administrators.
+public enum VerificationOutcome: Equatable, Sendable {
+    case accepted(counter: UInt64)
+    case rejected(RejectionReason)
+
+    public var accepted: Bool {
+        if case .accepted = self { true } else { false }
+    }
+}
+
+public enum RejectionReason: String, Equatable, Sendable {
+    case wrongCode = "wrong_code"
+    case replay
+    case unknownToken = "unknown_token"
+    case locked
+    case malformedCode = "malformed_code"
+    /// The code lies beyond the window but within the sync window: remembered; the next consecutive code resyncs.
+    case resyncStarted = "resync_started"
+}
+
+public enum ResyncOutcome: Equatable, Sendable {
+    /// The token's counter now stands after the two codes.
+    case resynchronized(counter: UInt64)
+    case notFound
+}

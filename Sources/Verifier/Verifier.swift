@@ -1,0 +1,256 @@
+import Foundation
+import OTPCore
+
+/// Checks codes against stored tokens: look-ahead window, resync, replay refusal and lockout.
+///
+/// Every decision is a read, a computation in memory and one compare-and-set write of the whole token (counter,
+/// failures, lock, resync state together). Losing the race means another request changed the token first: the
+/// verifier reloads and decides again, so one code is accepted at most once however many requests carry it.
+public final class Verifier: Sendable {
+    public let store: TokenStore
+    public let keyring: MasterKeyring
+    public let policy: VerifierPolicy
+    private let clock: @Sendable () -> Date
+    private static let maxAttempts = 64
+
+    public init(store: TokenStore, keyring: MasterKeyring, policy: VerifierPolicy = VerifierPolicy(),
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.keyring = keyring
+        self.policy = policy
+        self.clock = clock
+    }
+
+    // MARK: Enrolment
+
+    /// A token ready to store: the secret sealed under the current master key.
+    public func makeToken(id: String, secret: Secret, kind: VerifierToken.Kind = .hotp, algorithm: OTPAlgorithm = .sha1,
+                          digits: Int = 6, counter: UInt64 = 0, window: Int? = nil, syncWindow: Int? = nil,
+                          issuer: String? = nil) throws(VerifierError) -> VerifierToken {
+        guard !id.isEmpty, id.utf8.count <= 128 else { throw .invalidToken("an id is 1 to 128 bytes") }
+        guard OTPDigits.allowed.contains(digits) else { throw .invalidToken("digits must be 6 to 10") }
+        if case .totp(let period) = kind, period < 1 { throw .invalidToken("the TOTP period must be at least 1 s") }
+        let defaultWindow = kind == .hotp ? VerifierPolicy.defaultWindow : VerifierPolicy.defaultTOTPWindow
+        let window = window ?? defaultWindow, syncWindow = syncWindow ?? VerifierPolicy.defaultSyncWindow
+        guard (0...1000).contains(window), (window...100_000).contains(syncWindow) else {
+            throw .invalidToken("the window must be 0 to 1000 and the sync window at least the window (at most 100000)")
+        }
+        return VerifierToken(id: id, kind: kind, algorithm: algorithm, digits: digits, counter: counter, window: window,
+                             syncWindow: syncWindow, sealedSecret: try keyring.seal(secret, tokenID: id), issuer: issuer)
+    }
+
+    public func add(_ tokens: [VerifierToken]) throws(VerifierError) {
+        try store.insert(tokens)
+    }
+
+    // MARK: Verification
+
+    /// Checks `code` for the token `id`. Unknown and locked tokens cost the same work as a wrong code.
+    public func verify(tokenID id: String, code: String) throws(VerifierError) -> VerificationOutcome {
+        for _ in 0..<Self.maxAttempts {
+            let now = clock()
+            guard var token = try store.token(id: id) else {
+                equalizeTiming(code)
+                return .rejected(.unknownToken)
+            }
+            if isLocked(&token, now: now) {
+                equalizeTiming(code)
+                return .rejected(.locked)
+            }
+            let secret = try keyring.open(token.sealedSecret, tokenID: id)
+            let (outcome, changed) = decide(token, secret: secret, code: code, now: now)
+            // A decision that changes nothing (a replay) needs no write; any other is stored before it is answered.
+            if changed == token { return outcome }
+            if try store.update(changed) { return outcome }
+        }
+        throw .contention(id)
+    }
+
+    /// Resynchronises a drifted HOTP token from two consecutive codes found in counter ... counter + syncWindow.
+    public func resync(tokenID id: String, code1: String, code2: String) throws(VerifierError) -> ResyncOutcome {
+        for _ in 0..<Self.maxAttempts {
+            let now = clock()
+            guard var token = try store.token(id: id) else { throw .unknownToken(id) }
+            if isLocked(&token, now: now) { throw .tokenLocked(id) }
+            guard token.kind == .hotp else { throw .invalidToken("\(id) is a TOTP token; it needs no resync") }
+            let hotp = try hotp(for: token)
+            var found: UInt64?
+            if Self.wellFormed(code1, digits: token.digits), Self.wellFormed(code2, digits: token.digits) {
+                var counter = token.counter
+                let last = token.counter &+ UInt64(token.syncWindow)
+                while counter < last, counter < UInt64.max - 1 {
+                    if ConstantTime.equals(hotp.code(counter: counter), code1),
+                       ConstantTime.equals(hotp.code(counter: counter + 1), code2) {
+                        found = counter
+                        break
+                    }
+                    counter += 1
+                }
+            }
+            var changed = token
+            let outcome: ResyncOutcome
+            if let found {
+                changed.counter = found + 2
+                changed.failures = 0
+                changed.pendingResync = nil
+                outcome = .resynchronized(counter: found + 2)
+            } else {
+                countFailure(&changed, now: now)
+                outcome = .notFound
+            }
+            if try store.update(changed) { return outcome }
+        }
+        throw .contention(id)
+    }
+
+    /// The hard resync: the counter read off the token (`otpkit counter`). Forward only unless `force`.
+    public func setCounter(tokenID id: String, to value: UInt64, force: Bool = false) throws(VerifierError) {
+        try change(id) { (token: inout VerifierToken) throws(VerifierError) in
+            guard force || value >= token.counter else {
+                throw .counterWouldGoBack(id: id, current: token.counter, requested: value)
+            }
+            token.counter = value
+            token.pendingResync = nil
+        }
+    }
+
+    public func unlock(tokenID id: String) throws(VerifierError) {
+        try change(id) { (token: inout VerifierToken) throws(VerifierError) in
+            token.failures = 0
+            token.lockedAt = nil
+        }
+    }
+
+    /// Re-seals every secret under the current master key, in one transaction.
+    public func resealAll() throws(VerifierError) -> Int {
+        for _ in 0..<Self.maxAttempts {
+            let tokens = try store.allTokens()
+            var changed: [VerifierToken] = []
+            for var token in tokens where token.sealedSecret.keyID != keyring.current.id {
+                token.sealedSecret = try keyring.seal(try keyring.open(token.sealedSecret, tokenID: token.id), tokenID: token.id)
+                changed.append(token)
+            }
+            if changed.isEmpty { return 0 }
+            if try store.updateAll(changed) { return changed.count }
+        }
+        throw .contention("(all)")
+    }
+
+    // MARK: Decisions
+
+    /// The outcome for `code` and the token as it must be stored after it.
+    private func decide(_ token: VerifierToken, secret: Secret, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
+        var changed = token
+        guard Self.wellFormed(code, digits: token.digits),
+              let hotp = try? HOTP(secret: secret, algorithm: token.algorithm, digits: token.digits) else {
+            countFailure(&changed, now: now)
+            return (.rejected(.malformedCode), changed)
+        }
+        switch token.kind {
+        case .hotp:
+            return decideHOTP(token, hotp: hotp, code: code, now: now)
+        case .totp(let period):
+            return decideTOTP(token, hotp: hotp, period: period, code: code, now: now)
+        }
+    }
+
+    private func decideHOTP(_ token: VerifierToken, hotp: HOTP, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
+        var changed = token
+        // The second code of an auto-resync: exactly the one after the remembered code, in time.
+        if let pending = token.pendingResync, now.timeIntervalSince(pending.since) <= policy.autoResyncTimeout,
+           pending.counter < UInt64.max - 1, ConstantTime.equals(hotp.code(counter: pending.counter + 1), code) {
+            changed.counter = pending.counter + 2
+            changed.failures = 0
+            changed.pendingResync = nil
+            return (.accepted(counter: pending.counter + 1), changed)
+        }
+        if let match = firstMatch(hotp, code: code, from: token.counter, count: token.window + 1) {
+            changed.counter = match + 1
+            changed.failures = 0
+            changed.pendingResync = nil
+            return (.accepted(counter: match), changed)
+        }
+        var reason = RejectionReason.wrongCode
+        if token.counter > 0, ConstantTime.equals(hotp.code(counter: token.counter - 1), code) {
+            // The code just used, again: a replay gains an attacker nothing, so it does not count towards lockout.
+            return (.rejected(.replay), changed)
+        } else if policy.autoResync, token.syncWindow > token.window,
+                  let ahead = firstMatch(hotp, code: code, from: token.counter &+ UInt64(token.window) &+ 1,
+                                         count: token.syncWindow - token.window) {
+            // Never a success on its own: remembered, and the next consecutive code completes the resync.
+            changed.pendingResync = .init(counter: ahead, since: now)
+            reason = .resyncStarted
+        }
+        countFailure(&changed, now: now)
+        return (.rejected(reason), changed)
+    }
+
+    private func decideTOTP(_ token: VerifierToken, hotp: HOTP, period: Int, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
+        var changed = token
+        let current = UInt64(max(0, now.timeIntervalSince1970)) / UInt64(period)
+        let first = current >= UInt64(token.window) ? current - UInt64(token.window) : 0
+        if let step = firstMatch(hotp, code: code, from: first, count: Int(current - first) + token.window + 1) {
+            if let last = token.lastTimeStep, step <= last {
+                return (.rejected(.replay), changed)
+            }
+            changed.lastTimeStep = step
+            changed.failures = 0
+            return (.accepted(counter: step), changed)
+        }
+        countFailure(&changed, now: now)
+        return (.rejected(.wrongCode), changed)
+    }
+
+    /// The first counter in `start ..< start + count` whose code equals `code`; every comparison is constant-time.
+    private func firstMatch(_ hotp: HOTP, code: String, from start: UInt64, count: Int) -> UInt64? {
+        var counter = start
+        for _ in 0..<max(0, count) {
+            if ConstantTime.equals(hotp.code(counter: counter), code) { return counter }
+            guard counter < UInt64.max else { return nil }
+            counter += 1
+        }
+        return nil
+    }
+
+    private func countFailure(_ token: inout VerifierToken, now: Date) {
+        token.failures += 1
+        if token.failures >= policy.maxFailures && token.lockedAt == nil { token.lockedAt = now }
+    }
+
+    /// Whether the token is locked; a lock past `lockoutDuration` is lifted in `token` (stored with the next change).
+    private func isLocked(_ token: inout VerifierToken, now: Date) -> Bool {
+        guard let lockedAt = token.lockedAt else { return false }
+        if let duration = policy.lockoutDuration, now.timeIntervalSince(lockedAt) >= duration {
+            token.lockedAt = nil
+            token.failures = 0
+            return false
+        }
+        return true
+    }
+
+    /// The work of a window search with a throwaway key, so unknown and locked tokens answer in similar time.
+    private func equalizeTiming(_ code: String) {
+        guard let hotp = try? HOTP(secret: Secret.random(byteCount: 20)) else { return }
+        _ = firstMatch(hotp, code: code, from: 0, count: VerifierPolicy.defaultWindow + 1)
+    }
+
+    private func hotp(for token: VerifierToken) throws(VerifierError) -> HOTP {
+        let secret = try keyring.open(token.sealedSecret, tokenID: token.id)
+        do { return try HOTP(secret: secret, algorithm: token.algorithm, digits: token.digits) } catch {
+            throw .invalidToken(error.description)
+        }
+    }
+
+    private func change(_ id: String, _ body: (inout VerifierToken) throws(VerifierError) -> Void) throws(VerifierError) {
+        for _ in 0..<Self.maxAttempts {
+            guard var token = try store.token(id: id) else { throw .unknownToken(id) }
+            try body(&token)
+            if try store.update(token) { return }
+        }
+        throw .contention(id)
+    }
+
+    static func wellFormed(_ code: String, digits: Int) -> Bool {
+        code.utf8.count == digits && code.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import OTPCore
+import Verifier
+
+/// The verifier's master keys, from `OTPKIT_MASTER_KEY` (base64 of 32 bytes) or a key file that is never the
+/// database. The file holds one base64 key per line, the current key first; older keys stay readable during a
+/// rotation. It is created with a fresh key, mode 0600, when absent.
+public enum MasterKeyFile {
+    public static let environmentVariable = "OTPKIT_MASTER_KEY"
+
+    public struct Loaded: Sendable {
+        public let keyring: MasterKeyring
+        /// Set when the file was created just now (the caller tells the person where it is).
+        public let createdPath: String?
+    }
+
+    public static func load(path: String, createIfMissing: Bool = true) throws(VerifierError) -> Loaded {
+        if let text = ProcessInfo.processInfo.environment[environmentVariable], !text.isEmpty {
+            return Loaded(keyring: try parse(text, source: environmentVariable), createdPath: nil)
+        }
+        if FileManager.default.fileExists(atPath: path) {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw .badMasterKey("cannot read the key file \(path)")
+            }
+            return Loaded(keyring: try parse(text, source: path), createdPath: nil)
+        }
+        guard createIfMissing else { throw .badMasterKey("no master key: set \(environmentVariable) or create \(path)") }
+        let key = MasterKey.generate()
+        try write([key], to: path)
+        return Loaded(keyring: MasterKeyring(current: key), createdPath: path)
+    }
+
+    /// Writes keys atomically (temporary file, fsync, rename), readable by the owner only.
+    public static func write(_ keys: [MasterKey], to path: String) throws(VerifierError) {
+        let text = keys.map { Data($0.bytes).base64EncodedString() }.joined(separator: "\n") + "\n"
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .badMasterKey("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
+        let synced = written && fsync(fd) == 0
+        close(fd)
+        guard synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw .badMasterKey("cannot write the key file \(path)")
+        }
+    }
+
+    static func parse(_ text: String, source: String) throws(VerifierError) -> MasterKeyring {
+        var keys: [MasterKey] = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
+            guard let data = Data(base64Encoded: trimmed) else { throw .badMasterKey("\(source) holds a line that is not base64") }
+            keys.append(try MasterKey(bytes: Array(data)))
+        }
+        guard let current = keys.first else { throw .badMasterKey("\(source) holds no key") }
+        return MasterKeyring(current: current, older: Array(keys.dropFirst()))
+    }
+}

@@ -1,0 +1,121 @@
+import CSQLite
+import Foundation
+import Verifier
+
+/// One SQLite connection, used by one thread at a time (the store serialises access).
+final class SQLiteConnection {
+    private var handle: OpaquePointer?
+    let path: String
+
+    init(path: String) throws(VerifierError) {
+        self.path = path
+        var opened: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &opened, flags, nil)
+        guard status == SQLITE_OK, let opened else {
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "status \(status)"
+            sqlite3_close(opened)
+            throw .storage("cannot open \(path): \(message)")
+        }
+        handle = opened
+        sqlite3_busy_timeout(opened, 10_000)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    func execute(_ sql: String) throws(VerifierError) {
+        var error: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
+            let message = error.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(error)
+            throw .storage("\(message) (in \(sql.prefix(60)))")
+        }
+    }
+
+    /// Runs `body` in a write transaction (BEGIN IMMEDIATE takes the write lock at once); rolls back on error.
+    func transaction<T>(_ body: () throws(VerifierError) -> T) throws(VerifierError) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    func prepare(_ sql: String) throws(VerifierError) -> SQLiteStatement {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw .storage("cannot prepare statement: \(lastError)")
+        }
+        return SQLiteStatement(statement: statement, connection: self)
+    }
+
+    var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+}
+
+/// A prepared statement; values bind from 1, columns read from 0.
+final class SQLiteStatement {
+    private let statement: OpaquePointer
+    private let connection: SQLiteConnection
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    init(statement: OpaquePointer, connection: SQLiteConnection) {
+        self.statement = statement
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(statement) }
+
+    enum Value {
+        case integer(Int64)
+        case real(Double)
+        case text(String)
+        case blob([UInt8])
+        case null
+    }
+
+    func bind(_ values: [Value]) {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .integer(let number): sqlite3_bind_int64(statement, index, number)
+            case .real(let number): sqlite3_bind_double(statement, index, number)
+            case .text(let text): sqlite3_bind_text(statement, index, text, -1, Self.transient)
+            case .blob(let bytes): bytes.withUnsafeBytes { _ = sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
+            case .null: sqlite3_bind_null(statement, index)
+            }
+        }
+    }
+
+    /// Steps once: true when a row is available.
+    func step() throws(VerifierError) -> Bool {
+        switch sqlite3_step(statement) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case SQLITE_CONSTRAINT: throw .storage("constraint violated: \(connection.lastError)")
+        default: throw .storage(connection.lastError)
+        }
+    }
+
+    func run(_ values: [Value]) throws(VerifierError) {
+        bind(values)
+        while try step() {}
+    }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+    func integer(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+    func real(_ column: Int32) -> Double { sqlite3_column_double(statement, column) }
+    func text(_ column: Int32) -> String { sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "" }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}

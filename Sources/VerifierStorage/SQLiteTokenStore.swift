@@ -1,0 +1,163 @@
+import Foundation
+import OTPCore
+import Verifier
+
+/// The embedded token store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is on disk (the WAL
+/// fsynced) before `update` returns and before any answer is sent, even across a power loss.
+///
+/// Compare-and-set is `UPDATE ... WHERE id = ? AND version = ?` inside a write transaction; several processes may
+/// share the file (SQLite's locks serialise writers; the busy timeout waits for them).
+public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
+    public static let schemaVersion = 1
+    private let connection: SQLiteConnection
+    private let lock = NSLock()
+
+    public init(path: String) throws(VerifierError) {
+        connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA journal_mode=WAL")
+        try connection.execute("PRAGMA synchronous=FULL")
+        try connection.execute("PRAGMA foreign_keys=ON")
+        try migrate()
+        chmod(path, 0o600)
+    }
+
+    private func migrate() throws(VerifierError) {
+        try connection.transaction { () throws(VerifierError) in
+            try connection.execute("CREATE TABLE IF NOT EXISTS otpkit_schema (version INTEGER NOT NULL)")
+            let query = try connection.prepare("SELECT version FROM otpkit_schema")
+            query.bind([])
+            let existing = try query.step() ? Int(query.integer(0)) : nil
+            if let existing, existing > Self.schemaVersion {
+                throw VerifierError.storage("\(connection.path) has schema \(existing), newer than this otpkit (\(Self.schemaVersion)); upgrade otpkit")
+            }
+            guard existing == nil else { return }
+            try connection.execute("""
+                CREATE TABLE tokens (
+                    id TEXT PRIMARY KEY, kind TEXT NOT NULL, period INTEGER, algorithm TEXT NOT NULL,
+                    digits INTEGER NOT NULL, counter INTEGER NOT NULL, last_step INTEGER,
+                    window INTEGER NOT NULL, sync_window INTEGER NOT NULL, failures INTEGER NOT NULL,
+                    locked_at REAL, pending_counter INTEGER, pending_since REAL,
+                    key_id TEXT NOT NULL, sealed BLOB NOT NULL, issuer TEXT, version INTEGER NOT NULL)
+                """)
+            try connection.execute("INSERT INTO otpkit_schema (version) VALUES (\(Self.schemaVersion))")
+        }
+    }
+
+    private static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
+        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version"
+
+    public func token(id: String) throws(VerifierError) -> VerifierToken? {
+        try locked { () throws(VerifierError) in
+            let query = try connection.prepare("SELECT \(Self.columns) FROM tokens WHERE id = ?")
+            query.bind([.text(id)])
+            return try query.step() ? try Self.token(from: query) : nil
+        }
+    }
+
+    public func allTokens() throws(VerifierError) -> [VerifierToken] {
+        try locked { () throws(VerifierError) in
+            let query = try connection.prepare("SELECT \(Self.columns) FROM tokens ORDER BY id")
+            query.bind([])
+            var tokens: [VerifierToken] = []
+            while try query.step() { tokens.append(try Self.token(from: query)) }
+            return tokens
+        }
+    }
+
+    public func update(_ token: VerifierToken) throws(VerifierError) -> Bool {
+        try updateAll([token])
+    }
+
+    public func updateAll(_ tokens: [VerifierToken]) throws(VerifierError) -> Bool {
+        try locked { () throws(VerifierError) in
+            do throws(VerifierError) {
+                return try connection.transaction { () throws(VerifierError) in
+                    let statement = try connection.prepare("""
+                        UPDATE tokens SET kind = ?, period = ?, algorithm = ?, digits = ?, counter = ?, last_step = ?,
+                            window = ?, sync_window = ?, failures = ?, locked_at = ?, pending_counter = ?,
+                            pending_since = ?, key_id = ?, sealed = ?, issuer = ?, version = version + 1
+                        WHERE id = ? AND version = ?
+                        """)
+                    for token in tokens {
+                        try statement.run(Self.values(token).dropFirst().dropLast() + [.text(token.id), .integer(token.version)])
+                        if connection.changes != 1 { throw VerifierError.contention(token.id) }
+                    }
+                    return true
+                }
+            } catch {
+                if case .contention = error { return false }
+                throw error
+            }
+        }
+    }
+
+    public func insert(_ tokens: [VerifierToken]) throws(VerifierError) {
+        try locked { () throws(VerifierError) in
+            try connection.transaction { () throws(VerifierError) in
+                let exists = try connection.prepare("SELECT 1 FROM tokens WHERE id = ?")
+                let statement = try connection.prepare("INSERT INTO tokens (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                for token in tokens {
+                    exists.bind([.text(token.id)])
+                    if try exists.step() { throw VerifierError.duplicateToken(token.id) }
+                    try statement.run(Self.values(token))
+                }
+            }
+        }
+    }
+
+    public func delete(id: String) throws(VerifierError) -> Bool {
+        try locked { () throws(VerifierError) in
+            try connection.transaction { () throws(VerifierError) in
+                try connection.prepare("DELETE FROM tokens WHERE id = ?").run([.text(id)])
+                return connection.changes == 1
+            }
+        }
+    }
+
+    private func locked<T>(_ body: () throws(VerifierError) -> T) throws(VerifierError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    // MARK: Rows
+
+    /// Counters are unsigned 64-bit; SQLite integers are signed: the bit pattern is stored.
+    private static func values(_ token: VerifierToken) -> [SQLiteStatement.Value] {
+        let period: SQLiteStatement.Value
+        switch token.kind {
+        case .hotp: period = .null
+        case .totp(let seconds): period = .integer(Int64(seconds))
+        }
+        return [
+            .text(token.id), .text(token.kind == .hotp ? "hotp" : "totp"), period, .text(token.algorithm.rawValue),
+            .integer(Int64(token.digits)), .integer(Int64(bitPattern: token.counter)),
+            token.lastTimeStep.map { .integer(Int64(bitPattern: $0)) } ?? .null,
+            .integer(Int64(token.window)), .integer(Int64(token.syncWindow)), .integer(Int64(token.failures)),
+            token.lockedAt.map { .real($0.timeIntervalSince1970) } ?? .null,
+            token.pendingResync.map { .integer(Int64(bitPattern: $0.counter)) } ?? .null,
+            token.pendingResync.map { .real($0.since.timeIntervalSince1970) } ?? .null,
+            .text(token.sealedSecret.keyID), .blob(token.sealedSecret.box), token.issuer.map { .text($0) } ?? .null,
+            .integer(token.version),
+        ]
+    }
+
+    private static func token(from row: SQLiteStatement) throws(VerifierError) -> VerifierToken {
+        let id = row.text(0)
+        guard let algorithm = OTPAlgorithm(rawValue: row.text(3)) else { throw .storage("token \(id) has an unknown algorithm") }
+        let kind: VerifierToken.Kind = row.text(1) == "totp" ? .totp(period: Int(row.integer(2))) : .hotp
+        var token = VerifierToken(id: id, kind: kind, algorithm: algorithm, digits: Int(row.integer(4)),
+                                  counter: UInt64(bitPattern: row.integer(5)), window: Int(row.integer(7)),
+                                  syncWindow: Int(row.integer(8)),
+                                  sealedSecret: SealedSecret(keyID: row.text(13), box: row.blob(14)),
+                                  issuer: row.isNull(15) ? nil : row.text(15))
+        token.lastTimeStep = row.isNull(6) ? nil : UInt64(bitPattern: row.integer(6))
+        token.failures = Int(row.integer(9))
+        token.lockedAt = row.isNull(10) ? nil : Date(timeIntervalSince1970: row.real(10))
+        if !row.isNull(11) {
+            token.pendingResync = .init(counter: UInt64(bitPattern: row.integer(11)), since: Date(timeIntervalSince1970: row.real(12)))
+        }
+        token.version = row.integer(16)
+        return token
+    }
+}

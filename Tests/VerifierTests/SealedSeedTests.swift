@@ -1,0 +1,67 @@
+import Foundation
+import OTPCore
+import Testing
+import Verifier
+import VerifierStorage
+
+@Suite struct SealedSeedTests {
+    @Test func theDatabaseNeverHoldsTheSecret() throws {
+        let fixture = try VerifierFixture()
+        try fixture.addRFCToken()
+        let secret = Secret.random()
+        let verifier = fixture.verifier()
+        try verifier.add([try verifier.makeToken(id: "random", secret: secret)])
+        var bytes = [UInt8]()
+        for suffix in ["", "-wal"] {
+            bytes += (try? Array(Data(contentsOf: URL(fileURLWithPath: fixture.databasePath + suffix)))) ?? []
+        }
+        #expect(!bytes.isEmpty)
+        for needle in [Array("12345678901234567890".utf8), secret.bytes] {
+            #expect(!contains(bytes, needle), "a plaintext secret is in the database")
+        }
+    }
+
+    @Test func aSealedSecretOpensOnlyWithItsKeyAndItsToken() throws {
+        let keyring = MasterKeyring(current: MasterKey.generate())
+        let secret = Secret.random()
+        let sealed = try keyring.seal(secret, tokenID: "a")
+        #expect(try keyring.open(sealed, tokenID: "a") == secret)
+        #expect(throws: VerifierError.sealedSecretDamaged("b")) { try keyring.open(sealed, tokenID: "b") }
+        let other = MasterKeyring(current: MasterKey.generate())
+        #expect(throws: VerifierError.unknownMasterKey(sealed.keyID)) { try other.open(sealed, tokenID: "a") }
+        var damaged = sealed
+        damaged.box[20] ^= 1
+        #expect(throws: VerifierError.sealedSecretDamaged("a")) { try keyring.open(damaged, tokenID: "a") }
+    }
+
+    @Test func rotationResealsEveryTokenUnderTheNewKey() throws {
+        let fixture = try VerifierFixture()
+        let old = fixture.verifier()
+        try old.add(try (0..<5).map { try old.makeToken(id: "t\($0)", secret: VerifierFixture.rfcSecret) })
+        let newKey = MasterKey.generate()
+        let rotating = Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey, older: [fixture.keyring.current]))
+        #expect(try rotating.resealAll() == 5)
+        #expect(try fixture.store.allTokens().allSatisfy { $0.sealedSecret.keyID == newKey.id })
+        let afterwards = Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey))
+        #expect(try afterwards.verify(tokenID: "t3", code: "755224") == .accepted(counter: 0), "the old key is no longer needed")
+    }
+
+    @Test func keyFilesAreCreatedPrivateAndRead() throws {
+        let fixture = try VerifierFixture()
+        let path = fixture.folder.appendingPathComponent("master.key").path
+        let created = try MasterKeyFile.load(path: path)
+        #expect(created.createdPath == path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let again = try MasterKeyFile.load(path: path)
+        #expect(again.createdPath == nil)
+        #expect(again.keyring.current.id == created.keyring.current.id)
+        try Data("not base64!\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: VerifierError.self) { try MasterKeyFile.load(path: path) }
+    }
+
+    private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+}
