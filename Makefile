@@ -7,10 +7,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What building and the demo need: libusb and libudev headers (the USB transport), SQLite (the verifier's store),
 # oathtool (the demo's cross-check).
 DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool
-# What the tests add: the usbip client (acceptance test), python3 for the spec vector generator, umockdev with its
+# What the tests add: the usbip client (acceptance test), python3 for the spec vector generator, python3-pskc (an
+# independent PSKC implementation to cross-check with), umockdev with its
 # Python bindings (libusb against a virtual device), and for the real-kernel test QEMU, a static busybox, cpio and
 # strip (the kernel itself is fetched into .cache/real-kernel).
-TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi umockdev gir1.2-umockdev-1.0 \
+TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev gir1.2-umockdev-1.0 \
 	qemu-system-x86 busybox-static cpio binutils
 KERNEL_CACHE := .cache/real-kernel
 

@@ -4,56 +4,80 @@
 /// (base32 and hex), so write it only where the seed must go.
 public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible {
     public var serial: String
-    public var slot: Int
-    public var family: String
+    /// The token slot the secret lives in, when the token has several.
+    public var slot: Int?
+    /// The token family (`OpenHOTP`, `YubiKey`, ...), when known.
+    public var family: String?
+    public var issuer: String?
     public var algorithm: OTPAlgorithm
     public var digits: Int
-    /// The counter of the token's next code.
+    /// HOTP: the counter of the token's next code.
     public var counter: UInt64
+    /// Set for a TOTP credential: the time step in seconds.
+    public var period: Int?
     public var secret: Secret
 
-    public init(serial: String, slot: Int, family: String, algorithm: OTPAlgorithm, digits: Int, counter: UInt64, secret: Secret) {
+    public init(serial: String, slot: Int? = nil, family: String? = nil, issuer: String? = nil, algorithm: OTPAlgorithm = .sha1,
+                digits: Int = 6, counter: UInt64 = 0, period: Int? = nil, secret: Secret) {
         self.serial = serial
         self.slot = slot
         self.family = family
+        self.issuer = issuer
         self.algorithm = algorithm
         self.digits = digits
         self.counter = counter
+        self.period = period
         self.secret = secret
     }
 
-    private enum CodingKeys: String, CodingKey { case serial, slot, family, algorithm, digits, counter, secretBase32, secretHex }
+    /// The id a verifier files the token under: the serial, with the slot when there is one (`12345678-0`).
+    public var tokenID: String { slot.map { "\(serial)-\($0)" } ?? serial }
 
+    private enum CodingKeys: String, CodingKey {
+        case serial, slot, family, issuer, algorithm, digits, counter, period, secretBase32, secretHex
+    }
+
+    /// Reads the secret from `secretHex`, or from `secretBase32` when there is no hex form.
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         serial = try container.decode(String.self, forKey: .serial)
-        slot = try container.decode(Int.self, forKey: .slot)
-        family = try container.decode(String.self, forKey: .family)
-        algorithm = try container.decode(OTPAlgorithm.self, forKey: .algorithm)
-        digits = try container.decode(Int.self, forKey: .digits)
-        counter = try container.decode(UInt64.self, forKey: .counter)
-        secret = try Secret(hex: container.decode(String.self, forKey: .secretHex))
+        slot = try container.decodeIfPresent(Int.self, forKey: .slot)
+        family = try container.decodeIfPresent(String.self, forKey: .family)
+        issuer = try container.decodeIfPresent(String.self, forKey: .issuer)
+        algorithm = try container.decodeIfPresent(OTPAlgorithm.self, forKey: .algorithm) ?? .sha1
+        digits = try container.decodeIfPresent(Int.self, forKey: .digits) ?? 6
+        counter = try container.decodeIfPresent(UInt64.self, forKey: .counter) ?? 0
+        period = try container.decodeIfPresent(Int.self, forKey: .period)
+        if let hex = try container.decodeIfPresent(String.self, forKey: .secretHex) {
+            secret = try Secret(hex: hex)
+        } else {
+            secret = try Secret(base32: container.decode(String.self, forKey: .secretBase32))
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(serial, forKey: .serial)
-        try container.encode(slot, forKey: .slot)
-        try container.encode(family, forKey: .family)
+        try container.encodeIfPresent(slot, forKey: .slot)
+        try container.encodeIfPresent(family, forKey: .family)
+        try container.encodeIfPresent(issuer, forKey: .issuer)
         try container.encode(algorithm, forKey: .algorithm)
         try container.encode(digits, forKey: .digits)
         try container.encode(counter, forKey: .counter)
+        try container.encodeIfPresent(period, forKey: .period)
         try container.encode(secret.base32, forKey: .secretBase32)
         try container.encode(secret.hex, forKey: .secretHex)
     }
 
     /// The otpauth URI an authenticator app or a verifier's enrolment page accepts.
     public var otpauthURI: OTPAuthURI {
-        OTPAuthURI(kind: .hotp(counter: counter), secret: secret, account: "\(family)-\(serial)-slot\(slot)",
-                   issuer: "otpkit", algorithm: algorithm, digits: digits)
+        OTPAuthURI(kind: period.map { .totp(period: $0) } ?? .hotp(counter: counter), secret: secret,
+                   account: [family, serial, slot.map { "slot\($0)" }].compactMap { $0 }.joined(separator: "-"),
+                   issuer: issuer ?? "otpkit", algorithm: algorithm, digits: digits)
     }
 
     public var description: String {
-        "SeedRecord(\(family) \(serial) slot \(slot), \(algorithm.rawValue), \(digits) digits, counter \(counter), \(secret))"
+        "SeedRecord(\(family ?? "token") \(tokenID), \(algorithm.rawValue), \(digits) digits, "
+            + (period.map { "TOTP \($0) s" } ?? "counter \(counter)") + ", \(secret))"
     }
 }
