@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // HOTP/TOTP, Base32, otpauth URIs, secrets. No I/O, nothing of USB.
@@ -51,9 +53,17 @@ let package = Package(
         .target(name: "Verifier", dependencies: ["OTPCore", .product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The verifier's durable parts: the SQLite token store and the master key file.
-        .target(name: "VerifierStorage", dependencies: ["Verifier", "OTPCore", "CSQLite"]),
+        .target(name: "VerifierStorage", dependencies: ["Verifier", "OTPCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]),
+        // The verification server's HTTP API (Hummingbird 2): verify, resync, administration, health, metrics.
+        .target(name: "VerifierServer", dependencies: [
+            "Verifier", "VerifierStorage", "SeedFormats", "OTPCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .executableTarget(name: "otpkit", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage", "SeedFormats",
+            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage", "SeedFormats", "VerifierServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct OTPKitCommand: ParsableCommand {
+struct OTPKitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "otpkit",
         abstract: "Program, read and emulate HOTP hardware tokens.",
@@ -29,7 +29,7 @@ struct OTPKitCommand: ParsableCommand {
         subcommands: [
             DevicesCommand.self, InfoCommand.self, ProgramCommand.self, CounterCommand.self, TouchCommand.self,
             EraseCommand.self, PINCommand.self, ResetCommand.self, EmulateCommand.self, DemoCommand.self,
-            UDevRulesCommand.self,
+            UDevRulesCommand.self, VerifierCommand.self,
         ]
     )
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import OTPCore
+import SeedFormats
 import TokenDrivers
 import USBTransport
+import Verifier
 
 /// An error as the person at the terminal sees it: one line, and the exit code documented in `otpkit --help`.
 struct CLIFailure: Error, CustomStringConvertible {
@@ -45,6 +47,10 @@ struct CLIFailure: Error, CustomStringConvertible {
             self.init(error.description, code: .usage)
         case let error as DeviceAddress.ParseError:
             self.init(error.description, code: .usage)
+        case let error as SeedFormatError:
+            self.init(error.description, code: .usage)
+        case let error as VerifierError:
+            self.init(error.description, code: .refused)
         default:
             self.init("\(error)", code: .refused)
         }
@@ -55,11 +61,22 @@ struct CLIFailure: Error, CustomStringConvertible {
 func reportingFailures(_ body: () throws -> Void) throws {
     do {
         try body()
-    } catch let exit as ExitCode {
-        throw exit
     } catch {
-        let failure = CLIFailure(error)
-        FileHandle.standardError.write(Data("otpkit: error: \(failure.message)\n".utf8))
-        throw ExitCode(failure.code.rawValue)
+        throw exitCode(reporting: error)
     }
+}
+
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        throw exitCode(reporting: error)
+    }
+}
+
+private func exitCode(reporting error: Error) -> ExitCode {
+    if let exit = error as? ExitCode { return exit }
+    let failure = CLIFailure(error)
+    FileHandle.standardError.write(Data("otpkit: error: \(failure.message)\n".utf8))
+    return ExitCode(failure.code.rawValue)
 }

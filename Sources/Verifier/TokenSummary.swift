@@ -1,0 +1,28 @@
+/// A token as administrators see it: everything but the secret.
+public struct TokenSummary: Encodable, Sendable, Equatable {
+    public let id: String
+    public let kind: String
+    public let algorithm: String
+    public let digits: Int
+    public let counter: UInt64
+    public let window: Int
+    public let syncWindow: Int
+    public let failures: Int
+    public let locked: Bool
+    public let issuer: String?
+    public let masterKeyID: String
+
+    public init(_ token: VerifierToken) {
+        id = token.id
+        if case .totp(let period) = token.kind { kind = "TOTP/\(period)s" } else { kind = "HOTP" }
+        algorithm = token.algorithm.rawValue
+        digits = token.digits
+        counter = token.counter
+        window = token.window
+        syncWindow = token.syncWindow
+        failures = token.failures
+        locked = token.lockedAt != nil
+        issuer = token.issuer
+        masterKeyID = token.sealedSecret.keyID
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// A token bucket per client (API key): `rate` requests a second on average, bursts up to `burst`.
+/// Per process: with several verifier nodes each keeps its own buckets.
+final class RateLimiter: @unchecked Sendable {
+    private let rate: Double
+    private let burst: Double
+    private let lock = NSLock()
+    private var buckets: [String: (tokens: Double, updated: Date)] = [:]
+
+    init(rate: Double, burst: Double) {
+        self.rate = rate
+        self.burst = burst
+    }
+
+    func allow(_ client: String, now: Date = Date()) -> Bool {
+        guard rate > 0 else { return true }
+        return lock.withLock {
+            var bucket = buckets[client] ?? (burst, now)
+            bucket.tokens = min(burst, bucket.tokens + now.timeIntervalSince(bucket.updated) * rate)
+            bucket.updated = now
+            let allowed = bucket.tokens >= 1
+            if allowed { bucket.tokens -= 1 }
+            buckets[client] = bucket
+            return allowed
+        }
+    }
+}

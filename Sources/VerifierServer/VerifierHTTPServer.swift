@@ -1,0 +1,254 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOPosix
+import OTPCore
+import SeedFormats
+import Verifier
+import VerifierStorage
+
+/// The verification server's HTTP API (JSON over HTTP/1.1, Hummingbird 2).
+///
+/// Verify-only keys may call `/v1/verify` and `/v1/resync` and learn only accepted or refused; admin keys may
+/// also manage tokens under `/v1/tokens`. Every decision is durable before it is answered (the store commits
+/// first), and is written to the audit log.
+public struct VerifierHTTPServer: Sendable {
+    public struct Options: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 8400
+        /// Largest request body for verify and administration calls (imports may be larger: `maxImportBytes`).
+        public var maxBodyBytes = 16 * 1024
+        public var maxImportBytes = 8 << 20
+        /// Requests a second per API key (0: unlimited), and the burst allowed above it.
+        public var rateLimit = 0.0
+        public var rateBurst = 100.0
+
+        public init() {}
+    }
+
+    let verifier: Verifier
+    let keys: SQLiteAPIKeyStore
+    let options: Options
+    let metrics = ServerMetrics()
+    let audit: AuditLog
+    let limiter: RateLimiter
+
+    public init(verifier: Verifier, keys: SQLiteAPIKeyStore, options: Options, auditLog: FileHandle = .standardError) {
+        self.verifier = verifier
+        self.keys = keys
+        self.options = options
+        self.audit = AuditLog(handle: auditLog)
+        self.limiter = RateLimiter(rate: options.rateLimit, burst: options.rateBurst)
+    }
+
+    /// Serves until SIGINT or SIGTERM; `onListening` gets the bound address (useful with port 0).
+    public func run(onListening: @escaping @Sendable (String) -> Void) async throws {
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "otpkit"),
+            onServerRunning: { channel in onListening(channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?") })
+        try await app.runService()
+    }
+
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ in
+            await self.respond(authorizing: nil) { _ in
+                _ = try self.verifier.store.token(id: "")
+                return .json(["status": "ready"])
+            } onError: { _ in .json(["status": "not_ready"], status: .serviceUnavailable) }
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: self.metrics.prometheusText)))
+        }
+        router.post("/v1/verify") { request, _ in
+            await self.respond(request, role: .verify) { client in
+                let body = try await self.decode(VerifyRequest.self, from: request)
+                let outcome = try await self.blocking { try self.verifier.verify(tokenID: body.token, code: body.code) }
+                let label: String = switch outcome {
+                case .accepted: "accepted"
+                case .rejected(let reason): reason.rawValue
+                }
+                self.metrics.decision("verify", outcome: label)
+                self.audit.record("verify", token: body.token, client: client.id, outcome: label)
+                return .json(["accepted": outcome.accepted])
+            }
+        }
+        router.post("/v1/resync") { request, _ in
+            await self.respond(request, role: .verify) { client in
+                let body = try await self.decode(ResyncRequest.self, from: request)
+                let label: String
+                do {
+                    let outcome = try await self.blocking { try self.verifier.resync(tokenID: body.token, code1: body.code1, code2: body.code2) }
+                    label = outcome == .notFound ? "not_found" : "resynchronized"
+                } catch let error as VerifierError {
+                    // A verify-only client learns nothing more than "not resynchronised".
+                    switch error {
+                    case .unknownToken: label = "unknown_token"
+                    case .tokenLocked: label = "locked"
+                    case .invalidToken: label = "not_hotp"
+                    default: throw error
+                    }
+                }
+                self.metrics.decision("resync", outcome: label)
+                self.audit.record("resync", token: body.token, client: client.id, outcome: label)
+                return .json(["resynchronized": label == "resynchronized"])
+            }
+        }
+        addAdministration(to: router)
+        return router
+    }
+
+    private func addAdministration(to router: Router<BasicRequestContext>) {
+        router.get("/v1/tokens") { request, _ in
+            await self.respond(request, role: .admin) { _ in
+                .json(try await self.blocking { try self.verifier.store.allTokens().map(TokenSummary.init) })
+            }
+        }
+        router.post("/v1/tokens") { request, _ in
+            await self.respond(request, role: .admin) { client in
+                let body = try await self.collect(request, limit: self.options.maxImportBytes)
+                var credentials = SeedFile.Credentials()
+                if let key = request.headers[HTTPField.Name("X-PSKC-Key")!] {
+                    guard let bytes = try? Hex.decode(key) else { throw APIError.badRequest("X-PSKC-Key must be hex") }
+                    credentials.preSharedKey = bytes
+                }
+                credentials.password = request.headers[HTTPField.Name("X-PSKC-Password")!]
+                let records = try SeedFile.read(body, credentials: credentials)
+                try await self.blocking { try self.verifier.add(try records.map { try self.verifier.token(from: $0) }) }
+                for record in records { self.audit.record("import", token: record.tokenID, client: client.id, outcome: "imported") }
+                return .json(["imported": records.map(\.tokenID)], status: .created)
+            }
+        }
+        router.get("/v1/tokens/:id") { request, context in
+            await self.respond(request, role: .admin) { _ in
+                let id = try self.tokenID(context)
+                guard let token = try await self.blocking({ try self.verifier.store.token(id: id) }) else {
+                    throw APIError(VerifierError.unknownToken(id))
+                }
+                return .json(TokenSummary(token))
+            }
+        }
+        router.put("/v1/tokens/:id/counter") { request, context in
+            await self.respond(request, role: .admin) { client in
+                let id = try self.tokenID(context)
+                let body = try await self.decode(CounterRequest.self, from: request)
+                try await self.blocking { try self.verifier.setCounter(tokenID: id, to: body.counter, force: body.force ?? false) }
+                self.audit.record("set_counter", token: id, client: client.id, outcome: "set")
+                return .json(["counter": body.counter])
+            }
+        }
+        router.post("/v1/tokens/:id/unlock") { request, context in
+            await self.respond(request, role: .admin) { client in
+                let id = try self.tokenID(context)
+                try await self.blocking { try self.verifier.unlock(tokenID: id) }
+                self.audit.record("unlock", token: id, client: client.id, outcome: "unlocked")
+                return .json(["unlocked": true])
+            }
+        }
+        router.delete("/v1/tokens/:id") { request, context in
+            await self.respond(request, role: .admin) { client in
+                let id = try self.tokenID(context)
+                guard try await self.blocking({ try self.verifier.store.delete(id: id) }) else { throw APIError(VerifierError.unknownToken(id)) }
+                self.audit.record("delete", token: id, client: client.id, outcome: "deleted")
+                return .json(["deleted": true])
+            }
+        }
+    }
+
+    // MARK: Plumbing
+
+    struct VerifyRequest: Decodable { let token: String; let code: String }
+    struct ResyncRequest: Decodable { let token: String; let code1: String; let code2: String }
+    struct CounterRequest: Decodable { let counter: UInt64; let force: Bool? }
+
+    /// Authenticates, rate-limits and runs `body`, turning every failure into a JSON error answer.
+    private func respond(_ request: Request, role: SQLiteAPIKeyStore.Role,
+                         _ body: (SQLiteAPIKeyStore.APIKey) async throws -> Response) async -> Response {
+        await respond(authorizing: (request, role), body) { error in Self.errorResponse(error) }
+    }
+
+    private func respond(authorizing: (Request, SQLiteAPIKeyStore.Role)?, _ body: (SQLiteAPIKeyStore.APIKey) async throws -> Response,
+                         onError: (Error) -> Response) async -> Response {
+        let start = ContinuousClock.now
+        let response: Response
+        do {
+            var client = SQLiteAPIKeyStore.APIKey(id: "-", name: "-", role: .verify, created: Date(), revoked: false)
+            if let (request, role) = authorizing {
+                guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+                      let key = try await blocking({ try self.keys.authenticate(String(header.dropFirst(7))) }) else {
+                    throw APIError.unauthorized
+                }
+                guard role == .verify || key.role == .admin else { throw APIError.forbidden }
+                guard limiter.allow(key.id) else { throw APIError.rateLimited }
+                client = key
+            }
+            response = try await body(client)
+        } catch {
+            response = onError(error)
+        }
+        let elapsed = ContinuousClock.now - start
+        metrics.request(status: response.status.code, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return response
+    }
+
+    private static func errorResponse(_ error: Error) -> Response {
+        let apiError: APIError = switch error {
+        case let error as APIError: error
+        case let error as VerifierError: APIError(error)
+        case let error as SeedFormatError: APIError(error)
+        default: APIError(status: .internalServerError, code: "internal", message: "internal error")
+        }
+        return .json(["error": ["code": apiError.code, "message": apiError.message]], status: apiError.status)
+    }
+
+    private func collect(_ request: Request, limit: Int) async throws -> [UInt8] {
+        do {
+            var buffer = try await request.body.collect(upTo: limit)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            throw APIError.tooLarge(limit)
+        }
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let bytes = try await collect(request, limit: options.maxBodyBytes)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            switch error {
+            case .keyNotFound(let key, _): throw APIError.badRequest("missing field \(key.stringValue)")
+            case .typeMismatch(_, let context), .valueNotFound(_, let context):
+                throw APIError.badRequest("wrong type for \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+            default: throw APIError.badRequest("the body is not valid JSON")
+            }
+        }
+    }
+
+    private func tokenID(_ context: BasicRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), !id.isEmpty else { throw APIError.badRequest("no token id") }
+        return id
+    }
+
+    /// Runs blocking store work (SQLite commits with fsync) off the cooperative threads.
+    private func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(work)
+    }
+}
+
+extension Response {
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension Verifier {
+    /// The stored form of an imported seed record.
+    public func token(from record: SeedRecord) throws(VerifierError) -> VerifierToken {
+        try makeToken(id: record.tokenID, secret: record.secret, kind: record.period.map { .totp(period: $0) } ?? .hotp,
+                      algorithm: record.algorithm, digits: record.digits, counter: record.counter, issuer: record.issuer)
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+
+struct VerifierCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verifier",
+        abstract: "Run and administer the HOTP/TOTP verification server.",
+        discussion: """
+        Tokens live in a SQLite file (--db, default OTPKIT_VERIFIER_DB or ./otpkit-verifier.sqlite) with their secrets \
+        sealed by AES-256-GCM under a master key that is never in the database: OTPKIT_MASTER_KEY (base64 of 32 \
+        bytes), or the key file (--key-file, default DB.key), created with a fresh key on first use. Back the key \
+        file up apart from the database: without it the seeds cannot be opened.
+
+        Examples:
+          otpkit verifier import seeds.pskc --password-file pw.txt
+          otpkit verifier verify --token 10000001-0 755224
+          otpkit verifier resync --token 10000001-0 287082 359152
+          otpkit verifier set-counter --token 10000001-0 42
+        """,
+        subcommands: [
+            VerifierServeCommand.self, VerifierKeysCommand.self, VerifierImportCommand.self, VerifierExportCommand.self, VerifierVerifyCommand.self, VerifierResyncCommand.self,
+            VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
+            VerifierDeleteCommand.self, VerifierRotateKeyCommand.self,
+        ])
+}

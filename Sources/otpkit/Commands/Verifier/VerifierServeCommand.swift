@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import Verifier
+import VerifierServer
+import VerifierStorage
+
+struct VerifierServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the verification API over HTTP.",
+        discussion: """
+        POST /v1/verify {"token": ID, "code": CODE} -> {"accepted": true|false}; POST /v1/resync {"token", "code1", \
+        "code2"}; administration under /v1/tokens (admin keys); GET /healthz; GET /metrics (Prometheus). Every request \
+        carries `Authorization: Bearer KEY`; create keys with `otpkit verifier keys create`. On the first start, with \
+        no keys yet, an admin key is created and printed once. The first line printed is `listening on HOST:PORT`. \
+        An answer is sent only after its decision is committed to the database. Audit lines go to stderr or --audit-log.
+        """)
+
+    @OptionGroup var verifier: VerifierOptions
+
+    @Option(name: .long, help: ArgumentHelp("Address and port to listen on (port 0 picks a free one).", valueName: "host:port"))
+    var listen = "127.0.0.1:8400"
+
+    @Option(name: .long, help: "Requests a second allowed per API key (0: no limit).")
+    var rateLimit = 0.0
+
+    @Option(name: .long, help: "Lock a token after this many consecutive failures.")
+    var lockoutAfter = 10
+
+    @Option(name: .long, help: ArgumentHelp("Unlock locked tokens by themselves after this many seconds (default: only an administrator unlocks).", valueName: "seconds"))
+    var lockoutSeconds: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Append audit lines to this file instead of stderr.", valueName: "path"))
+    var auditLog: String?
+
+    func run() async throws {
+        try await reportingFailures {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+                throw CLIFailure("--listen must be HOST:PORT", code: .usage)
+            }
+            var policy = VerifierPolicy()
+            policy.maxFailures = lockoutAfter
+            policy.lockoutDuration = lockoutSeconds
+            let core = try verifier.open(policy: policy)
+            let keys = try SQLiteAPIKeyStore(path: verifier.databasePath)
+            if try keys.list().isEmpty {
+                let created = try keys.create(name: "first admin", role: .admin)
+                emit("created admin API key \(created.key.id) (shown once, keep it safe): \(created.text)")
+            }
+            var options = VerifierHTTPServer.Options()
+            options.host = String(listen[..<colon])
+            options.port = port
+            options.rateLimit = rateLimit
+            let audit: FileHandle
+            if let auditLog {
+                if !FileManager.default.fileExists(atPath: auditLog) {
+                    FileManager.default.createFile(atPath: auditLog, contents: nil, attributes: [.posixPermissions: 0o600])
+                }
+                guard let handle = FileHandle(forWritingAtPath: auditLog) else { throw CLIFailure("cannot open \(auditLog)", code: .usage) }
+                handle.seekToEndOfFile()
+                audit = handle
+            } else {
+                audit = .standardError
+            }
+            let server = VerifierHTTPServer(verifier: core, keys: keys, options: options, auditLog: audit)
+            try await server.run { address in emit("listening on \(address)") }
+        }
+    }
+}
+
+struct VerifierKeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Manage the API keys of the verification server (stored hashed; shown once).",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a key and print it once.")
+        @OptionGroup var verifier: VerifierOptions
+        @Option(name: .long, help: "verify (verify and resync only) or admin.") var role = "verify"
+        @Option(name: .long, help: "A name to recognise the key by.") var name = "unnamed"
+
+        func run() throws {
+            try reportingFailures {
+                guard let parsed = SQLiteAPIKeyStore.Role(rawValue: role) else { throw CLIFailure("--role must be verify or admin", code: .usage) }
+                let created = try SQLiteAPIKeyStore(path: verifier.databasePath).create(name: name, role: parsed)
+                print(created.text)
+                FileHandle.standardError.write(Data("otpkit: created \(role) key \(created.key.id) (\(name)); it is not shown again.\n".utf8))
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List keys (ids, names, roles; never the keys).")
+        @OptionGroup var verifier: VerifierOptions
+
+        func run() throws {
+            try reportingFailures {
+                for key in try SQLiteAPIKeyStore(path: verifier.databasePath).list() {
+                    print("\(key.id)  \(key.role.rawValue)  \(key.name)\(key.revoked ? "  (revoked)" : "")")
+                }
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a key at once.")
+        @OptionGroup var verifier: VerifierOptions
+        @Argument(help: "The key's id.") var id: String
+
+        func run() throws {
+            try reportingFailures {
+                guard try SQLiteAPIKeyStore(path: verifier.databasePath).revoke(id: id) else {
+                    throw CLIFailure("no active key \(id)", code: .refused)
+                }
+                print("Key \(id) revoked.")
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Verifier
+import VerifierStorage
+
+struct VerifierVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a code; exit 0 when accepted, 1 when refused.",
+        discussion: "With --stdin, checks one code a line and prints `accepted` or `refused` for each as soon as it is durable.")
+
+    @OptionGroup var verifier: VerifierOptions
+    @OptionGroup var tokenOption: TokenIDOption
+    @Argument(help: "The code.") var code: String?
+    @Flag(name: .long, help: "Read codes from standard input, one a line.") var stdin = false
+
+    func validate() throws {
+        guard stdin != (code != nil) else { throw ValidationError("give a code or --stdin") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let verifier = try verifier.open()
+            if stdin {
+                while let line = readLine() {
+                    let outcome = try verifier.verify(tokenID: tokenOption.token, code: line.trimmingCharacters(in: .whitespaces))
+                    emit(outcome.accepted ? "accepted" : "refused")
+                }
+                return
+            }
+            let outcome = try verifier.verify(tokenID: tokenOption.token, code: code ?? "")
+            switch outcome {
+            case .accepted(let counter):
+                print("accepted (counter \(counter))")
+            case .rejected(let reason):
+                print("refused (\(reason.rawValue.replacingOccurrences(of: "_", with: " ")))")
+                throw ExitCode(CLIFailure.Code.refused.rawValue)
+            }
+        }
+    }
+}
+
+struct VerifierResyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resync",
+        abstract: "Resynchronise a drifted HOTP token from two consecutive codes (searched up to 1000 ahead).")
+
+    @OptionGroup var verifier: VerifierOptions
+    @OptionGroup var tokenOption: TokenIDOption
+    @Argument(help: "The first code.") var code1: String
+    @Argument(help: "The next code.") var code2: String
+
+    func run() throws {
+        try reportingFailures {
+            switch try verifier.open().resync(tokenID: tokenOption.token, code1: code1, code2: code2) {
+            case .resynchronized(let counter): print("resynchronised: the next code is at counter \(counter)")
+            case .notFound: throw CLIFailure("the two codes are not consecutive codes within the sync window", code: .refused)
+            }
+        }
+    }
+}
+
+struct VerifierSetCounterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-counter",
+        abstract: "Set a token's counter to the one read off the token (`otpkit counter`): the hard resync.")
+
+    @OptionGroup var verifier: VerifierOptions
+    @OptionGroup var tokenOption: TokenIDOption
+    @Argument(help: "The counter of the token's next code.") var value: UInt64
+    @Flag(name: .long, help: "Allow moving the counter back (old codes become valid again).") var force = false
+
+    func run() throws {
+        try reportingFailures {
+            try verifier.open().setCounter(tokenID: tokenOption.token, to: value, force: force)
+            print("Token \(tokenOption.token) expects counter \(value) next.")
+        }
+    }
+}
+
+struct VerifierUnlockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unlock", abstract: "Unlock a token locked by failures.")
+
+    @OptionGroup var verifier: VerifierOptions
+    @OptionGroup var tokenOption: TokenIDOption
+
+    func run() throws {
+        try reportingFailures {
+            try verifier.open().unlock(tokenID: tokenOption.token)
+            print("Token \(tokenOption.token) unlocked.")
+        }
+    }
+}
+
+struct VerifierDeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a token and its sealed secret.")
+
+    @OptionGroup var verifier: VerifierOptions
+    @OptionGroup var tokenOption: TokenIDOption
+
+    func run() throws {
+        try reportingFailures {
+            guard try verifier.open().store.delete(id: tokenOption.token) else {
+                throw CLIFailure("no token \(tokenOption.token)", code: .refused)
+            }
+            print("Token \(tokenOption.token) deleted.")
+        }
+    }
+}
+
+struct VerifierListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens and their state (never secrets).")
+
+    @OptionGroup var verifier: VerifierOptions
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    func run() throws {
+        try reportingFailures {
+            let tokens = try verifier.open().store.allTokens().map(TokenSummary.init)
+            if json { return try printJSON(tokens) }
+            if tokens.isEmpty { print("No tokens. Import some with `otpkit verifier import FILE`.") }
+            for token in tokens {
+                let state = token.locked ? "LOCKED" : token.failures > 0 ? "\(token.failures) failures" : "ok"
+                print("\(token.id)  \(token.kind) \(token.algorithm) \(token.digits) digits  counter \(token.counter)  \(state)")
+            }
+        }
+    }
+}
+
+struct VerifierRotateKeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-key",
+        abstract: "Seal every secret under a new master key, then retire the old key.",
+        discussion: "The new key is written to the key file first (the old one kept after it), every secret is resealed in one transaction, and only then is the old key removed from the file. Not available when the key comes from OTPKIT_MASTER_KEY.")
+
+    @OptionGroup var verifier: VerifierOptions
+
+    func run() throws {
+        try reportingFailures {
+            guard nonEmptyEnvironment(MasterKeyFile.environmentVariable) == nil else {
+                throw CLIFailure("the master key comes from \(MasterKeyFile.environmentVariable); rotate it where it is kept", code: .usage)
+            }
+            let path = verifier.keyFilePath
+            let current = try verifier.open()
+            let newKey = MasterKey.generate()
+            try MasterKeyFile.write([newKey, current.keyring.current] + current.keyring.older, to: path)
+            let rotating = Verifier(store: current.store, keyring: MasterKeyring(current: newKey, older: [current.keyring.current] + current.keyring.older))
+            let count = try rotating.resealAll()
+            try MasterKeyFile.write([newKey], to: path)
+            print("Resealed \(count) tokens under master key \(newKey.id); the old key \(current.keyring.current.id) is retired.")
+        }
+    }
+}
