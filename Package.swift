@@ -59,6 +59,7 @@ let package = Package(
             "Verifier", "VerifierStorage", "SeedFormats", "OTPCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -68,8 +69,9 @@ let package = Package(
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage",
+            "VerifierServer", "TestSupport",
         ]),
-        // Loads Firmware-spec vectors and finds the built binaries; used by tests only.
+        // Loads Firmware-spec vectors, finds the built binaries, runs processes, speaks HTTP: for tests and benchmarks.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),

@@ -75,12 +75,12 @@ public final class Verifier: Sendable {
             guard token.kind == .hotp else { throw .invalidToken("\(id) is a TOTP token; it needs no resync") }
             let hotp = try hotp(for: token)
             var found: UInt64?
-            if Self.wellFormed(code1, digits: token.digits), Self.wellFormed(code2, digits: token.digits) {
+            if Self.wellFormed(code1, digits: token.digits), Self.wellFormed(code2, digits: token.digits),
+               let first = UInt64(code1), let second = UInt64(code2) {
                 var counter = token.counter
                 let last = token.counter &+ UInt64(token.syncWindow)
                 while counter < last, counter < UInt64.max - 1 {
-                    if ConstantTime.equals(hotp.code(counter: counter), code1),
-                       ConstantTime.equals(hotp.code(counter: counter + 1), code2) {
+                    if hotp.value(counter: counter) == first, hotp.value(counter: counter + 1) == second {
                         found = counter
                         break
                     }
@@ -158,7 +158,7 @@ public final class Verifier: Sendable {
         var changed = token
         // The second code of an auto-resync: exactly the one after the remembered code, in time.
         if let pending = token.pendingResync, now.timeIntervalSince(pending.since) <= policy.autoResyncTimeout,
-           pending.counter < UInt64.max - 1, ConstantTime.equals(hotp.code(counter: pending.counter + 1), code) {
+           pending.counter < UInt64.max - 1, hotp.value(counter: pending.counter + 1) == UInt64(code) {
             changed.counter = pending.counter + 2
             changed.failures = 0
             changed.pendingResync = nil
@@ -171,7 +171,7 @@ public final class Verifier: Sendable {
             return (.accepted(counter: match), changed)
         }
         var reason = RejectionReason.wrongCode
-        if token.counter > 0, ConstantTime.equals(hotp.code(counter: token.counter - 1), code) {
+        if token.counter > 0, hotp.value(counter: token.counter - 1) == UInt64(code) {
             // The code just used, again: a replay gains an attacker nothing, so it does not count towards lockout.
             return (.rejected(.replay), changed)
         } else if policy.autoResync, token.syncWindow > token.window,
@@ -201,11 +201,13 @@ public final class Verifier: Sendable {
         return (.rejected(.wrongCode), changed)
     }
 
-    /// The first counter in `start ..< start + count` whose code equals `code`; every comparison is constant-time.
+    /// The first counter in `start ..< start + count` whose code equals `code`. Codes are compared as numbers
+    /// (the length was checked before): a fixed-width integer comparison takes the same time wherever they differ.
     private func firstMatch(_ hotp: HOTP, code: String, from start: UInt64, count: Int) -> UInt64? {
+        guard let wanted = UInt64(code) else { return nil }
         var counter = start
         for _ in 0..<max(0, count) {
-            if ConstantTime.equals(hotp.code(counter: counter), code) { return counter }
+            if hotp.value(counter: counter) == wanted { return counter }
             guard counter < UInt64.max else { return nil }
             counter += 1
         }

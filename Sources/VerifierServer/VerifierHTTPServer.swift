@@ -33,6 +33,7 @@ public struct VerifierHTTPServer: Sendable {
     let metrics = ServerMetrics()
     let audit: AuditLog
     let limiter: RateLimiter
+    let authentications: AuthenticationCache
 
     public init(verifier: Verifier, keys: SQLiteAPIKeyStore, options: Options, auditLog: FileHandle = .standardError) {
         self.verifier = verifier
@@ -40,6 +41,7 @@ public struct VerifierHTTPServer: Sendable {
         self.options = options
         self.audit = AuditLog(handle: auditLog)
         self.limiter = RateLimiter(rate: options.rateLimit, burst: options.rateBurst)
+        self.authentications = AuthenticationCache(keys: keys)
     }
 
     /// Serves until SIGINT or SIGTERM; `onListening` gets the bound address (useful with port 0).
@@ -177,10 +179,11 @@ public struct VerifierHTTPServer: Sendable {
         do {
             var client = SQLiteAPIKeyStore.APIKey(id: "-", name: "-", role: .verify, created: Date(), revoked: false)
             if let (request, role) = authorizing {
-                guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-                      let key = try await blocking({ try self.keys.authenticate(String(header.dropFirst(7))) }) else {
-                    throw APIError.unauthorized
-                }
+                guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized }
+                let presented = String(header.dropFirst(7))
+                var key = authentications.cached(presented)
+                if key == nil { key = try await blocking { try self.authentications.authenticate(presented) } }
+                guard let key else { throw APIError.unauthorized }
                 guard role == .verify || key.role == .admin else { throw APIError.forbidden }
                 guard limiter.allow(key.id) else { throw APIError.rateLimited }
                 client = key

@@ -5,6 +5,10 @@ import OTPCore
 import TokenDrivers
 import TokenEmulator
 import USBTransport
+import Verifier
+import VerifierServer
+import VerifierStorage
+import TestSupport
 
 /// Counts the feature-report transfers a driver makes.
 final class CountingChannel: FeatureReportChannel {
@@ -99,3 +103,134 @@ try FileManager.default.createDirectory(at: folder, withIntermediateDirectories:
 defer { try? FileManager.default.removeItem(at: folder) }
 let persisted = try programCycles(stateFolder: folder)
 report("  cycles/s, emulator state persisted (write, fsync, rename)", persisted.rate, "cycles/s")
+
+// MARK: Verifier
+
+print("")
+print("Verifier (SQLite in WAL mode, synchronous=FULL: every decision committed before it is answered)")
+let verifierFolder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-bench-verifier-\(getpid())")
+try FileManager.default.createDirectory(at: verifierFolder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: verifierFolder) }
+let databasePath = verifierFolder.appendingPathComponent("verifier.sqlite").path
+let verifier = Verifier(store: try SQLiteTokenStore(path: databasePath), keyring: MasterKeyring(current: MasterKey.generate()))
+let benchTokens = 64
+try verifier.add(try (0..<benchTokens).map { try verifier.makeToken(id: "t\($0)", secret: rfcKey) })
+let codes = (0..<UInt64(20_000)).map { sha1.code(counter: $0) }
+
+var nextCounter = [Int](repeating: 0, count: benchTokens)
+var verified = 0
+let inProcessRate = try measure(target: 3, batchSize: benchTokens) { _ in
+    for token in 0..<benchTokens {
+        guard try verifier.verify(tokenID: "t\(token)", code: codes[nextCounter[token]]).accepted else { fatalError("refused") }
+        nextCounter[token] += 1
+        verified += 1
+    }
+}
+report("  verifications/s in process, one thread, all accepted", inProcessRate, "verify/s")
+
+try verifier.add([try verifier.makeToken(id: "drift", secret: rfcKey)])
+var resyncCounter: UInt64 = 0
+var resyncs = 0
+let resyncRate = try measure(target: 2, batchSize: 1) { _ in
+    let far = resyncCounter + 998  // the last pair inside the 1000-code sync window
+    guard case .resynchronized = try verifier.resync(tokenID: "drift", code1: sha1.code(counter: far), code2: sha1.code(counter: far + 1)) else {
+        fatalError("resync failed")
+    }
+    resyncCounter = far + 2
+    resyncs += 1
+}
+report("  resync at the far end of a 1,000-code window: microseconds each", 1e6 / resyncRate, "us")
+
+// HTTP on loopback: an in-process server and client threads with keep-alive connections, each sending the next
+// valid code of its own tokens.
+let keyStore = try SQLiteAPIKeyStore(path: databasePath)
+let apiKey = try keyStore.create(name: "bench", role: .verify).text
+var serverOptions = VerifierHTTPServer.Options()
+serverOptions.port = 0
+let httpServer = VerifierHTTPServer(verifier: verifier, keys: keyStore, options: serverOptions,
+                                    auditLog: FileHandle(forWritingAtPath: "/dev/null")!)
+let listening = DispatchSemaphore(value: 0)
+nonisolated(unsafe) var httpPort = 0
+Task.detached {
+    try await httpServer.run { address in
+        httpPort = Int(address.split(separator: ":").last ?? "") ?? 0
+        listening.signal()
+    }
+}
+listening.wait()
+let clients = 16
+let lock = NSLock()
+nonisolated(unsafe) var latencies: [Double] = []
+nonisolated(unsafe) var refusals = 0
+let httpStart = ContinuousClock.now
+let counters = nextCounter
+DispatchQueue.concurrentPerform(iterations: clients) { client in
+    let connection = HTTPTestClient(port: httpPort)
+    var local: [Double] = []
+    var refused = 0
+    var positions = counters
+    let deadline = ContinuousClock.now + .seconds(5)
+    var round = 0
+    while ContinuousClock.now < deadline {
+        let token = client + clients * (round % (benchTokens / clients))
+        round += 1
+        let body = "{\"token\":\"t\(token)\",\"code\":\"\(codes[positions[token]])\"}"
+        positions[token] += 1
+        let sent = ContinuousClock.now
+        guard let response = try? connection.send("POST", "/v1/verify", body: body, headers: ["Authorization": "Bearer \(apiKey)"]) else { break }
+        local.append(seconds(ContinuousClock.now - sent))
+        if response.body != #"{"accepted":true}"# { refused += 1 }
+    }
+    lock.withLock {
+        latencies += local
+        refusals += refused
+    }
+}
+let httpElapsed = seconds(ContinuousClock.now - httpStart)
+latencies.sort()
+report("  HTTP verify requests/s, \(clients) keep-alive clients on loopback", Double(latencies.count) / httpElapsed, "req/s")
+report("  HTTP verify latency p50", (latencies[latencies.count / 2]) * 1e6, "us")
+report("  HTTP verify latency p99", (latencies[latencies.count * 99 / 100]) * 1e6, "us")
+report("  HTTP verify requests refused (must be 0)", Double(refusals), "")
+
+// The same load from Debian's wrk (a separate C process, cheaper than the Swift clients above), when installed:
+// two threads, 16 connections, each thread cycling through its own 32 tokens so that a token's codes stay in order.
+if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile) {
+    let stored = Dictionary(uniqueKeysWithValues: try verifier.store.allTokens().map { ($0.id, Int($0.counter)) })
+    let after = (0..<benchTokens).map { stored["t\($0)"] ?? 0 }  // each token's next code after the Swift clients
+    let lua = """
+    local codes = {\(codes.map { "\"\($0)\"" }.joined(separator: ","))}
+    local position = {\(after.map(String.init).joined(separator: ","))}
+    local threads, counter = 0, 0
+    function setup(thread) thread:set("id", threads); threads = threads + 1 end
+    function init(args) first = id * 32; step = 0; refused = 0 end
+    function request()
+      local token = first + (step % 32); step = step + 1
+      local index = position[token + 1] + math.floor((step - 1) / 32) + 1
+      return wrk.format("POST", "/v1/verify", {["Authorization"] = "Bearer \(apiKey)", ["Content-Type"] = "application/json"},
+        '{"token":"t' .. token .. '","code":"' .. codes[index] .. '"}')
+    end
+    function response(status, headers, body) if not string.find(body, "true") then refused = refused + 1 end end
+    function done(summary, latency, requests)
+      io.write(string.format("WRK %d %.0f %.0f %.0f\\n", summary.requests, latency:percentile(50), latency:percentile(99), summary.duration))
+    end
+    """
+    let script = verifierFolder.appendingPathComponent("verify.lua").path
+    try lua.write(toFile: script, atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: wrk)
+    process.arguments = ["-t2", "-c16", "-d5s", "-s", script, "http://127.0.0.1:\(httpPort)/v1/verify"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("WRK ") }) {
+        let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        report("  wrk: HTTP verify requests/s, 2 threads, 16 connections", fields[0] / (fields[3] / 1e6), "req/s")
+        report("  wrk: latency p50", fields[1], "us")
+        report("  wrk: latency p99", fields[2], "us")
+        let moved = try verifier.store.allTokens().filter { $0.id.hasPrefix("t") }.reduce(0) { $0 + Int($1.counter) } - after.reduce(0, +)
+        report("  wrk: requests that were accepted codes", Double(moved) / fields[0] * 100, "%")
+    }
+}

@@ -3,6 +3,9 @@ import Foundation
 import OTPCore
 import TokenDrivers
 import USBTransport
+import Verifier
+import VerifierServer
+import VerifierStorage
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +14,9 @@ struct DemoCommand: ParsableCommand {
         discussion: """
         Starts `otpkit emulate` with two tokens on a free loopback port, programs a generated secret into each \
         over USB/IP, reads the counters, presses one token's button three times and checks each code against \
-        otpkit's own HOTP and oathtool's, prints the seed record a verification server would receive, and stops \
+        otpkit's own HOTP and oathtool's, prints the seed record a verification server would receive, imports the \
+        seeds into an embedded verifier (SQLite in a temporary folder), verifies codes from presses, lets the token \
+        drift 50 presses ahead, shows a plain verify fail and two consecutive codes resynchronise it, and stops \
         the emulator. The secrets are throwaway ones.
         """)
 
@@ -53,7 +58,43 @@ struct DemoCommand: ParsableCommand {
             var handOff = first
             handOff.counter = counter
             try printJSON(handOff)
-            print("5. Emulator stopped; nothing left running.")
+
+            try verifierStory(seeds: [handOff] + records.dropFirst(), token: token)
+            print("8. Emulator stopped; nothing left running.")
         }
+    }
+
+    /// The verification server's side: import, verify, drift, resync.
+    private func verifierStory(seeds: [SeedRecord], token: OpenedToken) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-demo-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let keys = try MasterKeyFile.load(path: folder.appendingPathComponent("master.key").path)
+        let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("verifier.sqlite").path),
+                                keyring: keys.keyring)
+        try verifier.add(try seeds.map { try verifier.token(from: $0) })
+        let id = seeds[0].tokenID
+        print("5. Imported \(seeds.count) seeds into an embedded verifier (SQLite, secrets sealed with AES-GCM); token \(id):")
+        for _ in 0..<2 {
+            let code = try token.driver.generate(0).code
+            let outcome = try verifier.verify(tokenID: id, code: code)
+            print("   press -> \(code) -> \(outcome.accepted ? "accepted" : "REFUSED")")
+            guard outcome.accepted else { throw CLIFailure("the verifier refused a fresh code", code: .checkFailed) }
+            print("   the same code again -> \(try verifier.verify(tokenID: id, code: code).accepted ? "ACCEPTED" : "refused (replay)")")
+        }
+        for _ in 0..<50 { _ = try token.driver.generate(0) }
+        let drifted = try token.driver.generate(0).code
+        let plain = try verifier.verify(tokenID: id, code: drifted)
+        print("6. 50 presses nobody verified; the next code \(drifted) -> \(plain.accepted ? "ACCEPTED" : "refused (beyond the look-ahead window of 10)")")
+        guard !plain.accepted else { throw CLIFailure("a code far ahead was accepted on its own", code: .checkFailed) }
+        let code1 = try token.driver.generate(0).code, code2 = try token.driver.generate(0).code
+        guard case .resynchronized(let counter) = try verifier.resync(tokenID: id, code1: code1, code2: code2) else {
+            throw CLIFailure("resync failed", code: .checkFailed)
+        }
+        print("7. Resync with two consecutive codes \(code1) \(code2) -> the verifier expects counter \(counter) next")
+        let next = try token.driver.generate(0).code
+        let afterwards = try verifier.verify(tokenID: id, code: next)
+        print("   the next press \(next) -> \(afterwards.accepted ? "accepted" : "REFUSED")")
+        guard afterwards.accepted else { throw CLIFailure("the code after the resync was refused", code: .checkFailed) }
     }
 }

@@ -1,0 +1,38 @@
+import Crypto
+import Foundation
+import VerifierStorage
+import Verifier
+
+/// Remembers successful API key checks for a few seconds, so a busy client does not cost a database read per
+/// request. A revoked key therefore stops working within `lifetime` seconds. Entries are keyed by a hash of the
+/// presented key; failures are never cached.
+final class AuthenticationCache: @unchecked Sendable {
+    static let lifetime: TimeInterval = 5
+    private let keys: SQLiteAPIKeyStore
+    private let lock = NSLock()
+    private var entries: [[UInt8]: (key: SQLiteAPIKeyStore.APIKey, until: Date)] = [:]
+
+    init(keys: SQLiteAPIKeyStore) {
+        self.keys = keys
+    }
+
+    func cached(_ presented: String) -> SQLiteAPIKeyStore.APIKey? {
+        let digest = Self.digest(presented)
+        return lock.withLock {
+            guard let entry = entries[digest], entry.until > Date() else { return nil }
+            return entry.key
+        }
+    }
+
+    func authenticate(_ presented: String) throws(VerifierError) -> SQLiteAPIKeyStore.APIKey? {
+        guard let key = try keys.authenticate(presented) else { return nil }
+        let digest = Self.digest(presented)
+        lock.withLock {
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[digest] = (key, Date().addingTimeInterval(Self.lifetime))
+        }
+        return key
+    }
+
+    private static func digest(_ text: String) -> [UInt8] { Array(SHA256.hash(data: Array(text.utf8))) }
+}
