@@ -12,7 +12,7 @@ DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool
 # Python bindings (libusb against a virtual device), and for the real-kernel test QEMU, a static busybox, cpio and
 # strip (the kernel itself is fetched into .cache/real-kernel).
 TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev gir1.2-umockdev-1.0 \
-	qemu-system-x86 busybox-static cpio binutils
+	qemu-system-x86 busybox-static cpio binutils openssl curl wrk
 KERNEL_CACHE := .cache/real-kernel
 
 .PHONY: demo test build bench deps-demo deps-test clean install-udev

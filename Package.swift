@@ -58,6 +58,8 @@ let package = Package(
         .target(name: "VerifierServer", dependencies: [
             "Verifier", "VerifierStorage", "SeedFormats", "OTPCore",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import NIOCore
 import NIOPosix
 import OTPCore
@@ -23,6 +25,9 @@ public struct VerifierHTTPServer: Sendable {
         /// Requests a second per API key (0: unlimited), and the burst allowed above it.
         public var rateLimit = 0.0
         public var rateBurst = 100.0
+        /// PEM files; with both set the server speaks HTTPS only.
+        public var tlsCertificatePath: String?
+        public var tlsKeyPath: String?
 
         public init() {}
     }
@@ -46,8 +51,16 @@ public struct VerifierHTTPServer: Sendable {
 
     /// Serves until SIGINT or SIGTERM; `onListening` gets the bound address (useful with port 0).
     public func run(onListening: @escaping @Sendable (String) -> Void) async throws {
+        var server = HTTPServerBuilder.http1()
+        if let certificatePath = options.tlsCertificatePath, let keyPath = options.tlsKeyPath {
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
+            server = try .tls(.http1(), tlsConfiguration: tls)
+        }
         let app = Application(
             router: makeRouter(),
+            server: server,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "otpkit"),
             onServerRunning: { channel in onListening(channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?") })
         try await app.runService()

@@ -84,6 +84,31 @@ import Testing
         #expect(try server.verify(client, token: "777", code: F.code(5)).body == #"{"accepted":true}"#)
     }
 
+    @Test func servesHTTPSWithACertificate() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cert = folder.appendingPathComponent("cert.pem").path, key = folder.appendingPathComponent("key.pem").path
+        let openssl = try #require(Subprocess.which("openssl"), "openssl is missing (`make test` installs it)")
+        let made = try Subprocess.run(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                                                "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let server = try F(extraArguments: ["--tls-cert", cert, "--tls-key", key])
+        let curl = try #require(Subprocess.which("curl"), "curl is missing (`make test` installs it)")
+        let secure = try Subprocess.run(curl, ["-s", "--cacert", cert, "https://127.0.0.1:\(server.port)/healthz"])
+        #expect(secure.stdout == #"{"status":"ready"}"#, "\(secure.stderr)")
+        let plain = try Subprocess.run(curl, ["-s", "-m", "5", "http://127.0.0.1:\(server.port)/healthz"])
+        #expect(plain.stdout.isEmpty, "plain HTTP is not answered on a TLS port")
+    }
+
+    @Test func clientsAreRateLimited() throws {
+        let server = try F(extraArguments: ["--rate-limit", "1"])
+        let client = server.client()
+        let statuses = try (0..<4).map { _ in try server.verify(client, token: "t0", code: "123456").status }
+        #expect(statuses.prefix(2).allSatisfy { $0 == 200 })
+        #expect(statuses.last == 429)
+    }
+
     /// 64 concurrent HTTP requests carrying the same valid code: exactly one is accepted, every round.
     @Test func sixtyFourConcurrentRequestsAcceptOnce() throws {
         let server = try F()

@@ -21,7 +21,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Address and port to listen on (port 0 picks a free one).", valueName: "host:port"))
     var listen = "127.0.0.1:8400"
 
-    @Option(name: .long, help: "Requests a second allowed per API key (0: no limit).")
+    @Option(name: .long, help: "Requests a second allowed per API key, with bursts of twice that (0: no limit). Per process.")
     var rateLimit = 0.0
 
     @Option(name: .long, help: "Lock a token after this many consecutive failures.")
@@ -32,6 +32,16 @@ struct VerifierServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Append audit lines to this file instead of stderr.", valueName: "path"))
     var auditLog: String?
+
+    @Option(name: .long, help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (with --tls-key).", valueName: "path"))
+    var tlsCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("The PEM private key for --tls-cert.", valueName: "path"))
+    var tlsKey: String?
+
+    func validate() throws {
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
+    }
 
     func run() async throws {
         try await reportingFailures {
@@ -51,6 +61,9 @@ struct VerifierServeCommand: AsyncParsableCommand {
             options.host = String(listen[..<colon])
             options.port = port
             options.rateLimit = rateLimit
+            options.rateBurst = max(1, rateLimit * 2)
+            options.tlsCertificatePath = tlsCert
+            options.tlsKeyPath = tlsKey
             let audit: FileHandle
             if let auditLog {
                 if !FileManager.default.fileExists(atPath: auditLog) {
