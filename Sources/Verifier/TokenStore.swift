@@ -11,5 +11,8 @@ public protocol TokenStore: Sendable {
     /// Adds tokens in one transaction: a duplicate id fails the whole import.
     func insert(_ tokens: [VerifierToken]) throws(VerifierError)
     func delete(id: String) throws(VerifierError) -> Bool
+    /// Durably notes a refusal that changed no token (unknown token, locked token, replay). Every refusal then costs
+    /// one commit, as a wrong code does, so a client cannot tell the cases apart by timing.
+    func recordRefusal(tokenID: String, reason: String) throws(VerifierError)
     func allTokens() throws(VerifierError) -> [VerifierToken]
 }

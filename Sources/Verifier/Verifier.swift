@@ -51,16 +51,21 @@ public final class Verifier: Sendable {
             let now = clock()
             guard var token = try store.token(id: id) else {
                 equalizeTiming(code)
+                try store.recordRefusal(tokenID: id, reason: RejectionReason.unknownToken.rawValue)
                 return .rejected(.unknownToken)
             }
             if isLocked(&token, now: now) {
                 equalizeTiming(code)
+                try store.recordRefusal(tokenID: id, reason: RejectionReason.locked.rawValue)
                 return .rejected(.locked)
             }
             let secret = try keyring.open(token.sealedSecret, tokenID: id)
             let (outcome, changed) = decide(token, secret: secret, code: code, now: now)
-            // A decision that changes nothing (a replay) needs no write; any other is stored before it is answered.
-            if changed == token { return outcome }
+            // Every decision is durable before it is answered: a change of the token, or else a noted refusal.
+            if changed == token, case .rejected(let reason) = outcome {
+                try store.recordRefusal(tokenID: id, reason: reason.rawValue)
+                return outcome
+            }
             if try store.update(changed) { return outcome }
         }
         throw .contention(id)
@@ -230,10 +235,12 @@ public final class Verifier: Sendable {
         return true
     }
 
-    /// The work of a window search with a throwaway key, so unknown and locked tokens answer in similar time.
+    /// The work of a wrong code's search (the window, and the sync window when auto-resync is on) with a
+    /// throwaway key, so unknown and locked tokens answer in about the time a wrong code takes.
     private func equalizeTiming(_ code: String) {
         guard let hotp = try? HOTP(secret: Secret.random(byteCount: 20)) else { return }
-        _ = firstMatch(hotp, code: code, from: 0, count: VerifierPolicy.defaultWindow + 1)
+        let searched = policy.autoResync ? VerifierPolicy.defaultSyncWindow : VerifierPolicy.defaultWindow
+        _ = firstMatch(hotp, code: code, from: 0, count: searched + 1)
     }
 
     private func hotp(for token: VerifierToken) throws(VerifierError) -> HOTP {

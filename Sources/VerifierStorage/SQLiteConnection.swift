@@ -54,6 +54,7 @@ final class SQLiteConnection {
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 }
 

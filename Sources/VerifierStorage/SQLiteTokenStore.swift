@@ -39,6 +39,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
                     locked_at REAL, pending_counter INTEGER, pending_since REAL,
                     key_id TEXT NOT NULL, sealed BLOB NOT NULL, issuer TEXT, version INTEGER NOT NULL)
                 """)
+            try connection.execute("CREATE TABLE refusals (at REAL NOT NULL, token TEXT NOT NULL, reason TEXT NOT NULL)")
             try connection.execute("INSERT INTO otpkit_schema (version) VALUES (\(Self.schemaVersion))")
         }
     }
@@ -110,6 +111,19 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
             try connection.transaction { () throws(VerifierError) in
                 try connection.prepare("DELETE FROM tokens WHERE id = ?").run([.text(id)])
                 return connection.changes == 1
+            }
+        }
+    }
+
+    /// Keeps the most recent refusals (a bounded log for investigations; the audit log has them all).
+    public func recordRefusal(tokenID: String, reason: String) throws(VerifierError) {
+        try locked { () throws(VerifierError) in
+            try connection.transaction { () throws(VerifierError) in
+                try connection.prepare("INSERT INTO refusals (at, token, reason) VALUES (?, ?, ?)")
+                    .run([.real(Date().timeIntervalSince1970), .text(String(tokenID.prefix(128))), .text(reason)])
+                if connection.lastInsertRowID % 1000 == 0 {
+                    try connection.execute("DELETE FROM refusals WHERE rowid <= \(connection.lastInsertRowID - 100_000)")
+                }
             }
         }
     }
