@@ -20,3 +20,11 @@ public enum SupportedTokens {
         all.first { $0.vendorID == vendorID && $0.productID == productID }
     }
 }
+
+extension UInt16 {
+    /// Four lower-case hex digits, as USB ids are written (`1209`, `0001`).
+    public var hex4: String {
+        let text = String(self, radix: 16)
+        return String(repeating: "0", count: 4 - text.count) + text
+    }
+}

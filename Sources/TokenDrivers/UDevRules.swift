@@ -11,7 +11,7 @@ public enum UDevRules {
             "ACTION==\"remove\", GOTO=\"otpkit_end\"",
         ]
         for token in SupportedTokens.all {
-            let vendor = hex4(token.vendorID), product = hex4(token.productID)
+            let vendor = token.vendorID.hex4, product = token.productID.hex4
             lines.append("")
             lines.append("# \(token.name)")
             lines.append("SUBSYSTEM==\"usb\", ENV{DEVTYPE}==\"usb_device\", ATTR{idVendor}==\"\(vendor)\", ATTR{idProduct}==\"\(product)\", TAG+=\"uaccess\"")
@@ -22,8 +22,4 @@ public enum UDevRules {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func hex4(_ value: UInt16) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 4 - text.count) + text
-    }
 }

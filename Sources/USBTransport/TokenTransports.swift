@@ -1,3 +1,4 @@
+import Foundation
 import TokenDrivers
 import USBIP
 
@@ -40,8 +41,8 @@ public enum TokenTransports {
     /// Supported tokens on this machine's USB buses.
     public static func listLocal() throws(TransportError) -> [TokenCandidate] {
         try LocalUSBTokens.list().map {
-            TokenCandidate(address: $0.address.description, family: $0.family, vendorID: hex4($0.vendorID),
-                           productID: hex4($0.productID), serial: $0.serial, product: $0.product,
+            TokenCandidate(address: $0.address.description, family: $0.family, vendorID: $0.vendorID.hex4,
+                           productID: $0.productID.hex4, serial: $0.serial, product: $0.product,
                            devicePath: $0.devicePath, busy: false)
         }
     }
@@ -62,7 +63,7 @@ public enum TokenTransports {
                 busy = true
             }
             candidates.append(TokenCandidate(address: address.description, family: supported.family,
-                                             vendorID: hex4(record.vendorID), productID: hex4(record.productID),
+                                             vendorID: record.vendorID.hex4, productID: record.productID.hex4,
                                              serial: serial, product: nil, devicePath: nil, busy: busy))
         }
         return candidates
@@ -86,7 +87,7 @@ public enum TokenTransports {
             let device = try importWithRetry(host: host, port: port, busID: busID)
             guard let supported = SupportedTokens.match(vendorID: device.record.vendorID, productID: device.record.productID) else {
                 device.close()
-                throw .notFound("\(address) is not a token otpkit supports (\(hex4(device.record.vendorID)):\(hex4(device.record.productID)))")
+                throw .notFound("\(address) is not a token otpkit supports (\(device.record.vendorID.hex4):\(device.record.productID.hex4))")
             }
             return TokenConnection(address: address, family: supported.family, device: device)
         case .usbip:
@@ -107,11 +108,4 @@ public enum TokenTransports {
             }
         }
     }
-
-    static func hex4(_ value: UInt16) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 4 - text.count) + text
-    }
 }
-
-import Foundation

@@ -43,6 +43,12 @@ public final class Verifier: Sendable {
         try store.insert(tokens)
     }
 
+    /// The stored form of an imported seed record, filed under `record.tokenID`.
+    public func token(from record: SeedRecord) throws(VerifierError) -> VerifierToken {
+        try makeToken(id: record.tokenID, secret: record.secret, kind: record.period.map { .totp(period: $0) } ?? .hotp,
+                      algorithm: record.algorithm, digits: record.digits, counter: record.counter, issuer: record.issuer)
+    }
+
     // MARK: Verification
 
     /// Checks `code` for the token `id`. Unknown and locked tokens cost the same work as a wrong code.
@@ -82,14 +88,10 @@ public final class Verifier: Sendable {
             var found: UInt64?
             if Self.wellFormed(code1, digits: token.digits), Self.wellFormed(code2, digits: token.digits),
                let first = UInt64(code1), let second = UInt64(code2) {
-                var counter = token.counter
-                let last = token.counter &+ UInt64(token.syncWindow)
-                while counter < last, counter < UInt64.max - 1 {
-                    if hotp.value(counter: counter) == first, hotp.value(counter: counter + 1) == second {
-                        found = counter
-                        break
-                    }
-                    counter += 1
+                // Both codes within counter ... counter + syncWindow: the pair starts at most at syncWindow - 1.
+                let values = Self.values(hotp, from: token.counter, count: token.syncWindow + 1)
+                if let index = values.indices.dropLast().first(where: { values[$0] == first && values[$0 + 1] == second }) {
+                    found = token.counter + UInt64(index)
                 }
             }
             var changed = token
@@ -210,13 +212,13 @@ public final class Verifier: Sendable {
     /// (the length was checked before): a fixed-width integer comparison takes the same time wherever they differ.
     private func firstMatch(_ hotp: HOTP, code: String, from start: UInt64, count: Int) -> UInt64? {
         guard let wanted = UInt64(code) else { return nil }
-        var counter = start
-        for _ in 0..<max(0, count) {
-            if hotp.value(counter: counter) == wanted { return counter }
-            guard counter < UInt64.max else { return nil }
-            counter += 1
-        }
-        return nil
+        return Self.values(hotp, from: start, count: count).firstIndex(of: wanted).map { start + UInt64($0) }
+    }
+
+    /// The codes (as numbers) for `count` counters from `start`, stopping at the counter's end.
+    static func values(_ hotp: HOTP, from start: UInt64, count: Int) -> [UInt64] {
+        let count = Int(min(UInt64(max(0, count)), UInt64.max - start))
+        return (0..<count).map { hotp.value(counter: start + UInt64($0)) }
     }
 
     private func countFailure(_ token: inout VerifierToken, now: Date) {

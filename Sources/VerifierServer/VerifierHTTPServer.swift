@@ -260,11 +260,3 @@ extension Response {
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
-
-extension Verifier {
-    /// The stored form of an imported seed record.
-    public func token(from record: SeedRecord) throws(VerifierError) -> VerifierToken {
-        try makeToken(id: record.tokenID, secret: record.secret, kind: record.period.map { .totp(period: $0) } ?? .hotp,
-                      algorithm: record.algorithm, digits: record.digits, counter: record.counter, issuer: record.issuer)
-    }
-}

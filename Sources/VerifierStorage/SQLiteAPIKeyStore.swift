@@ -34,8 +34,7 @@ public final class SQLiteAPIKeyStore: @unchecked Sendable {
 
     public init(path: String) throws(VerifierError) {
         connection = try SQLiteConnection(path: path)
-        try connection.execute("PRAGMA journal_mode=WAL")
-        try connection.execute("PRAGMA synchronous=FULL")
+        try connection.makeDurable()
         try connection.execute("""
             CREATE TABLE IF NOT EXISTS api_keys (
                 id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash BLOB NOT NULL,

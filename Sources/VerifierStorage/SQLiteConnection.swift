@@ -23,6 +23,12 @@ final class SQLiteConnection {
 
     deinit { sqlite3_close_v2(handle) }
 
+    /// WAL with a full sync on every commit: a transaction is on disk (the WAL fsynced) when COMMIT returns.
+    func makeDurable() throws(VerifierError) {
+        try execute("PRAGMA journal_mode=WAL")
+        try execute("PRAGMA synchronous=FULL")
+    }
+
     func execute(_ sql: String) throws(VerifierError) {
         var error: UnsafeMutablePointer<CChar>?
         guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {

@@ -14,9 +14,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
 
     public init(path: String) throws(VerifierError) {
         connection = try SQLiteConnection(path: path)
-        try connection.execute("PRAGMA journal_mode=WAL")
-        try connection.execute("PRAGMA synchronous=FULL")
-        try connection.execute("PRAGMA foreign_keys=ON")
+        try connection.makeDurable()
         try migrate()
         chmod(path, 0o600)
     }

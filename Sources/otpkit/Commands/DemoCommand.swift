@@ -4,7 +4,6 @@ import OTPCore
 import TokenDrivers
 import USBTransport
 import Verifier
-import VerifierServer
 import VerifierStorage
 
 struct DemoCommand: ParsableCommand {

@@ -3,7 +3,6 @@ import Foundation
 import OTPCore
 import SeedFormats
 import Verifier
-import VerifierServer
 
 /// How to open an encrypted seed file.
 struct SeedFileCredentialOptions: ParsableArguments {
