@@ -1,0 +1,63 @@
+import Foundation
+import USBProtocol
+
+/// An emulated YubiKey (OTP interface only): the firmware, its state file, its button, its USB identity.
+public final class YubiKeyToken: HIDReportHandler, @unchecked Sendable {
+    public static let vendorID: UInt16 = 0x1050
+    /// The classic OTP-only YubiKey.
+    public static let productID: UInt16 = 0x0010
+    /// A boot keyboard: the OTP application's feature reports ride on the keyboard interface.
+    static let reportDescriptor: [UInt8] = [
+        0x05, 0x01, 0x09, 0x06, 0xA1, 0x01, 0x05, 0x07, 0x19, 0xE0, 0x29, 0xE7, 0x15, 0x00, 0x25, 0x01,
+        0x75, 0x01, 0x95, 0x08, 0x81, 0x02, 0x95, 0x01, 0x75, 0x08, 0x81, 0x01, 0x95, 0x05, 0x75, 0x01,
+        0x05, 0x08, 0x19, 0x01, 0x29, 0x05, 0x91, 0x02, 0x95, 0x01, 0x75, 0x03, 0x91, 0x01, 0x95, 0x06,
+        0x75, 0x08, 0x15, 0x00, 0x25, 0x65, 0x05, 0x07, 0x19, 0x00, 0x29, 0x65, 0x81, 0x00, 0xC0,
+    ]
+
+    private let lock = NSLock()
+    private var firmware: YubiKeyFirmware
+    private let store: AtomicFileStore<YubiKeyState>?
+    public lazy var usbDevice = EmulatedHIDDevice(descriptors: USBDescriptorSet(usbDescription), handler: self)
+
+    public init(serial: UInt32, stateFile: URL? = nil) throws {
+        store = stateFile.map { AtomicFileStore(url: $0) }
+        let state = try store?.load() ?? YubiKeyState(serial: serial)
+        firmware = YubiKeyFirmware(state: state)
+        if let store, !FileManager.default.fileExists(atPath: store.url.path) { try store.save(state) }
+    }
+
+    public var state: YubiKeyState { lock.withLock { firmware.state } }
+
+    public var usbDescription: USBDeviceDescription {
+        let version = YubiKeyFirmware.firmware
+        return USBDeviceDescription(
+            vendorID: Self.vendorID, productID: Self.productID, deviceVersion: UInt16(version.0) << 8 | UInt16(version.1) << 4 | UInt16(version.2),
+            manufacturer: "Yubico", product: "Yubikey", serialNumber: "",
+            interfaces: [HIDInterfaceDescription(subclass: 1, interfaceProtocol: 1, reportDescriptor: Self.reportDescriptor,
+                                                 endpoints: [.interruptIn(1, maxPacketSize: 8, interval: 10)])])
+    }
+
+    /// A touch of the button on `slot`: what the key types (its keyboard output is not emulated yet).
+    public func touch(slot: Int) -> YubiKeyFirmware.TouchOutcome {
+        lock.withLock { firmware.touch(slot: slot, persist: persist) }
+    }
+
+    public func setReport(type: UInt8, id: UInt8, interface: Int, data: [UInt8]) -> Bool {
+        guard type == HIDRequest.featureReportType, interface == 0, data.count == 8 else { return false }
+        lock.withLock { firmware.receive(data, persist: persist) }
+        return true
+    }
+
+    public func getReport(type: UInt8, id: UInt8, interface: Int, length: Int) -> [UInt8]? {
+        guard type == HIDRequest.featureReportType, interface == 0, length == 8 else { return nil }
+        return lock.withLock { firmware.currentReport() }
+    }
+
+    public func interruptIn(endpoint: UInt8) -> [UInt8]? { nil }
+    public func busReset() {}
+
+    private func persist(_ state: YubiKeyState) -> Bool {
+        guard let store else { return true }
+        return (try? store.save(state)) != nil
+    }
+}

@@ -1,0 +1,50 @@
+import EmulatorServer
+import Foundation
+import OTPCore
+import Testing
+import TokenDrivers
+import TokenEmulator
+import USBTransport
+
+/// otpkit's YubiKey driver against the emulated YubiKey, over the USB/IP server and client.
+@Suite(.serialized) struct YubiKeyOverUSBIPTests {
+    static let rfcKey = try! Secret(bytes: Array("12345678901234567890".utf8))
+
+    func withYubiKey(_ body: (YubiKeyDriver, YubiKeyToken) throws -> Void) throws {
+        let token = try YubiKeyToken(serial: 7_654_321)
+        let server = USBIPServer(devices: [token.usbDevice])
+        let port = try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        let records = try USBIPClient.listDevices(host: "127.0.0.1", port: port)
+        #expect(records.first?.vendorID == 0x1050 && records.first?.interfaces.first?.interfaceProtocol == 1, "a boot keyboard")
+        let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: port, busID: "1-1")
+        defer { connection.close() }
+        try body(YubiKeyDriver(channel: HIDFeatureReportChannel(device: connection)), token)
+    }
+
+    @Test func programReadSerialTouchDeleteAndSwap() throws {
+        try withYubiKey { driver, token in
+            #expect(try driver.serial() == 7_654_321)
+            #expect(try driver.status().firmware == "2.4.3")
+            try driver.program(slot: 1, YubiKeyOATHConfiguration(secret: Self.rfcKey, movingFactor: 32))
+            let expected = try HOTP(secret: Self.rfcKey).code(counter: 32)
+            #expect(token.touch(slot: 1) == .typed(expected))
+            try driver.swapSlots()
+            #expect(try driver.status().slot2Programmed)
+            try driver.delete(slot: 2)
+            #expect(try !driver.status().slot2Programmed)
+        }
+    }
+
+    @Test func accessCodesAreEnforcedAndReported() throws {
+        try withYubiKey { driver, token in
+            var configuration = YubiKeyOATHConfiguration(secret: Self.rfcKey, digits: 8)
+            configuration.newAccessCode = [1, 2, 3, 4, 5, 6]
+            try driver.program(slot: 2, configuration)
+            #expect(throws: YubiKeyDriver.YubiKeyError.notConfirmed(slot: 2)) { try driver.delete(slot: 2) }
+            #expect(token.state.slots[1] != nil, "still programmed")
+            try driver.delete(slot: 2, accessCode: [1, 2, 3, 4, 5, 6])
+            #expect(token.state.slots[1] == nil)
+        }
+    }
+}
