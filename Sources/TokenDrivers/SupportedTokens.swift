@@ -2,6 +2,7 @@
 /// udev rules both come from this one list.
 public enum TokenFamily: String, Sendable, CaseIterable, Codable {
     case openHOTP = "OpenHOTP"
+    case yubiKey = "YubiKey"
 }
 
 public struct SupportedToken: Sendable, Equatable {
@@ -14,7 +15,9 @@ public struct SupportedToken: Sendable, Equatable {
 public enum SupportedTokens {
     public static let all: [SupportedToken] = [
         SupportedToken(family: .openHOTP, vendorID: 0x1209, productID: 0x0001, name: "OpenHOTP token (pid.codes test PID)"),
-    ]
+    ] + [0x0010, 0x0110, 0x0111, 0x0114, 0x0116, 0x0401, 0x0403, 0x0405, 0x0407, 0x0410].map {
+        SupportedToken(family: .yubiKey, vendorID: 0x1050, productID: $0, name: "YubiKey with the OTP application (PID \(UInt16($0).hex4))")
+    }
 
     public static func match(vendorID: UInt16, productID: UInt16) -> SupportedToken? {
         all.first { $0.vendorID == vendorID && $0.productID == productID }

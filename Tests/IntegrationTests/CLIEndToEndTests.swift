@@ -164,3 +164,30 @@ import Testing
         #expect(info.stderr.contains("STALL") && info.stderr.contains("SET_REPORT"), "\(info.stderr)")
     }
 }
+
+/// The same CLI commands against an emulated YubiKey (USB/IP), with its family's rules.
+@Suite struct YubiKeyCLITests {
+    @Test func programInfoCounterEraseOnAYubiKey() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 5000, extraArguments: ["--token", "yubikey"])
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        let device = emulator.device(1)
+        let key = CLIEndToEndTests.rfcKey
+        let odd = try otpkit("program", "--device", device, "--secret", key, "--counter", "40")
+        #expect(odd.status == 64 && odd.stderr.contains("in steps of 16"), "\(odd.stderr)")
+        let rounded = try otpkit("program", "--device", device, "--secret", key, "--counter", "40", "--round-imf", "--json")
+        #expect(rounded.status == 0, "\(rounded.stderr)")
+        #expect(rounded.stdout.contains("\"slot\" : 1"))
+        let info = try otpkit("info", "--device", device)
+        #expect(info.stdout.contains("Serial     5000") && info.stdout.contains("Slot 1     programmed"))
+        let counter = try otpkit("counter", "--device", device)
+        #expect(counter.status == 1 && counter.stderr.contains("cannot report its HOTP counter"))
+        let again = try otpkit("program", "--device", device, "--slot", "1", "--secret", key, "--new-access-code", "010203040506", "--force")
+        #expect(again.status == 0, "\(again.stderr)")
+        let refused = try otpkit("erase", "--device", device, "--force")
+        #expect(refused.status == 1 && refused.stderr.contains("wrong or missing access code"))
+        #expect(try otpkit("erase", "--device", device, "--force", "--access-code", "010203040506").status == 0)
+        #expect(try otpkit("info", "--device", device).stdout.contains("Slot 1     empty"))
+        let short = try otpkit("program", "--device", device, "--generate", "--secret-bytes", "32")
+        #expect(short.status == 64 && short.stderr.contains("20-byte secret"))
+    }
+}

@@ -18,9 +18,14 @@ struct CounterCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let token = try target.open()
-            let counter = try token.driver.readCounter(slotOption.slot)
-            if json { return try printJSON(Report(serial: token.serial, slot: slotOption.slot, counter: counter)) }
+            let device = try target.open()
+            guard case .openHOTP(let token) = device else {
+                throw CLIFailure("a YubiKey cannot report its HOTP counter: its OTP application has no command for it. Use the "
+                    + "moving factor recorded when the slot was programmed, or let the verifier resynchronise from two consecutive "
+                    + "codes (otpkit verifier resync --token ID CODE1 CODE2)", code: .refused)
+            }
+            let counter = try token.driver.readCounter(slotOption.openHOTPSlot)
+            if json { return try printJSON(Report(serial: token.serial, slot: slotOption.openHOTPSlot, counter: counter)) }
             print(counter)
         }
     }

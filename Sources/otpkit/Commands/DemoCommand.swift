@@ -27,7 +27,7 @@ struct DemoCommand: ParsableCommand {
 
             var records: [SeedRecord] = []
             for address in emulator.tokenAddresses {
-                let token = try TokenLocator.open(DeviceAddress(parsing: address))
+                let token = try TokenLocator.open(DeviceAddress(parsing: address)).requireOpenHOTP("demo")
                 let secret = Secret.random(byteCount: 20)
                 try token.driver.writeSlot(0, OpenHOTPSlotConfiguration(secret: secret, name: "demo"))
                 let counter = try token.driver.readCounter(0)
@@ -37,7 +37,7 @@ struct DemoCommand: ParsableCommand {
             }
 
             let first = records[0]
-            let token = try TokenLocator.open(DeviceAddress(parsing: emulator.tokenAddresses[0]))
+            let token = try TokenLocator.open(DeviceAddress(parsing: emulator.tokenAddresses[0])).requireOpenHOTP("demo")
             let reference = try HOTP(secret: first.secret)
             print("3. Three presses of token \(first.serial)'s button:")
             print("   counter  token    otpkit   oathtool")

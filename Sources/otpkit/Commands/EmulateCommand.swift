@@ -6,7 +6,7 @@ import TokenEmulator
 struct EmulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulate",
-        abstract: "Serve emulated OpenHOTP tokens over USB/IP.",
+        abstract: "Serve emulated tokens (OpenHOTP, YubiKey) over USB/IP.",
         discussion: """
         Each token is a USB device on bus 1 (bus ids 1-1, 1-2, ...). Reach them with otpkit \
         (--device usbip://HOST:PORT/1-1), list them with `usbip --tcp-port PORT list -r HOST`, or attach them \
@@ -22,8 +22,11 @@ struct EmulateCommand: ParsableCommand {
     @Option(name: .long, help: "TCP port (0 picks a free one).")
     var port = 3240
 
-    @Option(name: .long, help: "Number of tokens.")
+    @Option(name: .long, help: "Number of OpenHOTP tokens (when no --token is given).")
     var tokens = 1
+
+    @Option(name: .customLong("token"), help: ArgumentHelp("A token to emulate: openhotp or yubikey (repeatable, in bus order).", valueName: "family"))
+    var families: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Folder for the tokens' persistent state (default: memory only).", valueName: "dir"))
     var state: String?
@@ -47,6 +50,9 @@ struct EmulateCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(tokens) else { throw ValidationError("--tokens must be between 1 and 64") }
+        guard families.count <= 64, families.allSatisfy({ ["openhotp", "yubikey"].contains($0.lowercased()) }) else {
+            throw ValidationError("--token takes openhotp or yubikey (at most 64 tokens)")
+        }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
     }
 
@@ -58,23 +64,33 @@ struct EmulateCommand: ParsableCommand {
                 return url
             }
             let base = firstSerial ?? UInt32.random(in: 10_000_000...89_999_999)
-            let emulated = try (0..<tokens).map { index in
-                let token = try OpenHOTPToken(serial: base &+ UInt32(index),
-                                              stateFile: folder?.appendingPathComponent("token-\(index + 1).json"),
-                                              autoTouchDelay: noAutoTouch ? nil : touchDelay)
-                token.onButtonPress = { outcome in
-                    if case .presented(let slot, let code) = outcome { emit("token \(token.serial) slot \(slot) typed \(code)") }
+            let kinds = families.isEmpty ? Array(repeating: "openhotp", count: tokens) : families.map { $0.lowercased() }
+            var devices: [EmulatedUSBDevice] = []
+            var labels: [String] = []
+            for (index, kind) in kinds.enumerated() {
+                let serial = base &+ UInt32(index)
+                if kind == "yubikey" {
+                    let key = try YubiKeyToken(serial: serial, stateFile: folder?.appendingPathComponent("yubikey-\(index + 1).json"))
+                    devices.append(key.usbDevice)
+                    labels.append("YubiKey  serial \(key.state.serial)")
+                } else {
+                    let token = try OpenHOTPToken(serial: serial, stateFile: folder?.appendingPathComponent("token-\(index + 1).json"),
+                                                  autoTouchDelay: noAutoTouch ? nil : touchDelay)
+                    token.onButtonPress = { outcome in
+                        if case .presented(let slot, let code) = outcome { emit("token \(token.serial) slot \(slot) typed \(code)") }
+                    }
+                    devices.append(token.usbDevice)
+                    labels.append("OpenHOTP  serial \(String(format: "%08u", token.serial))")
                 }
-                return token
             }
             let faults = USBIPFaultPlan(dropAfterFeatureTransfers: dropAfter, stallFeatureReports: stallReports)
-            let server = USBIPServer(devices: emulated.map(\.usbDevice), faults: faults) { message in
+            let server = USBIPServer(devices: devices, faults: faults) { message in
                 FileHandle.standardError.write(Data("otpkit emulate: \(message)\n".utf8))
             }
             let bound = try server.start(host: listen, port: port)
             emit("listening on \(listen):\(bound)")
-            for (exported, token) in zip(server.devices, emulated) {
-                emit("usbip://\(listen):\(bound)/\(exported.busID)  OpenHOTP  serial \(String(format: "%08u", token.serial))")
+            for (exported, label) in zip(server.devices, labels) {
+                emit("usbip://\(listen):\(bound)/\(exported.busID)  \(label)")
             }
             if folder == nil { emit("note: no --state folder; the tokens forget everything when the emulator stops") }
             let stop = { server.stop() }

@@ -7,15 +7,22 @@ struct EraseCommand: ParsableCommand {
     @OptionGroup var target: DeviceOptions
     @OptionGroup var slotOption: SlotOption
     @OptionGroup var pinOptions: PINOptions
+    @OptionGroup var accessCodeOptions: AccessCodeOptions
     @Flag(name: .long, help: "Do not ask for confirmation.") var force = false
 
     func run() throws {
         try reportingFailures {
-            let token = try target.open()
-            try confirm("Erase slot \(slotOption.slot) of token \(token.serial)?", force: force)
-            if let pin = pinOptions.effectivePIN { try token.driver.verifyPIN(pin) }
-            try token.driver.eraseSlot(slotOption.slot)
-            print("Erased slot \(slotOption.slot) of token \(token.serial).")
+            switch try target.open() {
+            case .openHOTP(let token):
+                try confirm("Erase slot \(slotOption.openHOTPSlot) of token \(token.serial)?", force: force)
+                if let pin = pinOptions.effectivePIN { try token.driver.verifyPIN(pin) }
+                try token.driver.eraseSlot(slotOption.openHOTPSlot)
+                print("Erased slot \(slotOption.openHOTPSlot) of token \(token.serial).")
+            case .yubiKey(let key):
+                try confirm("Delete slot \(slotOption.yubiKeySlot) of YubiKey \(key.serial)?", force: force)
+                try key.driver.delete(slot: slotOption.yubiKeySlot, accessCode: try accessCodeOptions.current())
+                print("Deleted slot \(slotOption.yubiKeySlot) of YubiKey \(key.serial).")
+            }
         }
     }
 }

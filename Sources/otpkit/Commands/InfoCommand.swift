@@ -16,7 +16,11 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let token = try target.open()
+            let device = try target.open()
+            guard case .openHOTP(let token) = device else {
+                if case .yubiKey(let key) = device { try describeYubiKey(key) }
+                return
+            }
             let slots = try (0..<token.info.slotCount).map { try token.driver.readSlot($0) }
             if json { return try printJSON(Report(address: token.address.description, device: token.info, slots: slots)) }
             let info = token.info
@@ -28,6 +32,26 @@ struct InfoCommand: ParsableCommand {
             print("Admin PIN  \(pinState)")
             for slot in slots { print(describe(slot)) }
         }
+    }
+}
+
+extension InfoCommand {
+    struct YubiKeyReport: Encodable {
+        let address: String
+        let family = "YubiKey"
+        let serial: String
+        let status: YubiKeyStatus
+    }
+
+    func describeYubiKey(_ key: OpenedYubiKey) throws {
+        if json { return try printJSON(YubiKeyReport(address: key.connection.address.description, serial: key.serial, status: key.status)) }
+        print("Token      \(key.connection.address)")
+        print("Family     YubiKey (OTP application), firmware \(key.status.firmware)")
+        print("Serial     \(key.serial)")
+        print("Sequence   \(key.status.programmingSequence) (moves with every accepted configuration)")
+        print("Slot 1     \(key.status.slot1Programmed ? "programmed" : "empty")")
+        print("Slot 2     \(key.status.slot2Programmed ? "programmed" : "empty")")
+        print("A YubiKey cannot show a slot's configuration or counter; record them when programming.")
     }
 }
 

@@ -8,6 +8,10 @@ struct ProgramCommand: ParsableCommand {
         commandName: "program",
         abstract: "Program an HOTP secret into a slot.",
         discussion: """
+        OpenHOTP tokens take 16 to 64-byte secrets with SHA1/256/512, 6 to 10 digits, any counter, a name and a touch \
+        policy. YubiKeys take OATH-HOTP in slot 1 or 2: a 20-byte SHA1 secret, 6 or 8 digits, a moving factor in \
+        steps of 16, and an optional access code (--access-code for the current one, --new-access-code to set one).
+
         The secret is given with --secret (hex or base32; prefix hex: or base32: to be explicit; '-' reads it \
         from standard input, which keeps it out of the process list) or made by the token host with --generate. \
         The token stores the slot atomically: a failed write leaves the old slot as it was. The slot is read back \
@@ -54,6 +58,14 @@ struct ProgramCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @OptionGroup var accessCodeOptions: AccessCodeOptions
+
+    @Option(name: .long, help: ArgumentHelp("YubiKey: protect the slot with this access code from now on (12 hex digits).", valueName: "hex"))
+    var newAccessCode: String?
+
+    @Flag(name: .long, help: "YubiKey: round --counter down to a multiple of 16 (the key stores the moving factor / 16) instead of refusing it.")
+    var roundIMF = false
+
     func validate() throws {
         guard generate != (secret != nil) else { throw ValidationError("give exactly one of --secret and --generate") }
         guard OTPDigits.allowed.contains(digits) else { throw ValidationError("--digits must be between 6 and 10") }
@@ -67,34 +79,20 @@ struct ProgramCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let key = try readSecret()
-            guard (OpenHOTPDriver.minSecretLength...OpenHOTPDriver.maxSecretLength).contains(key.count) else {
-                throw CLIFailure("the secret is \(key.count) bytes; OpenHOTP tokens take 16 to 64 bytes", code: .usage)
+            let device = try target.open()
+            let (record, slotSummary): (SeedRecord, String)
+            switch device {
+            case .openHOTP(let token): (record, slotSummary) = try programOpenHOTP(token, secret: key)
+            case .yubiKey(let yubiKey): (record, slotSummary) = try programYubiKey(yubiKey, secret: key)
             }
-            let configuration = OpenHOTPSlotConfiguration(
-                secret: key, algorithm: OTPAlgorithm(name: algorithm)!, digits: digits, counter: counter, name: name, touch: touch)
-            let token = try target.open()
-            let slot = slotOption.slot
-            if let pin = pinOptions.effectivePIN { try token.driver.verifyPIN(pin) }
-            let before = try token.driver.readSlot(slot)
-            if before.programmed && !force {
-                throw CLIFailure("slot \(slot) of token \(token.serial) is programmed already; add --force to overwrite it", code: .refused)
-            }
-            try token.driver.writeSlot(slot, configuration)
-            let after = try token.driver.readSlot(slot)
-            guard after.programmed, after.algorithm == configuration.algorithm, after.digits == digits,
-                  after.counter == counter, after.name == name, after.touch == touch else {
-                throw CLIFailure("the token reports slot \(slot) differently from what was written: \(describe(after))", code: .protocolError)
-            }
-            let record = SeedRecord(serial: token.serial, slot: slot, family: "OpenHOTP", algorithm: configuration.algorithm,
-                                    digits: digits, counter: counter, secret: key)
             if let seedFile { try write(record, to: seedFile) }
             let showSecret = generate && seedFile == nil
             if json {
-                try printJSON(ProgramReport(address: token.address.description, slot: after,
+                try printJSON(ProgramReport(address: device.address.description, slot: record.slot ?? 0, summary: slotSummary,
                                             seed: showSecret ? record : nil, seedFile: seedFile))
                 return
             }
-            print("Programmed slot \(slot) of token \(token.serial) (\(token.address)): \(summary(after))")
+            print("Programmed slot \(record.slot ?? 0) of token \(device.serial) (\(device.address)): \(slotSummary)")
             if showSecret {
                 print("Seed record (hand it to the verification server, then discard it):")
                 try printJSON(record)
@@ -105,9 +103,65 @@ struct ProgramCommand: ParsableCommand {
         }
     }
 
+    /// Writes the slot and reads it back: the token must report what was asked.
+    private func programOpenHOTP(_ token: OpenedToken, secret key: Secret) throws -> (SeedRecord, String) {
+        guard (OpenHOTPDriver.minSecretLength...OpenHOTPDriver.maxSecretLength).contains(key.count) else {
+            throw CLIFailure("the secret is \(key.count) bytes; OpenHOTP tokens take 16 to 64 bytes", code: .usage)
+        }
+        let configuration = OpenHOTPSlotConfiguration(
+            secret: key, algorithm: OTPAlgorithm(name: algorithm)!, digits: digits, counter: counter, name: name, touch: touch)
+        let slot = slotOption.openHOTPSlot
+        if let pin = pinOptions.effectivePIN { try token.driver.verifyPIN(pin) }
+        let before = try token.driver.readSlot(slot)
+        if before.programmed && !force {
+            throw CLIFailure("slot \(slot) of token \(token.serial) is programmed already; add --force to overwrite it", code: .refused)
+        }
+        try token.driver.writeSlot(slot, configuration)
+        let after = try token.driver.readSlot(slot)
+        guard after.programmed, after.algorithm == configuration.algorithm, after.digits == digits,
+              after.counter == counter, after.name == name, after.touch == touch else {
+            throw CLIFailure("the token reports slot \(slot) differently from what was written: \(describe(after))", code: .protocolError)
+        }
+        return (SeedRecord(serial: token.serial, slot: slot, family: "OpenHOTP", algorithm: configuration.algorithm,
+                           digits: digits, counter: counter, secret: key), summary(after))
+    }
+
+    /// A YubiKey slot as OATH-HOTP: HMAC-SHA1 with a 20-byte key, 6 or 8 digits, a moving factor that is a
+    /// multiple of 16. The key confirms by moving its programming sequence; it cannot show the slot afterwards.
+    private func programYubiKey(_ key: OpenedYubiKey, secret: Secret) throws -> (SeedRecord, String) {
+        guard secret.count == 20 else {
+            throw CLIFailure("a YubiKey OATH-HOTP slot takes a 20-byte secret, not \(secret.count) bytes (--secret-bytes 20)", code: .usage)
+        }
+        guard OTPAlgorithm(name: algorithm) == .sha1 else { throw CLIFailure("a YubiKey computes HOTP with SHA1 only", code: .usage) }
+        guard digits == 6 || digits == 8 else { throw CLIFailure("a YubiKey types 6 or 8 digits", code: .usage) }
+        guard name.isEmpty else { throw CLIFailure("a YubiKey slot has no name; leave out --name", code: .usage) }
+        var movingFactor = counter
+        if movingFactor % 16 != 0 || movingFactor > 0xFFFF0 {
+            guard roundIMF, movingFactor <= 0xFFFFF else {
+                throw CLIFailure("a YubiKey stores the initial moving factor in steps of 16 (up to 1048560); \(counter) is not one. "
+                                 + "Give a multiple of 16, or --round-imf to round it down to \(min(counter - counter % 16, 0xFFFF0))", code: .usage)
+            }
+            movingFactor = min(counter - counter % 16, 0xFFFF0)
+            FileHandle.standardError.write(Data("otpkit: the moving factor is rounded down to \(movingFactor)\n".utf8))
+        }
+        let slot = slotOption.yubiKeySlot
+        let programmed = slot == 1 ? key.status.slot1Programmed : key.status.slot2Programmed
+        if programmed && !force {
+            throw CLIFailure("slot \(slot) of YubiKey \(key.serial) is programmed already; add --force to overwrite it", code: .refused)
+        }
+        var configuration = YubiKeyOATHConfiguration(secret: secret, digits: digits, movingFactor: UInt32(movingFactor))
+        configuration.newAccessCode = try newAccessCode.map { try AccessCodeOptions.parse($0, option: "--new-access-code") }
+        try key.driver.program(slot: slot, configuration, accessCode: try accessCodeOptions.current())
+        let summary = "OATH-HOTP SHA1, \(digits) digits, moving factor \(movingFactor)"
+            + (configuration.newAccessCode == nil ? "" : ", access code set")
+        return (SeedRecord(serial: key.serial, slot: slot, family: "YubiKey", issuer: "Yubico", algorithm: .sha1, digits: digits,
+                           counter: movingFactor, secret: secret), summary)
+    }
+
     struct ProgramReport: Encodable {
         let address: String
-        let slot: OpenHOTPSlotInfo
+        let slot: Int
+        let summary: String
         let seed: SeedRecord?
         let seedFile: String?
     }

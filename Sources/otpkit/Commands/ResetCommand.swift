@@ -10,7 +10,7 @@ struct ResetCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let token = try target.open()
+            let token = try target.openOpenHOTP(for: "reset")
             try confirm("Erase every slot and the PIN of token \(token.serial)?", force: force)
             try token.driver.factoryReset()
             print("Token \(token.serial) is reset to factory state.")

@@ -13,11 +13,11 @@ struct TouchCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let token = try target.open()
-            if try token.driver.readSlot(slotOption.slot).touch == true, !json {
+            let token = try target.openOpenHOTP(for: "touch")
+            if try token.driver.readSlot(slotOption.openHOTPSlot).touch == true, !json {
                 emit("Touch the token's button...")
             }
-            let code = try token.driver.generate(slotOption.slot)
+            let code = try token.driver.generate(slotOption.openHOTPSlot)
             if json { return try printJSON(code) }
             print(code.code)
         }

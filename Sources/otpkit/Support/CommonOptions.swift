@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OTPCore
 
 /// Which token a command works on.
 struct DeviceOptions: ParsableArguments {
@@ -14,10 +15,15 @@ struct DeviceOptions: ParsableArguments {
     @Flag(name: .long, help: "Report the control transfers made and the time they took, on stderr.")
     var verbose = false
 
-    func open() throws -> OpenedToken {
+    func open() throws -> OpenedDevice {
         let token = try TokenLocator.open(device: device, serial: serial)
         token.reportsStatistics = verbose
         return token
+    }
+
+    /// For commands that only OpenHOTP tokens have (`command` names it in the error for other families).
+    func openOpenHOTP(for command: String) throws -> OpenedToken {
+        try open().requireOpenHOTP(command)
     }
 }
 
@@ -31,11 +37,32 @@ struct PINOptions: ParsableArguments {
 }
 
 struct SlotOption: ParsableArguments {
-    @Option(name: .long, help: "The slot, numbered from 0.")
-    var slot: Int = 0
+    @Option(name: .long, help: "The slot: OpenHOTP slots are numbered from 0 (default 0), YubiKey slots are 1 and 2 (default 1).")
+    var slot: Int?
+
+    var openHOTPSlot: Int { slot ?? 0 }
+    var yubiKeySlot: Int { slot ?? 1 }
 
     func validate() throws {
-        guard slot >= 0 else { throw ValidationError("--slot must be 0 or more") }
+        guard (slot ?? 0) >= 0 else { throw ValidationError("--slot must be 0 or more") }
+    }
+}
+
+/// YubiKey slots may be protected by a 6-byte access code.
+struct AccessCodeOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("YubiKey: the slot's current access code, 12 hex digits (default: OTPKIT_ACCESS_CODE).", valueName: "hex"))
+    var accessCode: String?
+
+    func current() throws -> [UInt8]? {
+        guard let text = accessCode ?? nonEmptyEnvironment("OTPKIT_ACCESS_CODE") else { return nil }
+        return try Self.parse(text, option: "--access-code")
+    }
+
+    static func parse(_ text: String, option: String) throws -> [UInt8] {
+        guard let bytes = try? Hex.decode(text), bytes.count == 6 else {
+            throw CLIFailure("\(option) must be 6 bytes in hex (12 digits)", code: .usage)
+        }
+        return bytes
     }
 }
 

@@ -2,7 +2,56 @@ import Foundation
 import TokenDrivers
 import USBTransport
 
-/// An opened token with its driver and identity.
+/// An opened token of any supported family.
+enum OpenedDevice {
+    case openHOTP(OpenedToken)
+    case yubiKey(OpenedYubiKey)
+
+    var address: DeviceAddress {
+        switch self {
+        case .openHOTP(let token): token.address
+        case .yubiKey(let key): key.connection.address
+        }
+    }
+
+    var serial: String {
+        switch self {
+        case .openHOTP(let token): token.serial
+        case .yubiKey(let key): key.serial
+        }
+    }
+
+    /// The OpenHOTP token, or an error naming what the other family can do instead.
+    func requireOpenHOTP(_ command: String) throws -> OpenedToken {
+        switch self {
+        case .openHOTP(let token): return token
+        case .yubiKey:
+            throw CLIFailure("`otpkit \(command)` needs an OpenHOTP token; \(address) is a YubiKey, whose OTP application has no such command", code: .refused)
+        }
+    }
+
+    var reportsStatistics: Bool {
+        get { if case .openHOTP(let token) = self { token.reportsStatistics } else { false } }
+        nonmutating set { if case .openHOTP(let token) = self { token.reportsStatistics = newValue } }
+    }
+}
+
+/// An opened YubiKey: its driver, status and serial.
+final class OpenedYubiKey {
+    let connection: TokenConnection
+    let driver: YubiKeyDriver
+    let status: YubiKeyStatus
+    let serial: String
+
+    init(connection: TokenConnection) throws {
+        self.connection = connection
+        driver = YubiKeyDriver(channel: connection.channel)
+        status = try driver.status()
+        serial = String(try driver.serial())
+    }
+}
+
+/// An opened OpenHOTP token with its driver and identity.
 final class OpenedToken {
     let connection: TokenConnection
     let driver: OpenHOTPDriver
@@ -50,7 +99,7 @@ enum TokenLocator {
         return candidates
     }
 
-    static func open(device: String?, serial: String?) throws -> OpenedToken {
+    static func open(device: String?, serial: String?) throws -> OpenedDevice {
         let named = try (device ?? nonEmptyEnvironment("OTPKIT_DEVICE")).map { try DeviceAddress(parsing: $0) }
         switch named {
         case .usbip(_, _, nil)?, nil:
@@ -76,7 +125,11 @@ enum TokenLocator {
         }
     }
 
-    static func open(_ address: DeviceAddress) throws -> OpenedToken {
-        try OpenedToken(connection: TokenTransports.open(address))
+    static func open(_ address: DeviceAddress) throws -> OpenedDevice {
+        let connection = try TokenTransports.open(address)
+        switch connection.family {
+        case .openHOTP: return .openHOTP(try OpenedToken(connection: connection))
+        case .yubiKey: return .yubiKey(try OpenedYubiKey(connection: connection))
+        }
     }
 }
