@@ -23,6 +23,8 @@ let package = Package(
         .target(name: "OTPCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // Frame checksums (CRC-32/ISO-HDLC and friends), shared by drivers and firmware models.
         .target(name: "Checksums"),
+        // Atomic, private, durable writes of files that hold secrets.
+        .target(name: "PrivateFiles"),
         // USB setup packets, request and descriptor codes: the vocabulary of device and host sides.
         .target(name: "USBProtocol"),
         // Protocol drivers: pure frame codecs over an abstract feature-report channel.
@@ -31,7 +33,7 @@ let package = Package(
         .target(name: "USBIP"),
         // Firmware models and the USB device layer around them; knows nothing of USB/IP.
         .target(name: "TokenEmulator", dependencies: [
-            "OTPCore", "Checksums", "USBProtocol", .product(name: "Crypto", package: "swift-crypto"),
+            "OTPCore", "Checksums", "USBProtocol", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The USB/IP server front end of the emulator (SwiftNIO).
         .target(name: "EmulatorServer", dependencies: [
@@ -53,7 +55,7 @@ let package = Package(
         .target(name: "Verifier", dependencies: ["OTPCore", .product(name: "Crypto", package: "swift-crypto")]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The verifier's durable parts: the SQLite token store and the master key file.
-        .target(name: "VerifierStorage", dependencies: ["Verifier", "OTPCore", "CSQLite", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "VerifierStorage", dependencies: ["Verifier", "OTPCore", "CSQLite", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto")]),
         // The verification server's HTTP API (Hummingbird 2): verify, resync, administration, health, metrics.
         .target(name: "VerifierServer", dependencies: [
             "Verifier", "VerifierStorage", "SeedFormats", "OTPCore",
@@ -66,7 +68,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "otpkit", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage", "SeedFormats", "VerifierServer",
+            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [

@@ -12,6 +12,8 @@ public enum PSKC {
     static let aes128CBC = "http://www.w3.org/2001/04/xmlenc#aes128-cbc"
     static let hmacSHA1 = "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
     static let pbkdf2 = "http://www.rsasecurity.com/rsalabs/pkcs/schemas/pkcs-5v2-0#pbkdf2"
+    /// A file cannot make an import spend minutes deriving a key.
+    static let maxIterations = 10_000_000
 
     // MARK: Reading
 
@@ -110,7 +112,7 @@ public enum PSKC {
                 }
                 guard let password = credentials.password else { throw .needsKey("the password (--password)") }
                 guard let salt = parameters.path("Salt", "Specified").flatMap({ Data(base64Encoded: $0.trimmedText) }),
-                      let rounds = parameters.child("IterationCount").flatMap({ Int($0.trimmedText) }), rounds > 0,
+                      let rounds = parameters.child("IterationCount").flatMap({ Int($0.trimmedText) }), (1...maxIterations).contains(rounds),
                       let length = Int(parameters.child("KeyLength")?.trimmedText ?? "16"), [16, 24, 32].contains(length) else {
                     throw .badPSKC("bad PBKDF2 parameters")
                 }

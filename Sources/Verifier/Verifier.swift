@@ -81,9 +81,10 @@ public final class Verifier: Sendable {
     public func resync(tokenID id: String, code1: String, code2: String) throws(VerifierError) -> ResyncOutcome {
         for _ in 0..<Self.maxAttempts {
             let now = clock()
-            guard var token = try store.token(id: id) else { throw .unknownToken(id) }
-            if isLocked(&token, now: now) { throw .tokenLocked(id) }
-            guard token.kind == .hotp else { throw .invalidToken("\(id) is a TOTP token; it needs no resync") }
+            // Refusals cost what a search does, and are noted durably: a verify-only client learns nothing by timing.
+            guard var token = try store.token(id: id) else { throw try refuseResync(id, code1, .unknownToken(id)) }
+            if isLocked(&token, now: now) { throw try refuseResync(id, code1, .tokenLocked(id)) }
+            guard token.kind == .hotp else { throw try refuseResync(id, code1, .invalidToken("\(id) is a TOTP token; it needs no resync")) }
             let hotp = try hotp(for: token)
             var found: UInt64?
             if Self.wellFormed(code1, digits: token.digits), Self.wellFormed(code2, digits: token.digits),
@@ -108,6 +109,12 @@ public final class Verifier: Sendable {
             if try store.update(changed) { return outcome }
         }
         throw .contention(id)
+    }
+
+    private func refuseResync(_ id: String, _ code: String, _ error: VerifierError) throws(VerifierError) -> VerifierError {
+        equalizeTiming(code)
+        try store.recordRefusal(tokenID: id, reason: "resync_refused")
+        return error
     }
 
     /// The hard resync: the counter read off the token (`otpkit counter`). Forward only unless `force`.
@@ -182,8 +189,8 @@ public final class Verifier: Sendable {
             // The code just used, again: a replay gains an attacker nothing, so it does not count towards lockout.
             return (.rejected(.replay), changed)
         } else if policy.autoResync, token.syncWindow > token.window,
-                  let ahead = firstMatch(hotp, code: code, from: token.counter &+ UInt64(token.window) &+ 1,
-                                         count: token.syncWindow - token.window) {
+                  case let (start, overflow) = token.counter.addingReportingOverflow(UInt64(token.window) + 1), !overflow,
+                  let ahead = firstMatch(hotp, code: code, from: start, count: token.syncWindow - token.window) {
             // Never a success on its own: remembered, and the next consecutive code completes the resync.
             changed.pendingResync = .init(counter: ahead, since: now)
             reason = .resyncStarted

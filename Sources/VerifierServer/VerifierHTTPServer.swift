@@ -131,7 +131,8 @@ public struct VerifierHTTPServer: Sendable {
                     credentials.preSharedKey = bytes
                 }
                 credentials.password = request.headers[HTTPField.Name("X-PSKC-Password")!]
-                let records = try SeedFile.read(body, credentials: credentials)
+                let readCredentials = credentials
+                let records = try await self.blocking { try SeedFile.read(body, credentials: readCredentials) }
                 try await self.blocking { try self.verifier.add(try records.map { try self.verifier.token(from: $0) }) }
                 for record in records { self.audit.record("import", token: record.tokenID, client: client.id, outcome: "imported") }
                 return .json(["imported": records.map(\.tokenID)], status: .created)

@@ -1,8 +1,6 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import OTPCore
+import PrivateFiles
 import Verifier
 
 /// The verifier's master keys, from `OTPKIT_MASTER_KEY` (base64 of 32 bytes) or a key file that is never the
@@ -33,20 +31,10 @@ public enum MasterKeyFile {
         return Loaded(keyring: MasterKeyring(current: key), createdPath: path)
     }
 
-    /// Writes keys atomically (temporary file, fsync, rename), readable by the owner only.
+    /// Writes keys atomically and durably (`PrivateFile`), readable by the owner only.
     public static func write(_ keys: [MasterKey], to path: String) throws(VerifierError) {
         let text = keys.map { Data($0.bytes).base64EncodedString() }.joined(separator: "\n") + "\n"
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .badMasterKey("cannot write \(temporary): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
-        let synced = written && fsync(fd) == 0
-        close(fd)
-        guard synced, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw .badMasterKey("cannot write the key file \(path)")
-        }
+        do { try PrivateFile.write(Array(text.utf8), to: path) } catch { throw .badMasterKey(error.description) }
     }
 
     static func parse(_ text: String, source: String) throws(VerifierError) -> MasterKeyring {

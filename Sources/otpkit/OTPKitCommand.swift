@@ -6,9 +6,11 @@ struct OTPKitCommand: AsyncParsableCommand {
         commandName: "otpkit",
         abstract: "Program, read and emulate HOTP hardware tokens.",
         discussion: """
-        Tokens are reached over USB/IP: --device usbip://HOST:PORT/BUSID (or OTPKIT_DEVICE). Without --device, \
-        otpkit looks at the USB/IP server on 127.0.0.1:3240 and uses its only token. `otpkit emulate` serves \
-        emulated tokens there.
+        Tokens are plugged into this machine (--device usb:BUS:ADDR or usb:serial=SERIAL; libusb, with the udev rules \
+        of `sudo make install-udev` for ordinary users) or served over USB/IP (--device usbip://HOST:PORT/BUSID). \
+        OTPKIT_DEVICE may hold the address. Without one, otpkit uses the only token present on local USB or on the \
+        USB/IP server at 127.0.0.1:3240, where `otpkit emulate` serves emulated tokens. Families: OpenHOTP, YubiKey. \
+        `otpkit verifier` runs the verification server.
 
         Examples:
           otpkit emulate --tokens 2 --state ~/.otpkit-emulator &

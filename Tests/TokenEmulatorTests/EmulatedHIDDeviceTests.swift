@@ -73,3 +73,15 @@ import USBProtocol
         #expect(device.interruptIn(endpoint: 0x81) == nil, "the interrupt endpoint never has data")
     }
 }
+
+@Suite struct EmulatedHIDDeviceFeatureTests {
+    @Test func onlyEndpointHaltIsAFeature() {
+        let device = OpenHOTPToken(state: OpenHOTPTokenState(serial: 1)).usbDevice
+        let halt = USBSetupPacket(requestType: 0x02, request: USBStandardRequest.clearFeature, value: 0, index: 0x81, length: 0)
+        #expect(device.control(halt, data: []) == .completed([]))
+        let wakeup = USBSetupPacket(requestType: 0x00, request: USBStandardRequest.setFeature, value: 1, index: 0, length: 0)
+        #expect(device.control(wakeup, data: []) == .stall)
+        let noSuchEndpoint = USBSetupPacket(requestType: 0x02, request: USBStandardRequest.setFeature, value: 0, index: 0x83, length: 0)
+        #expect(device.control(noSuchEndpoint, data: []) == .stall)
+    }
+}

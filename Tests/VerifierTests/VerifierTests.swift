@@ -112,3 +112,18 @@ import VerifierStorage
         #expect(throws: VerifierError.self) { try verifier.makeToken(id: "x", secret: Secret.random(), digits: 5) }
     }
 }
+
+@Suite struct VerifierEdgeTests {
+    @Test func theSyncWindowNeverWrapsPastTheLastCounter() throws {
+        let fixture = try VerifierFixture()
+        let verifier = try fixture.addRFCToken(counter: UInt64.max - 5)
+        #expect(try verifier.verify(tokenID: "rfc", code: VerifierFixture.code(3)) == .rejected(.wrongCode), "no wrap to counter 3")
+        #expect(try fixture.store.token(id: "rfc")?.pendingResync == nil)
+    }
+
+    @Test func resyncRefusalsAreNotedAndNamed() throws {
+        let fixture = try VerifierFixture()
+        let verifier = fixture.verifier()
+        #expect(throws: VerifierError.unknownToken("ghost")) { try verifier.resync(tokenID: "ghost", code1: "755224", code2: "287082") }
+    }
+}

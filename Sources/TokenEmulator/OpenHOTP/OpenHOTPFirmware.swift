@@ -82,6 +82,7 @@ public struct OpenHOTPFirmware: Sendable {
     }
 
     public mutating func pressButton(now: Date, persist: Persist) -> ButtonOutcome {
+        _ = currentReply(now: now)  // a wait older than the timeout has ended: this press does not answer it
         if let waiting = pending {
             pending = nil
             let outcome = generateCode(slot: waiting.slot)
@@ -104,6 +105,7 @@ public struct OpenHOTPFirmware: Sendable {
         var payload: [UInt8] = []
         var newState: OpenHOTPTokenState? = nil
         var opensSession = false
+        var closesSession = false
         var waitsForTouch: Int? = nil
     }
 
@@ -116,6 +118,7 @@ public struct OpenHOTPFirmware: Sendable {
             state = newState
         }
         if outcome.opensSession { adminSession = true }
+        if outcome.closesSession { adminSession = false }
         if let slot = outcome.waitsForTouch {
             pending = PendingGenerate(sequence: sequence, slot: slot, since: now)
         }
@@ -164,8 +167,7 @@ public struct OpenHOTPFirmware: Sendable {
             return verifyPIN(payload)
         case .factoryReset:
             guard payload == Self.resetConfirmation else { return Outcome(status: .invalidParameter) }
-            adminSession = false
-            return Outcome(status: .ok, newState: OpenHOTPTokenState(serial: state.serial))
+            return Outcome(status: .ok, newState: OpenHOTPTokenState(serial: state.serial), closesSession: true)
         }
     }
 
@@ -251,6 +253,7 @@ public struct OpenHOTPFirmware: Sendable {
     }
 
     private func setPIN(_ payload: [UInt8]) -> Outcome {
+        if state.pinLocked { return Outcome(status: .pinLocked, payload: [0]) }
         guard let currentLength = payload.first.map(Int.init), payload.count >= 2 + currentLength else {
             return Outcome(status: .malformedFrame)
         }
@@ -261,7 +264,6 @@ public struct OpenHOTPFirmware: Sendable {
         guard Self.pinLengths.contains(replacement.count) else { return Outcome(status: .invalidParameter) }
         var newState = state
         if let pin = state.pin {
-            guard !state.pinLocked else { return Outcome(status: .pinLocked, payload: [0]) }
             guard pin.matches(current) else { return failedVerification() }
         } else if !current.isEmpty {
             return Outcome(status: .invalidParameter)

@@ -47,9 +47,12 @@ public final class EmulatedHIDDevice: EmulatedUSBDevice, @unchecked Sendable {
             return .completed([0])
         case (USBStandardRequest.setInterface, false) where Int(setup.index) < interfaceCount && setup.value == 0:
             return .completed([])
-        case (USBStandardRequest.setAddress, false), (USBStandardRequest.clearFeature, false),
-             (USBStandardRequest.setFeature, false):
+        case (USBStandardRequest.setAddress, false):
             return .completed([])
+        case (USBStandardRequest.clearFeature, false), (USBStandardRequest.setFeature, false):
+            // Only ENDPOINT_HALT (feature 0) on an endpoint this device has; anything else STALLs.
+            let endpoints: [UInt16] = [0] + descriptors.description.interfaces.flatMap { $0.endpoints.map { UInt16($0.address) } }
+            return setup.recipient == .endpoint && setup.value == 0 && endpoints.contains(setup.index) ? .completed([]) : .stall
         default:
             return .stall
         }

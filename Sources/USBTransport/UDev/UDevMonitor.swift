@@ -22,12 +22,13 @@ public final class UDevMonitor {
         guard let monitor = udev_monitor_new_from_netlink(context.pointer, source) else {
             throw .io("cannot listen for USB hotplug events (netlink \(source) monitor)")
         }
-        self.monitor = monitor
         udev_monitor_filter_add_match_subsystem_devtype(monitor, "usb", "usb_device")
         guard udev_monitor_enable_receiving(monitor) == 0 else {
-            udev_monitor_unref(monitor)
-            throw .io("cannot receive USB hotplug events: \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            udev_monitor_unref(monitor)  // self.monitor is not set yet, so deinit will not release it again
+            throw .io("cannot receive USB hotplug events: \(reason)")
         }
+        self.monitor = monitor
     }
 
     deinit { udev_monitor_unref(monitor) }

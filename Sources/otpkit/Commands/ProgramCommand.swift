@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PrivateFiles
 import OTPCore
 import TokenDrivers
 
@@ -180,9 +181,10 @@ struct ProgramCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(record)
-        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CLIFailure("cannot write the seed record to \(path); the token is programmed, so its secret is now lost: "
-                             + "program it again with --force", code: .refused)
+        do {
+            try PrivateFile.write(Array(data), to: path)
+        } catch {
+            throw CLIFailure("\(error); the token is programmed, so its secret is now lost: program it again with --force", code: .refused)
         }
     }
 }

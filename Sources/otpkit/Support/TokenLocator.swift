@@ -86,7 +86,12 @@ enum TokenLocator {
     static func list(servers: [DeviceAddress]) throws -> [TokenCandidate] {
         var candidates: [TokenCandidate] = []
         if servers.isEmpty {
-            candidates += try TokenTransports.listLocal()
+            do {
+                candidates += try TokenTransports.listLocal()
+            } catch {
+                // No udev here (a container): local USB cannot be searched, the USB/IP server still can.
+                FileHandle.standardError.write(Data("otpkit: local USB not searched: \(error)\n".utf8))
+            }
             do {
                 candidates += try TokenTransports.listUSBIP(host: defaultServer.host, port: defaultServer.port)
             } catch .notFound {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PrivateFiles
 import OTPCore
 import SeedFormats
 import Verifier
@@ -33,6 +34,11 @@ struct VerifierExportCommand: ParsableCommand {
                 else { throw CLIFailure("an unencrypted PSKC export needs --format json or csv; give --psk or --password-file", code: .usage) }
                 text = try PSKC.write(records, protection: protection)
             case "csv":
+                // The CSV carries only SHA-1, 6-digit HOTP: anything else would come back as a token that never verifies.
+                let unfit = records.filter { $0.period != nil || $0.digits != 6 || $0.algorithm != .sha1 }.map(\.tokenID)
+                guard unfit.isEmpty else {
+                    throw CLIFailure("Yubico CSV holds only 6-digit SHA1 HOTP; use --format pskc for \(unfit.joined(separator: ", "))", code: .usage)
+                }
                 text = YubicoCSV.write(records, timestamp: ISO8601DateFormatter().string(from: Date()))
             case "json":
                 let encoder = JSONEncoder()
@@ -41,9 +47,7 @@ struct VerifierExportCommand: ParsableCommand {
             default:
                 throw CLIFailure("--format must be pskc, csv or json", code: .usage)
             }
-            guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw CLIFailure("cannot write \(out)", code: .refused)
-            }
+            do { try PrivateFile.write(Array(text.utf8), to: out) } catch { throw CLIFailure("\(error)", code: .refused) }
             print("Exported \(records.count) tokens to \(out).")
         }
     }

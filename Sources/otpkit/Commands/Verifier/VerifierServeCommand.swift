@@ -10,8 +10,8 @@ struct VerifierServeCommand: AsyncParsableCommand {
         abstract: "Serve the verification API over HTTP.",
         discussion: """
         POST /v1/verify {"token": ID, "code": CODE} -> {"accepted": true|false}; POST /v1/resync {"token", "code1", \
-        "code2"}; administration under /v1/tokens (admin keys); GET /healthz; GET /metrics (Prometheus). Every request \
-        carries `Authorization: Bearer KEY`; create keys with `otpkit verifier keys create`. On the first start, with \
+        "code2"}; administration under /v1/tokens (admin keys); GET /healthz and GET /metrics (Prometheus) need no key. Every \
+        /v1 request carries `Authorization: Bearer KEY`; create keys with `otpkit verifier keys create`. On the first start, with \
         no keys yet, an admin key is created and printed once. The first line printed is `listening on HOST:PORT`. \
         An answer is sent only after its decision is committed to the database. Audit lines go to stderr or --audit-log.
         """)

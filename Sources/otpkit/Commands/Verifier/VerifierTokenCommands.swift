@@ -131,7 +131,7 @@ struct VerifierRotateKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-key",
         abstract: "Seal every secret under a new master key, then retire the old key.",
-        discussion: "The new key is written to the key file first (the old one kept after it), every secret is resealed in one transaction, and only then is the old key removed from the file. Not available when the key comes from OTPKIT_MASTER_KEY.")
+        discussion: "Stop the verifier servers that use this database first, and start them again afterwards: a running server keeps the keys it read at start. The new key is written to the key file first (the old one kept after it), every secret is resealed in one transaction, and only then is the old key removed from the file. Not available when the key comes from OTPKIT_MASTER_KEY.")
 
     @OptionGroup var verifier: VerifierOptions
 
