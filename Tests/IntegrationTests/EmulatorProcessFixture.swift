@@ -8,6 +8,7 @@ final class EmulatorProcessFixture {
     let port: Int
     let stateFolder: URL
     private let output = Pipe()
+    private let input = Pipe()
 
     init(tokens: Int = 2, stateFolder: URL? = nil, firstSerial: Int = 10000001, extraArguments: [String] = []) throws {
         let folder = stateFolder ?? FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-it-\(UUID().uuidString)")
@@ -16,6 +17,7 @@ final class EmulatorProcessFixture {
         process.arguments = ["emulate", "--port", "0", "--tokens", String(tokens), "--state", folder.path,
                              "--first-serial", String(firstSerial)] + extraArguments
         process.standardOutput = output
+        process.standardInput = input
         process.standardError = FileHandle.standardError
         try process.run()
         var text = ""
@@ -32,6 +34,21 @@ final class EmulatorProcessFixture {
     enum FixtureError: Error { case notReady(String) }
 
     var server: String { "usbip://127.0.0.1:\(port)" }
+
+    /// Presses the button of the token at `busID` (a YubiKey's `slot`) through the emulator's standard input;
+    /// returns what the token typed.
+    func press(_ busID: String, slot: Int = 0) throws -> String {
+        input.fileHandleForWriting.write(Data("press \(busID) \(slot)\n".utf8))
+        var text = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !text.contains("pressed \(busID) typed ") || !text.hasSuffix("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty || Date() > deadline { throw FixtureError.notReady(text) }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let line = text.split(separator: "\n").last { $0.hasPrefix("pressed \(busID) typed ") } ?? ""
+        return String(line.dropFirst("pressed \(busID) typed ".count))
+    }
     func device(_ index: Int) -> String { "\(server)/1-\(index)" }
 
     func stop() {

@@ -48,6 +48,11 @@ import Testing
             try Subprocess.run(ProjectPaths.otpkit.path, arguments, environment: environment)
         }
 
+        /// Runs another libusb program (vendor tools) against the testbed.
+        func run(_ executable: String, _ arguments: [String], input: String? = nil) throws -> ProcessResult {
+            try Subprocess.run(executable, arguments, input: input, environment: environment)
+        }
+
         deinit {
             try? input.fileHandleForWriting.close()
             process.waitUntilExit()

@@ -18,7 +18,11 @@ import TokenDrivers
         #expect(Array(bytes[22..<38]) == Array("1234567890123456".utf8), "key: bytes 0..15")
         #expect(Array(bytes[38..<44]) == [1, 2, 3, 4, 5, 6])
         #expect(bytes[44] == 2, "fixedSize")
-        #expect(bytes[45] == 0x34 && bytes[46] == 0x60 && bytes[47] == 0x02, "ext, tkt (OATH_HOTP|APPEND_CR), cfg (HOTP8)")
+        #expect(bytes[45] == 0x00 && bytes[46] == 0x40 && bytes[47] == 0x02, "ext (none), tkt (OATH_HOTP), cfg (HOTP8)")
+        configuration.appendEnter = true
+        configuration.extendedFlags = YubiKeyProtocol.extSerialAPIVisible
+        let flagged = try configuration.encoded()
+        #expect(flagged[45] == 0x04 && flagged[46] == 0x60)
         #expect(CRC16.checksum(bytes) == CRC16.residue, "the inverted CRC over bytes 0..49 closes the residue")
     }
 

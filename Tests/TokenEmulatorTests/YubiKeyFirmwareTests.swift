@@ -76,6 +76,8 @@ import TokenEmulator
         #expect(report[7] == 0x40, "response pending, piece 0")
         #expect(Array(report[0..<4]) == [1, 2, 3, 4])
         #expect(CRC16.checksum(report[0..<6]) == CRC16.residue)
-        #expect(firmware.currentReport()[7] & 0x40 == 0, "then the status again")
+        #expect(firmware.currentReport() == [0, 0, 0, 0, 0, 0, 0, 0x40], "then 0x40 with sequence 0 marks the end")
+        firmware.receive([0, 0, 0, 0, 0, 0, 0, 0x8F]) { _ in true }
+        #expect(firmware.currentReport()[7] & 0x40 == 0, "after the host's reset, the status again")
     }
 }

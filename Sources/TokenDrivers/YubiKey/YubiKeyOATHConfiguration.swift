@@ -12,7 +12,10 @@ public struct YubiKeyOATHConfiguration: Sendable, CustomStringConvertible {
     public var tokenIDModhex = false
     /// The access code the slot will require from now on (nil: none).
     public var newAccessCode: [UInt8]?
-    public var appendEnter = true
+    /// Type Enter after the code (APPEND_CR). Off by default, as in ykpersonalize's `-o oath-hotp`.
+    public var appendEnter = false
+    /// Extended flags (SERIAL_API_VISIBLE 0x04, ...). None by default, as in ykpersonalize.
+    public var extendedFlags: UInt8 = 0
 
     public enum ConfigurationError: Error, Equatable, CustomStringConvertible {
         case secretLength(Int)
@@ -59,7 +62,7 @@ public struct YubiKeyOATHConfiguration: Sendable, CustomStringConvertible {
         config += Array(key[0..<16])
         config += accessCode
         config.append(UInt8(tokenID.count))
-        config.append(YubiKeyProtocol.extSerialAPIVisible | YubiKeyProtocol.extFastTrig | YubiKeyProtocol.extAllowUpdate)
+        config.append(extendedFlags)
         config.append(YubiKeyProtocol.tktOATHHOTP | (appendEnter ? YubiKeyProtocol.tktAppendCR : 0))
         config.append((digits == 8 ? YubiKeyProtocol.cfgOATHHOTP8 : 0) | (tokenIDModhex ? YubiKeyProtocol.cfgOATHFixedModhex : 0))
         config += [0, 0]

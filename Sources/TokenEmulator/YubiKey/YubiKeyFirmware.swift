@@ -25,9 +25,11 @@ public struct YubiKeyFirmware: Sendable {
         case slotNotHOTP
     }
 
-    /// GET_REPORT: a pending response piece, else the status report.
+    /// GET_REPORT: a pending response piece (0x40 | sequence), then 0x40 with sequence 0 to mark its end until the
+    /// host resets, else the status report.
     public mutating func currentReport() -> [UInt8] {
-        if responseOffset < response.count {
+        if !response.isEmpty {
+            guard responseOffset < response.count else { return [0, 0, 0, 0, 0, 0, 0, 0x40] }
             let piece = Array(response[responseOffset..<min(responseOffset + 7, response.count)])
             let report = piece + [UInt8](repeating: 0, count: 7 - piece.count) + [0x40 | UInt8(responseOffset / 7)]
             responseOffset += 7
@@ -41,7 +43,8 @@ public struct YubiKeyFirmware: Sendable {
     }
 
     /// SET_REPORT with one 8-byte report. Reports of another size never arrive (the USB layer STALLs them).
-    public mutating func receive(_ report: [UInt8], persist: Persist) {
+    /// `onFrame` sees each completed 70-byte frame before it is executed (for logs and the byte-identity test).
+    public mutating func receive(_ report: [UInt8], onFrame: ([UInt8]) -> Void = { _ in }, persist: Persist) {
         guard report.count == 8 else { return }
         let control = report[7]
         guard control & 0x80 != 0 else { return }
@@ -64,6 +67,7 @@ public struct YubiKeyFirmware: Sendable {
         lastSequence = sequence
         if sequence == 9 {
             lastSequence = -1
+            onFrame(frame)
             execute(persist: persist)
         }
     }

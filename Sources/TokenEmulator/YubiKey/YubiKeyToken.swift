@@ -17,6 +17,8 @@ public final class YubiKeyToken: HIDReportHandler, @unchecked Sendable {
     private let lock = NSLock()
     private var firmware: YubiKeyFirmware
     private let store: AtomicFileStore<YubiKeyState>?
+    /// Told of every complete command frame the host sent (70 bytes), before the key acts on it.
+    public var onFrame: (@Sendable ([UInt8]) -> Void)?
     public lazy var usbDevice = EmulatedHIDDevice(descriptors: USBDescriptorSet(usbDescription), handler: self)
 
     public init(serial: UInt32, stateFile: URL? = nil) throws {
@@ -44,7 +46,7 @@ public final class YubiKeyToken: HIDReportHandler, @unchecked Sendable {
 
     public func setReport(type: UInt8, id: UInt8, interface: Int, data: [UInt8]) -> Bool {
         guard type == HIDRequest.featureReportType, interface == 0, data.count == 8 else { return false }
-        lock.withLock { firmware.receive(data, persist: persist) }
+        lock.withLock { firmware.receive(data, onFrame: { frame in onFrame?(frame) }, persist: persist) }
         return true
     }
 

@@ -13,7 +13,8 @@ struct EmulateCommand: ParsableCommand {
         to a kernel with vhci-hcd with `usbip attach`. With --state, each token keeps its slots, counters and PIN \
         in DIR/token-N.json (written atomically), so a restarted emulator continues where it stopped.
 
-        The first line printed is `listening on HOST:PORT`. Stop with Ctrl-C or SIGTERM.
+        The first line printed is `listening on HOST:PORT`. A line `press BUSID [SLOT]` on standard input presses a \
+        token's button (a YubiKey's slot 1 or 2) and prints what it typed. Stop with Ctrl-C or SIGTERM.
         """)
 
     @Option(name: .long, help: "Address to listen on. Anything but loopback exposes the tokens to the network.")
@@ -48,6 +49,35 @@ struct EmulateCommand: ParsableCommand {
     @Flag(name: .long, help: "Fault injection for tests: STALL every feature-report transfer, as a broken token would.")
     var stallReports = false
 
+    @Option(name: .long, help: ArgumentHelp("YubiKey: append every command frame the host sends (hex, one a line) to this file. It shows secrets being written: for tests only.", valueName: "path"))
+    var frameLog: String?
+
+    /// Lines `press BUSID [SLOT]` on standard input press an emulated token's button (a YubiKey's slot 1 or 2);
+    /// the answer is `pressed BUSID typed CODE`.
+    private func readButtonPresses(buttons: [(Int) -> String], busIDs: [String]) {
+        nonisolated(unsafe) let presses = buttons
+        Thread.detachNewThread {
+            while let line = readLine() {
+                let words = line.split(separator: " ").map(String.init)
+                guard words.count >= 2, words[0] == "press", let index = busIDs.firstIndex(of: words[1]) else {
+                    if !line.isEmpty { emit("unknown command; use: press BUSID [SLOT]") }
+                    continue
+                }
+                emit("pressed \(words[1]) typed \(presses[index](words.count > 2 ? Int(words[2]) ?? 0 : 0))")
+            }
+        }
+    }
+
+    private func frameLogHandle() throws -> FileHandle? {
+        guard let frameLog else { return nil }
+        if !FileManager.default.fileExists(atPath: frameLog) {
+            FileManager.default.createFile(atPath: frameLog, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        guard let handle = FileHandle(forWritingAtPath: frameLog) else { throw CLIFailure("cannot open \(frameLog)", code: .usage) }
+        handle.seekToEndOfFile()
+        return handle
+    }
+
     func validate() throws {
         guard (1...64).contains(tokens) else { throw ValidationError("--tokens must be between 1 and 64") }
         guard families.count <= 64, families.allSatisfy({ ["openhotp", "yubikey"].contains($0.lowercased()) }) else {
@@ -67,12 +97,19 @@ struct EmulateCommand: ParsableCommand {
             let kinds = families.isEmpty ? Array(repeating: "openhotp", count: tokens) : families.map { $0.lowercased() }
             var devices: [EmulatedUSBDevice] = []
             var labels: [String] = []
+            var buttons: [(Int) -> String] = []  // per bus port: press the button (of a slot), say what it typed
             for (index, kind) in kinds.enumerated() {
                 let serial = base &+ UInt32(index)
                 if kind == "yubikey" {
                     let key = try YubiKeyToken(serial: serial, stateFile: folder?.appendingPathComponent("yubikey-\(index + 1).json"))
+                    if let log = try frameLogHandle() {
+                        key.onFrame = { frame in log.write(Data((frame.map { String(format: "%02x", $0) }.joined() + "\n").utf8)) }
+                    }
                     devices.append(key.usbDevice)
                     labels.append("YubiKey  serial \(key.state.serial)")
+                    buttons.append { slot in
+                        if case .typed(let text) = key.touch(slot: slot == 0 ? 1 : slot) { text } else { "nothing (slot not OATH-HOTP)" }
+                    }
                 } else {
                     let token = try OpenHOTPToken(serial: serial, stateFile: folder?.appendingPathComponent("token-\(index + 1).json"),
                                                   autoTouchDelay: noAutoTouch ? nil : touchDelay)
@@ -81,6 +118,12 @@ struct EmulateCommand: ParsableCommand {
                     }
                     devices.append(token.usbDevice)
                     labels.append("OpenHOTP  serial \(String(format: "%08u", token.serial))")
+                    buttons.append { _ in
+                        switch token.pressButton() {
+                        case .presented(_, let code), .completedRequest(_, let code): code
+                        case .nothing: "nothing (slot 0 empty)"
+                        }
+                    }
                 }
             }
             let faults = USBIPFaultPlan(dropAfterFeatureTransfers: dropAfter, stallFeatureReports: stallReports)
@@ -93,6 +136,7 @@ struct EmulateCommand: ParsableCommand {
                 emit("usbip://\(listen):\(bound)/\(exported.busID)  \(label)")
             }
             if folder == nil { emit("note: no --state folder; the tokens forget everything when the emulator stops") }
+            readButtonPresses(buttons: buttons, busIDs: server.devices.map(\.busID))
             let stop = { server.stop() }
             let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
                 signal(number, SIG_IGN)

@@ -67,6 +67,12 @@ struct ProgramCommand: ParsableCommand {
     @Flag(name: .long, help: "YubiKey: round --counter down to a multiple of 16 (the key stores the moving factor / 16) instead of refusing it.")
     var roundIMF = false
 
+    @Flag(name: .long, help: "YubiKey: type Enter after each code.")
+    var appendEnter = false
+
+    @Flag(name: .long, help: "YubiKey: let host software read the serial number (SERIAL_API_VISIBLE).")
+    var serialVisible = false
+
     func validate() throws {
         guard generate != (secret != nil) else { throw ValidationError("give exactly one of --secret and --generate") }
         guard OTPDigits.allowed.contains(digits) else { throw ValidationError("--digits must be between 6 and 10") }
@@ -152,6 +158,8 @@ struct ProgramCommand: ParsableCommand {
         }
         var configuration = YubiKeyOATHConfiguration(secret: secret, digits: digits, movingFactor: UInt32(movingFactor))
         configuration.newAccessCode = try newAccessCode.map { try AccessCodeOptions.parse($0, option: "--new-access-code") }
+        configuration.appendEnter = appendEnter
+        configuration.extendedFlags = serialVisible ? YubiKeyProtocol.extSerialAPIVisible : 0
         try key.driver.program(slot: slot, configuration, accessCode: try accessCodeOptions.current())
         let summary = "OATH-HOTP SHA1, \(digits) digits, moving factor \(movingFactor)"
             + (configuration.newAccessCode == nil ? "" : ", access code set")

@@ -1,0 +1,76 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Yubico's own tools (Debian's yubikey-personalization: ykinfo, ykpersonalize, over libusb through the umockdev
+/// bridge) against the emulated YubiKey, and otpkit's frames compared with ykpersonalize's byte for byte.
+@Suite(.serialized) struct YubiKeyVendorToolTests {
+    static let key = "3132333435363738393031323334353637383930"
+
+    static func tool(_ name: String) throws -> String {
+        try #require(Subprocess.which(name), "\(name) is missing: `make test` installs yubikey-personalization")
+    }
+
+    /// The configuration frames (command 0x01 or 0x03) an emulator logged.
+    static func configurationFrames(_ path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+            .filter { $0.count == 140 && ["01", "03"].contains(String(Array($0)[128..<130])) }
+    }
+
+    @Test func ykinfoReadsSerialAndVersion() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 1_234_567, extraArguments: ["--token", "yubikey"])
+        let bridge = try UMockdevLibUSBTests.Bridge(port: emulator.port)
+        let info = try bridge.run(try Self.tool("ykinfo"), ["-a"])
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.stdout.contains("serial: 1234567") && info.stdout.contains("version: 2.4.3"), "\(info.stdout)")
+        #expect(info.stdout.contains("vendor_id: 1050"))
+    }
+
+    struct Case: Sendable, CustomStringConvertible {
+        let ykpersonalize: [String]
+        let otpkit: [String]
+        let counter: Int
+        let digits: Int
+        var description: String { ykpersonalize.joined(separator: " ") }
+    }
+
+    static let cases = [
+        Case(ykpersonalize: ["-1", "-o", "oath-hotp"], otpkit: [], counter: 0, digits: 6),
+        Case(ykpersonalize: ["-2", "-o", "oath-hotp", "-o", "oath-hotp8", "-o", "oath-imf=32"],
+             otpkit: ["--slot", "2", "--digits", "8", "--counter", "32"], counter: 32, digits: 8),
+        Case(ykpersonalize: ["-1", "-o", "oath-hotp", "-o", "append-cr", "-o", "serial-api-visible", "-o", "access=010203040506"],
+             otpkit: ["--append-enter", "--serial-visible", "--new-access-code", "010203040506"], counter: 0, digits: 6),
+    ]
+
+    @Test(arguments: cases)
+    func otpkitWritesWhatYkpersonalizeWrites(_ setup: Case) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-ykpers-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let theirs = folder.appendingPathComponent("ykpersonalize.frames").path
+        let ours = folder.appendingPathComponent("otpkit.frames").path
+
+        let vendorKey = try EmulatorProcessFixture(tokens: 1, firstSerial: 4242, extraArguments: ["--token", "yubikey", "--frame-log", theirs])
+        let bridge = try UMockdevLibUSBTests.Bridge(port: vendorKey.port)
+        let written = try bridge.run(try Self.tool("ykpersonalize"), setup.ykpersonalize + ["-a", Self.key, "-y"])
+        #expect(written.status == 0, "\(written.stderr)")
+
+        let otpkitKey = try EmulatorProcessFixture(tokens: 1, firstSerial: 4242, extraArguments: ["--token", "yubikey", "--frame-log", ours])
+        let programmed = try otpkit(["program", "--device", otpkitKey.device(1), "--secret", Self.key] + setup.otpkit)
+        #expect(programmed.status == 0, "\(programmed.stderr)")
+
+        let vendorFrames = try Self.configurationFrames(theirs), otpkitFrames = try Self.configurationFrames(ours)
+        #expect(vendorFrames.count == 1)
+        #expect(otpkitFrames == vendorFrames, "otpkit:\n\(otpkitFrames)\nykpersonalize:\n\(vendorFrames)")
+
+        // A touch of the slot ykpersonalize programmed types oathtool's code for that key and counter.
+        let slot = setup.ykpersonalize.contains("-2") ? 2 : 1
+        let typed = try vendorKey.press("1-1", slot: slot)
+        let oathtool = try Subprocess.run(try Self.tool("oathtool"), ["--hotp", "-c", String(setup.counter), "-d", String(setup.digits), Self.key])
+        #expect(typed == oathtool.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
+
+func otpkit(_ arguments: [String]) throws -> ProcessResult {
+    try Subprocess.run(ProjectPaths.otpkit.path, arguments, environment: ["OTPKIT_DEVICE": "", "OTPKIT_PIN": ""])
+}
