@@ -17,14 +17,16 @@ import Testing
         let kernel = ProjectPaths.root.appendingPathComponent(".cache/real-kernel/current")
         try #require(FileManager.default.fileExists(atPath: kernel.appendingPathComponent("vmlinuz").path),
                      "no cached kernel: run `make test` (it runs Tests/RealKernel/fetch-kernel.sh)")
-        for tool in ["qemu-system-x86_64", "busybox", "usbip", "cpio"] {
+        for tool in ["qemu-system-x86_64", "busybox", "usbip", "cpio", "ykinfo", "ykpersonalize"] {
             try #require(Subprocess.which(tool) != nil, "\(tool) is missing: `make test` installs it")
         }
         let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 424242)
         let faulty = try EmulatorProcessFixture(tokens: 1, firstSerial: 535353, extraArguments: ["--drop-after", "6"])
+        let yubiKey = try EmulatorProcessFixture(tokens: 1, firstSerial: 7_777_777, extraArguments: ["--token", "yubikey"])
         defer {
             try? FileManager.default.removeItem(at: emulator.stateFolder)
             try? FileManager.default.removeItem(at: faulty.stateFolder)
+            try? FileManager.default.removeItem(at: yubiKey.stateFolder)
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-guest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -32,7 +34,8 @@ import Testing
 
         let started = Date()
         let run = try Subprocess.run(ProjectPaths.root.appendingPathComponent("Tests/RealKernel/run-guest.sh").path,
-                                     [ProjectPaths.otpkit.path, String(emulator.port), String(faulty.port), work.path, kernel.path, "420"])
+                                     [ProjectPaths.otpkit.path, String(emulator.port), String(faulty.port), String(yubiKey.port), work.path,
+                                      kernel.path, "420"])
         let log = (try? String(contentsOf: work.appendingPathComponent("serial.log"), encoding: .utf8)) ?? ""
         print("real-kernel test: QEMU run took \(Int(Date().timeIntervalSince(started))) s")
         #expect(run.status == 0, "QEMU exited with \(run.status) (124 = timeout): \(run.stderr)\n\(log.suffix(3000))")
@@ -76,8 +79,22 @@ import Testing
         #expect(watch.contains("serial 00535353"), "\(watch)")
         // Figures for the issue notes: one CLI program+readback through libusb in the guest, and five in a row.
         let lines = log.replacingOccurrences(of: "\r", with: "").split(separator: "\n")
-        if let timing = lines.first(where: { $0.hasPrefix("OTPKIT-TIMING") }) { print("real-kernel test: \(timing)") }
+        for timing in lines where timing.hasPrefix("OTPKIT-TIMING") { print("real-kernel test: \(timing)") }
         print("real-kernel test: \(step("measured-cycle").output.split(separator: "\n").last ?? "")")
+
+        // Yubico's tools and otpkit on the emulated YubiKey in the guest; the host presses its buttons.
+        #expect(step("ykinfo").status == 0 && step("ykinfo").output.contains("serial: 7777777"), "\(step("ykinfo").output)")
+        #expect(step("ykinfo").output.contains("version: 2.4.3"))
+        #expect(step("ykpersonalize").status == 0, "\(step("ykpersonalize").output)")
+        #expect(step("yubikey-info").output.contains("Slot 1     programmed"), "\(step("yubikey-info").output)")
+        #expect(step("yubikey-program").status == 0, "\(step("yubikey-program").output)")
+        #expect(step("yubikey-counter").status == 1 && step("yubikey-counter").output.contains("cannot report its HOTP counter"))
+        let oathtool = try #require(Subprocess.which("oathtool"))
+        for (slot, counter) in [(1, 0), (2, 16)] {
+            let expected = try Subprocess.run(oathtool, ["--hotp", "-c", String(counter), Self.rfcKey]).stdout
+            #expect(try yubiKey.press("1-1", slot: slot) == expected.trimmingCharacters(in: .whitespacesAndNewlines), "slot \(slot)")
+        }
+        print("real-kernel test: YubiKey \(step("yubikey-program").output.split(separator: "\n").last ?? "")")
 
         // The write that the unplug interrupted never reached the token: its slot is still empty.
         let after = try Subprocess.run(ProjectPaths.otpkit.path, ["info", "--device", "\(faulty.server)/1-1", "--json"])

@@ -7,6 +7,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 port=$(sed -n 's/.*otpkit\.port=\([0-9]*\).*/\1/p' /proc/cmdline)
 faultport=$(sed -n 's/.*otpkit\.faultport=\([0-9]*\).*/\1/p' /proc/cmdline)
+ykport=$(sed -n 's/.*otpkit\.ykport=\([0-9]*\).*/\1/p' /proc/cmdline)
 
 step() {
   name=$1; shift
@@ -66,6 +67,22 @@ step unplug-mid-write otpkit program --device usb:serial=00535353 --slot 0 --sec
 sleep 2
 step devices-after-detach otpkit devices
 step info-after-detach otpkit info --device usb:1:2
+# The emulated YubiKey, driven by Yubico's own tools and by otpkit, all through libusb.
+step attach-yubikey usbip --tcp-port "$ykport" attach -r 10.0.2.2 -b 1-1
+for i in $(seq 1 60); do
+  otpkit devices 2>/dev/null | grep -q YubiKey && break
+  sleep 0.5
+done
+step ykinfo ykinfo -a
+start=$(uptime_ms)
+step ykpersonalize ykpersonalize -1 -o oath-hotp -a 3132333435363738393031323334353637383930 -y
+echo "OTPKIT-TIMING ykpersonalize total_ms=$(( $(uptime_ms) - start ))"
+step yubikey-info otpkit info
+start=$(uptime_ms)
+step yubikey-program otpkit program --slot 2 --secret 3132333435363738393031323334353637383930 --counter 16 --verbose
+echo "OTPKIT-TIMING otpkit-yubikey-program total_ms=$(( $(uptime_ms) - start ))"
+step yubikey-counter otpkit counter
+
 kill $watcher
 step watch cat /tmp/watch.log
 echo "OTPKIT-GUEST-DONE"

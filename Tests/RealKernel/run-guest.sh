@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Boots the cached Debian kernel under QEMU (software emulation) with an initramfs holding busybox, usbip and the
-# given otpkit binary; /init (guest-init.sh) attaches the emulated tokens served on the host's loopback ports (the
-# second one with a fault planned) and runs otpkit through libusb against the kernel's USB stack. Everything the guest prints lands in WORK/serial.log.
+# given otpkit binary and Yubico's ykinfo/ykpersonalize; /init (guest-init.sh) attaches the emulated tokens served on
+# the host's loopback ports (the second with a fault planned, the third a YubiKey) and runs otpkit and the vendor
+# tools through libusb against the kernel's USB stack. Everything the guest prints lands in WORK/serial.log.
 # The whole run is bounded by TIMEOUT seconds; the exit status is QEMU's (124 on timeout).
 set -euo pipefail
-otpkit=${1:?usage: run-guest.sh OTPKIT_BINARY HOST_PORT FAULT_PORT WORK_DIR KERNEL_DIR [TIMEOUT]}
-port=${2:?}; faultport=${3:?}; work=${4:?}; kernel=${5:?}; limit=${6:-420}
+otpkit=${1:?usage: run-guest.sh OTPKIT_BINARY HOST_PORT FAULT_PORT YUBIKEY_PORT WORK_DIR KERNEL_DIR [TIMEOUT]}
+port=${2:?}; faultport=${3:?}; ykport=${4:?}; work=${5:?}; kernel=${6:?}; limit=${7:-420}
 here=$(cd "$(dirname "$0")" && pwd)
 root="$work/root"
 rm -rf "$root"
@@ -26,6 +27,8 @@ install_with_libraries() {
   done
 }
 install_with_libraries /usr/sbin/usbip /sbin/usbip
+install_with_libraries /usr/bin/ykinfo /bin/ykinfo
+install_with_libraries /usr/bin/ykpersonalize /bin/ykpersonalize
 strip -o "$work/otpkit.stripped" "$otpkit"
 install_with_libraries "$otpkit" /bin/otpkit
 cp "$work/otpkit.stripped" "$root/bin/otpkit"
@@ -41,5 +44,5 @@ chmod +x "$root/init"
 rm -f "$work/serial.log"
 timeout --kill-after=10 "$limit" qemu-system-x86_64 -cpu max -m 1024 -smp 1 \
   -kernel "$kernel/vmlinuz" -initrd "$work/initramfs.cpio" \
-  -append "console=ttyS0 panic=-1 quiet otpkit.port=$port otpkit.faultport=$faultport" \
+  -append "console=ttyS0 panic=-1 quiet otpkit.port=$port otpkit.faultport=$faultport otpkit.ykport=$ykport" \
   -nic user,model=e1000 -display none -serial "file:$work/serial.log" -monitor none -no-reboot

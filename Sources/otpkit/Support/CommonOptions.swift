@@ -17,7 +17,7 @@ struct DeviceOptions: ParsableArguments {
 
     func open() throws -> OpenedDevice {
         let token = try TokenLocator.open(device: device, serial: serial)
-        token.reportsStatistics = verbose
+        if verbose { token.reportStatistics() }
         return token
     }
 

@@ -30,9 +30,28 @@ enum OpenedDevice {
         }
     }
 
-    var reportsStatistics: Bool {
-        get { if case .openHOTP(let token) = self { token.reportsStatistics } else { false } }
-        nonmutating set { if case .openHOTP(let token) = self { token.reportsStatistics = newValue } }
+    /// Print transfer statistics on stderr when the token is closed (`--verbose`).
+    func reportStatistics() {
+        switch self {
+        case .openHOTP(let token): token.statistics.enabled = true
+        case .yubiKey(let key): key.statistics.enabled = true
+        }
+    }
+}
+
+/// Control transfers and time from open to close, printed when the token is released (`--verbose`).
+final class TransferStatistics {
+    var enabled = false
+    private let opened = ContinuousClock.now
+
+    func report(_ connection: TokenConnection) {
+        guard enabled else { return }
+        let channel = connection.channel
+        func milliseconds(_ duration: Duration) -> String {
+            String(format: "%.1f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+        }
+        FileHandle.standardError.write(Data(("otpkit: \(connection.address): \(channel.transfers) control transfers taking "
+            + "\(milliseconds(channel.transferTime)) ms, \(milliseconds(ContinuousClock.now - opened)) ms from open to close\n").utf8))
     }
 }
 
@@ -42,6 +61,7 @@ final class OpenedYubiKey {
     let driver: YubiKeyDriver
     let status: YubiKeyStatus
     let serial: String
+    let statistics = TransferStatistics()
 
     init(connection: TokenConnection) throws {
         self.connection = connection
@@ -49,6 +69,8 @@ final class OpenedYubiKey {
         status = try driver.status()
         serial = String(try driver.serial())
     }
+
+    deinit { statistics.report(connection) }
 }
 
 /// An opened OpenHOTP token with its driver and identity.
@@ -56,9 +78,7 @@ final class OpenedToken {
     let connection: TokenConnection
     let driver: OpenHOTPDriver
     let info: OpenHOTPDeviceInfo
-    /// Print transfer statistics on stderr when done (`--verbose`).
-    var reportsStatistics = false
-    private let opened = ContinuousClock.now
+    let statistics = TransferStatistics()
 
     init(connection: TokenConnection) throws {
         self.connection = connection
@@ -66,13 +86,7 @@ final class OpenedToken {
         self.info = try driver.info()
     }
 
-    deinit {
-        guard reportsStatistics else { return }
-        let channel = connection.channel
-        let milliseconds = { (duration: Duration) in String(format: "%.1f", Double(duration.components.attoseconds) / 1e15 + Double(duration.components.seconds) * 1000) }
-        FileHandle.standardError.write(Data(("otpkit: \(connection.address): \(channel.transfers) control transfers taking "
-            + "\(milliseconds(channel.transferTime)) ms, \(milliseconds(ContinuousClock.now - opened)) ms from open to close\n").utf8))
-    }
+    deinit { statistics.report(connection) }
 
     var address: DeviceAddress { connection.address }
     var serial: String { String(format: "%08u", info.serial) }
