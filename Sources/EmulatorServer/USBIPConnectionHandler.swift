@@ -16,7 +16,10 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
     private let log: @Sendable (String) -> Void
     private var received: [UInt8] = []
     private var imported: USBIPExportedDevice?
-    private var parkedInterruptURBs: Set<UInt32> = []
+    private var parkedInterruptURBs: [USBIPURB.Submit] = []
+
+    /// Sent through the pipeline when the imported device has new interrupt data.
+    struct InterruptDataAvailable {}
 
     init(registry: USBIPDeviceRegistry, faults: USBIPFaultPlan, log: @escaping @Sendable (String) -> Void) {
         self.registry = registry
@@ -37,6 +40,7 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if let device = imported {
+            device.device.onInterruptData = nil
             device.device.busReset()
             registry.release(busID: device.busID)
             imported = nil
@@ -68,6 +72,8 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
             case .success(let device):
                 imported = device
                 device.device.busReset()
+                let channel = context.channel
+                device.device.onInterruptData = { channel.pipeline.fireUserInboundEventTriggered(InterruptDataAvailable()) }
                 send(USBIPOperation.encodeImportReply(device.record, status: .ok), context: context)
             case .failure(let refusal):
                 log("refused import of \(busID): \(refusal == .busy ? "in use by another client" : "no such device")")
@@ -81,7 +87,8 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
     private func handle(_ command: USBIPURB.Command, device: EmulatedUSBDevice, context: ChannelHandlerContext) {
         switch command {
         case .unlink(let sequence, let target):
-            let wasPending = parkedInterruptURBs.remove(target) != nil
+            let wasPending = parkedInterruptURBs.contains { $0.sequence == target }
+            parkedInterruptURBs.removeAll { $0.sequence == target }
             send(USBIPURB.encodeReply(.unlink(sequence: sequence, status: wasPending ? USBIPURB.statusUnlinked : 0)),
                  context: context)
         case .submit(let submit) where submit.endpoint == 0:
@@ -102,14 +109,28 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
                 reply(submit, status: USBIPURB.statusStall, data: [], actualLength: 0, context: context)
             }
         case .submit(let submit) where submit.directionIn:
-            if let data = device.interruptIn(endpoint: 0x80 | UInt8(truncatingIfNeeded: submit.endpoint)) {
-                let limited = Array(data.prefix(Int(submit.bufferLength)))
-                reply(submit, status: 0, data: limited, actualLength: limited.count, context: context)
-            } else {
-                parkedInterruptURBs.insert(submit.sequence)
-            }
+            parkedInterruptURBs.append(submit)
+            completeParkedInterruptURBs(device: device, context: context)
         case .submit(let submit):
             reply(submit, status: USBIPURB.statusStall, data: [], actualLength: 0, context: context)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is InterruptDataAvailable, let device = imported?.device {
+            completeParkedInterruptURBs(device: device, context: context)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// Answers waiting interrupt IN transfers, oldest first, while the device has data for their endpoints.
+    private func completeParkedInterruptURBs(device: EmulatedUSBDevice, context: ChannelHandlerContext) {
+        while let submit = parkedInterruptURBs.first,
+              let data = device.interruptIn(endpoint: 0x80 | UInt8(truncatingIfNeeded: submit.endpoint)) {
+            parkedInterruptURBs.removeFirst()
+            let limited = Array(data.prefix(Int(submit.bufferLength)))
+            reply(submit, status: 0, data: limited, actualLength: limited.count, context: context)
         }
     }
 

@@ -4,7 +4,7 @@ import OTPCore
 import Testing
 import TokenDrivers
 import TokenEmulator
-import USBTransport
+@testable import USBTransport
 
 /// otpkit's YubiKey driver against the emulated YubiKey, over the USB/IP server and client.
 @Suite(.serialized) struct YubiKeyOverUSBIPTests {
@@ -48,3 +48,36 @@ import USBTransport
         }
     }
 }
+
+/// A touch makes the emulated YubiKey type its code as keyboard reports on the interrupt endpoint, which a
+/// transfer submitted before the touch receives.
+@Suite struct YubiKeyTypingTests {
+    @Test func aTouchTypesTheCodeOnTheKeyboardEndpoint() throws {
+        let token = try YubiKeyToken(serial: 1)
+        let server = USBIPServer(devices: [token.usbDevice])
+        let port = try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: port, busID: "1-1")
+        let driver = YubiKeyDriver(channel: HIDFeatureReportChannel(device: connection))
+        var configuration = YubiKeyOATHConfiguration(secret: try Secret(bytes: Array("12345678901234567890".utf8)))
+        configuration.appendEnter = true
+        try driver.program(slot: 1, configuration)
+        connection.close()
+
+        let socket = try TCPConnection(host: "127.0.0.1", port: port, timeout: 5)
+        try socket.send(USBIPOperation.encodeRequest(.importDevice(busID: "1-1")))
+        _ = try socket.receive(8 + 312)
+        var reports: [[UInt8]] = []
+        // Interrupt IN transfers wait; the touch completes them one report at a time (press, release, ...).
+        for sequence in UInt32(1)...14 {
+            let submit = USBIPURB.Submit(sequence: sequence, deviceID: 0x10002, directionIn: true, endpoint: 1, bufferLength: 8)
+            try socket.send(USBIPURB.encodeCommand(.submit(submit)))
+            if sequence == 1 { #expect(token.touch(slot: 1) == .typed("755224")) }
+            let header = try USBIPURB.parseReplyHeader(try socket.receive(48))
+            #expect(header.sequence == sequence && header.status == 0 && header.actualLength == 8)
+            reports.append(try socket.receive(8))
+        }
+        #expect(HIDKeyboard.text(of: reports) == "755224\n")
+    }
+}
+import USBIP

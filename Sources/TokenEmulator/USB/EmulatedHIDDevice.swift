@@ -8,6 +8,17 @@ public final class EmulatedHIDDevice: EmulatedUSBDevice, @unchecked Sendable {
     public let handler: HIDReportHandler
     private let lock = NSLock()
     private var configurationValue: UInt8 = 0
+    private var interruptListener: (@Sendable () -> Void)?
+
+    public var onInterruptData: (@Sendable () -> Void)? {
+        get { lock.withLock { interruptListener } }
+        set { lock.withLock { interruptListener = newValue } }
+    }
+
+    /// The product has queued interrupt data: tell the front end, which completes a waiting transfer.
+    public func notifyInterruptData() {
+        onInterruptData?()
+    }
 
     public init(descriptors: USBDescriptorSet, handler: HIDReportHandler) {
         self.descriptors = descriptors

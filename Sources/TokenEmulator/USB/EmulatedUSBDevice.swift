@@ -9,6 +9,8 @@ public protocol EmulatedUSBDevice: AnyObject, Sendable {
     func interruptIn(endpoint: UInt8) -> [UInt8]?
     /// A bus reset, or the device being detached and attached again.
     func busReset()
+    /// Set by the front end: called (on any thread) when an interrupt IN endpoint has new data to take.
+    var onInterruptData: (@Sendable () -> Void)? { get set }
 }
 
 public enum USBControlResult: Equatable, Sendable {

@@ -16,6 +16,8 @@ public final class YubiKeyToken: HIDReportHandler, @unchecked Sendable {
 
     private let lock = NSLock()
     private var firmware: YubiKeyFirmware
+    /// Keyboard reports waiting for the host's interrupt IN transfers: what a touch types.
+    private var keystrokes: [[UInt8]] = []
     private let store: AtomicFileStore<YubiKeyState>?
     /// Told of every complete command frame the host sent (70 bytes), before the key acts on it.
     public var onFrame: (@Sendable ([UInt8]) -> Void)?
@@ -39,9 +41,17 @@ public final class YubiKeyToken: HIDReportHandler, @unchecked Sendable {
                                                  endpoints: [.interruptIn(1, maxPacketSize: 8, interval: 10)])])
     }
 
-    /// A touch of the button on `slot`: what the key types (its keyboard output is not emulated yet).
+    /// A touch of the button on `slot`: the key types the code as keyboard reports on its interrupt endpoint
+    /// (the token id first when configured, then the digits, then Enter when configured).
     public func touch(slot: Int) -> YubiKeyFirmware.TouchOutcome {
-        lock.withLock { firmware.touch(slot: slot, persist: persist) }
+        let outcome = lock.withLock { firmware.touch(slot: slot, persist: persist) }
+        if case .typed(let text) = outcome {
+            let configuration: [UInt8]? = lock.withLock { firmware.state.slots[slot - 1]?.configuration }
+            let enter = (configuration?[46] ?? 0) & 0x20 != 0  // APPEND_CR
+            lock.withLock { keystrokes += HIDKeyboard.reports(typing: text + (enter ? "\n" : "")) }
+            usbDevice.notifyInterruptData()
+        }
+        return outcome
     }
 
     public func setReport(type: UInt8, id: UInt8, interface: Int, data: [UInt8]) -> Bool {
@@ -55,7 +65,10 @@ public final class YubiKeyToken: HIDReportHandler, @unchecked Sendable {
         return lock.withLock { firmware.currentReport() }
     }
 
-    public func interruptIn(endpoint: UInt8) -> [UInt8]? { nil }
+    public func interruptIn(endpoint: UInt8) -> [UInt8]? {
+        guard endpoint == 0x81 else { return nil }
+        return lock.withLock { keystrokes.isEmpty ? nil : keystrokes.removeFirst() }
+    }
     public func busReset() {}
 
     private func persist(_ state: YubiKeyState) -> Bool {
