@@ -10,10 +10,11 @@ DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool
 # What the tests add: the usbip client (acceptance test), python3 for the spec vector generator, python3-pskc (an
 # independent PSKC implementation to cross-check with), umockdev with its
 # Python bindings (libusb against a virtual device), and for the real-kernel test QEMU, a static busybox, cpio and
-# strip (the kernel itself is fetched into .cache/real-kernel); Yubico's ykinfo and ykpersonalize to check the emulated
+# strip (the kernel itself is fetched into .cache/real-kernel); Yubico's ykinfo and ykpersonalize and libnitrokey (with gcc
+# for a small C program against it) to check the emulated
 # YubiKey against; openssl, curl and wrk for the HTTPS test and the load benchmark.
 TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev gir1.2-umockdev-1.0 \
-	yubikey-personalization qemu-system-x86 busybox-static cpio binutils openssl curl wrk
+	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk
 KERNEL_CACHE := .cache/real-kernel
 
 .PHONY: demo test build bench deps-demo deps-test clean install-udev

@@ -6,7 +6,7 @@ import TokenEmulator
 struct EmulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulate",
-        abstract: "Serve emulated tokens (OpenHOTP, YubiKey) over USB/IP.",
+        abstract: "Serve emulated tokens (OpenHOTP, YubiKey, Nitrokey Pro/Storage) over USB/IP.",
         discussion: """
         Each token is a USB device on bus 1 (bus ids 1-1, 1-2, ...). Reach them with otpkit \
         (--device usbip://HOST:PORT/1-1), list them with `usbip --tcp-port PORT list -r HOST`, or attach them \
@@ -26,8 +26,11 @@ struct EmulateCommand: ParsableCommand {
     @Option(name: .long, help: "Number of OpenHOTP tokens (when no --token is given).")
     var tokens = 1
 
-    @Option(name: .customLong("token"), help: ArgumentHelp("A token to emulate: openhotp or yubikey (repeatable, in bus order).", valueName: "family"))
+    @Option(name: .customLong("token"), help: ArgumentHelp(
+        "A token to emulate: openhotp, yubikey, nitrokey-pro or nitrokey-storage (repeatable, in bus order).", valueName: "family"))
     var families: [String] = []
+
+    static let families = ["openhotp", "yubikey", "nitrokey-pro", "nitrokey-storage"]
 
     @Option(name: .long, help: ArgumentHelp("Folder for the tokens' persistent state (default: memory only).", valueName: "dir"))
     var state: String?
@@ -80,8 +83,8 @@ struct EmulateCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(tokens) else { throw ValidationError("--tokens must be between 1 and 64") }
-        guard families.count <= 64, families.allSatisfy({ ["openhotp", "yubikey"].contains($0.lowercased()) }) else {
-            throw ValidationError("--token takes openhotp or yubikey (at most 64 tokens)")
+        guard families.count <= 64, families.allSatisfy({ Self.families.contains($0.lowercased()) }) else {
+            throw ValidationError("--token takes \(Self.families.joined(separator: ", ")) (at most 64 tokens)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
     }
@@ -100,7 +103,14 @@ struct EmulateCommand: ParsableCommand {
             var buttons: [(Int) -> String] = []  // per bus port: press the button (of a slot), say what it typed
             for (index, kind) in kinds.enumerated() {
                 let serial = base &+ UInt32(index)
-                if kind == "yubikey" {
+                if kind.hasPrefix("nitrokey") {
+                    let model: NitrokeyToken.Model = kind == "nitrokey-storage" ? .storage : .pro
+                    let key = try NitrokeyToken(model: model, serial: serial,
+                                                stateFile: folder?.appendingPathComponent("\(kind)-\(index + 1).json"))
+                    devices.append(key.usbDevice)
+                    labels.append("\(model == .pro ? "Nitrokey Pro" : "Nitrokey Storage")  serial \(key.state.serial)")
+                    buttons.append { _ in "nothing (a Nitrokey types nothing by itself)" }
+                } else if kind == "yubikey" {
                     let key = try YubiKeyToken(serial: serial, stateFile: folder?.appendingPathComponent("yubikey-\(index + 1).json"))
                     if let log = try frameLogHandle() {
                         key.onFrame = { frame in log.write(Data((frame.map { String(format: "%02x", $0) }.joined() + "\n").utf8)) }

@@ -1,0 +1,56 @@
+import Foundation
+import USBProtocol
+
+/// An emulated Nitrokey Pro (20a0:4108) or Storage (20a0:4109): firmware, state file and USB identity.
+public final class NitrokeyToken: HIDReportHandler, @unchecked Sendable {
+    public static let vendorID: UInt16 = 0x20A0
+    public enum Model: UInt16, Sendable { case pro = 0x4108, storage = 0x4109 }
+    /// A vendor collection with one 64-byte feature report, as Pro firmware since 2018 presents it.
+    static let reportDescriptor: [UInt8] = [
+        0x06, 0x00, 0xFF, 0x09, 0x01, 0xA1, 0x01, 0x15, 0x00, 0x26, 0xFF, 0x00, 0x75, 0x08, 0x95, 0x40,
+        0x09, 0x02, 0xB1, 0x02, 0xC0,
+    ]
+
+    private let lock = NSLock()
+    private var firmware: NitrokeyFirmware
+    private let store: AtomicFileStore<NitrokeyState>?
+    public let model: Model
+    public lazy var usbDevice = EmulatedHIDDevice(descriptors: USBDescriptorSet(usbDescription), handler: self)
+
+    public init(model: Model = .pro, serial: UInt32, stateFile: URL? = nil) throws {
+        self.model = model
+        store = stateFile.map { AtomicFileStore(url: $0) }
+        let state = try store?.load() ?? NitrokeyState(serial: serial)
+        firmware = NitrokeyFirmware(state: state)
+        if let store, !FileManager.default.fileExists(atPath: store.url.path) { try store.save(state) }
+    }
+
+    public var state: NitrokeyState { lock.withLock { firmware.state } }
+
+    public var usbDescription: USBDeviceDescription {
+        USBDeviceDescription(
+            vendorID: Self.vendorID, productID: model.rawValue, deviceVersion: 0x0100, manufacturer: "Nitrokey",
+            product: model == .pro ? "Nitrokey Pro" : "Nitrokey Storage", serialNumber: String(format: "%012X", state.serial),
+            interfaces: [HIDInterfaceDescription(reportDescriptor: Self.reportDescriptor,
+                                                 endpoints: [.interruptIn(1, maxPacketSize: 64, interval: 10)])])
+    }
+
+    public func setReport(type: UInt8, id: UInt8, interface: Int, data: [UInt8]) -> Bool {
+        guard type == HIDRequest.featureReportType, interface == 0, data.count == 64 else { return false }
+        lock.withLock { firmware.receive(data, persist: persist) }
+        return true
+    }
+
+    public func getReport(type: UInt8, id: UInt8, interface: Int, length: Int) -> [UInt8]? {
+        guard type == HIDRequest.featureReportType, interface == 0, length == 64 else { return nil }
+        return lock.withLock { firmware.currentReport }
+    }
+
+    public func interruptIn(endpoint: UInt8) -> [UInt8]? { nil }
+    public func busReset() {}
+
+    private func persist(_ state: NitrokeyState) -> Bool {
+        guard let store else { return true }
+        return (try? store.save(state)) != nil
+    }
+}
