@@ -191,3 +191,28 @@ import Testing
         #expect(short.status == 64 && short.stderr.contains("20-byte secret"))
     }
 }
+
+/// The same CLI commands against an emulated Nitrokey Pro (USB/IP): the admin PIN from a file or the environment.
+@Suite struct NitrokeyCLITests {
+    @Test func programCounterTouchEraseOnANitrokey() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 2718, extraArguments: ["--token", "nitrokey-pro"])
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        let device = emulator.device(1)
+        let noPIN = try otpkit("program", "--device", device, "--secret", CLIEndToEndTests.rfcKey, input: "")
+        #expect(noPIN.status == 64 && noPIN.stderr.contains("--pin-file, OTPKIT_PIN or at the prompt"), "\(noPIN.stderr)")
+        let pinFile = emulator.stateFolder.appendingPathComponent("pin").path
+        try FileManager.default.createDirectory(at: emulator.stateFolder, withIntermediateDirectories: true)
+        try "12345678\n".write(toFile: pinFile, atomically: true, encoding: .utf8)
+        let program = try otpkit("program", "--device", device, "--slot", "1", "--secret", CLIEndToEndTests.rfcKey, "--counter", "3",
+                                 "--pin-file", pinFile)
+        #expect(program.status == 0, "\(program.stderr)")
+        #expect(try otpkit("counter", "--device", device, "--slot", "1").stdout == "3\n")
+        #expect(try otpkit("touch", "--device", device, "--slot", "1").stdout == "969429\n", "RFC 4226 counter 3")
+        #expect(try otpkit("counter", "--device", device, "--slot", "1").stdout == "4\n")
+        let wrong = try otpkit("erase", "--device", device, "--slot", "1", "--force", environment: ["OTPKIT_PIN": "00000000"])
+        #expect(wrong.status == 1 && wrong.stderr.contains("wrong admin PIN (2 tries left)"), "\(wrong.stderr)")
+        #expect(try otpkit("erase", "--device", device, "--slot", "1", "--force", environment: ["OTPKIT_PIN": "12345678"]).status == 0)
+        let info = try otpkit("info", "--device", device)
+        #expect(info.stdout.contains("Admin PIN  3 tries left") && info.stdout.contains("HOTP 1     empty"), "\(info.stdout)")
+    }
+}

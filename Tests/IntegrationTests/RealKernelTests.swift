@@ -17,16 +17,18 @@ import Testing
         let kernel = ProjectPaths.root.appendingPathComponent(".cache/real-kernel/current")
         try #require(FileManager.default.fileExists(atPath: kernel.appendingPathComponent("vmlinuz").path),
                      "no cached kernel: run `make test` (it runs Tests/RealKernel/fetch-kernel.sh)")
-        for tool in ["qemu-system-x86_64", "busybox", "usbip", "cpio", "ykinfo", "ykpersonalize"] {
+        for tool in ["qemu-system-x86_64", "busybox", "usbip", "cpio", "ykinfo", "ykpersonalize", "gcc"] {
             try #require(Subprocess.which(tool) != nil, "\(tool) is missing: `make test` installs it")
         }
         let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 424242)
         let faulty = try EmulatorProcessFixture(tokens: 1, firstSerial: 535353, extraArguments: ["--drop-after", "6"])
         let yubiKey = try EmulatorProcessFixture(tokens: 1, firstSerial: 7_777_777, extraArguments: ["--token", "yubikey"])
+        let nitrokey = try EmulatorProcessFixture(tokens: 1, firstSerial: 3_141_592, extraArguments: ["--token", "nitrokey-pro"])
         defer {
             try? FileManager.default.removeItem(at: emulator.stateFolder)
             try? FileManager.default.removeItem(at: faulty.stateFolder)
             try? FileManager.default.removeItem(at: yubiKey.stateFolder)
+            try? FileManager.default.removeItem(at: nitrokey.stateFolder)
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-guest-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -34,7 +36,7 @@ import Testing
 
         let started = Date()
         let run = try Subprocess.run(ProjectPaths.root.appendingPathComponent("Tests/RealKernel/run-guest.sh").path,
-                                     [ProjectPaths.otpkit.path, String(emulator.port), String(faulty.port), String(yubiKey.port), work.path,
+                                     [ProjectPaths.otpkit.path, String(emulator.port), String(faulty.port), String(yubiKey.port), String(nitrokey.port), work.path,
                                       kernel.path, "420"])
         let log = (try? String(contentsOf: work.appendingPathComponent("serial.log"), encoding: .utf8)) ?? ""
         print("real-kernel test: QEMU run took \(Int(Date().timeIntervalSince(started))) s")
@@ -95,6 +97,19 @@ import Testing
             #expect(try yubiKey.press("1-1", slot: slot) == expected.trimmingCharacters(in: .whitespacesAndNewlines), "slot \(slot)")
         }
         print("real-kernel test: YubiKey \(step("yubikey-program").output.split(separator: "\n").last ?? "")")
+
+        // libnitrokey and otpkit on the emulated Nitrokey Pro in the guest.
+        let nk = step("nk-check").output
+        #expect(step("nk-check").status == 0 && nk.contains("serial 3141592"), "\(nk)")
+        #expect(nk.contains("wrong-pin status=4 retries=2") && nk.contains("right-pin status=0 retries=3"), "\(nk)")
+        #expect(nk.contains("read status=0 name=otpkit counter=5"), "\(nk)")
+        let codes = try Subprocess.run(oathtool, ["--hotp", "-c", "5", "-w", "2", Self.rfcKey]).stdout.split(separator: "\n")
+        #expect(nk.split(separator: "\n").filter { $0.hasPrefix("code ") } == codes.map { "code \($0) status=0" }, "\(nk)")
+        #expect(step("nitrokey-program").status == 0, "\(step("nitrokey-program").output)")
+        let seventh = try Subprocess.run(oathtool, ["--hotp", "-c", "7", Self.rfcKey]).stdout
+        #expect(step("nitrokey-touch").output == seventh, "\(step("nitrokey-touch").output)")
+        #expect(step("nitrokey-counter").output == "8\n")
+        print("real-kernel test: Nitrokey \(step("nitrokey-program").output.split(separator: "\n").last ?? "")")
 
         // The write that the unplug interrupted never reached the token: its slot is still empty.
         let after = try Subprocess.run(ProjectPaths.otpkit.path, ["info", "--device", "\(faulty.server)/1-1", "--json"])

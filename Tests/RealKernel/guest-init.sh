@@ -8,6 +8,7 @@ mount -t devtmpfs devtmpfs /dev
 port=$(sed -n 's/.*otpkit\.port=\([0-9]*\).*/\1/p' /proc/cmdline)
 faultport=$(sed -n 's/.*otpkit\.faultport=\([0-9]*\).*/\1/p' /proc/cmdline)
 ykport=$(sed -n 's/.*otpkit\.ykport=\([0-9]*\).*/\1/p' /proc/cmdline)
+nkport=$(sed -n 's/.*otpkit\.nkport=\([0-9]*\).*/\1/p' /proc/cmdline)
 
 step() {
   name=$1; shift
@@ -82,6 +83,21 @@ start=$(uptime_ms)
 step yubikey-program otpkit program --slot 2 --secret 3132333435363738393031323334353637383930 --counter 16 --verbose
 echo "OTPKIT-TIMING otpkit-yubikey-program total_ms=$(( $(uptime_ms) - start ))"
 step yubikey-counter otpkit counter
+for port in 0 1 2 3 4 5 6 7; do usbip detach -p $port >/dev/null 2>&1; done  # the YubiKey leaves
+sleep 2
+
+# The emulated Nitrokey Pro, driven by libnitrokey (hidapi over libusb) and by otpkit.
+step attach-nitrokey usbip --tcp-port "$nkport" attach -r 10.0.2.2 -b 1-1
+for i in $(seq 1 60); do
+  otpkit devices 2>/dev/null | grep -q Nitrokey && break
+  sleep 0.5
+done
+step nk-check nk_check 3132333435363738393031323334353637383930 5
+start=$(uptime_ms)
+step nitrokey-program env OTPKIT_PIN=12345678 otpkit program --slot 2 --secret 3132333435363738393031323334353637383930 --counter 7 --verbose
+echo "OTPKIT-TIMING otpkit-nitrokey-program total_ms=$(( $(uptime_ms) - start ))"
+step nitrokey-touch otpkit touch --slot 2
+step nitrokey-counter otpkit counter --slot 2
 
 kill $watcher
 step watch cat /tmp/watch.log

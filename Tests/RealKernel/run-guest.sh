@@ -5,8 +5,8 @@
 # tools through libusb against the kernel's USB stack. Everything the guest prints lands in WORK/serial.log.
 # The whole run is bounded by TIMEOUT seconds; the exit status is QEMU's (124 on timeout).
 set -euo pipefail
-otpkit=${1:?usage: run-guest.sh OTPKIT_BINARY HOST_PORT FAULT_PORT YUBIKEY_PORT WORK_DIR KERNEL_DIR [TIMEOUT]}
-port=${2:?}; faultport=${3:?}; ykport=${4:?}; work=${5:?}; kernel=${6:?}; limit=${7:-420}
+otpkit=${1:?usage: run-guest.sh OTPKIT_BINARY HOST_PORT FAULT_PORT YUBIKEY_PORT NITROKEY_PORT WORK_DIR KERNEL_DIR [TIMEOUT]}
+port=${2:?}; faultport=${3:?}; ykport=${4:?}; nkport=${5:?}; work=${6:?}; kernel=${7:?}; limit=${8:-420}
 here=$(cd "$(dirname "$0")" && pwd)
 root="$work/root"
 rm -rf "$root"
@@ -29,6 +29,9 @@ install_with_libraries() {
 install_with_libraries /usr/sbin/usbip /sbin/usbip
 install_with_libraries /usr/bin/ykinfo /bin/ykinfo
 install_with_libraries /usr/bin/ykpersonalize /bin/ykpersonalize
+# libnitrokey's C API, through a small checker built here (Tests/Nitrokey/nk_check.c).
+gcc -Wall -o "$work/nk_check" "$here/../Nitrokey/nk_check.c" -lnitrokey
+install_with_libraries "$work/nk_check" /bin/nk_check
 strip -o "$work/otpkit.stripped" "$otpkit"
 install_with_libraries "$otpkit" /bin/otpkit
 cp "$work/otpkit.stripped" "$root/bin/otpkit"
@@ -44,5 +47,5 @@ chmod +x "$root/init"
 rm -f "$work/serial.log"
 timeout --kill-after=10 "$limit" qemu-system-x86_64 -cpu max -m 1024 -smp 1 \
   -kernel "$kernel/vmlinuz" -initrd "$work/initramfs.cpio" \
-  -append "console=ttyS0 panic=-1 quiet otpkit.port=$port otpkit.faultport=$faultport otpkit.ykport=$ykport" \
+  -append "console=ttyS0 panic=-1 quiet otpkit.port=$port otpkit.faultport=$faultport otpkit.ykport=$ykport otpkit.nkport=$nkport" \
   -nic user,model=e1000 -display none -serial "file:$work/serial.log" -monitor none -no-reboot

@@ -81,3 +81,29 @@ import TokenEmulator
     }
 }
 import USBIP
+
+/// otpkit's Nitrokey driver against the emulated Nitrokey Pro, over the USB/IP server and client.
+@Suite struct NitrokeyOverUSBIPTests {
+    @Test func writeReadCodeEraseAndWrongPIN() throws {
+        let token = try NitrokeyToken(model: .pro, serial: 99)
+        let server = USBIPServer(devices: [token.usbDevice])
+        let port = try server.start(host: "127.0.0.1", port: 0)
+        defer { server.stop() }
+        let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: port, busID: "1-1")
+        defer { connection.close() }
+        let driver = NitrokeyDriver(channel: HIDFeatureReportChannel(device: connection))
+        let status = try driver.status()
+        #expect(status.firmware == "0.12" && status.serial == 99)
+        #expect(throws: NitrokeyDriver.NitrokeyError.wrongPIN(retriesLeft: 2)) { try driver.authenticateAdmin(pin: "00000000") }
+        let temporary = try driver.authenticateAdmin(pin: "12345678")
+        let secret = try Secret(bytes: Array("12345678901234567890".utf8))
+        try driver.writeHOTPSlot(0, name: "vpn", secret: secret, counter: 1, digits: 8, temporaryPassword: temporary)
+        let slot = try #require(try driver.readHOTPSlot(0))
+        #expect(slot.name == "vpn" && slot.digits == 8 && slot.counter == 1)
+        #expect(try driver.code(0) == (try HOTP(secret: secret, digits: 8).code(counter: 1)))
+        #expect(try driver.readHOTPSlot(0)?.counter == 2)
+        try driver.eraseHOTPSlot(0, temporaryPassword: temporary)
+        #expect(try driver.readHOTPSlot(0) == nil)
+        #expect(throws: NitrokeyDriver.NitrokeyError.self) { try driver.eraseHOTPSlot(1, temporaryPassword: Array(repeating: 1, count: 25)) }
+    }
+}

@@ -19,6 +19,13 @@ struct CounterCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let device = try target.open()
+            if case .nitrokey(let key) = device {
+                guard let slot = try key.driver.readHOTPSlot(slotOption.openHOTPSlot) else {
+                    throw CLIFailure("HOTP slot \(slotOption.openHOTPSlot) of the Nitrokey is not programmed", code: .refused)
+                }
+                if json { return try printJSON(Report(serial: String(key.status.serial), slot: slot.slot, counter: slot.counter)) }
+                return print(slot.counter)
+            }
             guard case .openHOTP(let token) = device else {
                 throw CLIFailure("a YubiKey cannot report its HOTP counter: its OTP application has no command for it. Use the "
                     + "moving factor recorded when the slot was programmed, or let the verifier resynchronise from two consecutive "

@@ -22,6 +22,12 @@ struct EraseCommand: ParsableCommand {
                 try confirm("Delete slot \(slotOption.yubiKeySlot) of YubiKey \(key.serial)?", force: force)
                 try key.driver.delete(slot: slotOption.yubiKeySlot, accessCode: try accessCodeOptions.current())
                 print("Deleted slot \(slotOption.yubiKeySlot) of YubiKey \(key.serial).")
+            case .nitrokey(let key):
+                let slot = slotOption.openHOTPSlot
+                try confirm("Erase HOTP slot \(slot) of Nitrokey \(key.status.serial)?", force: force)
+                let temporary = try key.driver.authenticateAdmin(pin: try pinOptions.requiredPIN(for: "Nitrokey admin"))
+                try key.driver.eraseHOTPSlot(slot, temporaryPassword: temporary)
+                print("Erased HOTP slot \(slot) of Nitrokey \(key.status.serial).")
             }
         }
     }

@@ -19,6 +19,7 @@ struct InfoCommand: ParsableCommand {
             let device = try target.open()
             guard case .openHOTP(let token) = device else {
                 if case .yubiKey(let key) = device { try describeYubiKey(key) }
+                if case .nitrokey(let key) = device { try describeNitrokey(key) }
                 return
             }
             let slots = try (0..<token.info.slotCount).map { try token.driver.readSlot($0) }
@@ -52,6 +53,31 @@ extension InfoCommand {
         print("Slot 1     \(key.status.slot1Programmed ? "programmed" : "empty")")
         print("Slot 2     \(key.status.slot2Programmed ? "programmed" : "empty")")
         print("A YubiKey cannot show a slot's configuration or counter; record them when programming.")
+    }
+}
+
+extension InfoCommand {
+    struct NitrokeyReport: Encodable {
+        let address: String
+        let family = "Nitrokey"
+        let status: NitrokeyDriver.Status
+        let adminRetries: Int
+        let slots: [NitrokeyDriver.Slot?]
+    }
+
+    func describeNitrokey(_ key: OpenedNitrokey) throws {
+        let slots = try (0..<NitrokeyDriver.slotCount).map { try key.driver.readHOTPSlot($0) }
+        let retries = try key.driver.adminRetryCount()
+        if json {
+            return try printJSON(NitrokeyReport(address: key.connection.address.description, status: key.status, adminRetries: retries, slots: slots))
+        }
+        print("Token      \(key.connection.address)")
+        print("Family     Nitrokey, firmware \(key.status.firmware)")
+        print("Serial     \(key.status.serial)")
+        print("Admin PIN  \(retries) tries left")
+        for (index, slot) in slots.enumerated() {
+            print("HOTP \(index)     " + (slot.map { "\($0.digits) digits, counter \($0.counter)  \"\($0.name)\"" } ?? "empty"))
+        }
     }
 }
 

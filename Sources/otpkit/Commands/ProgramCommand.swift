@@ -91,6 +91,7 @@ struct ProgramCommand: ParsableCommand {
             switch device {
             case .openHOTP(let token): (record, slotSummary) = try programOpenHOTP(token, secret: key)
             case .yubiKey(let yubiKey): (record, slotSummary) = try programYubiKey(yubiKey, secret: key)
+            case .nitrokey(let nitrokey): (record, slotSummary) = try programNitrokey(nitrokey, secret: key)
             }
             if let seedFile { try write(record, to: seedFile) }
             let showSecret = generate && seedFile == nil
@@ -131,6 +132,30 @@ struct ProgramCommand: ParsableCommand {
         }
         return (SeedRecord(serial: token.serial, slot: slot, family: "OpenHOTP", algorithm: configuration.algorithm,
                            digits: digits, counter: counter, secret: key), summary(after))
+    }
+
+    /// A Nitrokey HOTP slot (0 to 2): SHA1, a secret of up to 40 bytes, 6 or 8 digits, a name of up to 15 bytes
+    /// (default "otpkit"), the admin PIN from --pin-file, OTPKIT_PIN or the terminal. Read back afterwards.
+    private func programNitrokey(_ key: OpenedNitrokey, secret: Secret) throws -> (SeedRecord, String) {
+        guard secret.count <= NitrokeyDriver.maxSecretLength else {
+            throw CLIFailure("a Nitrokey HOTP slot takes a secret of up to 40 bytes, not \(secret.count)", code: .usage)
+        }
+        guard OTPAlgorithm(name: algorithm) == .sha1 else { throw CLIFailure("a Nitrokey computes HOTP with SHA1 only", code: .usage) }
+        guard digits == 6 || digits == 8 else { throw CLIFailure("a Nitrokey gives 6 or 8 digits", code: .usage) }
+        let slot = slotOption.openHOTPSlot
+        let slotName = name.isEmpty ? "otpkit" : name
+        guard slotName.utf8.count <= NitrokeyDriver.maxNameLength else { throw CLIFailure("a Nitrokey slot name is at most 15 bytes", code: .usage) }
+        if try key.driver.readHOTPSlot(slot) != nil && !force {
+            throw CLIFailure("HOTP slot \(slot) of Nitrokey \(key.status.serial) is programmed already; add --force to overwrite it", code: .refused)
+        }
+        let temporary = try key.driver.authenticateAdmin(pin: try pinOptions.requiredPIN(for: "Nitrokey admin"))
+        try key.driver.writeHOTPSlot(slot, name: slotName, secret: secret, counter: counter, digits: digits, temporaryPassword: temporary)
+        guard let after = try key.driver.readHOTPSlot(slot), after.name == slotName, after.counter == counter, after.digits == digits else {
+            throw CLIFailure("the Nitrokey reports HOTP slot \(slot) differently from what was written", code: .protocolError)
+        }
+        return (SeedRecord(serial: String(key.status.serial), slot: slot, family: "Nitrokey", issuer: "Nitrokey", algorithm: .sha1,
+                           digits: digits, counter: counter, secret: secret),
+                "HOTP SHA1, \(digits) digits, counter \(after.counter)  \"\(after.name)\"")
     }
 
     /// A YubiKey slot as OATH-HOTP: HMAC-SHA1 with a 20-byte key, 6 or 8 digits, a moving factor that is a

@@ -13,7 +13,13 @@ struct TouchCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let token = try target.openOpenHOTP(for: "touch")
+            let device = try target.open()
+            if case .nitrokey(let key) = device {
+                let code = try key.driver.code(slotOption.openHOTPSlot)
+                if json { return try printJSON(["slot": String(slotOption.openHOTPSlot), "code": code]) }
+                return print(code)
+            }
+            let token = try device.requireOpenHOTP("touch")
             if try token.driver.readSlot(slotOption.openHOTPSlot).touch == true, !json {
                 emit("Touch the token's button...")
             }

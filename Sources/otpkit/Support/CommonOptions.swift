@@ -30,10 +30,29 @@ struct DeviceOptions: ParsableArguments {
 /// The admin PIN, for commands that change a token protected by one.
 struct PINOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The token's admin PIN (default: OTPKIT_PIN). Needed to change a token that has one.", valueName: "pin"))
+        "The token's admin PIN (default: --pin-file, then OTPKIT_PIN; a Nitrokey asks on the terminal). Needed to change a token that has one.", valueName: "pin"))
     var pin: String?
 
-    var effectivePIN: String? { pin ?? nonEmptyEnvironment("OTPKIT_PIN") }
+    @Option(name: .long, help: ArgumentHelp("Read the PIN from the first line of this file instead.", valueName: "path"))
+    var pinFile: String?
+
+    /// --pin, else --pin-file, else OTPKIT_PIN.
+    var effectivePIN: String? {
+        if let pin { return pin }
+        if let pinFile, let text = try? String(contentsOfFile: pinFile, encoding: .utf8) {
+            return text.split(whereSeparator: \.isNewline).first.map(String.init)
+        }
+        return nonEmptyEnvironment("OTPKIT_PIN")
+    }
+
+    /// The PIN from the options, or asked for on the terminal (not echoed); a clear error without a terminal.
+    func requiredPIN(for what: String) throws -> String {
+        if let pin = effectivePIN { return pin }
+        guard isatty(STDIN_FILENO) == 1, let typed = getpass("\(what) PIN: ").map({ String(cString: $0) }), !typed.isEmpty else {
+            throw CLIFailure("the \(what) PIN is needed: give it with --pin-file, OTPKIT_PIN or at the prompt", code: .usage)
+        }
+        return typed
+    }
 }
 
 struct SlotOption: ParsableArguments {

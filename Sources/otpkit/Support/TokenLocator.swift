@@ -6,11 +6,13 @@ import USBTransport
 enum OpenedDevice {
     case openHOTP(OpenedToken)
     case yubiKey(OpenedYubiKey)
+    case nitrokey(OpenedNitrokey)
 
     var address: DeviceAddress {
         switch self {
         case .openHOTP(let token): token.address
         case .yubiKey(let key): key.connection.address
+        case .nitrokey(let key): key.connection.address
         }
     }
 
@@ -18,6 +20,7 @@ enum OpenedDevice {
         switch self {
         case .openHOTP(let token): token.serial
         case .yubiKey(let key): key.serial
+        case .nitrokey(let key): String(key.status.serial)
         }
     }
 
@@ -27,6 +30,8 @@ enum OpenedDevice {
         case .openHOTP(let token): return token
         case .yubiKey:
             throw CLIFailure("`otpkit \(command)` needs an OpenHOTP token; \(address) is a YubiKey, whose OTP application has no such command", code: .refused)
+        case .nitrokey:
+            throw CLIFailure("`otpkit \(command)` needs an OpenHOTP token; \(address) is a Nitrokey (manage its PINs with the Nitrokey app)", code: .refused)
         }
     }
 
@@ -35,6 +40,7 @@ enum OpenedDevice {
         switch self {
         case .openHOTP(let token): token.statistics.enabled = true
         case .yubiKey(let key): key.statistics.enabled = true
+        case .nitrokey(let key): key.statistics.enabled = true
         }
     }
 }
@@ -68,6 +74,22 @@ final class OpenedYubiKey {
         driver = YubiKeyDriver(channel: connection.channel)
         status = try driver.status()
         serial = String(try driver.serial())
+    }
+
+    deinit { statistics.report(connection) }
+}
+
+/// An opened Nitrokey Pro or Storage: its driver and status.
+final class OpenedNitrokey {
+    let connection: TokenConnection
+    let driver: NitrokeyDriver
+    let status: NitrokeyDriver.Status
+    let statistics = TransferStatistics()
+
+    init(connection: TokenConnection) throws {
+        self.connection = connection
+        driver = NitrokeyDriver(channel: connection.channel)
+        status = try driver.status()
     }
 
     deinit { statistics.report(connection) }
@@ -149,6 +171,7 @@ enum TokenLocator {
         switch connection.family {
         case .openHOTP: return .openHOTP(try OpenedToken(connection: connection))
         case .yubiKey: return .yubiKey(try OpenedYubiKey(connection: connection))
+        case .nitrokey: return .nitrokey(try OpenedNitrokey(connection: connection))
         }
     }
 }
