@@ -71,6 +71,32 @@ import Testing
     }
 }
 
-func otpkit(_ arguments: [String]) throws -> ProcessResult {
-    try Subprocess.run(ProjectPaths.otpkit.path, arguments, environment: ["OTPKIT_DEVICE": "", "OTPKIT_PIN": ""])
+func otpkit(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessResult {
+    try Subprocess.run(ProjectPaths.otpkit.path, arguments,
+                       environment: ["OTPKIT_DEVICE": "", "OTPKIT_PIN": ""].merging(environment) { $1 })
+}
+
+/// Pulled out in the middle of a write (the emulator drops the USB/IP connection): the old state stands.
+@Suite struct VendorTokenUnplugTests {
+    // The counts fall inside the write: after opening (status, serial), in the middle of the frame or the staged secret.
+    @Test(arguments: [("yubikey", "14"), ("nitrokey-pro", "10")])
+    func anInterruptedWriteChangesNothing(family: String, after: String) throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 11, extraArguments: ["--token", family, "--drop-after", after])
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        let program = try otpkit(["program", "--device", emulator.device(1), "--secret", YubiKeyVendorToolTests.key],
+                                 environment: ["OTPKIT_PIN": "12345678"])
+        #expect(program.status == 2, "\(program.stderr)")
+        #expect(program.stderr.contains("disconnected"), "\(program.stderr)")
+        let info = try otpkit(["info", "--device", emulator.device(1)])
+        #expect(info.stdout.contains("empty") && !info.stdout.contains("programmed"), "\(info.stdout)")
+    }
+
+    @Test func aTokenIdentifierIsTypedFirstInModhex() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 12, extraArguments: ["--token", "yubikey"])
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        let program = try otpkit(["program", "--device", emulator.device(1), "--secret", YubiKeyVendorToolTests.key,
+                                  "--token-id", "0102", "--token-id-modhex"])
+        #expect(program.status == 0, "\(program.stderr)")
+        #expect(try emulator.press("1-1", slot: 1) == "cbcd755224", "modhex 01 02, then the code")
+    }
 }

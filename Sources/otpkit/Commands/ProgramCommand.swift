@@ -70,6 +70,12 @@ struct ProgramCommand: ParsableCommand {
     @Flag(name: .long, help: "YubiKey: type Enter after each code.")
     var appendEnter = false
 
+    @Option(name: .long, help: ArgumentHelp("YubiKey: a token identifier typed before each code, in hex (OMP, TT and MUI bytes, up to 16).", valueName: "hex"))
+    var tokenID: String?
+
+    @Flag(name: .long, help: "YubiKey: type the token identifier in modhex (OATH_FIXED_MODHEX).")
+    var tokenIDModhex = false
+
     @Flag(name: .long, help: "YubiKey: let host software read the serial number (SERIAL_API_VISIBLE).")
     var serialVisible = false
 
@@ -184,6 +190,13 @@ struct ProgramCommand: ParsableCommand {
         var configuration = YubiKeyOATHConfiguration(secret: secret, digits: digits, movingFactor: UInt32(movingFactor))
         configuration.newAccessCode = try newAccessCode.map { try AccessCodeOptions.parse($0, option: "--new-access-code") }
         configuration.appendEnter = appendEnter
+        if let tokenID {
+            guard let bytes = try? Hex.decode(tokenID), (1...16).contains(bytes.count) else {
+                throw CLIFailure("--token-id must be 1 to 16 bytes in hex", code: .usage)
+            }
+            configuration.tokenID = bytes
+            configuration.tokenIDModhex = tokenIDModhex
+        }
         configuration.extendedFlags = serialVisible ? YubiKeyProtocol.extSerialAPIVisible : 0
         try key.driver.program(slot: slot, configuration, accessCode: try accessCodeOptions.current())
         let summary = "OATH-HOTP SHA1, \(digits) digits, moving factor \(movingFactor)"

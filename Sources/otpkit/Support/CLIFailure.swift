@@ -38,6 +38,20 @@ struct CLIFailure: Error, CustomStringConvertible {
             case .transport(let transport): self.init(transport)
             case .corruptedReply, .staleReply, .malformedReply: self.init(error.description, code: .protocolError)
             }
+        case let error as YubiKeyDriver.YubiKeyError:
+            switch error {
+            case .transport(let transport): self.init(transport)
+            case .notConfirmed: self.init(error.description, code: .refused)
+            case .busy, .badResponse: self.init(error.description, code: .protocolError)
+            case .invalidConfiguration: self.init(error.description, code: .usage)
+            }
+        case let error as NitrokeyDriver.NitrokeyError:
+            switch error {
+            case .transport(let transport): self.init(transport)
+            case .refused, .wrongPIN: self.init(error.description, code: .refused)
+            case .badReply: self.init(error.description, code: .protocolError)
+            case .invalidRequest: self.init(error.description, code: .usage)
+            }
         case let error as TransportError:
             switch error {
             case .protocolViolation, .shortTransfer, .stalled: self.init(error.description, code: .protocolError)
