@@ -7,12 +7,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What building and the demo need: libusb and libudev headers (the USB transport), SQLite (the verifier's store),
 # oathtool (the demo's cross-check).
 DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool
-# What the tests add: the usbip client (acceptance test), python3 for the spec vector generator, python3-pskc (an
-# independent PSKC implementation to cross-check with), umockdev with its
-# Python bindings (libusb against a virtual device), and for the real-kernel test QEMU, a static busybox, cpio and
-# strip (the kernel itself is fetched into .cache/real-kernel); Yubico's ykinfo and ykpersonalize and libnitrokey (with gcc
-# for a small C program against it) to check the emulated
-# YubiKey against; openssl, curl and wrk for the HTTPS test and the load benchmark.
+# What the tests add: the usbip client (acceptance test); python3 for the spec vector generator; python3-pskc (an
+# independent PSKC implementation); umockdev with its Python bindings (libusb against a virtual device); Yubico's
+# ykinfo/ykpersonalize and libnitrokey (with gcc for a small C program) to check the emulated vendor tokens; QEMU, a
+# static busybox, cpio and strip for the real-kernel test (the kernel itself is fetched into .cache/real-kernel);
+# openssl, curl and wrk for the HTTPS test and the load benchmark.
 TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev gir1.2-umockdev-1.0 \
 	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk
 KERNEL_CACHE := .cache/real-kernel
