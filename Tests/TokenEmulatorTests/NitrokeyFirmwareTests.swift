@@ -23,7 +23,8 @@ import TokenEmulator
     /// Sends a request and returns (command status, payload).
     static func send(_ firmware: inout NitrokeyFirmware, _ request: [UInt8]) -> (UInt8, [UInt8]) {
         firmware.receive(request) { _ in true }
-        let reply = firmware.currentReport
+        var reply = firmware.currentReport()
+        while reply[0] == 1 { reply = firmware.currentReport() }  // busy after a write
         #expect(STM32CRC32.checksum([0] + reply[1..<60]) == UInt32(reply[60]) | UInt32(reply[61]) << 8 | UInt32(reply[62]) << 16 | UInt32(reply[63]) << 24)
         return (reply[6], Array(reply[7..<60]))
     }
@@ -71,6 +72,21 @@ import TokenEmulator
         #expect(firmware.state.slots.allSatisfy { $0 == nil })
     }
 
+    @Test func aWriteWhileBusyIsIgnored() {
+        var firmware = NitrokeyFirmware(state: NitrokeyState(serial: 7))
+        _ = Self.login(&firmware)
+        _ = Self.send(&firmware, Self.request(0x17, Self.temporary + [UInt8(ascii: "N"), 0] + Self.field("a", 30)))
+        _ = Self.send(&firmware, Self.request(0x17, Self.temporary + [UInt8(ascii: "S"), 0] + [UInt8](repeating: 1, count: 30)))
+        var payload = Self.temporary + [0x10] + [UInt8](repeating: 0, count: 22)
+        firmware.receive(Self.request(0x01, payload)) { _ in true }
+        // Busy now: an ERASE sent before the host saw "ready" must not happen.
+        payload = [0x10] + Self.temporary
+        firmware.receive(Self.request(0x06, payload)) { _ in true }
+        #expect(firmware.currentReport()[0] == 1, "busy")
+        #expect(firmware.currentReport()[1] == 0x01, "still the WRITE_TO_SLOT's answer")
+        #expect(firmware.state.slots[0] != nil, "the erase sent while busy was ignored")
+    }
+
     @Test func threeWrongAdminPINsLock() {
         var firmware = NitrokeyFirmware(state: NitrokeyState(serial: 7))
         for expected in [2, 1, 0] {
@@ -100,7 +116,7 @@ import TokenEmulator
             let before = firmware.state
             firmware.receive(report) { _ in true }
             let after = firmware.state
-            if firmware.currentReport.count != 64 { violations.append("round \(round): reply size") }
+            if firmware.currentReport().count != 64 { violations.append("round \(round): reply size") }
             if after.serial != before.serial || after.slots.count != 3 { violations.append("round \(round): identity") }
             if !(0...3).contains(after.adminRetries) { violations.append("round \(round): retries \(after.adminRetries)") }
             if let old = before.slots[0]?.counter, let new = after.slots[0]?.counter, new < old || new > old + 1 {

@@ -23,13 +23,23 @@ import TokenEmulator
         return (0..<10).map { Array(frame[($0 * 7)..<($0 * 7 + 7)]) + [0x80 | UInt8($0)] }
     }
 
+    /// Sends reports as a host does: each after the key shows it is no longer busy writing.
     static func feed(_ firmware: inout YubiKeyFirmware, _ reports: [[UInt8]]) {
-        for report in reports { firmware.receive(report) { _ in true } }
+        for report in reports {
+            settle(&firmware)
+            firmware.receive(report) { _ in true }
+        }
+    }
+
+    /// Reads the status until the key is no longer busy (after a configuration write; never with a response pending).
+    static func settle(_ firmware: inout YubiKeyFirmware) {
+        while firmware.currentReport()[7] & 0x80 != 0 {}
     }
 
     @Test func programTouchAndCountAsOATHHOTP() {
         var firmware = YubiKeyFirmware(state: YubiKeyState(serial: 4_711))
         Self.feed(&firmware, Self.reports(command: 0x01, payload: Self.config() + [0, 0, 0, 0, 0, 0]))
+        Self.settle(&firmware)
         let status = firmware.currentReport()
         #expect(Array(status[1..<4]) == [2, 4, 3])
         #expect(status[4] == 1, "the programming sequence moved")
@@ -67,6 +77,17 @@ import TokenEmulator
         Self.feed(&firmware, Self.reports(command: 0x01, payload: [UInt8](repeating: 0, count: 52) + access))
         #expect(firmware.state.slots[0] == nil, "the right access code deletes")
         #expect(firmware.state.programmingSequence == 0, "no slot left: the sequence reads 0")
+    }
+
+    @Test func aWriteWhileBusyIsIgnored() {
+        var firmware = YubiKeyFirmware(state: YubiKeyState(serial: 1))
+        for report in Self.reports(command: 0x01, payload: Self.config() + [0, 0, 0, 0, 0, 0]) { firmware.receive(report) { _ in true } }
+        // Right after the configuration the key is busy: a delete written without waiting is dropped.
+        for report in Self.reports(command: 0x01, payload: [UInt8](repeating: 0, count: 58)) { firmware.receive(report) { _ in true } }
+        #expect(firmware.currentReport()[7] == 0x80, "busy: the write flag shows")
+        Self.settle(&firmware)
+        #expect(firmware.state.slots[0] != nil, "the delete sent while busy did nothing")
+        #expect(firmware.state.programmingSequence == 1)
     }
 
     @Test func serialIsAnsweredWithAnInvertedCRC() {

@@ -64,9 +64,14 @@ import TokenEmulator
         try driver.program(slot: 1, configuration)
         connection.close()
 
-        let socket = try TCPConnection(host: "127.0.0.1", port: port, timeout: 5)
-        try socket.send(USBIPOperation.encodeRequest(.importDevice(busID: "1-1")))
-        _ = try socket.receive(8 + 312)
+        // The first connection's release reaches the server a moment after close(): retry the import briefly.
+        var imported: TCPConnection?
+        for _ in 0..<50 where imported == nil {
+            let candidate = try TCPConnection(host: "127.0.0.1", port: port, timeout: 5)
+            try candidate.send(USBIPOperation.encodeRequest(.importDevice(busID: "1-1")))
+            if (try? candidate.receive(8 + 312)) != nil { imported = candidate } else { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        let socket = try #require(imported)
         var reports: [[UInt8]] = []
         // Interrupt IN transfers wait; the touch completes them one report at a time (press, release, ...).
         for sequence in UInt32(1)...14 {

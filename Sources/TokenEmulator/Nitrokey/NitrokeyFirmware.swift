@@ -27,17 +27,24 @@ public struct NitrokeyFirmware: Sendable {
     private var stagedSecret = [UInt8](repeating: 0, count: 40)
     private var stagedSecretLength = 0
     private var reply = [UInt8](repeating: 0, count: 64)
+    /// GET_REPORTs left during which the key is still busy with a slot write (device status 1); SET_REPORTs in that
+    /// time are ignored, as the firmware does while it is not ready.
+    private var busyReads = 0
 
     public init(state: NitrokeyState) {
         self.state = state
     }
 
-    /// GET_REPORT: the answer to the last request (byte 0, the device status, is ready).
-    public var currentReport: [UInt8] { reply }
+    /// GET_REPORT: the answer to the last request; byte 0 (the device status) reads busy while a write goes on.
+    public mutating func currentReport() -> [UInt8] {
+        guard busyReads > 0 else { return reply }
+        busyReads -= 1
+        return [1] + reply[1...]
+    }
 
     /// SET_REPORT with one 64-byte request.
     public mutating func receive(_ report: [UInt8], persist: Persist) {
-        guard report.count == 64 else { return }
+        guard report.count == 64, busyReads == 0 else { return }
         let command = report[0]
         let crc = UInt32(report[60]) | UInt32(report[61]) << 8 | UInt32(report[62]) << 16 | UInt32(report[63]) << 24
         guard STM32CRC32.checksum(report[0..<60]) == crc else {
@@ -47,6 +54,7 @@ public struct NitrokeyFirmware: Sendable {
         let payload = Array(report[1..<60])
         let (status, answer) = handle(command, payload, persist: persist)
         reply = Self.response(command: command, requestCRC: crc, status: status, payload: answer)
+        if command == Command.writeToSlot.rawValue && status == .ok { busyReads = 1 }
     }
 
     /// [status][command][request CRC][command status][payload 53][CRC of bytes 0..59, byte 0 zero while computed].

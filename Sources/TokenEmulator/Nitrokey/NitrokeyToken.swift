@@ -43,7 +43,7 @@ public final class NitrokeyToken: HIDReportHandler, @unchecked Sendable {
 
     public func getReport(type: UInt8, id: UInt8, interface: Int, length: Int) -> [UInt8]? {
         guard type == HIDRequest.featureReportType, interface == 0, length == 64 else { return nil }
-        return lock.withLock { firmware.currentReport }
+        return lock.withLock { firmware.currentReport() }
     }
 
     public func interruptIn(endpoint: UInt8) -> [UInt8]? { nil }

@@ -14,6 +14,10 @@ public struct YubiKeyFirmware: Sendable {
     private var lastSequence = -1
     private var response: [UInt8] = []
     private var responseOffset = 0
+    /// Status reads left during which the key is still busy storing a configuration: it shows SLOT_WRITE_FLAG
+    /// and ignores writes, as a real key does for the ~10-900 ms a flash write takes.
+    private var busyReads = 0
+    public static let busyReadsAfterWrite = 2
 
     public init(state: YubiKeyState) {
         self.state = state
@@ -35,6 +39,10 @@ public struct YubiKeyFirmware: Sendable {
             responseOffset += 7
             return report
         }
+        if busyReads > 0 {
+            busyReads -= 1
+            return [0, Self.firmware.0, Self.firmware.1, Self.firmware.2, state.programmingSequence, 0, 0, 0x80]
+        }
         var touchLevel: UInt16 = 0
         if state.slots[0] != nil { touchLevel |= 0x01 }
         if state.slots[1] != nil { touchLevel |= 0x02 }
@@ -45,7 +53,7 @@ public struct YubiKeyFirmware: Sendable {
     /// SET_REPORT with one 8-byte report. Reports of another size never arrive (the USB layer STALLs them).
     /// `onFrame` sees each completed 70-byte frame before it is executed (for logs and the byte-identity test).
     public mutating func receive(_ report: [UInt8], onFrame: ([UInt8]) -> Void = { _ in }, persist: Persist) {
-        guard report.count == 8 else { return }
+        guard report.count == 8, busyReads == 0 else { return }  // a write while busy is ignored
         let control = report[7]
         guard control & 0x80 != 0 else { return }
         let sequence = Int(control & 0x1f)
@@ -95,7 +103,9 @@ public struct YubiKeyFirmware: Sendable {
         switch command {
         case 0x01, 0x03:
             configure(slot: command == 0x01 ? 0 : 1, payload: payload, persist: persist)
+            busyReads = Self.busyReadsAfterWrite
         case 0x06:
+            busyReads = Self.busyReadsAfterWrite
             var newState = state
             newState.slots.swapAt(0, 1)
             newState.programmingSequence &+= 1
