@@ -56,6 +56,12 @@ public struct MasterKeyring: Sendable {
         }
     }
 
+    /// A keyed fingerprint of a secret (HMAC-SHA256 under the current key): equal secrets have equal fingerprints,
+    /// and the fingerprint reveals nothing of the secret without the key. For finding duplicates without opening.
+    public func fingerprint(_ secret: Secret) -> String {
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Array("otpkit fingerprint".utf8) + secret.bytes, using: current.key).prefix(16))
+    }
+
     public func open(_ sealed: SealedSecret, tokenID: String) throws(VerifierError) -> Secret {
         guard let key = ([current] + older).first(where: { $0.id == sealed.keyID }) else {
             throw .unknownMasterKey(sealed.keyID)
