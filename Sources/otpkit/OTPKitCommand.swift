@@ -31,7 +31,7 @@ struct OTPKitCommand: AsyncParsableCommand {
         subcommands: [
             DevicesCommand.self, InfoCommand.self, ProgramCommand.self, CounterCommand.self, TouchCommand.self,
             EraseCommand.self, PINCommand.self, ResetCommand.self, EmulateCommand.self, DemoCommand.self,
-            UDevRulesCommand.self, VerifierCommand.self,
+            UDevRulesCommand.self, VerifierCommand.self, ProvisionCommand.self,
         ]
     )
 }

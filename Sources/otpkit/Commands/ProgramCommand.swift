@@ -93,12 +93,7 @@ struct ProgramCommand: ParsableCommand {
         try reportingFailures {
             let key = try readSecret()
             let device = try target.open()
-            let (record, slotSummary): (SeedRecord, String)
-            switch device {
-            case .openHOTP(let token): (record, slotSummary) = try programOpenHOTP(token, secret: key)
-            case .yubiKey(let yubiKey): (record, slotSummary) = try programYubiKey(yubiKey, secret: key)
-            case .nitrokey(let nitrokey): (record, slotSummary) = try programNitrokey(nitrokey, secret: key)
-            }
+            let (record, slotSummary) = try program(device, secret: key)
             if let seedFile { try write(record, to: seedFile) }
             let showSecret = generate && seedFile == nil
             if json {
@@ -114,6 +109,15 @@ struct ProgramCommand: ParsableCommand {
             } else if let seedFile {
                 print("Seed record written to \(seedFile).")
             }
+        }
+    }
+
+    /// Programs `secret` into the slot these options name, on any family; returns the seed record and a summary.
+    func program(_ device: OpenedDevice, secret key: Secret) throws -> (SeedRecord, String) {
+        switch device {
+        case .openHOTP(let token): try programOpenHOTP(token, secret: key)
+        case .yubiKey(let yubiKey): try programYubiKey(yubiKey, secret: key)
+        case .nitrokey(let nitrokey): try programNitrokey(nitrokey, secret: key)
         }
     }
 

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import OTPCore
+import Provisioning
+import SeedFormats
+import TokenDrivers
+import USBTransport
+import Verifier
+import VerifierStorage
+
+struct ProvisionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provision",
+        abstract: "Program a batch of tokens with fresh secrets, journaling every seed before it is written.",
+        discussion: """
+        Each token present (on a USB/IP server with --usbip, else on this machine's USB) that the journal has not \
+        committed gets a fresh random secret. Its sealed seed is appended to the journal and synced first; the token \
+        is programmed and read back; then the journal marks it committed. A token that refuses is marked failed. \
+        A token lost in the middle (unplugged, connection dropped) stays uncertain: its seed is kept, and the next run \
+        programs it again with a new secret. Committed tokens are skipped unless --reprogram.
+
+        --out writes the committed seeds for the verification server: encrypted PSKC (--password-file or --psk), \
+        or --format csv/json. The journal's key lives in JOURNAL.key (mode 0600), never in the journal.
+        """)
+
+    @Option(name: .long, help: ArgumentHelp("A USB/IP server whose tokens to provision.", valueName: "host:port"))
+    var usbip: String?
+
+    @Option(name: .long, help: "Stop after this many tokens were provisioned.")
+    var count: Int?
+
+    @Option(name: .long, help: ArgumentHelp("The seed journal (created when missing).", valueName: "path"))
+    var journal = "otpkit-provisioning.journal"
+
+    @Option(name: .long, help: ArgumentHelp("The journal's master key file (default: JOURNAL.key).", valueName: "path"))
+    var keyFile: String?
+
+    @Option(name: .long, help: "Slot: OpenHOTP and Nitrokey from 0 (default 0), YubiKey 1 or 2 (default 1).")
+    var slot: Int?
+
+    @Option(name: .long, help: "Code length (6 or 8 for YubiKeys and Nitrokeys).")
+    var digits = 6
+
+    @Option(name: .long, help: "Initial counter (a multiple of 16 for YubiKeys).")
+    var counter: UInt64 = 0
+
+    @Option(name: .long, help: ArgumentHelp("A file with the tokens' admin PIN (Nitrokey, OpenHOTP with a PIN); or OTPKIT_PIN.", valueName: "path"))
+    var pinFile: String?
+
+    @Flag(name: .long, help: "Program tokens the journal has committed already.")
+    var reprogram = false
+
+    @Option(name: .long, help: ArgumentHelp("Write the committed seeds here (mode 0600).", valueName: "path"))
+    var out: String?
+
+    @Option(name: .long, help: "Format of --out: pskc, csv or json.")
+    var format = "pskc"
+
+    @OptionGroup var credentialOptions: SeedFileCredentialOptions
+
+    @Flag(name: .long, help: "Print one JSON object per token (and a summary) instead of text.")
+    var json = false
+
+    struct Event: Encodable {
+        let token: String
+        let serial: String
+        let family: String
+        let outcome: String
+        let detail: String?
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key")
+            if let created = keys.createdPath {
+                FileHandle.standardError.write(Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
+            }
+            let seeds = try SeedJournal(path: journal, keyring: keys.keyring)
+            let servers = try usbip.map { [try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)")] } ?? []
+            let started = Date()
+            var tally: [String: Int] = [:]
+            for candidate in try TokenLocator.list(servers: servers) where !candidate.busy {
+                if let count, tally["done", default: 0] >= count { break }
+                let event = provision(candidate, journal: seeds)
+                tally[event.outcome, default: 0] += 1
+                if json { try printJSONLine(event) } else { emit(describe(event, tally: tally, since: started)) }
+            }
+            if let out { try export(seeds, to: out) }
+            let uncertain = seeds.records.filter { $0.state == .uncertain }.count
+            let summary = "done \(tally["done", default: 0]), skipped \(tally["skipped", default: 0]), failed \(tally["failed", default: 0]), "
+                + "uncertain \(tally["uncertain", default: 0]) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
+                + "journal \(journal): \(seeds.records.filter { $0.state == .committed }.count) committed, \(uncertain) uncertain"
+            if json { try printJSONLine(["summary": summary]) } else { print(summary) }
+            if tally["failed", default: 0] + tally["uncertain", default: 0] > 0 { throw ExitCode(CLIFailure.Code.refused.rawValue) }
+        }
+    }
+
+    /// One token: journal the intent, program, read back, commit; or say what stands.
+    private func provision(_ candidate: TokenCandidate, journal: SeedJournal) -> Event {
+        var serial = candidate.serial ?? "?"
+        func event(_ outcome: String, _ detail: String? = nil) -> Event {
+            Event(token: candidate.address, serial: serial, family: candidate.family.rawValue, outcome: outcome, detail: detail)
+        }
+        let device: OpenedDevice
+        do {
+            device = try TokenLocator.open(DeviceAddress(parsing: candidate.address))
+        } catch {
+            return event("failed", CLIFailure(error).message)
+        }
+        serial = device.serial
+        let slotNumber = slot ?? (candidate.family == .yubiKey ? 1 : 0)
+        if !reprogram && journal.isCommitted(serial: serial, slot: slotNumber) { return event("skipped", "committed in the journal") }
+        let secret = Secret.random(byteCount: 20)
+        let id: String
+        do {
+            id = try journal.recordIntent(SeedRecord(serial: serial, slot: slotNumber, family: candidate.family.rawValue,
+                                                     digits: digits, counter: counter, secret: secret), reprogram: true)
+        } catch {
+            return event("failed", "\(error)")
+        }
+        do {
+            var arguments = ["--slot", String(slotNumber), "--secret", "hex:" + secret.hex, "--digits", String(digits),
+                             "--counter", String(counter), "--force"]
+            if let pinFile { arguments += ["--pin-file", pinFile] }
+            _ = try ProgramCommand.parse(arguments).program(device, secret: secret)
+            try journal.commit(id)
+            return event("done")
+        } catch {
+            let failure = CLIFailure(error)
+            if failure.code == .unreachable || failure.code == .protocolError {
+                return event("uncertain", "\(failure.message); the seed is kept in the journal, run again to reprogram the token")
+            }
+            try? journal.fail(id, reason: failure.message)
+            return event("failed", failure.message)
+        }
+    }
+
+    private func describe(_ event: Event, tally: [String: Int], since: Date) -> String {
+        let rate = Double(tally["done", default: 0]) / max(Date().timeIntervalSince(since), 0.001)
+        return "\(event.outcome.padding(toLength: 9, withPad: " ", startingAt: 0)) \(event.family) \(event.serial) (\(event.token))"
+            + (event.detail.map { ": \($0)" } ?? "") + String(format: "  [done %d, %.1f tokens/s]", tally["done", default: 0], rate)
+    }
+
+    private func export(_ journal: SeedJournal, to path: String) throws {
+        let seeds = try journal.committedSeeds()
+        let credentials = try credentialOptions.credentials()
+        let text: String
+        switch format {
+        case "pskc":
+            if let key = credentials.preSharedKey { text = try PSKC.write(seeds, protection: .preSharedKey(key)) }
+            else if let password = credentials.password { text = try PSKC.write(seeds, protection: .password(password)) }
+            else { throw CLIFailure("an unencrypted PSKC export needs --format json or csv; give --psk or --password-file", code: .usage) }
+        case "csv":
+            text = YubicoCSV.write(seeds, timestamp: ISO8601DateFormatter().string(from: Date()))
+        case "json":
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            text = String(decoding: try encoder.encode(seeds), as: UTF8.self) + "\n"
+        default:
+            throw CLIFailure("--format must be pskc, csv or json", code: .usage)
+        }
+        do { try PrivateFile.write(Array(text.utf8), to: path) } catch { throw CLIFailure("\(error)", code: .refused) }
+    }
+
+    private func printJSONLine<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        emit(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+import PrivateFiles
