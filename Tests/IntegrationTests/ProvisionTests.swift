@@ -1,0 +1,95 @@
+import Foundation
+import OTPCore
+import TestSupport
+import Testing
+
+/// `otpkit provision` against emulated tokens of every family, its journal, and the hand-off to the verifier.
+@Suite(.serialized) struct ProvisionTests {
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-provision-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func aMixedBatchLandsInTheVerifierAndVerifies() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcessFixture(tokens: 3, firstSerial: 500,
+                                                  extraArguments: ["--token", "openhotp", "--token", "yubikey", "--token", "nitrokey-pro"])
+        let pin = folder.appendingPathComponent("pin").path, password = folder.appendingPathComponent("pw").path
+        try "12345678\n".write(toFile: pin, atomically: true, encoding: .utf8)
+        try "batch password\n".write(toFile: password, atomically: true, encoding: .utf8)
+        let journal = folder.appendingPathComponent("batch.journal").path, seeds = folder.appendingPathComponent("seeds.pskc").path
+        let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin,
+                              "--out", seeds, "--password-file", password, "--json"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.components(separatedBy: #""outcome":"done""#).count - 1 == 3, "\(run.stdout)")
+        #expect(!run.stdout.contains("secret"), "no secret on screen")
+
+        let db = folder.appendingPathComponent("verifier.sqlite").path
+        #expect(try otpkit(["verifier", "import", seeds, "--password-file", password, "--db", db]).status == 0)
+        let openHOTPCode = try otpkit(["touch", "--device", emulator.device(1)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let yubiKeyCode = try emulator.press("1-2", slot: 1)
+        let nitrokeyCode = try otpkit(["touch", "--device", emulator.device(3)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for (token, code) in [("00000500-0", openHOTPCode), ("501-1", yubiKeyCode), ("502-0", nitrokeyCode)] {
+            let verified = try otpkit(["verifier", "verify", "--db", db, "--token", token, code])
+            #expect(verified.status == 0 && verified.stdout.hasPrefix("accepted"), "\(token): \(verified.stdout)\(verified.stderr)")
+        }
+
+        let again = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin])
+        #expect(again.status == 0 && again.stdout.contains("done 0, skipped 3"), "\(again.stdout)")
+    }
+
+    @Test func aTokenLostMidWriteStaysUncertainAndIsRedoneNextTime() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("batch.journal").path
+        // Five feature-report transfers take the first token through GET_INFO, READ_SLOT and into the staged secret.
+        let emulator = try EmulatorProcessFixture(tokens: 2, firstSerial: 600, extraArguments: ["--drop-after", "5"])
+        let first = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal])
+        #expect(first.status == 1, "\(first.stdout)")
+        #expect(first.stdout.contains("uncertain") && first.stdout.contains("run again to reprogram"), "\(first.stdout)")
+        let second = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal])
+        #expect(second.status == 0, "\(second.stdout)")
+        #expect(second.stdout.contains("done 1, skipped 1"), "\(second.stdout)")
+        #expect(second.stdout.contains("2 committed, 1 uncertain"), "the old record stays as evidence: \(second.stdout)")
+    }
+
+    /// SIGKILL at random moments, then runs until done: every token ends committed, and each token's codes are
+    /// those of the seed the journal committed for it (nothing lost, nothing mixed up).
+    @Test func killedAtRandomMomentsThenResumed() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("batch.journal").path
+        let emulator = try EmulatorProcessFixture(tokens: 12, firstSerial: 700)
+        for delay in [0.05, 0.12, 0.2, 0.3] {
+            let process = Process()
+            process.executableURL = ProjectPaths.otpkit
+            process.arguments = ["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        var finished = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal])
+        for _ in 0..<3 where finished.status != 0 {
+            Thread.sleep(forTimeInterval: 0.3)
+            finished = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal])
+        }
+        #expect(finished.status == 0, "\(finished.stdout)\(finished.stderr)")
+        let export = folder.appendingPathComponent("seeds.json").path
+        #expect(try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--out", export,
+                            "--format", "json"]).status == 0)
+        let seeds = try JSONDecoder().decode([SeedRecord].self, from: Data(contentsOf: URL(fileURLWithPath: export)))
+        #expect(Set(seeds.map(\.serial)).count == 12, "every token committed exactly once: \(seeds.map(\.serial))")
+        #expect(Set(seeds.map(\.secret)).count == seeds.count, "no two tokens share a secret")
+        for index in 1...12 {
+            let code = try otpkit(["touch", "--device", emulator.device(index)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let serial = String(format: "%08u", 700 + index - 1)
+            let seed = try #require(seeds.first { $0.serial == serial })
+            #expect(code == (try HOTP(secret: seed.secret).code(counter: 0)), "token \(serial) holds its committed seed")
+        }
+    }
+}
