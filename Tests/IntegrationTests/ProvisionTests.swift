@@ -93,3 +93,35 @@ import Testing
         }
     }
 }
+
+/// The hand-off to a running verifier, and the audit trail.
+@Suite(.serialized) struct ProvisionHandOffTests {
+    @Test func pushIsIdempotentAndTheAuditLogHasNoSecrets() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("batch.journal").path, audit = folder.appendingPathComponent("audit.log").path
+        let emulator = try EmulatorProcessFixture(tokens: 2, firstSerial: 900)
+        let verifier = try VerifierServerFixture(tokens: 0)
+        let environment = ["OTPKIT_VERIFIER_KEY": verifier.adminKey]
+        let url = "http://127.0.0.1:\(verifier.port)"
+        let first = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url,
+                                "--audit-log", audit], environment: environment)
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.components(separatedBy: ": imported").count - 1 == 2, "\(first.stdout)")
+        let again = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
+                               environment: environment)
+        #expect(again.stdout.components(separatedBy: ": already there").count - 1 == 2, "re-sent, nothing reset: \(again.stdout)")
+        let code = try otpkit(["touch", "--device", emulator.device(1)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try verifier.verify(verifier.client(), token: "00000900-0", code: code).body == #"{"accepted":true}"#)
+
+        let trail = try String(contentsOfFile: audit, encoding: .utf8)
+        #expect(trail.split(separator: "\n").count == 2 && trail.contains("serial=00000900") && trail.contains("outcome=done"))
+        let seeds = try String(contentsOfFile: journal, encoding: .utf8)
+        #expect(!trail.contains("secret") && !seeds.contains(code), "\(trail)")
+
+        verifier.kill()
+        let down = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
+                              environment: environment)
+        #expect(down.status == 2 && down.stderr.contains("the seeds stay in the journal"), "\(down.stderr)")
+    }
+}

@@ -61,6 +61,27 @@ struct ProvisionCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object per token (and a summary) instead of text.")
     var json = false
 
+    @Option(name: .long, help: "Only tokens of this family: openhotp, yubikey or nitrokey.")
+    var family: String?
+
+    @Option(name: .long, help: ArgumentHelp("Keep waiting this many seconds for more tokens to arrive until --count is reached.", valueName: "seconds"))
+    var wait: Double = 0
+
+    @Option(name: .long, help: ArgumentHelp("Import the seeds of this run into a running otpkit verifier (its base URL); the admin key comes from OTPKIT_VERIFIER_KEY.", valueName: "url"))
+    var push: String?
+
+    @Option(name: .long, help: ArgumentHelp("Append one line per token (time, user, serial, slot, outcome; never a secret) to this file.", valueName: "path"))
+    var auditLog: String?
+
+    func validate() throws {
+        if let family, TokenFamily.allCases.first(where: { $0.rawValue.lowercased() == family.lowercased() }) == nil {
+            throw ValidationError("--family must be openhotp, yubikey or nitrokey")
+        }
+        if push != nil && nonEmptyEnvironment("OTPKIT_VERIFIER_KEY") == nil {
+            throw ValidationError("--push needs the verifier's admin API key in OTPKIT_VERIFIER_KEY")
+        }
+    }
+
     struct Event: Encodable {
         let token: String
         let serial: String
@@ -79,13 +100,23 @@ struct ProvisionCommand: ParsableCommand {
             let servers = try usbip.map { [try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)")] } ?? []
             let started = Date()
             var tally: [String: Int] = [:]
-            for candidate in try TokenLocator.list(servers: servers) where !candidate.busy {
+            var seen: Set<String> = []
+            let deadline = Date().addingTimeInterval(wait)
+            repeat {
+                for candidate in try TokenLocator.list(servers: servers) where !candidate.busy && !seen.contains(candidate.address) {
+                    if let count, tally["done", default: 0] >= count { break }
+                    if let family, candidate.family.rawValue.lowercased() != family.lowercased() { continue }
+                    seen.insert(candidate.address)
+                    let event = provision(candidate, journal: seeds)
+                    tally[event.outcome, default: 0] += 1
+                    try audit(event)
+                    if json { try printJSONLine(event) } else { emit(describe(event, tally: tally, since: started)) }
+                }
                 if let count, tally["done", default: 0] >= count { break }
-                let event = provision(candidate, journal: seeds)
-                tally[event.outcome, default: 0] += 1
-                if json { try printJSONLine(event) } else { emit(describe(event, tally: tally, since: started)) }
-            }
+                if Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+            } while Date() < deadline
             if let out { try export(seeds, to: out) }
+            if let push { try pushSeeds(try seeds.committedSeeds(), to: push) }
             let uncertain = seeds.records.filter { $0.state == .uncertain }.count
             let summary = "done \(tally["done", default: 0]), skipped \(tally["skipped", default: 0]), failed \(tally["failed", default: 0]), "
                 + "uncertain \(tally["uncertain", default: 0]) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
@@ -132,6 +163,46 @@ struct ProvisionCommand: ParsableCommand {
             }
             try? journal.fail(id, reason: failure.message)
             return event("failed", failure.message)
+        }
+    }
+
+    /// Audit lines: who ran it, when, which token, what happened. Never a secret.
+    private func audit(_ event: Event) throws {
+        guard let auditLog else { return }
+        let who = nonEmptyEnvironment("SUDO_USER") ?? nonEmptyEnvironment("USER") ?? String(getuid())
+        let line = "\(ISO8601DateFormatter().string(from: Date())) provision user=\(who) family=\(event.family) serial=\(event.serial) "
+            + "token=\(event.token) outcome=\(event.outcome)\n"
+        if !FileManager.default.fileExists(atPath: auditLog) {
+            guard FileManager.default.createFile(atPath: auditLog, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw CLIFailure("cannot create the audit log \(auditLog)", code: .usage)
+            }
+        }
+        guard let handle = FileHandle(forWritingAtPath: auditLog) else { throw CLIFailure("cannot open the audit log \(auditLog)", code: .usage) }
+        handle.seekToEndOfFile()
+        handle.write(Data(line.utf8))
+        try? handle.close()
+    }
+
+    /// Imports the journal's committed seeds into a running verifier, one request per token so that each gets its own
+    /// answer; a token the verifier has already is left as it is (re-sending a batch duplicates and resets nothing).
+    private func pushSeeds(_ seeds: [SeedRecord], to base: String) throws {
+        guard let key = nonEmptyEnvironment("OTPKIT_VERIFIER_KEY") else { return }
+        var failures: [String] = []
+        for seed in seeds {
+            let encoder = JSONEncoder()
+            let body = try encoder.encode([seed])
+            let (status, answer) = try VerifierPush.post(base: base, path: "/v1/tokens", key: key, body: body)
+            let outcome = switch status {
+            case 201: "imported"
+            case 409: "already there"
+            default: "failed (\(status): \(answer))"
+            }
+            if status != 201 && status != 409 { failures.append(seed.tokenID) }
+            if json { try printJSONLine(["push": seed.tokenID, "outcome": outcome]) } else { emit("push     \(seed.tokenID): \(outcome)") }
+        }
+        if !failures.isEmpty {
+            throw CLIFailure("the verifier did not take \(failures.joined(separator: ", ")); the seeds stay in the journal: "
+                             + "export them with --out, or run again with --reprogram", code: .unreachable)
         }
     }
 
