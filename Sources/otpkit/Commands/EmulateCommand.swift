@@ -82,9 +82,9 @@ struct EmulateCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard (1...64).contains(tokens) else { throw ValidationError("--tokens must be between 1 and 64") }
-        guard families.count <= 64, families.allSatisfy({ Self.families.contains($0.lowercased()) }) else {
-            throw ValidationError("--token takes \(Self.families.joined(separator: ", ")) (at most 64 tokens)")
+        guard (1...1024).contains(tokens) else { throw ValidationError("--tokens must be between 1 and 1024") }
+        guard families.count <= 1024, families.allSatisfy({ Self.families.contains($0.lowercased()) }) else {
+            throw ValidationError("--token takes \(Self.families.joined(separator: ", ")) (at most 1024 tokens)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
     }

@@ -13,8 +13,9 @@ struct ProvisionCommand: ParsableCommand {
         commandName: "provision",
         abstract: "Program a batch of tokens with fresh secrets, journaling every seed before it is written.",
         discussion: """
-        Each token present (on a USB/IP server with --usbip, else on this machine's USB) that the journal has not \
-        committed gets a fresh random secret. Its sealed seed is appended to the journal and synced first; the token \
+        Each token present (on a USB/IP server with --usbip, else on this machine's USB; --wait keeps looking for \
+        arrivals) that the journal has not committed gets a fresh random secret. Its sealed seed is appended to the \
+        journal and synced first; the token \
         is programmed and read back; then the journal marks it committed. A token that refuses is marked failed. \
         A token lost in the middle (unplugged, connection dropped) stays uncertain: its seed is kept, and the next run \
         programs it again with a new secret. Committed tokens are skipped unless --reprogram.
@@ -115,12 +116,14 @@ struct ProvisionCommand: ParsableCommand {
                 if let count, tally["done", default: 0] >= count { break }
                 if Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
             } while Date() < deadline
+            try seeds.sync()
             if let out { try export(seeds, to: out) }
             if let push { try pushSeeds(try seeds.committedSeeds(), to: push) }
             let uncertain = seeds.records.filter { $0.state == .uncertain }.count
             let summary = "done \(tally["done", default: 0]), skipped \(tally["skipped", default: 0]), failed \(tally["failed", default: 0]), "
                 + "uncertain \(tally["uncertain", default: 0]) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
-                + "journal \(journal): \(seeds.records.filter { $0.state == .committed }.count) committed, \(uncertain) uncertain"
+                + "journal \(journal): \(seeds.records.filter { $0.state == .committed }.count) committed, \(uncertain) uncertain; "
+                + String(format: "journal syncs took %.0f%% of the run", seconds(seeds.durabilityTime) / max(Date().timeIntervalSince(started), 0.001) * 100)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
             if tally["failed", default: 0] + tally["uncertain", default: 0] > 0 { throw ExitCode(CLIFailure.Code.refused.rawValue) }
         }
@@ -231,6 +234,10 @@ struct ProvisionCommand: ParsableCommand {
             throw CLIFailure("--format must be pskc, csv or json", code: .usage)
         }
         do { try PrivateFile.write(Array(text.utf8), to: path) } catch { throw CLIFailure("\(error)", code: .refused) }
+    }
+
+    private func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private func printJSONLine<T: Encodable>(_ value: T) throws {
