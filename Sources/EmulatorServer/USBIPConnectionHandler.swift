@@ -65,7 +65,7 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
         received.removeFirst(consumed)
         switch request {
         case .deviceList:
-            send(USBIPOperation.encodeDeviceList(registry.devices.map(\.record)), context: context)
+            send(USBIPOperation.encodeDeviceList(registry.plugged.map(\.record)), context: context)
             context.close(promise: nil)
         case .importDevice(let busID):
             switch registry.claim(busID: busID) {

@@ -42,6 +42,12 @@ public final class USBIPServer: Sendable {
         return bound.localAddress?.port ?? port
     }
 
+    /// Plugs a device in or pulls it out (scripted arrivals for tests and demos). A pulled device leaves the device
+    /// list and refuses imports; a connection already holding it keeps it until it closes.
+    public func setPlugged(_ busID: String, _ plugged: Bool) {
+        registry.setPlugged(busID, plugged)
+    }
+
     /// Blocks until `stop()` is called from elsewhere.
     public func waitUntilStopped() throws {
         try channel.withLockedValue { $0 }?.closeFuture.wait()

@@ -125,3 +125,19 @@ import Testing
         #expect(down.status == 2 && down.stderr.contains("the seeds stay in the journal"), "\(down.stderr)")
     }
 }
+
+/// A person feeding tokens one after another: the emulator plugs them in over time and provisioning waits for them.
+@Suite struct ProvisionArrivalTests {
+    @Test func provisionWaitsForTokensArrivingOneByOne() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcessFixture(tokens: 3, firstSerial: 950, extraArguments: ["--arrive-every", "0.4"])
+        let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal",
+                              folder.appendingPathComponent("j").path, "--count", "3", "--wait", "10"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("done 3, skipped 0"), "\(run.stdout)")
+        let unsupported = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal",
+                                      folder.appendingPathComponent("j").path, "--family", "nitrokey"])
+        #expect(unsupported.stdout.contains("done 0, skipped 0"), "no token of that family: nothing touched")
+    }
+}

@@ -52,21 +52,43 @@ struct EmulateCommand: ParsableCommand {
     @Flag(name: .long, help: "Fault injection for tests: STALL every feature-report transfer, as a broken token would.")
     var stallReports = false
 
+    @Option(name: .long, help: ArgumentHelp("Plug the tokens in one after another, one every this many seconds (the first at once), as a person feeding a batch would.", valueName: "seconds"))
+    var arriveEvery: Double?
+
     @Option(name: .long, help: ArgumentHelp("YubiKey: append every command frame the host sends (hex, one a line) to this file. It shows secrets being written: for tests only.", valueName: "path"))
     var frameLog: String?
 
-    /// Lines `press BUSID [SLOT]` on standard input press an emulated token's button (a YubiKey's slot 1 or 2);
-    /// the answer is `pressed BUSID typed CODE`.
-    private func readButtonPresses(buttons: [(Int) -> String], busIDs: [String]) {
+    /// Lines on standard input: `press BUSID [SLOT]` presses a token's button (a YubiKey's slot 1 or 2) and answers
+    /// `pressed BUSID typed CODE`; `plug BUSID` and `unplug BUSID` script arrivals and departures.
+    private func readCommands(buttons: [(Int) -> String], server: USBIPServer) {
         nonisolated(unsafe) let presses = buttons
+        let busIDs = server.devices.map(\.busID)
         Thread.detachNewThread {
             while let line = readLine() {
                 let words = line.split(separator: " ").map(String.init)
-                guard words.count >= 2, words[0] == "press", let index = busIDs.firstIndex(of: words[1]) else {
-                    if !line.isEmpty { emit("unknown command; use: press BUSID [SLOT]") }
+                guard words.count >= 2, let index = busIDs.firstIndex(of: words[1]) else {
+                    if !line.isEmpty { emit("unknown command; use: press BUSID [SLOT], plug BUSID, unplug BUSID") }
                     continue
                 }
-                emit("pressed \(words[1]) typed \(presses[index](words.count > 2 ? Int(words[2]) ?? 0 : 0))")
+                switch words[0] {
+                case "press": emit("pressed \(words[1]) typed \(presses[index](words.count > 2 ? Int(words[2]) ?? 0 : 0))")
+                case "plug": server.setPlugged(words[1], true); emit("plugged \(words[1])")
+                case "unplug": server.setPlugged(words[1], false); emit("unplugged \(words[1])")
+                default: emit("unknown command; use: press BUSID [SLOT], plug BUSID, unplug BUSID")
+                }
+            }
+        }
+    }
+
+    /// All but the first token start unplugged and arrive one by one.
+    private func scheduleArrivals(server: USBIPServer, every interval: Double) {
+        let later = server.devices.dropFirst().map(\.busID)
+        for busID in later { server.setPlugged(busID, false) }
+        Thread.detachNewThread {
+            for busID in later {
+                Thread.sleep(forTimeInterval: interval)
+                server.setPlugged(busID, true)
+                emit("arrived \(busID)")
             }
         }
     }
@@ -146,7 +168,8 @@ struct EmulateCommand: ParsableCommand {
                 emit("usbip://\(listen):\(bound)/\(exported.busID)  \(label)")
             }
             if folder == nil { emit("note: no --state folder; the tokens forget everything when the emulator stops") }
-            readButtonPresses(buttons: buttons, busIDs: server.devices.map(\.busID))
+            readCommands(buttons: buttons, server: server)
+            if let arriveEvery { scheduleArrivals(server: server, every: arriveEvery) }
             let stop = { server.stop() }
             let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
                 signal(number, SIG_IGN)
