@@ -141,3 +141,23 @@ import Testing
         #expect(unsupported.stdout.contains("done 0, skipped 0"), "no token of that family: nothing touched")
     }
 }
+
+/// Secrets from a seed file instead of generated ones: each used once, across runs too.
+@Suite struct ProvisionSecretsFileTests {
+    @Test func secretsFromAFileAreUsedOnceEach() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let list = folder.appendingPathComponent("secrets.csv").path
+        let keys = (0..<3).map { _ in Secret.random(byteCount: 20) }
+        try keys.enumerated().map { "\($0.offset + 1),,0,\($0.element.hex),,," }.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
+        let journal = folder.appendingPathComponent("j").path
+        let emulator = try EmulatorProcessFixture(tokens: 2, firstSerial: 970)
+        let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--secrets", list])
+        #expect(run.status == 0 && run.stdout.contains("done 2"), "\(run.stdout)\(run.stderr)")
+        let code = try otpkit(["touch", "--device", emulator.device(2)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(code == (try HOTP(secret: keys[1]).code(counter: 0)), "the second token got the second secret")
+        let more = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--secrets", list, "--reprogram"])
+        #expect(more.stdout.contains("the --secrets file has no unused secret left"), "\(more.stdout)")
+        #expect(more.stdout.contains("done 1"), "the third secret went to the first token; none was used twice: \(more.stdout)")
+    }
+}

@@ -3,6 +3,7 @@ import Foundation
 import OTPCore
 import TokenDrivers
 import USBTransport
+import SeedFormats
 import Verifier
 import VerifierStorage
 
@@ -59,7 +60,41 @@ struct DemoCommand: ParsableCommand {
             try printJSON(handOff)
 
             try verifierStory(seeds: [handOff] + records.dropFirst(), token: token)
-            print("8. Emulator stopped; nothing left running.")
+            try batchStory()
+            print("9. Emulators stopped; nothing left running.")
+        }
+    }
+
+    /// IT staff's side: a batch of tokens provisioned through the seed journal, handed to a verifier, verified.
+    private func batchStory() throws {
+        let emulator = try EmulatorProcess.start(arguments: ["--tokens", "3", "--port", "0"], tokens: 3)
+        defer { emulator.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-demo-batch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let seedsPath = folder.appendingPathComponent("seeds.json").path
+        let provision = Process()
+        provision.executableURL = EmulatorProcess.ownExecutable
+        provision.arguments = ["provision", "--usbip", emulator.listenAddress, "--journal", folder.appendingPathComponent("batch.journal").path,
+                               "--out", seedsPath, "--format", "json"]
+        provision.standardError = FileHandle.nullDevice
+        print("8. A batch: three more emulated tokens provisioned; each seed journaled (sealed, synced) before its token is written:")
+        try provision.run()
+        provision.waitUntilExit()
+        guard provision.terminationStatus == 0, let data = FileManager.default.contents(atPath: seedsPath) else {
+            throw CLIFailure("the batch did not complete", code: .checkFailed)
+        }
+        let keys = try MasterKeyFile.load(path: folder.appendingPathComponent("verifier.key").path)
+        let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("verifier.sqlite").path), keyring: keys.keyring)
+        let seeds = try SeedFile.read(Array(data))
+        try verifier.add(try seeds.map { try verifier.token(from: $0) })
+        print("   handed \(seeds.count) seeds to the verifier; one press of each token:")
+        for address in emulator.tokenAddresses {
+            let token = try TokenLocator.open(DeviceAddress(parsing: address)).requireOpenHOTP("demo")
+            let code = try token.driver.generate(0).code
+            let accepted = try verifier.verify(tokenID: "\(token.serial)-0", code: code).accepted
+            print("   token \(token.serial): \(code) -> \(accepted ? "accepted" : "REFUSED")")
+            guard accepted else { throw CLIFailure("a batch token's code was refused", code: .checkFailed) }
         }
     }
 

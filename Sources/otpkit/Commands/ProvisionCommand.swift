@@ -62,6 +62,9 @@ struct ProvisionCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object per token (and a summary) instead of text.")
     var json = false
 
+    @Option(name: .long, help: ArgumentHelp("Take the secrets from this seed file (PSKC, CSV or JSON; --password-file/--psk open an encrypted one) instead of generating them; each is used once.", valueName: "path"))
+    var secrets: String?
+
     @Option(name: .long, help: "Only tokens of this family: openhotp, yubikey or nitrokey.")
     var family: String?
 
@@ -100,6 +103,10 @@ struct ProvisionCommand: ParsableCommand {
             let seeds = try SeedJournal(path: journal, keyring: keys.keyring)
             let servers = try usbip.map { [try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)")] } ?? []
             let started = Date()
+            var supply = try secrets.map { path -> [Secret] in
+                guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure("cannot read \(path)", code: .usage) }
+                return try SeedFile.read(Array(data), credentials: try credentialOptions.credentials()).map(\.secret)
+            }
             var tally: [String: Int] = [:]
             var seen: Set<String> = []
             let deadline = Date().addingTimeInterval(wait)
@@ -108,7 +115,7 @@ struct ProvisionCommand: ParsableCommand {
                     if let count, tally["done", default: 0] >= count { break }
                     if let family, candidate.family.rawValue.lowercased() != family.lowercased() { continue }
                     seen.insert(candidate.address)
-                    let event = provision(candidate, journal: seeds)
+                    let event = provision(candidate, journal: seeds, supply: &supply)
                     tally[event.outcome, default: 0] += 1
                     try audit(event)
                     if json { try printJSONLine(event) } else { emit(describe(event, tally: tally, since: started)) }
@@ -130,7 +137,7 @@ struct ProvisionCommand: ParsableCommand {
     }
 
     /// One token: journal the intent, program, read back, commit; or say what stands.
-    private func provision(_ candidate: TokenCandidate, journal: SeedJournal) -> Event {
+    private func provision(_ candidate: TokenCandidate, journal: SeedJournal, supply: inout [Secret]?) -> Event {
         var serial = candidate.serial ?? "?"
         func event(_ outcome: String, _ detail: String? = nil) -> Event {
             Event(token: candidate.address, serial: serial, family: candidate.family.rawValue, outcome: outcome, detail: detail)
@@ -144,14 +151,24 @@ struct ProvisionCommand: ParsableCommand {
         serial = device.serial
         let slotNumber = slot ?? (candidate.family == .yubiKey ? 1 : 0)
         if !reprogram && journal.isCommitted(serial: serial, slot: slotNumber) { return event("skipped", "committed in the journal") }
-        let secret = Secret.random(byteCount: 20)
-        let id: String
-        do {
-            id = try journal.recordIntent(SeedRecord(serial: serial, slot: slotNumber, family: candidate.family.rawValue,
-                                                     digits: digits, counter: counter, secret: secret), reprogram: true)
-        } catch {
-            return event("failed", "\(error)")
-        }
+        var id = ""
+        var secret = Secret.random(byteCount: 20)
+        repeat {
+            // From the supplied list, the next secret the journal has not used (a repeat is refused by the journal).
+            if supply != nil {
+                guard let next = supply?.first else { return event("failed", "the --secrets file has no unused secret left") }
+                supply?.removeFirst()
+                secret = next
+            }
+            do {
+                id = try journal.recordIntent(SeedRecord(serial: serial, slot: slotNumber, family: candidate.family.rawValue,
+                                                         digits: digits, counter: counter, secret: secret), reprogram: true)
+            } catch SeedJournal.JournalError.duplicateSecret where supply != nil {
+                continue
+            } catch {
+                return event("failed", "\(error)")
+            }
+        } while id.isEmpty
         do {
             var arguments = ["--slot", String(slotNumber), "--secret", "hex:" + secret.hex, "--digits", String(digits),
                              "--counter", String(counter), "--force"]

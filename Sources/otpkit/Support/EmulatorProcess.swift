@@ -13,9 +13,10 @@ final class EmulatorProcess {
         self.tokenAddresses = tokenAddresses
     }
 
-    static func start(arguments: [String]) throws -> EmulatorProcess {
+    /// Starts `otpkit emulate` with `arguments` and waits until it has printed its address and `tokens` token lines.
+    static func start(arguments: [String], tokens: Int = 2) throws -> EmulatorProcess {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.executableURL = ownExecutable
         process.arguments = ["emulate"] + arguments
         let output = Pipe()
         process.standardOutput = output
@@ -24,7 +25,7 @@ final class EmulatorProcess {
         var buffer = Data()
         let reader = output.fileHandleForReading
         // Read until the emulator has printed its address and one line per token.
-        while !(lines.first?.hasPrefix("listening on ") == true && lines.filter({ $0.hasPrefix("usbip://") }).count >= 2) {
+        while !(lines.first?.hasPrefix("listening on ") == true && lines.filter({ $0.hasPrefix("usbip://") }).count >= tokens) {
             let chunk = reader.availableData
             if chunk.isEmpty {
                 process.waitUntilExit()
@@ -40,6 +41,10 @@ final class EmulatorProcess {
         return EmulatorProcess(process: process, listenAddress: String(lines[0].dropFirst("listening on ".count)),
                                tokenAddresses: tokens)
     }
+
+    /// This otpkit binary, to run its other commands as child processes.
+    static var ownExecutable: URL { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
+    private var ownExecutable: URL { Self.ownExecutable }
 
     func stop() {
         guard process.isRunning else { return }
