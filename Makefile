@@ -16,7 +16,7 @@ TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev
 	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk
 KERNEL_CACHE := .cache/real-kernel
 
-.PHONY: demo test build bench deps-demo deps-test clean install-udev
+.PHONY: demo test build bench bench-provision deps-demo deps-test clean install-udev
 
 demo: deps-demo build
 	.build/debug/otpkit demo
@@ -32,6 +32,16 @@ build:
 # Benchmarks run in release mode; the figures go into the issue notes.
 bench: deps-demo
 	$(SWIFT) run -c release otpkit-bench
+
+# Provisions 1,000 emulated tokens over USB/IP through the whole loop (journal, program, read back, export).
+bench-provision: deps-demo
+	$(SWIFT) build -c release --product otpkit
+	@work=$$(mktemp -d); bin=$$($(SWIFT) build -c release --show-bin-path)/otpkit; \
+	$$bin emulate --port 0 --tokens 1000 > $$work/emulator.log & emulator=$$!; \
+	until grep -q '^listening on' $$work/emulator.log 2>/dev/null; do sleep 0.2; done; \
+	address=$$(sed -n 's/^listening on //p' $$work/emulator.log | head -1); \
+	$$bin provision --usbip $$address --journal $$work/batch.journal --out $$work/seeds.json --format json | tail -1; \
+	kill $$emulator; wait $$emulator 2>/dev/null; rm -rf $$work
 
 deps-demo:
 	@$(call install_missing,$(DEMO_PACKAGES))

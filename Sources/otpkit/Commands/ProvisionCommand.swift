@@ -30,7 +30,8 @@ struct ProvisionCommand: ParsableCommand {
     @Option(name: .long, help: "Stop after this many tokens were provisioned.")
     var count: Int?
 
-    @Option(name: .long, help: ArgumentHelp("The seed journal (created when missing).", valueName: "path"))
+    @Option(name: [.long, .customLong("resume")], help: ArgumentHelp(
+        "The seed journal (created when missing); give an existing one to resume a batch (--resume is the same).", valueName: "path"))
     var journal = "otpkit-provisioning.journal"
 
     @Option(name: .long, help: ArgumentHelp("The journal's master key file (default: JOURNAL.key).", valueName: "path"))
@@ -233,24 +234,7 @@ struct ProvisionCommand: ParsableCommand {
     }
 
     private func export(_ journal: SeedJournal, to path: String) throws {
-        let seeds = try journal.committedSeeds()
-        let credentials = try credentialOptions.credentials()
-        let text: String
-        switch format {
-        case "pskc":
-            if let key = credentials.preSharedKey { text = try PSKC.write(seeds, protection: .preSharedKey(key)) }
-            else if let password = credentials.password { text = try PSKC.write(seeds, protection: .password(password)) }
-            else { throw CLIFailure("an unencrypted PSKC export needs --format json or csv; give --psk or --password-file", code: .usage) }
-        case "csv":
-            text = YubicoCSV.write(seeds, timestamp: ISO8601DateFormatter().string(from: Date()))
-        case "json":
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            text = String(decoding: try encoder.encode(seeds), as: UTF8.self) + "\n"
-        default:
-            throw CLIFailure("--format must be pskc, csv or json", code: .usage)
-        }
-        do { try PrivateFile.write(Array(text.utf8), to: path) } catch { throw CLIFailure("\(error)", code: .refused) }
+        try SeedExport.write(try journal.committedSeeds(), format: format, credentials: try credentialOptions.credentials(), to: path)
     }
 
     private func seconds(_ duration: Duration) -> Double {
