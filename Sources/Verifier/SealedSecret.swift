@@ -1,7 +1,3 @@
-import Crypto
-import Foundation
-import OTPCore
-
 /// A secret encrypted at rest: AES-256-GCM under a master key, bound to its token's id (the AAD), so a sealed
 /// secret copied to another token does not open.
 public struct SealedSecret: Sendable, Equatable {
@@ -13,64 +9,5 @@ public struct SealedSecret: Sendable, Equatable {
     public init(keyID: String, box: [UInt8]) {
         self.keyID = keyID
         self.box = box
-    }
-}
-
-/// A 256-bit master key. Its id is derived from it (a truncated SHA-256), so ids never reveal the key and
-/// the same key always has the same id.
-public struct MasterKey: @unchecked Sendable {  // SymmetricKey is immutable; Crypto does not mark it Sendable
-    public let id: String
-    let key: SymmetricKey
-
-    public init(bytes: [UInt8]) throws(VerifierError) {
-        guard bytes.count == 32 else { throw .badMasterKey("a master key is 32 bytes, not \(bytes.count)") }
-        key = SymmetricKey(data: bytes)
-        id = Hex.encode(SHA256.hash(data: Array("otpkit master key id".utf8) + bytes).prefix(8))
-    }
-
-    public static func generate() -> MasterKey {
-        try! MasterKey(bytes: Secret.random(byteCount: 32).bytes)
-    }
-
-    /// The raw key, for writing the key file only.
-    public var bytes: [UInt8] { key.withUnsafeBytes { Array($0) } }
-}
-
-/// The master keys a verifier knows: the current one seals, any of them opens (during a key rotation).
-public struct MasterKeyring: Sendable {
-    public let current: MasterKey
-    public let older: [MasterKey]
-
-    public init(current: MasterKey, older: [MasterKey] = []) {
-        self.current = current
-        self.older = older.filter { $0.id != current.id }
-    }
-
-    public func seal(_ secret: Secret, tokenID: String) throws(VerifierError) -> SealedSecret {
-        do {
-            let box = try AES.GCM.seal(secret.bytes, using: current.key, authenticating: Array(tokenID.utf8))
-            guard let combined = box.combined else { throw VerifierError.sealing("no combined form") }
-            return SealedSecret(keyID: current.id, box: Array(combined))
-        } catch {
-            throw .sealing("\(type(of: error))")
-        }
-    }
-
-    /// A keyed fingerprint of a secret (HMAC-SHA256 under the current key): equal secrets have equal fingerprints,
-    /// and the fingerprint reveals nothing of the secret without the key. For finding duplicates without opening.
-    public func fingerprint(_ secret: Secret) -> String {
-        Hex.encode(HMAC<SHA256>.authenticationCode(for: Array("otpkit fingerprint".utf8) + secret.bytes, using: current.key).prefix(16))
-    }
-
-    public func open(_ sealed: SealedSecret, tokenID: String) throws(VerifierError) -> Secret {
-        guard let key = ([current] + older).first(where: { $0.id == sealed.keyID }) else {
-            throw .unknownMasterKey(sealed.keyID)
-        }
-        do {
-            let box = try AES.GCM.SealedBox(combined: sealed.box)
-            return try Secret(bytes: Array(AES.GCM.open(box, using: key.key, authenticating: Array(tokenID.utf8))))
-        } catch {
-            throw .sealedSecretDamaged(tokenID)
-        }
     }
 }

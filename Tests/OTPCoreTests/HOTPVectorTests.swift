@@ -1,3 +1,4 @@
+import Crypto
 import OTPCore
 import Testing
 
@@ -94,4 +95,3 @@ import Testing
         }
     }
 }
-import Crypto

@@ -13,7 +13,7 @@ public struct OpenHOTPVectorFile: Decodable, Sendable {
     }
 }
 
-public struct OpenHOTPVector: Decodable, Sendable, CustomTestStringConvertibleName {
+public struct OpenHOTPVector: Decodable, Sendable {
     public let name: String
     public let description: String
     public let state: VectorState
@@ -26,11 +26,7 @@ public struct OpenHOTPVector: Decodable, Sendable, CustomTestStringConvertibleNa
         public let press: Bool?
         public let reply: String
     }
-
-    public var testName: String { name }
 }
-
-public protocol CustomTestStringConvertibleName { var testName: String { get } }
 
 public struct VectorState: Decodable, Sendable, Equatable {
     public let serial: UInt32
@@ -80,8 +76,7 @@ public enum JSONValue: Decodable, Sendable, Equatable {
 
     public var string: String? { if case .string(let value) = self { value } else { nil } }
     public var int: Int? { if case .number(let value) = self { Int(value) } else { nil } }
-    public var uint64: UInt64? { if case .number(let value) = self { UInt64(exactly: value.rounded()) } else { nil } }
-    public var bool: Bool? { if case .bool(let value) = self { value } else { nil } }
+
 }
 
 public func bytes(fromHex text: String) -> [UInt8] {

@@ -1,3 +1,4 @@
+import Checksums
 import OTPCore
 import Testing
 @testable import TokenDrivers
@@ -128,4 +129,3 @@ extension OpenHOTPFrame {
         return frame
     }
 }
-import Checksums

@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import TokenDrivers
 
@@ -55,5 +56,3 @@ final class ScriptedChannel: FeatureReportChannel {
 
     private func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
-
-import Foundation

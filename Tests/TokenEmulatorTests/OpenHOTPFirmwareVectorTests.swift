@@ -1,4 +1,6 @@
+import Checksums
 import Foundation
+import OTPCore
 import TestSupport
 import Testing
 import TokenEmulator
@@ -101,6 +103,3 @@ import TokenEmulator
         #expect(firmware.currentReply(now: Date())[2] == 0x09)
     }
 }
-
-import Checksums
-import OTPCore

@@ -1,3 +1,4 @@
+import Checksums
 import Foundation
 import OTPCore
 import Testing
@@ -82,4 +83,3 @@ import USBProtocol
         #expect(!"\(state)".contains(secret.hex))
     }
 }
-import Checksums

@@ -4,6 +4,7 @@ import OTPCore
 import Testing
 import TokenDrivers
 import TokenEmulator
+import USBIP
 @testable import USBTransport
 
 /// otpkit's YubiKey driver against the emulated YubiKey, over the USB/IP server and client.
@@ -85,7 +86,6 @@ import TokenEmulator
         #expect(HIDKeyboard.text(of: reports) == "755224\n")
     }
 }
-import USBIP
 
 /// otpkit's Nitrokey driver against the emulated Nitrokey Pro, over the USB/IP server and client.
 @Suite struct NitrokeyOverUSBIPTests {

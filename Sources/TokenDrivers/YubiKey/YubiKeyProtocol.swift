@@ -12,22 +12,17 @@ public enum YubiKeyProtocol {
     /// Byte 7 of a status report.
     public static let slotWriteFlag: UInt8 = 0x80
     public static let responsePendingFlag: UInt8 = 0x40
-    public static let responseTimeoutWaitFlag: UInt8 = 0x20
 
     public enum Command: UInt8, Sendable {
-        case config1 = 0x01, config2 = 0x03, update1 = 0x04, update2 = 0x05, swap = 0x06
-        case deviceSerial = 0x10, deviceConfig = 0x11
+        case config1 = 0x01, config2 = 0x03, swap = 0x06, deviceSerial = 0x10
     }
 
     // Configuration flags used for OATH-HOTP.
     public static let tktOATHHOTP: UInt8 = 0x40
     public static let tktAppendCR: UInt8 = 0x20
     public static let cfgOATHHOTP8: UInt8 = 0x02
-    public static let cfgOATHFixedModhex1: UInt8 = 0x10
     public static let cfgOATHFixedModhex: UInt8 = 0x50
     public static let extSerialAPIVisible: UInt8 = 0x04
-    public static let extFastTrig: UInt8 = 0x10
-    public static let extAllowUpdate: UInt8 = 0x20
 
     /// touchLevel bits of the status.
     public static let config1Valid: UInt16 = 0x01

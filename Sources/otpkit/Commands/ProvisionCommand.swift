@@ -131,7 +131,7 @@ struct ProvisionCommand: ParsableCommand {
             let summary = "done \(tally["done", default: 0]), skipped \(tally["skipped", default: 0]), failed \(tally["failed", default: 0]), "
                 + "uncertain \(tally["uncertain", default: 0]) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
                 + "journal \(journal): \(seeds.records.filter { $0.state == .committed }.count) committed, \(uncertain) uncertain; "
-                + String(format: "journal syncs took %.0f%% of the run", seconds(seeds.durabilityTime) / max(Date().timeIntervalSince(started), 0.001) * 100)
+                + String(format: "journal syncs took %.0f%% of the run", seeds.durabilityTime.seconds / max(Date().timeIntervalSince(started), 0.001) * 100)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
             if tally["failed", default: 0] + tally["uncertain", default: 0] > 0 { throw ExitCode(CLIFailure.Code.refused.rawValue) }
         }
@@ -237,14 +237,9 @@ struct ProvisionCommand: ParsableCommand {
         try SeedExport.write(try journal.committedSeeds(), format: format, credentials: try credentialOptions.credentials(), to: path)
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
     private func printJSONLine<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         emit(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }
-import PrivateFiles

@@ -7,6 +7,11 @@ func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
+extension Duration {
+    /// The duration in seconds, for figures people read.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
 /// Writes a line to standard output at once, unbuffered, so that a reader of a pipe (a parent process, a script
 /// waiting for a prompt) sees it while the command is still running.
 func emit(_ line: String) {

@@ -53,9 +53,7 @@ final class TransferStatistics {
     func report(_ connection: TokenConnection) {
         guard enabled else { return }
         let channel = connection.channel
-        func milliseconds(_ duration: Duration) -> String {
-            String(format: "%.1f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
-        }
+        func milliseconds(_ duration: Duration) -> String { String(format: "%.1f", duration.seconds * 1000) }
         FileHandle.standardError.write(Data(("otpkit: \(connection.address): \(channel.transfers) control transfers taking "
             + "\(milliseconds(channel.transferTime)) ms, \(milliseconds(ContinuousClock.now - opened)) ms from open to close\n").utf8))
     }
