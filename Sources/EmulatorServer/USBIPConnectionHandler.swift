@@ -93,7 +93,7 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
                  context: context)
         case .submit(let submit) where submit.endpoint == 0:
             guard let setup = USBSetupPacket(bytes: submit.setup) else { return }
-            if faults.shouldDrop(setup) {
+            if faults.shouldDrop(setup, busID: imported?.busID) {
                 log("fault injection: dropping the connection to \(imported?.busID ?? "?") before \(setup)")
                 context.close(promise: nil)
                 return

@@ -5,14 +5,18 @@ import USBProtocol
 public final class USBIPFaultPlan: @unchecked Sendable {
     private let lock = NSLock()
     private var remainingFeatureTransfers: Int?
+    private let dropsOnlyBusID: String?
     private let stallsFeatureReports: Bool
 
     /// - Parameters:
     ///   - count: drop the connection (like an unplug) when a feature-report transfer arrives after `count` of
     ///     them have been served, once per server: the interrupted request never reaches the token.
+    ///   - busID: count and drop only the transfers to this device (nil: any device), so that one token of a
+    ///     batch fails mid-write while the others work.
     ///   - stallFeatureReports: answer every feature-report transfer with a STALL, as a broken device would.
-    public init(dropAfterFeatureTransfers count: Int? = nil, stallFeatureReports: Bool = false) {
+    public init(dropAfterFeatureTransfers count: Int? = nil, onlyBusID busID: String? = nil, stallFeatureReports: Bool = false) {
         remainingFeatureTransfers = count
+        dropsOnlyBusID = busID
         stallsFeatureReports = stallFeatureReports
     }
 
@@ -28,8 +32,8 @@ public final class USBIPFaultPlan: @unchecked Sendable {
     public static var none: USBIPFaultPlan { USBIPFaultPlan() }
 
     /// Counts a control transfer; true when this one must be answered by dropping the connection.
-    func shouldDrop(_ setup: USBSetupPacket) -> Bool {
-        guard Self.isFeatureReport(setup) else { return false }
+    func shouldDrop(_ setup: USBSetupPacket, busID: String?) -> Bool {
+        guard Self.isFeatureReport(setup), dropsOnlyBusID == nil || dropsOnlyBusID == busID else { return false }
         return lock.withLock {
             guard let remaining = remainingFeatureTransfers else { return false }
             if remaining == 0 {

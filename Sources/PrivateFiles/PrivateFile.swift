@@ -15,6 +15,17 @@ public enum PrivateFile {
         public var description: String { "cannot write \(path): \(reason)" }
     }
 
+    /// Fails now, rather than after hours of work, when `path`'s folder takes no new file (missing, read-only,
+    /// not ours): creates and removes a temporary file there.
+    public static func checkWritable(_ path: String) throws(WriteError) {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let probe = folder + "/.otpkit-write-check-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
+        close(fd)
+        unlink(probe)
+    }
+
     public static func write(_ bytes: [UInt8], to path: String) throws(WriteError) {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path

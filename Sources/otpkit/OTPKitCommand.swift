@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct OTPKitCommand: AsyncParsableCommand {
@@ -34,4 +35,11 @@ struct OTPKitCommand: AsyncParsableCommand {
             UDevRulesCommand.self, VerifierCommand.self, ProvisionCommand.self,
         ]
     )
+
+    static func main() async {
+        // Under a file-size limit (ulimit -f) a write then fails with EFBIG, which is reported, instead of the
+        // process being killed halfway through a file.
+        signal(SIGXFSZ, SIG_IGN)
+        await main(nil)
+    }
 }

@@ -49,6 +49,9 @@ struct EmulateCommand: ParsableCommand {
         valueName: "N"))
     var dropAfter: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Fault injection for tests: --drop-after counts and drops only this token's transfers (default: any token's).", valueName: "busid"))
+    var dropDevice: String?
+
     @Flag(name: .long, help: "Fault injection for tests: STALL every feature-report transfer, as a broken token would.")
     var stallReports = false
 
@@ -96,7 +99,7 @@ struct EmulateCommand: ParsableCommand {
     private func frameLogHandle() throws -> FileHandle? {
         guard let frameLog else { return nil }
         if !FileManager.default.fileExists(atPath: frameLog) {
-            FileManager.default.createFile(atPath: frameLog, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: frameLog, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         guard let handle = FileHandle(forWritingAtPath: frameLog) else { throw CLIFailure("cannot open \(frameLog)", code: .usage) }
         handle.seekToEndOfFile()
@@ -109,6 +112,7 @@ struct EmulateCommand: ParsableCommand {
             throw ValidationError("--token takes \(Self.families.joined(separator: ", ")) (at most 1024 tokens)")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        if dropDevice != nil && dropAfter == nil { throw ValidationError("--drop-device needs --drop-after N") }
     }
 
     func run() throws {
@@ -158,7 +162,7 @@ struct EmulateCommand: ParsableCommand {
                     }
                 }
             }
-            let faults = USBIPFaultPlan(dropAfterFeatureTransfers: dropAfter, stallFeatureReports: stallReports)
+            let faults = USBIPFaultPlan(dropAfterFeatureTransfers: dropAfter, onlyBusID: dropDevice, stallFeatureReports: stallReports)
             let server = USBIPServer(devices: devices, faults: faults) { message in
                 FileHandle.standardError.write(Data("otpkit emulate: \(message)\n".utf8))
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OTPCore
+import PrivateFiles
 import Provisioning
 import SeedFormats
 import TokenDrivers
@@ -19,6 +20,12 @@ struct ProvisionCommand: ParsableCommand {
         is programmed and read back; then the journal marks it committed. A token that refuses is marked failed. \
         A token lost in the middle (unplugged, connection dropped) stays uncertain: its seed is kept, and the next run \
         programs it again with a new secret. Committed tokens are skipped unless --reprogram.
+
+        On a terminal a status line shows done, failed, remaining, the rate and the token in hand. Ctrl-C (or \
+        SIGTERM) finishes the token in hand, writes --out and --push for what is done, and exits with 130 (143); \
+        --resume goes on. A refused PIN stops the batch, since every further token would lose a try too. A folder \
+        for --out or --audit-log that takes no file is refused before any token is touched; --count 0 with --resume \
+        only writes --out from the journal.
 
         --out writes the committed seeds for the verification server: encrypted PSKC (--password-file or --psk), \
         or --format csv/json. The journal's key lives in JOURNAL.key (mode 0600), never in the journal.
@@ -93,16 +100,28 @@ struct ProvisionCommand: ParsableCommand {
         let family: String
         let outcome: String
         let detail: String?
+        /// Set when going on would harm other tokens (a refused PIN would cost each of them a try too).
+        var stopsBatch = false
+
+        enum CodingKeys: String, CodingKey { case token, serial, family, outcome, detail }
     }
 
     func run() throws {
         try reportingFailures {
+            // A folder that takes no file fails now, before any token is programmed.
+            for path in [out, auditLog].compactMap({ $0 }) {
+                do { try PrivateFile.checkWritable(path) } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
+            }
             let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key")
             if let created = keys.createdPath {
                 FileHandle.standardError.write(Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
             }
             let seeds = try SeedJournal(path: journal, keyring: keys.keyring)
             let servers = try usbip.map { [try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)")] } ?? []
+            // Local USB tokens announce themselves through libudev; a USB/IP server's list is polled.
+            let hotplug = servers.isEmpty && wait > 0 ? try? UDevMonitor() : nil
+            let stop = StopRequest()
+            var progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) == 1)
             let started = Date()
             var supply = try secrets.map { path -> [Secret] in
                 guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure("cannot read \(path)", code: .usage) }
@@ -110,22 +129,38 @@ struct ProvisionCommand: ParsableCommand {
             }
             var tally: [String: Int] = [:]
             var seen: Set<String> = []
+            var stopReason: String?
             let deadline = Date().addingTimeInterval(wait)
-            repeat {
+            func finished() -> Bool { stopReason != nil || count.map { tally["done", default: 0] >= $0 } ?? false }
+            batch: repeat {
                 for candidate in try TokenLocator.list(servers: servers) where !candidate.busy && !seen.contains(candidate.address) {
-                    if let count, tally["done", default: 0] >= count { break }
+                    if let signal = stop.received { stopReason = signal == SIGINT ? "interrupted" : "terminated" }
+                    if finished() { break batch }
                     if let family, candidate.family.rawValue.lowercased() != family.lowercased() { continue }
                     seen.insert(candidate.address)
+                    progress.show(status(tally, since: started, current: candidate.serial ?? candidate.address))
                     let event = provision(candidate, journal: seeds, supply: &supply)
                     tally[event.outcome, default: 0] += 1
                     try audit(event)
-                    if json { try printJSONLine(event) } else { emit(describe(event, tally: tally, since: started)) }
+                    if json { try printJSONLine(event) } else { progress.print(describe(event, tally: tally, since: started)) }
+                    if event.stopsBatch {
+                        stopReason = "stopped: \(event.serial) refused the PIN, and every further token would lose a try too; "
+                            + "correct --pin-file or OTPKIT_PIN and run again with --resume \(journal)"
+                    }
                 }
-                if let count, tally["done", default: 0] >= count { break }
-                if Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-            } while Date() < deadline
+                if let signal = stop.received { stopReason = signal == SIGINT ? "interrupted" : "terminated" }
+                if finished() || Date() >= deadline { break }
+                progress.show(status(tally, since: started, current: nil))
+                if let hotplug { _ = hotplug.next(timeout: min(1, deadline.timeIntervalSinceNow)) } else { Thread.sleep(forTimeInterval: 0.2) }
+            } while true
+            progress.clear()
             try seeds.sync()
-            if let out { try export(seeds, to: out) }
+            if let out {
+                do { try export(seeds, to: out) } catch {
+                    throw CLIFailure("\(CLIFailure(error).message); the seeds stay in the journal: write them later with "
+                                     + "`otpkit provision --resume \(journal) --count 0 --out FILE`", code: .refused)
+                }
+            }
             if let push { try pushSeeds(try seeds.committedSeeds(), to: push) }
             let uncertain = seeds.records.filter { $0.state == .uncertain }.count
             let summary = "done \(tally["done", default: 0]), skipped \(tally["skipped", default: 0]), failed \(tally["failed", default: 0]), "
@@ -133,8 +168,25 @@ struct ProvisionCommand: ParsableCommand {
                 + "journal \(journal): \(seeds.records.filter { $0.state == .committed }.count) committed, \(uncertain) uncertain; "
                 + String(format: "journal syncs took %.0f%% of the run", seeds.durabilityTime.seconds / max(Date().timeIntervalSince(started), 0.001) * 100)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
+            if let stopReason {
+                if json { try printJSONLine(["stopped": stopReason]) } else { print(stopReason) }
+                if let signal = stop.received {
+                    if !json { print("every token handled so far is recorded; run again with --resume \(journal) to go on") }
+                    throw ExitCode(128 + signal)
+                }
+            }
             if tally["failed", default: 0] + tally["uncertain", default: 0] > 0 { throw ExitCode(CLIFailure.Code.refused.rawValue) }
         }
+    }
+
+    /// The live line: how far the batch is, how fast, and which token is in hand.
+    private func status(_ tally: [String: Int], since start: Date, current: String?) -> String {
+        let done = tally["done", default: 0]
+        let rate = Double(done) / max(Date().timeIntervalSince(start), 0.001)
+        var line = "done \(done), failed \(tally["failed", default: 0] + tally["uncertain", default: 0])"
+        if let count { line += ", remaining \(max(count - done, 0))" }
+        line += String(format: ", %.1f tokens/s; ", rate)
+        return line + (current.map { "programming \($0)" } ?? "waiting for the next token (Ctrl-C ends the batch)")
     }
 
     /// One token: journal the intent, program, read back, commit; or say what stands.
@@ -183,7 +235,17 @@ struct ProvisionCommand: ParsableCommand {
                 return event("uncertain", "\(failure.message); the seed is kept in the journal, run again to reprogram the token")
             }
             try? journal.fail(id, reason: failure.message)
-            return event("failed", failure.message)
+            var failed = event("failed", failure.message)
+            failed.stopsBatch = Self.isRefusedPIN(error)
+            return failed
+        }
+    }
+
+    private static func isRefusedPIN(_ error: Error) -> Bool {
+        switch error {
+        case NitrokeyDriver.NitrokeyError.wrongPIN: true
+        case OpenHOTPError.refused(.wrongPIN, _), OpenHOTPError.refused(.pinLocked, _): true
+        default: false
         }
     }
 

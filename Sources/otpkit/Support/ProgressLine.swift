@@ -1,0 +1,30 @@
+import Foundation
+
+/// A status line that rewrites itself in place at the bottom of a terminal (carriage return and erase-line), with
+/// ordinary lines scrolling above it. Off the terminal (a pipe, a file, --json) it prints nothing, so logs stay clean.
+struct ProgressLine {
+    let enabled: Bool
+    private var shown = false
+
+    init(enabled: Bool = isatty(STDOUT_FILENO) == 1) {
+        self.enabled = enabled
+    }
+
+    /// Prints a line above the status line.
+    mutating func print(_ line: String) {
+        clear()
+        emit(line)
+    }
+
+    mutating func show(_ status: String) {
+        guard enabled else { return }
+        FileHandle.standardOutput.write(Data("\r\u{1B}[K\(status)".utf8))
+        shown = true
+    }
+
+    mutating func clear() {
+        guard shown else { return }
+        FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+        shown = false
+    }
+}

@@ -1,0 +1,26 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Turns SIGINT and SIGTERM into a request that a long loop checks between steps, so that Ctrl-C finishes the
+/// token in hand (never half-programmed, the journal consistent) instead of killing the process mid-write.
+final class StopRequest: Sendable {
+    private let requested = Atomic<Int32>(0)
+    nonisolated(unsafe) private var sources: [DispatchSourceSignal] = []
+
+    init() {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.requested.store(number, ordering: .sequentiallyConsistent) }
+            source.resume()
+            return source
+        }
+    }
+
+    /// The signal received (SIGINT or SIGTERM), if any.
+    var received: Int32? {
+        let number = requested.load(ordering: .sequentiallyConsistent)
+        return number == 0 ? nil : number
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import OTPCore
+import TestSupport
+import Testing
+
+/// `otpkit provision` when something goes wrong in the middle of a batch: each fault is reported, the batch goes on
+/// where that makes sense, and the journal stays right.
+@Suite(.serialized) struct ProvisionFaultTests {
+    @Test func oneTokenPulledMidWriteLeavesTheOthersDone() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("j").path
+        // The second token's connection drops at its sixth feature-report transfer: in the middle of the write.
+        let emulator = try EmulatorProcessFixture(tokens: 3, firstSerial: 1100, extraArguments: ["--drop-after", "5", "--drop-device", "1-2"])
+        let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--json"])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").filter { $0.contains(#""outcome""#) }
+        #expect(lines.count == 3 && lines[0].contains(#""done""#) && lines[1].contains(#""uncertain""#) && lines[2].contains(#""done""#),
+                "\(run.stdout)")
+        #expect(run.stdout.contains("done 2, skipped 0, failed 0, uncertain 1"), "\(run.stdout)")
+        let again = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal])
+        #expect(again.status == 0 && again.stdout.contains("done 1, skipped 2"), "only the uncertain token is redone: \(again.stdout)")
+    }
+
+    @Test func aRefusedPINStopsTheBatchBeforeOtherTokensLoseTries() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pin = folder.appendingPathComponent("pin").path
+        try "87654321\n".write(toFile: pin, atomically: true, encoding: .utf8)  // the emulated Nitrokeys' admin PIN is 12345678
+        let emulator = try EmulatorProcessFixture(tokens: 2, firstSerial: 1200, extraArguments: ["--token", "nitrokey-pro", "--token", "nitrokey-pro"])
+        let journal = folder.appendingPathComponent("j").path
+        let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("done 0, skipped 0, failed 1"), "the second token is not tried: \(run.stdout)")
+        #expect(run.stdout.contains("refused the PIN") && run.stdout.contains("--resume \(journal)"), "\(run.stdout)")
+        let info = try otpkit(["info", "--device", emulator.device(2), "--json"])
+        #expect(info.stdout.contains(#""adminRetries" : 3"#), "the untouched token kept all its tries: \(info.stdout)")
+        try "12345678\n".write(toFile: pin, atomically: true, encoding: .utf8)
+        let fixed = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin])
+        #expect(fixed.status == 0 && fixed.stdout.contains("done 2"), "\(fixed.stdout)\(fixed.stderr)")
+    }
+
+    @Test func anOutputFolderThatTakesNoFileIsRefusedBeforeAnyTokenIsTouched() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 1300)
+        let journal = folder.appendingPathComponent("j").path
+        // /proc takes no new file, even from root (the tests may run as root, for whom file modes do not count).
+        for out in ["/proc/otpkit-seeds.pskc", folder.appendingPathComponent("missing/seeds.pskc").path] {
+            let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--out", out, "--format", "json"])
+            #expect(run.status == 64 && run.stderr.contains("cannot write \(out)") && run.stderr.contains("nothing was programmed"), "\(run.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: journal), "no journal, no token programmed")
+        let info = try otpkit(["counter", "--device", emulator.device(1)])
+        #expect(info.status != 0 && info.stderr.contains("not programmed"), "the slot is still empty: \(info.stdout)\(info.stderr)")
+    }
+
+    /// A disk that fills up at the end (here a file-size limit): the export fails clearly, leaves no partial file,
+    /// and the seeds stay in the journal, from which a later run writes them.
+    @Test func aFullDiskAtExportLosesNoSeed() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcessFixture(tokens: 3, firstSerial: 1400)
+        let journal = folder.appendingPathComponent("j").path, out = folder.appendingPathComponent("seeds.json").path
+        #expect(try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal]).status == 0)
+        let limited = try Subprocess.run("/bin/sh", ["-c", "ulimit -f 1; exec \"$0\" \"$@\"", ProjectPaths.otpkit.path, "provision",
+                                                     "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--count", "0",
+                                                     "--out", out, "--format", "json"])
+        #expect(limited.status == 1, "\(limited.stdout)\(limited.stderr)")
+        #expect(limited.stderr.contains("File too large") && limited.stderr.contains("the seeds stay in the journal"), "\(limited.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("seeds") }
+        #expect(left.isEmpty, "no partial export and no temporary file: \(left)")
+        let later = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--count", "0", "--out", out, "--format", "json"])
+        #expect(later.status == 0, "\(later.stderr)")
+        let seeds = try JSONDecoder().decode([SeedRecord].self, from: Data(contentsOf: URL(fileURLWithPath: out)))
+        #expect(seeds.count == 3)
+    }
+
+    /// Ctrl-C while waiting for tokens: the run ends with 130 after the token in hand, the journal holds every
+    /// token handled, none uncertain, and the export has them.
+    @Test func ctrlCEndsTheBatchCleanly() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcessFixture(tokens: 4, firstSerial: 1500, extraArguments: ["--arrive-every", "0.7"])
+        let journal = folder.appendingPathComponent("j").path, out = folder.appendingPathComponent("seeds.json").path
+        let process = Process()
+        process.executableURL = ProjectPaths.otpkit
+        process.arguments = ["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--wait", "60",
+                             "--out", out, "--format", "json"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: 1.1)  // the first two tokens are in; the third arrives later
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130, "\(text)")
+        #expect(text.contains("interrupted") && text.contains("--resume \(journal)"), "\(text)")
+        let seeds = try JSONDecoder().decode([SeedRecord].self, from: Data(contentsOf: URL(fileURLWithPath: out)))
+        #expect(seeds.count == 2, "the export has the tokens done before Ctrl-C: \(text)")
+        #expect(text.contains("2 committed, 0 uncertain"), "\(text)")
+    }
+}
