@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // HOTP/TOTP, Base32, otpauth URIs, secrets. No I/O, nothing of USB.
@@ -56,6 +57,14 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The verifier's durable parts: the SQLite token store and the master key file.
         .target(name: "VerifierStorage", dependencies: ["Verifier", "OTPCore", "CSQLite", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto")]),
+        // The verifier's shared store for several nodes: PostgreSQL through postgres-nio, with its own small pool.
+        .target(name: "VerifierPostgres", dependencies: [
+            "Verifier", "OTPCore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         // The verification server's HTTP API (Hummingbird 2): verify, resync, administration, health, metrics.
         .target(name: "VerifierServer", dependencies: [
             "Verifier", "VerifierStorage", "SeedFormats", "OTPCore",
@@ -87,7 +96,7 @@ let package = Package(
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
         .testTarget(name: "SeedFormatsTests", dependencies: ["SeedFormats", "OTPCore", "TestSupport"]),
         .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "Verifier", "OTPCore"]),
-        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "VerifierStorage", "OTPCore", "TestSupport"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,6 +10,8 @@ public protocol TokenStore: Sendable {
     func updateAll(_ tokens: [VerifierToken]) throws(VerifierError) -> Bool
     /// Adds tokens in one transaction: a duplicate id fails the whole import.
     func insert(_ tokens: [VerifierToken]) throws(VerifierError)
+    /// Replaces every token with `tokens` in one transaction (`otpkit verifier copy --replace`).
+    func replaceAll(with tokens: [VerifierToken]) throws(VerifierError)
     func delete(id: String) throws(VerifierError) -> Bool
     /// Durably notes a refusal that changed no token (unknown token, locked token, replay). Every refusal then costs
     /// one commit, as a wrong code does, so a client cannot tell the cases apart by timing.

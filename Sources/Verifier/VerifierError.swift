@@ -11,6 +11,8 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidToken(String)
     case storage(String)
     case contention(String)
+    /// The database cannot be reached now (down, restarting, pool exhausted): nothing was decided; try again.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -26,6 +28,7 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidToken(let detail): "invalid token: \(detail)"
         case .storage(let detail): "token store: \(detail)"
         case .contention(let id): "token \(id) kept changing under concurrent requests; try again"
+        case .unavailable(let detail): "the database is unavailable: \(detail)"
         }
     }
 }

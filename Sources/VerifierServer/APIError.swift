@@ -26,6 +26,7 @@ struct APIError: Error, Sendable {
         case .counterWouldGoBack: self.init(status: .conflict, code: "counter_would_go_back", message: error.description)
         case .invalidToken: self.init(status: .badRequest, code: "invalid_token", message: error.description)
         case .contention: self.init(status: .serviceUnavailable, code: "contention", message: error.description)
+        case .unavailable: self.init(status: .serviceUnavailable, code: "database_unavailable", message: "the database is unreachable; nothing was decided, try again")
         case .storage, .badMasterKey, .unknownMasterKey, .sealedSecretDamaged, .sealing:
             self.init(status: .serviceUnavailable, code: "unavailable", message: "the token store is unavailable")
         }

@@ -8,15 +8,15 @@ import Verifier
 /// presented key; failures are never cached.
 final class AuthenticationCache: @unchecked Sendable {
     static let lifetime: TimeInterval = 5
-    private let keys: SQLiteAPIKeyStore
+    private let keys: any APIKeyStore
     private let lock = NSLock()
-    private var entries: [[UInt8]: (key: SQLiteAPIKeyStore.APIKey, until: Date)] = [:]
+    private var entries: [[UInt8]: (key: APIKey, until: Date)] = [:]
 
-    init(keys: SQLiteAPIKeyStore) {
+    init(keys: any APIKeyStore) {
         self.keys = keys
     }
 
-    func cached(_ presented: String) -> SQLiteAPIKeyStore.APIKey? {
+    func cached(_ presented: String) -> APIKey? {
         let digest = Self.digest(presented)
         return lock.withLock {
             guard let entry = entries[digest], entry.until > Date() else { return nil }
@@ -24,7 +24,7 @@ final class AuthenticationCache: @unchecked Sendable {
         }
     }
 
-    func authenticate(_ presented: String) throws(VerifierError) -> SQLiteAPIKeyStore.APIKey? {
+    func authenticate(_ presented: String) throws(VerifierError) -> APIKey? {
         guard let key = try keys.authenticate(presented) else { return nil }
         let digest = Self.digest(presented)
         lock.withLock {

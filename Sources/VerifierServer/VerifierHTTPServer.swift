@@ -33,14 +33,14 @@ public struct VerifierHTTPServer: Sendable {
     }
 
     let verifier: Verifier
-    let keys: SQLiteAPIKeyStore
+    let keys: any APIKeyStore
     let options: Options
     let metrics = ServerMetrics()
     let audit: AuditLog
     let limiter: RateLimiter
     let authentications: AuthenticationCache
 
-    public init(verifier: Verifier, keys: SQLiteAPIKeyStore, options: Options, auditLog: FileHandle = .standardError) {
+    public init(verifier: Verifier, keys: any APIKeyStore, options: Options, auditLog: FileHandle = .standardError) {
         self.verifier = verifier
         self.keys = keys
         self.options = options
@@ -181,17 +181,17 @@ public struct VerifierHTTPServer: Sendable {
     struct CounterRequest: Decodable { let counter: UInt64; let force: Bool? }
 
     /// Authenticates, rate-limits and runs `body`, turning every failure into a JSON error answer.
-    private func respond(_ request: Request, role: SQLiteAPIKeyStore.Role,
-                         _ body: (SQLiteAPIKeyStore.APIKey) async throws -> Response) async -> Response {
+    private func respond(_ request: Request, role: APIKeyRole,
+                         _ body: (APIKey) async throws -> Response) async -> Response {
         await respond(authorizing: (request, role), body) { error in Self.errorResponse(error) }
     }
 
-    private func respond(authorizing: (Request, SQLiteAPIKeyStore.Role)?, _ body: (SQLiteAPIKeyStore.APIKey) async throws -> Response,
+    private func respond(authorizing: (Request, APIKeyRole)?, _ body: (APIKey) async throws -> Response,
                          onError: (Error) -> Response) async -> Response {
         let start = ContinuousClock.now
         let response: Response
         do {
-            var client = SQLiteAPIKeyStore.APIKey(id: "-", name: "-", role: .verify, created: Date(), revoked: false)
+            var client = APIKey(id: "-", name: "-", role: .verify, created: Date(), revoked: false)
             if let (request, role) = authorizing {
                 guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized }
                 let presented = String(header.dropFirst(7))

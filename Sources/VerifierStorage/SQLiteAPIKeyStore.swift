@@ -1,83 +1,60 @@
-import Crypto
 import Foundation
 import OTPCore
 import Verifier
 
-/// API keys of the verification server, in the verifier's database. Only a SHA-256 of each key's secret part is
-/// stored: a key is shown once, when created. Keys carry 160 random bits, so a fast hash is enough.
-public final class SQLiteAPIKeyStore: @unchecked Sendable {
-    public enum Role: String, Sendable, CaseIterable, Codable {
-        /// May verify and resync codes.
-        case verify
-        /// May also import, read, change and delete tokens.
-        case admin
-    }
-
-    public struct APIKey: Sendable, Equatable, Codable {
-        public let id: String
-        public let name: String
-        public let role: Role
-        public let created: Date
-        public let revoked: Bool
-
-        public init(id: String, name: String, role: Role, created: Date, revoked: Bool) {
-            self.id = id
-            self.name = name
-            self.role = role
-            self.created = created
-            self.revoked = revoked
-        }
-    }
-
+/// API keys of the verification server, in the verifier's SQLite database (table created by the schema migrations).
+public final class SQLiteAPIKeyStore: APIKeyStore, @unchecked Sendable {
     private let connection: SQLiteConnection
     private let lock = NSLock()
 
     public init(path: String) throws(VerifierError) {
         connection = try SQLiteConnection(path: path)
         try connection.makeDurable()
-        try connection.execute("""
-            CREATE TABLE IF NOT EXISTS api_keys (
-                id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash BLOB NOT NULL,
-                created REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)
-            """)
+        try SQLiteSchema.migrate(connection)
     }
 
-    /// Creates a key and returns it with its one-time full text `otpk_<id>_<secret>`.
-    public func create(name: String, role: Role) throws(VerifierError) -> (key: APIKey, text: String) {
-        let id = Hex.encode(Secret.random(byteCount: 4).bytes)
-        let secret = Secret.random(byteCount: 20).base32.lowercased()
+    public func create(name: String, role: APIKeyRole) throws(VerifierError) -> (key: APIKey, text: String) {
+        let (id, secret) = APIKeyText.generate()
         let key = APIKey(id: id, name: name, role: role, created: Date(), revoked: false)
-        try locked { () throws(VerifierError) in
-            try connection.prepare("INSERT INTO api_keys (id, name, role, hash, created) VALUES (?, ?, ?, ?, ?)")
-                .run([.text(id), .text(name), .text(role.rawValue), .blob(Self.hash(secret)), .real(key.created.timeIntervalSince1970)])
-        }
-        return (key, "otpk_\(id)_\(secret)")
+        try insert([StoredAPIKey(key: key, hash: APIKeyText.hash(secret))])
+        return (key, APIKeyText.text(id: id, secret: secret))
     }
 
-    /// The key a request presents, if it is valid and not revoked. The comparison is constant-time.
     public func authenticate(_ text: String) throws(VerifierError) -> APIKey? {
-        let parts = text.split(separator: "_")
-        guard parts.count == 3, parts[0] == "otpk", parts[1].count == 8 else { return nil }
+        guard let (id, secret) = APIKeyText.parse(text) else { return nil }
         return try locked { () throws(VerifierError) -> APIKey? in
             let query = try connection.prepare("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = ?")
-            query.bind([.text(String(parts[1]))])
-            guard try query.step(), query.integer(4) == 0, let role = Role(rawValue: query.text(2)) else { return nil }
-            guard ConstantTime.equals(query.blob(5), Self.hash(String(parts[2]))) else { return nil }
-            return APIKey(id: query.text(0), name: query.text(1), role: role,
-                          created: Date(timeIntervalSince1970: query.real(3)), revoked: false)
+            query.bind([.text(id)])
+            guard try query.step(), query.integer(4) == 0, let key = Self.key(from: query) else { return nil }
+            return APIKeyText.matches(secret, hash: query.blob(5)) ? key : nil
         }
     }
 
     public func list() throws(VerifierError) -> [APIKey] {
+        try storedKeys().map(\.key)
+    }
+
+    public func storedKeys() throws(VerifierError) -> [StoredAPIKey] {
         try locked { () throws(VerifierError) in
-            let query = try connection.prepare("SELECT id, name, role, created, revoked FROM api_keys ORDER BY created")
+            let query = try connection.prepare("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created")
             query.bind([])
-            var keys: [APIKey] = []
+            var keys: [StoredAPIKey] = []
             while try query.step() {
-                keys.append(APIKey(id: query.text(0), name: query.text(1), role: Role(rawValue: query.text(2)) ?? .verify,
-                                   created: Date(timeIntervalSince1970: query.real(3)), revoked: query.integer(4) != 0))
+                if let key = Self.key(from: query) { keys.append(StoredAPIKey(key: key, hash: query.blob(5))) }
             }
             return keys
+        }
+    }
+
+    public func insert(_ keys: [StoredAPIKey]) throws(VerifierError) {
+        try locked { () throws(VerifierError) in
+            try connection.transaction { () throws(VerifierError) in
+                let statement = try connection.prepare("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES (?, ?, ?, ?, ?, ?)")
+                for stored in keys {
+                    try statement.run([.text(stored.key.id), .text(stored.key.name), .text(stored.key.role.rawValue), .blob(stored.hash),
+                                       .real(stored.key.created.timeIntervalSince1970), .integer(stored.key.revoked ? 1 : 0)])
+                }
+            }
         }
     }
 
@@ -88,8 +65,9 @@ public final class SQLiteAPIKeyStore: @unchecked Sendable {
         }
     }
 
-    private static func hash(_ secret: String) -> [UInt8] {
-        Array(SHA256.hash(data: Array(secret.utf8)))
+    private static func key(from row: SQLiteStatement) -> APIKey? {
+        guard let role = APIKeyRole(rawValue: row.text(2)) else { return nil }
+        return APIKey(id: row.text(0), name: row.text(1), role: role, created: Date(timeIntervalSince1970: row.real(3)), revoked: row.integer(4) != 0)
     }
 
     private func locked<T>(_ body: () throws(VerifierError) -> T) throws(VerifierError) -> T {

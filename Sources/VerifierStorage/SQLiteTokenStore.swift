@@ -8,38 +8,19 @@ import Verifier
 /// Compare-and-set is `UPDATE ... WHERE id = ? AND version = ?` inside a write transaction; several processes may
 /// share the file (SQLite's locks serialise writers; the busy timeout waits for them).
 public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
-    public static let schemaVersion = 1
     private let connection: SQLiteConnection
     private let lock = NSLock()
 
     public init(path: String) throws(VerifierError) {
         connection = try SQLiteConnection(path: path)
         try connection.makeDurable()
-        try migrate()
+        try SQLiteSchema.migrate(connection)
         chmod(path, 0o600)
     }
 
-    private func migrate() throws(VerifierError) {
-        try connection.transaction { () throws(VerifierError) in
-            try connection.execute("CREATE TABLE IF NOT EXISTS otpkit_schema (version INTEGER NOT NULL)")
-            let query = try connection.prepare("SELECT version FROM otpkit_schema")
-            query.bind([])
-            let existing = try query.step() ? Int(query.integer(0)) : nil
-            if let existing, existing > Self.schemaVersion {
-                throw VerifierError.storage("\(connection.path) has schema \(existing), newer than this otpkit (\(Self.schemaVersion)); upgrade otpkit")
-            }
-            guard existing == nil else { return }
-            try connection.execute("""
-                CREATE TABLE tokens (
-                    id TEXT PRIMARY KEY, kind TEXT NOT NULL, period INTEGER, algorithm TEXT NOT NULL,
-                    digits INTEGER NOT NULL, counter INTEGER NOT NULL, last_step INTEGER,
-                    window INTEGER NOT NULL, sync_window INTEGER NOT NULL, failures INTEGER NOT NULL,
-                    locked_at REAL, pending_counter INTEGER, pending_since REAL,
-                    key_id TEXT NOT NULL, sealed BLOB NOT NULL, issuer TEXT, version INTEGER NOT NULL)
-                """)
-            try connection.execute("CREATE TABLE refusals (at REAL NOT NULL, token TEXT NOT NULL, reason TEXT NOT NULL)")
-            try connection.execute("INSERT INTO otpkit_schema (version) VALUES (\(Self.schemaVersion))")
-        }
+    /// Brings the file's schema to this otpkit's version (see `SchemaMigration`).
+    public func migrate() throws(VerifierError) -> MigrationReport {
+        try locked { () throws(VerifierError) in try SQLiteSchema.migrate(connection) }
     }
 
     private static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
@@ -92,15 +73,26 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
 
     public func insert(_ tokens: [VerifierToken]) throws(VerifierError) {
         try locked { () throws(VerifierError) in
+            try connection.transaction { () throws(VerifierError) in try insertRows(tokens) }
+        }
+    }
+
+    public func replaceAll(with tokens: [VerifierToken]) throws(VerifierError) {
+        try locked { () throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
-                let exists = try connection.prepare("SELECT 1 FROM tokens WHERE id = ?")
-                let statement = try connection.prepare("INSERT INTO tokens (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                for token in tokens {
-                    exists.bind([.text(token.id)])
-                    if try exists.step() { throw VerifierError.duplicateToken(token.id) }
-                    try statement.run(Self.values(token))
-                }
+                try connection.execute("DELETE FROM tokens")
+                try insertRows(tokens)
             }
+        }
+    }
+
+    private func insertRows(_ tokens: [VerifierToken]) throws(VerifierError) {
+        let exists = try connection.prepare("SELECT 1 FROM tokens WHERE id = ?")
+        let statement = try connection.prepare("INSERT INTO tokens (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        for token in tokens {
+            exists.bind([.text(token.id)])
+            if try exists.step() { throw VerifierError.duplicateToken(token.id) }
+            try statement.run(Self.values(token))
         }
     }
 

@@ -6,8 +6,8 @@ import VerifierStorage
 
 /// One valid code carried by 64 concurrent requests is accepted exactly once, every round.
 @Suite struct ConcurrencyTests {
-    @Test func sixtyFourConcurrentRequestsAcceptOnce() throws {
-        let fixture = try VerifierFixture()
+    @Test(arguments: StoreKind.allCases) func sixtyFourConcurrentRequestsAcceptOnce(_ kind: StoreKind) throws {
+        let fixture = try VerifierFixture(kind)
         let verifier = try fixture.addRFCToken()
         for round in 0..<10 {
             let code = VerifierFixture.code(UInt64(round))
@@ -17,10 +17,10 @@ import VerifierStorage
     }
 
     /// Separate connections to one file behave like separate verifier processes.
-    @Test func separateConnectionsAcceptOnce() throws {
-        let fixture = try VerifierFixture()
+    @Test(arguments: StoreKind.allCases) func separateConnectionsAcceptOnce(_ kind: StoreKind) throws {
+        let fixture = try VerifierFixture(kind)
         try fixture.addRFCToken()
-        let verifiers = try (0..<4).map { _ in fixture.verifier(store: try SQLiteTokenStore(path: fixture.databasePath)) }
+        let verifiers = try (0..<4).map { _ in fixture.verifier(store: try fixture.anotherStore()) }
         for round in 0..<5 {
             let code = VerifierFixture.code(UInt64(round))
             let accepted = acceptances(64) { index in try verifiers[index % 4].verify(tokenID: "rfc", code: code).accepted }

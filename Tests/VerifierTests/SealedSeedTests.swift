@@ -5,19 +5,19 @@ import Verifier
 import VerifierStorage
 
 @Suite struct SealedSeedTests {
-    @Test func theDatabaseNeverHoldsTheSecret() throws {
-        let fixture = try VerifierFixture()
+    @Test(arguments: StoreKind.allCases) func theDatabaseNeverHoldsTheSecret(_ kind: StoreKind) throws {
+        let fixture = try VerifierFixture(kind)
         try fixture.addRFCToken()
         let secret = Secret.random()
         let verifier = fixture.verifier()
         try verifier.add([try verifier.makeToken(id: "random", secret: secret)])
-        var bytes = [UInt8]()
-        for suffix in ["", "-wal"] {
-            bytes += (try? Array(Data(contentsOf: URL(fileURLWithPath: fixture.databasePath + suffix)))) ?? []
-        }
-        #expect(!bytes.isEmpty)
-        for needle in [Array("12345678901234567890".utf8), secret.bytes] {
-            #expect(!contains(bytes, needle), "a plaintext secret is in the database")
+        let files = try fixture.databaseFiles()
+        #expect(!files.isEmpty)
+        for file in files {
+            let bytes = (try? Array(Data(contentsOf: URL(fileURLWithPath: file)))) ?? []
+            for needle in [Array("12345678901234567890".utf8), secret.bytes] {
+                #expect(!contains(bytes, needle), "a plaintext secret is in \(file)")
+            }
         }
     }
 
@@ -34,8 +34,8 @@ import VerifierStorage
         #expect(throws: VerifierError.sealedSecretDamaged("a")) { try keyring.open(damaged, tokenID: "a") }
     }
 
-    @Test func rotationResealsEveryTokenUnderTheNewKey() throws {
-        let fixture = try VerifierFixture()
+    @Test(arguments: StoreKind.allCases) func rotationResealsEveryTokenUnderTheNewKey(_ kind: StoreKind) throws {
+        let fixture = try VerifierFixture(kind)
         let old = fixture.verifier()
         try old.add(try (0..<5).map { try old.makeToken(id: "t\($0)", secret: VerifierFixture.rfcSecret) })
         let newKey = MasterKey.generate()
@@ -61,7 +61,6 @@ import VerifierStorage
     }
 
     private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard needle.count <= haystack.count else { return false }
-        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+        Data(haystack).range(of: Data(needle)) != nil
     }
 }

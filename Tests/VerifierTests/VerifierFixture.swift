@@ -1,27 +1,78 @@
 import Foundation
 import OTPCore
+import Testing
+import TestSupport
 import Verifier
+import VerifierPostgres
 import VerifierStorage
 
-/// A verifier over a real SQLite file in a temporary folder, with a clock the test moves.
+/// The token stores that the one conformance suite runs against.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
+/// A verifier over a real store (an SQLite file in a temporary folder, or a fresh database in the test PostgreSQL
+/// cluster), with a clock the test moves.
 final class VerifierFixture: @unchecked Sendable {
     static let rfcSecret = try! Secret(bytes: Array("12345678901234567890".utf8))
+    let kind: StoreKind
     let folder: URL
-    let store: SQLiteTokenStore
+    /// The database: a file path or a postgres:// URL.
+    let location: String
+    let store: any TokenStore
     let keyring = MasterKeyring(current: MasterKey.generate())
     private let lock = NSLock()
     private var now = Date(timeIntervalSince1970: 1_700_000_000)
     var policy = VerifierPolicy()
 
-    init() throws {
+    init(_ kind: StoreKind = .sqlite) throws {
+        self.kind = kind
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-verifier-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        store = try SQLiteTokenStore(path: folder.appendingPathComponent("tokens.sqlite").path)
+        switch kind {
+        case .sqlite: location = folder.appendingPathComponent("tokens.sqlite").path
+        case .postgres: location = try PostgresCluster.shared.get().createDatabase()
+        }
+        store = try Self.openStore(kind, location)
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
-    var databasePath: String { folder.appendingPathComponent("tokens.sqlite").path }
+    /// Another store on the same database, with connections of its own (as another verifier process has).
+    func anotherStore() throws -> any TokenStore { try Self.openStore(kind, location) }
+
+    private static func openStore(_ kind: StoreKind, _ location: String) throws -> any TokenStore {
+        switch kind {
+        case .sqlite:
+            return try SQLiteTokenStore(path: location)
+        case .postgres:
+            let store = PostgresTokenStore(pool: PostgresPool(try PostgresLocation(url: location, environment: try PostgresCluster.shared.get().environment)))
+            _ = try store.migrate()
+            return store
+        }
+    }
+
+    /// Every file the database's data lives in now (for PostgreSQL after a CHECKPOINT: this database's tables and
+    /// the write-ahead log).
+    func databaseFiles() throws -> [String] {
+        switch kind {
+        case .sqlite:
+            return [location, location + "-wal"].filter { FileManager.default.fileExists(atPath: $0) }
+        case .postgres:
+            let cluster = try PostgresCluster.shared.get()
+            let database = String(location.split(separator: "/").last!.split(separator: "?")[0])
+            _ = try cluster.psql(database, "CHECKPOINT")
+            let oid = try cluster.psql(database, "SELECT oid FROM pg_database WHERE datname = current_database()").stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            return ["\(cluster.folder)/data/base/\(oid)", "\(cluster.folder)/data/pg_wal"].flatMap { folder in
+                ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).map { "\(folder)/\($0)" }
+                    .filter { (try? FileManager.default.attributesOfItem(atPath: $0)[.type] as? FileAttributeType) == .typeRegular }
+            }
+        }
+    }
 
     func advance(_ seconds: TimeInterval) { lock.withLock { now += seconds } }
 

@@ -7,8 +7,8 @@ import VerifierStorage
 @Suite struct VerifierTests {
     typealias F = VerifierFixture
 
-    @Test func acceptsOnceAndRefusesReplays() throws {
-        let fixture = try F()
+    @Test(arguments: StoreKind.allCases) func acceptsOnceAndRefusesReplays(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
         let verifier = try fixture.addRFCToken()
         #expect(try verifier.verify(tokenID: "rfc", code: "755224") == .accepted(counter: 0))
         #expect(try verifier.verify(tokenID: "rfc", code: "755224") == .rejected(.replay))
@@ -16,18 +16,18 @@ import VerifierStorage
         #expect(try fixture.store.token(id: "rfc")?.counter == 2)
     }
 
-    @Test func lookAheadWindowIsTenByDefault() throws {
-        let fixture = try F()
+    @Test(arguments: StoreKind.allCases) func lookAheadWindowIsTenByDefault(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
         let verifier = try fixture.addRFCToken()
         #expect(try verifier.verify(tokenID: "rfc", code: F.code(10)) == .accepted(counter: 10))
-        let fresh = try F()
+        let fresh = try F(kind)
         let other = try fresh.addRFCToken()
         #expect(try other.verify(tokenID: "rfc", code: F.code(11)) == .rejected(.resyncStarted), "11 ahead is past the window")
         #expect(try fresh.store.token(id: "rfc")?.counter == 0, "a far code is never a success on its own")
     }
 
-    @Test func autoResyncNeedsTheNextCodeInTime() throws {
-        let fixture = try F()
+    @Test(arguments: StoreKind.allCases) func autoResyncNeedsTheNextCodeInTime(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
         let verifier = try fixture.addRFCToken()
         #expect(try verifier.verify(tokenID: "rfc", code: F.code(50)) == .rejected(.resyncStarted))
         #expect(try verifier.verify(tokenID: "rfc", code: F.code(52)) == .rejected(.resyncStarted), "not consecutive")
@@ -41,8 +41,8 @@ import VerifierStorage
         #expect(try verifier.verify(tokenID: "rfc", code: F.code(202)) == .accepted(counter: 202))
     }
 
-    @Test func resyncAtTheEdgeOfTheSyncWindowAndJustPast() throws {
-        let fixture = try F()
+    @Test(arguments: StoreKind.allCases) func resyncAtTheEdgeOfTheSyncWindowAndJustPast(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
         let verifier = try fixture.addRFCToken()
         #expect(try verifier.resync(tokenID: "rfc", code1: F.code(1000), code2: F.code(1001)) == .notFound, "just past the window")
         #expect(try verifier.resync(tokenID: "rfc", code1: F.code(999), code2: F.code(1000)) == .resynchronized(counter: 1001))
@@ -50,8 +50,8 @@ import VerifierStorage
         #expect(try verifier.resync(tokenID: "rfc", code1: F.code(1010), code2: F.code(1012)) == .notFound, "not consecutive")
     }
 
-    @Test func lockoutAfterTenFailuresUntilUnlocked() throws {
-        let fixture = try F()
+    @Test(arguments: StoreKind.allCases) func lockoutAfterTenFailuresUntilUnlocked(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
         let verifier = try fixture.addRFCToken()
         for _ in 0..<10 { #expect(try verifier.verify(tokenID: "rfc", code: "000000") == .rejected(.wrongCode)) }
         #expect(try verifier.verify(tokenID: "rfc", code: "755224") == .rejected(.locked), "even the right code")
@@ -60,8 +60,8 @@ import VerifierStorage
         #expect(try verifier.verify(tokenID: "rfc", code: "755224") == .accepted(counter: 0), "the locked attempt consumed nothing")
     }
 
-    @Test func lockoutCanExpire() throws {
-        let fixture = try F()
+    @Test(arguments: StoreKind.allCases) func lockoutCanExpire(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
         fixture.policy.maxFailures = 3
         fixture.policy.lockoutDuration = 60
         let verifier = try fixture.addRFCToken()
@@ -71,8 +71,8 @@ import VerifierStorage
         #expect(try verifier.verify(tokenID: "rfc", code: "755224") == .accepted(counter: 0))
     }
 
-    @Test func malformedAndUnknownAreRefused() throws {
-        let fixture = try F()
+    @Test(arguments: StoreKind.allCases) func malformedAndUnknownAreRefused(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
         let verifier = try fixture.addRFCToken()
         #expect(try verifier.verify(tokenID: "rfc", code: "75522") == .rejected(.malformedCode))
         #expect(try verifier.verify(tokenID: "rfc", code: "75522a") == .rejected(.malformedCode))
@@ -80,8 +80,8 @@ import VerifierStorage
         #expect(try fixture.store.token(id: "rfc")?.failures == 2)
     }
 
-    @Test func setCounterMovesForwardOnlyUnlessForced() throws {
-        let fixture = try F()
+    @Test(arguments: StoreKind.allCases) func setCounterMovesForwardOnlyUnlessForced(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
         let verifier = try fixture.addRFCToken(counter: 5)
         try verifier.setCounter(tokenID: "rfc", to: 40)
         #expect(try verifier.verify(tokenID: "rfc", code: F.code(40)) == .accepted(counter: 40))
@@ -92,8 +92,8 @@ import VerifierStorage
         #expect(try verifier.verify(tokenID: "rfc", code: F.code(3)) == .accepted(counter: 3))
     }
 
-    @Test func totpCodesAreSingleUse() throws {
-        let fixture = try F()
+    @Test(arguments: StoreKind.allCases) func totpCodesAreSingleUse(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
         let verifier = try fixture.addRFCToken(kind: .totp(period: 30))
         let step = UInt64(1_700_000_000 / 30)
         #expect(try verifier.verify(tokenID: "rfc", code: F.code(step)) == .accepted(counter: step))
@@ -103,8 +103,8 @@ import VerifierStorage
         #expect(try verifier.verify(tokenID: "rfc", code: F.code(step + 3)) == .rejected(.wrongCode))
     }
 
-    @Test func importIsOneTransaction() throws {
-        let fixture = try F()
+    @Test(arguments: StoreKind.allCases) func importIsOneTransaction(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
         let verifier = try fixture.addRFCToken("a")
         let batch = try ["b", "c", "a", "d"].map { try verifier.makeToken(id: $0, secret: Secret.random()) }
         #expect(throws: VerifierError.duplicateToken("a")) { try verifier.add(batch) }
@@ -114,15 +114,15 @@ import VerifierStorage
 }
 
 @Suite struct VerifierEdgeTests {
-    @Test func theSyncWindowNeverWrapsPastTheLastCounter() throws {
-        let fixture = try VerifierFixture()
+    @Test(arguments: StoreKind.allCases) func theSyncWindowNeverWrapsPastTheLastCounter(_ kind: StoreKind) throws {
+        let fixture = try VerifierFixture(kind)
         let verifier = try fixture.addRFCToken(counter: UInt64.max - 5)
         #expect(try verifier.verify(tokenID: "rfc", code: VerifierFixture.code(3)) == .rejected(.wrongCode), "no wrap to counter 3")
         #expect(try fixture.store.token(id: "rfc")?.pendingResync == nil)
     }
 
-    @Test func resyncRefusalsAreNotedAndNamed() throws {
-        let fixture = try VerifierFixture()
+    @Test(arguments: StoreKind.allCases) func resyncRefusalsAreNotedAndNamed(_ kind: StoreKind) throws {
+        let fixture = try VerifierFixture(kind)
         let verifier = fixture.verifier()
         #expect(throws: VerifierError.unknownToken("ghost")) { try verifier.resync(tokenID: "ghost", code1: "755224", code2: "287082") }
     }

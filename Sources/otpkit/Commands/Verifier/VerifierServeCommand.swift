@@ -95,7 +95,7 @@ struct VerifierKeysCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                guard let parsed = SQLiteAPIKeyStore.Role(rawValue: role) else { throw CLIFailure("--role must be verify or admin", code: .usage) }
+                guard let parsed = APIKeyRole(rawValue: role) else { throw CLIFailure("--role must be verify or admin", code: .usage) }
                 let created = try SQLiteAPIKeyStore(path: verifier.databasePath).create(name: name, role: parsed)
                 print(created.text)
                 FileHandle.standardError.write(Data("otpkit: created \(role) key \(created.key.id) (\(name)); it is not shown again.\n".utf8))

@@ -1,0 +1,34 @@
+/// The verifier's database schema as an ordered list of versions, the same numbering for every store. A store
+/// applies the versions its database has not reached, in order and in one transaction, and refuses a database
+/// whose version is newer than the last one it knows (written by a newer otpkit).
+public struct SchemaMigration: Sendable {
+    public let version: Int
+    public let summary: String
+    public let statements: [String]
+
+    public init(version: Int, summary: String, statements: [String]) {
+        self.version = version
+        self.summary = summary
+        self.statements = statements
+    }
+}
+
+/// What a migration run found and did, for the log line of `serve` and the answer of `migrate`.
+public struct MigrationReport: Sendable, Equatable, CustomStringConvertible {
+    public let from: Int
+    public let to: Int
+
+    public init(from: Int, to: Int) {
+        self.from = from
+        self.to = to
+    }
+
+    public var description: String {
+        from == to ? "database schema at version \(to), up to date" : "database schema migrated from version \(from) to \(to)"
+    }
+
+    /// The refusal for a database newer than this binary.
+    public static func tooNew(_ found: Int, known: Int, database: String) -> VerifierError {
+        .storage("\(database) has schema version \(found), newer than this otpkit knows (\(known)); upgrade otpkit on this node")
+    }
+}

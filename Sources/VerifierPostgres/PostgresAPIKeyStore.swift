@@ -1,0 +1,70 @@
+import Foundation
+import PostgresNIO
+import Verifier
+
+/// The verification server's API keys in the shared database, so every node accepts the same keys.
+public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
+    private let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    public func create(name: String, role: APIKeyRole) throws(VerifierError) -> (key: APIKey, text: String) {
+        let (id, secret) = APIKeyText.generate()
+        let key = APIKey(id: id, name: name, role: role, created: Date(), revoked: false)
+        try insert([StoredAPIKey(key: key, hash: APIKeyText.hash(secret))])
+        return (key, APIKeyText.text(id: id, secret: secret))
+    }
+
+    public func authenticate(_ text: String) throws(VerifierError) -> APIKey? {
+        guard let (id, secret) = APIKeyText.parse(text) else { return nil }
+        let stored = try pool.withConnection { (session) throws(VerifierError) in
+            try session.query("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = $1", [PostgresData(string: id)])
+                .first.map { (row) throws(VerifierError) in try Self.stored(from: row) }
+        }
+        guard let stored, !stored.key.revoked, APIKeyText.matches(secret, hash: stored.hash) else { return nil }
+        return stored.key
+    }
+
+    public func list() throws(VerifierError) -> [APIKey] {
+        try storedKeys().map(\.key)
+    }
+
+    public func storedKeys() throws(VerifierError) -> [StoredAPIKey] {
+        try pool.withConnection { (session) throws(VerifierError) in
+            var keys: [StoredAPIKey] = []
+            for row in try session.query("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created") {
+                keys.append(try Self.stored(from: row))
+            }
+            return keys
+        }
+    }
+
+    public func insert(_ keys: [StoredAPIKey]) throws(VerifierError) {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.transaction { () throws(VerifierError) in
+                for stored in keys {
+                    try session.query("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES ($1, $2, $3, $4, $5, $6)", [
+                        PostgresData(string: stored.key.id), PostgresData(string: stored.key.name), PostgresData(string: stored.key.role.rawValue),
+                        PostgresData(bytes: stored.hash), PostgresData(double: stored.key.created.timeIntervalSince1970), PostgresData(bool: stored.key.revoked),
+                    ])
+                }
+            }
+        }
+    }
+
+    public func revoke(id: String) throws(VerifierError) -> Bool {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.query("UPDATE api_keys SET revoked = TRUE WHERE id = $1 AND NOT revoked", [PostgresData(string: id)]).metadata.rows == 1
+        }
+    }
+
+    private static func stored(from row: PostgresRow) throws(VerifierError) -> StoredAPIKey {
+        let id = try PostgresRows.text(row, 0)
+        guard let role = APIKeyRole(rawValue: try PostgresRows.text(row, 2)) else { throw .storage("API key \(id) has an unknown role") }
+        let key = APIKey(id: id, name: try PostgresRows.text(row, 1), role: role,
+                         created: Date(timeIntervalSince1970: try PostgresRows.double(row, 3)), revoked: try PostgresRows.decode(Bool.self, row, 4))
+        return StoredAPIKey(key: key, hash: try PostgresRows.bytes(row, 5))
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import PostgresNIO
+import Verifier
+
+/// Where the shared database is: a `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]` URL (libpq's
+/// form; `postgresql://` too). The password comes from the URL, else from `passwordFile`, else from PGPASSWORD;
+/// it is never part of `description`.
+public struct PostgresLocation: Sendable, CustomStringConvertible {
+    public enum SSLMode: String, Sendable, CaseIterable {
+        /// No TLS.
+        case disable
+        /// TLS when the server offers it, without checking its certificate (libpq's default).
+        case prefer
+        /// TLS or no connection, without checking the certificate.
+        case require
+        /// TLS with the server's certificate checked against the system's CAs and the host name.
+        case verifyFull = "verify-full"
+    }
+
+    public let host: String
+    public let port: Int
+    public let user: String
+    public let database: String
+    public let sslMode: SSLMode
+    private let password: String?
+
+    public static func isPostgresURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    public init(url text: String, passwordFile: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws(VerifierError) {
+        guard Self.isPostgresURL(text), let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+            throw .storage("not a PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE): \(Self.redacted(text))")
+        }
+        self.host = host
+        port = components.port ?? 5432
+        user = components.user.flatMap { $0.removingPercentEncoding } ?? environment["PGUSER"] ?? "postgres"
+        let path = String(components.path.drop(while: { $0 == "/" }))
+        database = path.isEmpty ? user : path
+        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        guard let sslMode = SSLMode(rawValue: mode) else {
+            throw .storage("sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")), not \(mode)")
+        }
+        self.sslMode = sslMode
+        if let inURL = components.password?.removingPercentEncoding {
+            password = inURL
+        } else if let passwordFile {
+            guard let contents = FileManager.default.contents(atPath: passwordFile) else {
+                throw .storage("cannot read the password file \(passwordFile)")
+            }
+            password = String(decoding: contents, as: UTF8.self).trimmingCharacters(in: .newlines)
+        } else {
+            password = environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        }
+    }
+
+    /// The URL without its password.
+    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+    static func redacted(_ text: String) -> String {
+        text.replacingOccurrences(of: #"//([^:/@]*):[^@]*@"#, with: "//$1:***@", options: .regularExpression)
+    }
+
+    func configuration(connectTimeout: TimeAmount) throws(VerifierError) -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch sslMode {
+            case .disable:
+                tls = .disable
+            case .prefer, .require:
+                var unchecked = TLSConfiguration.makeClientConfiguration()
+                unchecked.certificateVerification = .none
+                let context = try NIOSSLContext(configuration: unchecked)
+                tls = sslMode == .prefer ? .prefer(context) : .require(context)
+            case .verifyFull:
+                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        } catch {
+            throw .storage("cannot set up TLS for \(self): \(error)")
+        }
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        configuration.options.connectTimeout = connectTimeout
+        return configuration
+    }
+}

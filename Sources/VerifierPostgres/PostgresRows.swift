@@ -1,0 +1,33 @@
+import Foundation
+import PostgresNIO
+import Verifier
+
+/// Reading columns of result rows, with a clear error for a row that is not what the schema says.
+enum PostgresRows {
+    static func cell(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> PostgresCell {
+        guard let row, column < row.count else { throw .storage("PostgreSQL: missing column \(column) in a result") }
+        return row[row.index(row.startIndex, offsetBy: column)]
+    }
+
+    static func decode<T: PostgresDecodable>(_ type: T.Type, _ row: PostgresRow?, _ column: Int) throws(VerifierError) -> T {
+        let cell = try cell(row, column)
+        do { return try cell.decode(T.self) } catch {
+            throw .storage("PostgreSQL: column \(cell.columnName) is not a \(T.self)")
+        }
+    }
+
+    static func int(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> Int64 { try decode(Int64.self, row, column) }
+    static func optionalInt(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> Int64? { try decode(Int64?.self, row, column) }
+    static func text(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> String { try decode(String.self, row, column) }
+    static func optionalText(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> String? { try decode(String?.self, row, column) }
+    static func double(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> Double { try decode(Double.self, row, column) }
+    static func optionalDouble(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> Double? { try decode(Double?.self, row, column) }
+    static func bytes(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> [UInt8] {
+        let buffer = try decode(ByteBuffer.self, row, column)
+        return Array(buffer.readableBytesView)
+    }
+
+    static func optional(_ value: Int64?) -> PostgresData { value.map { PostgresData(int64: $0) } ?? .null }
+    static func optional(_ value: Double?) -> PostgresData { value.map { PostgresData(double: $0) } ?? .null }
+    static func optional(_ value: String?) -> PostgresData { value.map { PostgresData(string: $0) } ?? .null }
+}

@@ -1,0 +1,51 @@
+import PostgresNIO
+import Verifier
+
+/// The PostgreSQL dialect of the verifier's schema versions (the numbering of `SQLiteSchema`).
+///
+/// `migrate` takes a transaction-scoped advisory lock first, so nodes starting at once on an empty database queue
+/// behind each other: the first applies the versions, the others then find them applied.
+enum PostgresSchema {
+    /// "otpk" in ASCII: the advisory lock key that serialises migrations.
+    static let lockKey: Int64 = 0x6F74_706B
+
+    static let migrations = [
+        SchemaMigration(version: 1, summary: "tokens and refusals", statements: [
+            """
+            CREATE TABLE tokens (
+                id TEXT PRIMARY KEY, kind TEXT NOT NULL, period INTEGER, algorithm TEXT NOT NULL,
+                digits INTEGER NOT NULL, counter BIGINT NOT NULL, last_step BIGINT,
+                "window" INTEGER NOT NULL, sync_window INTEGER NOT NULL, failures INTEGER NOT NULL,
+                locked_at DOUBLE PRECISION, pending_counter BIGINT, pending_since DOUBLE PRECISION,
+                key_id TEXT NOT NULL, sealed BYTEA NOT NULL, issuer TEXT, version BIGINT NOT NULL)
+            """,
+            "CREATE TABLE refusals (id BIGSERIAL PRIMARY KEY, at DOUBLE PRECISION NOT NULL, token TEXT NOT NULL, reason TEXT NOT NULL)",
+        ]),
+        SchemaMigration(version: 2, summary: "API keys", statements: [
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash BYTEA NOT NULL,
+                created DOUBLE PRECISION NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE)
+            """,
+        ]),
+    ]
+
+    static var latest: Int { migrations.last!.version }
+
+    static func migrate(_ pool: PostgresPool) throws(VerifierError) -> MigrationReport {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.transaction { () throws(VerifierError) in
+                try session.query("SELECT pg_advisory_xact_lock($1)", [PostgresData(int64: lockKey)])
+                try session.query("CREATE TABLE IF NOT EXISTS otpkit_schema (version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+                let rows = try session.query("SELECT coalesce(max(version), 0)::bigint FROM otpkit_schema")
+                let found = try PostgresRows.int(rows.first, 0)
+                if found > latest { throw MigrationReport.tooNew(Int(found), known: latest, database: pool.location.description) }
+                for migration in migrations where migration.version > found {
+                    for statement in migration.statements { try session.query(statement) }
+                    try session.query("INSERT INTO otpkit_schema (version) VALUES ($1)", [PostgresData(int64: Int64(migration.version))])
+                }
+                return MigrationReport(from: Int(found), to: latest)
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import OTPCore
+import PostgresNIO
+import Verifier
+
+/// The token store shared by several verifier nodes.
+///
+/// A verification is two statements and one write transaction: `SELECT` the token, then a compare-and-set
+/// `UPDATE ... WHERE id = $n AND version = $m` in autocommit, which carries the counter, failures, lockout, resync
+/// state and TOTP step at once. Of concurrent updates on any nodes exactly one matches the version; the others
+/// change nothing, reload and decide again. An update returns only after PostgreSQL committed it, which with the
+/// default `synchronous_commit = on` means the WAL is flushed to disk (and, with synchronous standbys configured,
+/// on them too); a server set to `off` could lose acknowledged decisions in a crash.
+public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
+    public let pool: PostgresPool
+
+    /// Opens the pool and brings the schema up to date (see `migrate`).
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    public func migrate() throws(VerifierError) -> MigrationReport {
+        try PostgresSchema.migrate(pool)
+    }
+
+    private static let columns = #"id, kind, period, algorithm, digits, counter, last_step, "window", sync_window, failures, "#
+        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version"
+
+    public func token(id: String) throws(VerifierError) -> VerifierToken? {
+        try pool.withConnection { (session) throws(VerifierError) in
+            let rows = try session.query("SELECT \(Self.columns) FROM tokens WHERE id = $1", [PostgresData(string: id)])
+            return try rows.first.map { (row) throws(VerifierError) in try Self.token(from: row) }
+        }
+    }
+
+    public func allTokens() throws(VerifierError) -> [VerifierToken] {
+        try pool.withConnection { (session) throws(VerifierError) in
+            var tokens: [VerifierToken] = []
+            for row in try session.query("SELECT \(Self.columns) FROM tokens ORDER BY id") { tokens.append(try Self.token(from: row)) }
+            return tokens
+        }
+    }
+
+    private static let update = """
+        UPDATE tokens SET kind = $2, period = $3, algorithm = $4, digits = $5, counter = $6, last_step = $7,
+            "window" = $8, sync_window = $9, failures = $10, locked_at = $11, pending_counter = $12,
+            pending_since = $13, key_id = $14, sealed = $15, issuer = $16, version = version + 1
+        WHERE id = $1 AND version = $17
+        """
+
+    public func update(_ token: VerifierToken) throws(VerifierError) -> Bool {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.query(Self.update, Self.values(token)).metadata.rows == 1
+        }
+    }
+
+    public func updateAll(_ tokens: [VerifierToken]) throws(VerifierError) -> Bool {
+        try pool.withConnection { (session) throws(VerifierError) in
+            do throws(VerifierError) {
+                return try session.transaction { () throws(VerifierError) in
+                    for token in tokens where try session.query(Self.update, Self.values(token)).metadata.rows != 1 {
+                        throw VerifierError.contention(token.id)
+                    }
+                    return true
+                }
+            } catch {
+                if case .contention = error { return false }
+                throw error
+            }
+        }
+    }
+
+    public func insert(_ tokens: [VerifierToken]) throws(VerifierError) {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.transaction { () throws(VerifierError) in try Self.insert(tokens, session: session) }
+        }
+    }
+
+    public func replaceAll(with tokens: [VerifierToken]) throws(VerifierError) {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.transaction { () throws(VerifierError) in
+                try session.query("DELETE FROM tokens")
+                try Self.insert(tokens, session: session)
+            }
+        }
+    }
+
+    private static func insert(_ tokens: [VerifierToken], session: PostgresSession) throws(VerifierError) {
+        let placeholders = (1...17).map { "$\($0)" }.joined(separator: ", ")
+        for token in tokens {
+            let inserted = try session.query("INSERT INTO tokens (\(columns)) VALUES (\(placeholders)) ON CONFLICT (id) DO NOTHING",
+                                             values(token))
+            if inserted.metadata.rows != 1 { throw VerifierError.duplicateToken(token.id) }
+        }
+    }
+
+    public func delete(id: String) throws(VerifierError) -> Bool {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.query("DELETE FROM tokens WHERE id = $1", [PostgresData(string: id)]).metadata.rows == 1
+        }
+    }
+
+    /// Keeps the most recent refusals (a bounded log for investigations; the audit log has them all).
+    public func recordRefusal(tokenID: String, reason: String) throws(VerifierError) {
+        try pool.withConnection { (session) throws(VerifierError) in
+            let rows = try session.query("INSERT INTO refusals (at, token, reason) VALUES ($1, $2, $3) RETURNING id",
+                                         [PostgresData(double: Date().timeIntervalSince1970), PostgresData(string: String(tokenID.prefix(128))),
+                                          PostgresData(string: reason)])
+            let id = try PostgresRows.int(rows.first, 0)
+            if id % 1000 == 0 { try session.query("DELETE FROM refusals WHERE id <= $1", [PostgresData(int64: id - 100_000)]) }
+        }
+    }
+
+    // MARK: Rows
+
+    /// Counters are unsigned 64-bit; PostgreSQL's BIGINT is signed: the bit pattern is stored.
+    private static func values(_ token: VerifierToken) -> [PostgresData] {
+        let period: Int64? = switch token.kind {
+        case .hotp: nil
+        case .totp(let seconds): Int64(seconds)
+        }
+        return [
+            PostgresData(string: token.id), PostgresData(string: token.kind == .hotp ? "hotp" : "totp"), PostgresRows.optional(period),
+            PostgresData(string: token.algorithm.rawValue), PostgresData(int64: Int64(token.digits)),
+            PostgresData(int64: Int64(bitPattern: token.counter)), PostgresRows.optional(token.lastTimeStep.map { Int64(bitPattern: $0) }),
+            PostgresData(int64: Int64(token.window)), PostgresData(int64: Int64(token.syncWindow)), PostgresData(int64: Int64(token.failures)),
+            PostgresRows.optional(token.lockedAt?.timeIntervalSince1970),
+            PostgresRows.optional(token.pendingResync.map { Int64(bitPattern: $0.counter) }),
+            PostgresRows.optional(token.pendingResync?.since.timeIntervalSince1970),
+            PostgresData(string: token.sealedSecret.keyID), PostgresData(bytes: token.sealedSecret.box), PostgresRows.optional(token.issuer),
+            PostgresData(int64: token.version),
+        ]
+    }
+
+    private static func token(from row: PostgresRow) throws(VerifierError) -> VerifierToken {
+        let id = try PostgresRows.text(row, 0)
+        guard let algorithm = OTPAlgorithm(rawValue: try PostgresRows.text(row, 3)) else { throw .storage("token \(id) has an unknown algorithm") }
+        let kind: VerifierToken.Kind = try PostgresRows.text(row, 1) == "totp" ? .totp(period: Int(try PostgresRows.int(row, 2))) : .hotp
+        var token = VerifierToken(id: id, kind: kind, algorithm: algorithm, digits: Int(try PostgresRows.int(row, 4)),
+                                  counter: UInt64(bitPattern: try PostgresRows.int(row, 5)), window: Int(try PostgresRows.int(row, 7)),
+                                  syncWindow: Int(try PostgresRows.int(row, 8)),
+                                  sealedSecret: SealedSecret(keyID: try PostgresRows.text(row, 13), box: try PostgresRows.bytes(row, 14)),
+                                  issuer: try PostgresRows.optionalText(row, 15))
+        token.lastTimeStep = try PostgresRows.optionalInt(row, 6).map { UInt64(bitPattern: $0) }
+        token.failures = Int(try PostgresRows.int(row, 9))
+        token.lockedAt = try PostgresRows.optionalDouble(row, 10).map { Date(timeIntervalSince1970: $0) }
+        if let pending = try PostgresRows.optionalInt(row, 11), let since = try PostgresRows.optionalDouble(row, 12) {
+            token.pendingResync = .init(counter: UInt64(bitPattern: pending), since: Date(timeIntervalSince1970: since))
+        }
+        token.version = try PostgresRows.int(row, 16)
+        return token
+    }
+}

@@ -1,0 +1,48 @@
+import Verifier
+
+/// The SQLite dialect of the verifier's schema versions; `migrate` runs inside one write transaction
+/// (BEGIN IMMEDIATE), so two processes opening a new file at once apply each version once.
+enum SQLiteSchema {
+    static let migrations = [
+        SchemaMigration(version: 1, summary: "tokens and refusals", statements: [
+            """
+            CREATE TABLE tokens (
+                id TEXT PRIMARY KEY, kind TEXT NOT NULL, period INTEGER, algorithm TEXT NOT NULL,
+                digits INTEGER NOT NULL, counter INTEGER NOT NULL, last_step INTEGER,
+                window INTEGER NOT NULL, sync_window INTEGER NOT NULL, failures INTEGER NOT NULL,
+                locked_at REAL, pending_counter INTEGER, pending_since REAL,
+                key_id TEXT NOT NULL, sealed BLOB NOT NULL, issuer TEXT, version INTEGER NOT NULL)
+            """,
+            "CREATE TABLE refusals (at REAL NOT NULL, token TEXT NOT NULL, reason TEXT NOT NULL)",
+        ]),
+        SchemaMigration(version: 2, summary: "API keys", statements: [
+            """
+            CREATE TABLE IF NOT EXISTS api_keys (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash BLOB NOT NULL,
+                created REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)
+            """,
+        ]),
+    ]
+
+    static var latest: Int { migrations.last!.version }
+
+    @discardableResult
+    static func migrate(_ connection: SQLiteConnection) throws(VerifierError) -> MigrationReport {
+        try connection.transaction { () throws(VerifierError) in
+            try connection.execute("CREATE TABLE IF NOT EXISTS otpkit_schema (version INTEGER NOT NULL)")
+            let query = try connection.prepare("SELECT version FROM otpkit_schema")
+            query.bind([])
+            let found = try query.step() ? Int(query.integer(0)) : 0
+            if found > latest { throw MigrationReport.tooNew(found, known: latest, database: connection.path) }
+            for migration in migrations where migration.version > found {
+                for statement in migration.statements { try connection.execute(statement) }
+            }
+            if found == 0 {
+                try connection.execute("INSERT INTO otpkit_schema (version) VALUES (\(latest))")
+            } else if found < latest {
+                try connection.execute("UPDATE otpkit_schema SET version = \(latest)")
+            }
+            return MigrationReport(from: found, to: latest)
+        }
+    }
+}

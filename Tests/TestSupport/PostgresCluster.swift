@@ -1,0 +1,136 @@
+import Foundation
+
+/// A throwaway PostgreSQL cluster for tests: `initdb` in a temporary folder, the server on a free loopback port,
+/// password authentication (scram-sha-256). PostgreSQL refuses to run as root, so as root every command runs as the
+/// `postgres` user that Debian's package creates (`runuser`).
+///
+/// It is stopped and removed at the end of the test process; a watchdog process does the same if the test process
+/// dies without cleaning up. A missing PostgreSQL is an error, never a skipped test.
+public final class PostgresCluster: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let folder: String
+    public let port: Int
+    public let user = "otpkit"
+    public let password = "pw-\(UUID().uuidString.prefix(8))"
+    private let binaries: String
+    private let lock = NSLock()
+    private var running = false
+
+    /// One cluster shared by the tests of this process; each test takes a database of its own.
+    public static let shared = Result { try PostgresCluster() }
+
+    public init() throws {
+        guard let binaries = Self.findBinaries() else {
+            throw Failure(description: "PostgreSQL is not installed (no initdb under /usr/lib/postgresql): `make test` installs it")
+        }
+        self.binaries = binaries
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-pg-\(UUID().uuidString.prefix(8))").path
+        port = try Self.freePort()
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let passwordFile = folder + "/pwfile"
+        try Data((password + "\n").utf8).write(to: URL(fileURLWithPath: passwordFile))
+        if getuid() == 0 {
+            try Self.check(Subprocess.run("/bin/chown", ["-R", "postgres:postgres", folder]), "chown")
+        }
+        try Self.check(asServerUser(binaries + "/initdb", ["-D", folder + "/data", "-U", user, "--pwfile=" + passwordFile,
+                                                           "-A", "scram-sha-256", "--no-sync", "-E", "UTF8"]), "initdb")
+        try start()
+        watchdog()
+    }
+
+    deinit { stop(removing: true) }
+
+    /// A URL for a new, empty database in this cluster (without the password: it is in `environment`).
+    public func createDatabase() throws -> String {
+        let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        try Self.check(try psql("postgres", "CREATE DATABASE \(name)"), "CREATE DATABASE")
+        return url(name)
+    }
+
+    public func url(_ database: String) -> String { "postgres://\(user)@127.0.0.1:\(port)/\(database)?sslmode=disable" }
+
+    /// PGPASSWORD for otpkit processes and stores that connect to this cluster.
+    public var environment: [String: String] { ["PGPASSWORD": password] }
+
+    /// Runs SQL with psql; the result's stdout has the rows (unaligned, tuples only).
+    public func psql(_ database: String, _ sql: String) throws -> ProcessResult {
+        try Subprocess.run(Subprocess.which("psql") ?? binaries + "/psql",
+                           ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", database, "-At", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                           environment: environment)
+    }
+
+    public func start() throws {
+        try lock.withLock {
+            try Self.check(asServerUser(binaries + "/pg_ctl", closingInheritedFiles: true, [
+                "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start", "-o",
+                "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=64MB",
+            ]), "pg_ctl start")
+            running = true
+        }
+    }
+
+    /// Stops the server at once (`immediate`: like a crash, recovery runs on the next start).
+    public func stop(removing: Bool = false) {
+        lock.withLock {
+            if running {
+                _ = try? asServerUser(binaries + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "-w", "stop"])
+                running = false
+            }
+            if removing { try? FileManager.default.removeItem(atPath: folder) }
+        }
+    }
+
+    public var serverLog: String { (try? String(contentsOfFile: folder + "/server.log", encoding: .utf8)) ?? "" }
+
+    /// Runs a PostgreSQL program, as `postgres` when we are root. `closingInheritedFiles` is for starting the
+    /// server: a daemon that inherited Foundation's descriptor for watching its child would keep that child looking
+    /// alive forever, so everything above stderr is closed before the program runs.
+    private func asServerUser(_ program: String, closingInheritedFiles: Bool = false, _ arguments: [String]) throws -> ProcessResult {
+        let command = (getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : []) + [program] + arguments
+        guard closingInheritedFiles else { return try Subprocess.run(command[0], Array(command.dropFirst())) }
+        let closing = #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-" 2>/dev/null; done; exec "$@""#
+        return try Subprocess.run("/bin/bash", ["-c", closing, "bash"] + command)
+    }
+
+    /// Stops and removes the cluster when this test process is gone, however it ended.
+    private func watchdog() {
+        let stop = (getuid() == 0 ? "/usr/sbin/runuser -u postgres -- " : "") + "\(binaries)/pg_ctl -D \(folder)/data -m immediate stop"
+        let script = "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(stop) >/dev/null 2>&1; rm -rf \(folder)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try? process.run()
+    }
+
+    private static func findBinaries() -> String? {
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted { Int($0) ?? 0 > Int($1) ?? 0 }
+        return versions.map { "\(root)/\($0)/bin" }.first { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") }
+    }
+
+    private static func check(_ result: ProcessResult, _ what: String) throws {
+        guard result.status == 0 else { throw Failure(description: "\(what) failed: \(result.stdout)\(result.stderr)") }
+    }
+
+    /// A port nobody listens on now (bound and released).
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw Failure(description: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
