@@ -79,7 +79,8 @@ let package = Package(
         // Provisioning at scale: the crash-safe seed journal (and, later, the batch loop and hand-off).
         .target(name: "Provisioning", dependencies: ["OTPCore", "Verifier", "PrivateFiles"]),
         .executableTarget(name: "otpkit", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning",
+            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [

@@ -28,6 +28,13 @@ public struct VerifierHTTPServer: Sendable {
         /// PEM files; with both set the server speaks HTTPS only.
         public var tlsCertificatePath: String?
         public var tlsKeyPath: String?
+        /// Threads that run blocking store work. A remote database wants about one per pooled connection, so that
+        /// concurrent requests share its commits; SQLite serialises writers anyway.
+        public var blockingThreads = System.coreCount
+        /// Whether the database answers now (/healthz); nil: the store is local and always there.
+        public var databaseCheck: (@Sendable () -> Bool)?
+        /// Extra Prometheus lines about the database (pool, latency).
+        public var databaseMetrics: (@Sendable () -> String)?
 
         public init() {}
     }
@@ -39,6 +46,7 @@ public struct VerifierHTTPServer: Sendable {
     let audit: AuditLog
     let limiter: RateLimiter
     let authentications: AuthenticationCache
+    let threads: NIOThreadPool
 
     public init(verifier: Verifier, keys: any APIKeyStore, options: Options, auditLog: FileHandle = .standardError) {
         self.verifier = verifier
@@ -47,10 +55,13 @@ public struct VerifierHTTPServer: Sendable {
         self.audit = AuditLog(handle: auditLog)
         self.limiter = RateLimiter(rate: options.rateLimit, burst: options.rateBurst)
         self.authentications = AuthenticationCache(keys: keys)
+        self.threads = NIOThreadPool(numberOfThreads: max(1, options.blockingThreads))
     }
 
     /// Serves until SIGINT or SIGTERM; `onListening` gets the bound address (useful with port 0).
     public func run(onListening: @escaping @Sendable (String) -> Void) async throws {
+        threads.start()
+        defer { threads.shutdownGracefully { _ in } }
         var server = HTTPServerBuilder.http1()
         if let certificatePath = options.tlsCertificatePath, let keyPath = options.tlsKeyPath {
             let tls = TLSConfiguration.makeServerConfiguration(
@@ -70,13 +81,18 @@ public struct VerifierHTTPServer: Sendable {
         let router = Router()
         router.get("/healthz") { _, _ in
             await self.respond(authorizing: nil) { _ in
-                _ = try self.verifier.store.token(id: "")
-                return .json(["status": "ready"])
-            } onError: { _ in .json(["status": "not_ready"], status: .serviceUnavailable) }
+                let reachable = try await self.blocking {
+                    if let check = self.options.databaseCheck { return check() }
+                    _ = try self.verifier.store.token(id: "")
+                    return true
+                }
+                guard reachable else { throw VerifierError.unavailable("health check") }
+                return .json(["status": "ready", "database": "reachable"])
+            } onError: { _ in .json(["status": "not_ready", "database": "unreachable"], status: .serviceUnavailable) }
         }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: self.metrics.prometheusText)))
+                     body: .init(byteBuffer: ByteBuffer(string: self.metrics.prometheusText + (self.options.databaseMetrics?() ?? ""))))
         }
         router.post("/v1/verify") { request, _ in
             await self.respond(request, role: .verify) { client in
@@ -249,9 +265,9 @@ public struct VerifierHTTPServer: Sendable {
         return id
     }
 
-    /// Runs blocking store work (SQLite commits with fsync) off the cooperative threads.
+    /// Runs blocking store work (SQLite commits with fsync, PostgreSQL round trips) off the cooperative threads.
     private func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await NIOThreadPool.singleton.runIfActive(work)
+        try await threads.runIfActive(work)
     }
 }
 

@@ -5,7 +5,8 @@ struct VerifierCommand: ParsableCommand {
         commandName: "verifier",
         abstract: "Run and administer the HOTP/TOTP verification server.",
         discussion: """
-        Tokens live in a SQLite file (--db, default OTPKIT_VERIFIER_DB or ./otpkit-verifier.sqlite) with their secrets \
+        Tokens live in a SQLite file (--db, default OTPKIT_VERIFIER_DB or ./otpkit-verifier.sqlite), or in a PostgreSQL \
+        database that several verifier nodes share (--db postgres://USER@HOST:PORT/DB), with their secrets \
         sealed by AES-256-GCM under a master key that is never in the database: OTPKIT_MASTER_KEY (base64 of 32 \
         bytes), or the key file (--key-file, default DB.key), created with a fresh key on first use. Back the key \
         file up apart from the database: without it the seeds cannot be opened.
@@ -15,10 +16,12 @@ struct VerifierCommand: ParsableCommand {
           otpkit verifier verify --token 10000001-0 755224
           otpkit verifier resync --token 10000001-0 287082 359152
           otpkit verifier set-counter --token 10000001-0 42
+          otpkit verifier copy --from sqlite:otpkit-verifier.sqlite --to postgres://otpkit@db:5432/otpkit
+          otpkit verifier serve --db postgres://otpkit@db:5432/otpkit --key-file otpkit-verifier.sqlite.key
         """,
         subcommands: [
             VerifierServeCommand.self, VerifierKeysCommand.self, VerifierImportCommand.self, VerifierExportCommand.self, VerifierVerifyCommand.self, VerifierResyncCommand.self,
             VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
-            VerifierDeleteCommand.self, VerifierRotateKeyCommand.self,
+            VerifierDeleteCommand.self, VerifierRotateKeyCommand.self, VerifierMigrateCommand.self, VerifierCopyCommand.self,
         ])
 }

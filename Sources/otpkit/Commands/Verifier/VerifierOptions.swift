@@ -1,27 +1,66 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 import Verifier
+import VerifierPostgres
 import VerifierStorage
 
-/// Where the verifier's database and master key are.
+/// Where the verifier's database and master key are, and how to reach a shared database.
 struct VerifierOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SQLite token database (created when missing).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp(
+        "The database: an SQLite file (PATH or sqlite:PATH, created when missing) or a shared PostgreSQL database "
+            + "(postgres://USER@HOST:PORT/DB[?sslmode=disable|prefer|require|verify-full]); or OTPKIT_VERIFIER_DB.", valueName: "location"))
     var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("The master key file (default: DB.key; OTPKIT_MASTER_KEY overrides it).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The master key file (default for SQLite: DB.key; OTPKIT_MASTER_KEY overrides it). Every node sharing a PostgreSQL database needs the same key.", valueName: "path"))
     var keyFile: String?
 
-    var databasePath: String { db ?? nonEmptyEnvironment("OTPKIT_VERIFIER_DB") ?? "otpkit-verifier.sqlite" }
-    var keyFilePath: String { keyFile ?? databasePath + ".key" }
+    @Option(name: .long, help: ArgumentHelp("PostgreSQL: a file holding the password (else the URL's or PGPASSWORD).", valueName: "path"))
+    var dbPasswordFile: String?
 
-    /// The store and keys; a key file created now is announced on stderr with how to protect it.
+    @Option(name: .long, help: "PostgreSQL: connections in this process's pool.")
+    var dbPoolSize = 8
+
+    @Option(name: .long, help: ArgumentHelp("PostgreSQL: seconds to wait for a connection, to connect, and for one statement.", valueName: "seconds"))
+    var dbTimeout = 5.0
+
+    var location: String { db ?? nonEmptyEnvironment("OTPKIT_VERIFIER_DB") ?? "otpkit-verifier.sqlite" }
+
+    var isPostgres: Bool { PostgresLocation.isPostgresURL(location) }
+
+    /// The SQLite file, for a location that is one.
+    var databasePath: String { location.hasPrefix("sqlite:") ? String(location.dropFirst("sqlite:".count)) : location }
+
+    var keyFilePath: String {
+        get throws {
+            if let keyFile { return keyFile }
+            guard !isPostgres else {
+                throw CLIFailure("a PostgreSQL database needs --key-file (the master key file every node shares) or OTPKIT_MASTER_KEY", code: .usage)
+            }
+            return databasePath + ".key"
+        }
+    }
+
+    /// The database with its schema brought up to date (announced on stderr when it changed).
+    func openDatabase() throws -> VerifierDatabase {
+        let database = try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: dbPoolSize, timeout: dbTimeout)
+        let report = try database.migrate()
+        if report.from != report.to { FileHandle.standardError.write(Data("otpkit: \(database.description): \(report)\n".utf8)) }
+        return database
+    }
+
+    /// The verifier over the database; a key file created now is announced on stderr with how to protect it.
     func open(policy: VerifierPolicy = VerifierPolicy()) throws -> Verifier {
-        let keys = try MasterKeyFile.load(path: keyFilePath)
+        try open(openDatabase(), policy: policy)
+    }
+
+    func open(_ database: VerifierDatabase, policy: VerifierPolicy = VerifierPolicy()) throws -> Verifier {
+        let keys = try MasterKeyFile.load(path: try keyFilePath)
         if let created = keys.createdPath {
             FileHandle.standardError.write(Data(("otpkit: created a new master key in \(created) (mode 0600). Keep it apart from "
                 + "the database and back it up: the sealed seeds cannot be opened without it.\n").utf8))
         }
-        return Verifier(store: try SQLiteTokenStore(path: databasePath), keyring: keys.keyring, policy: policy)
+        return Verifier(store: database.tokens, keyring: keys.keyring, policy: policy)
     }
 }
 

@@ -14,6 +14,12 @@ struct VerifierServeCommand: AsyncParsableCommand {
         /v1 request carries `Authorization: Bearer KEY`; create keys with `otpkit verifier keys create`. On the first start, with \
         no keys yet, an admin key is created and printed once. The first line printed is `listening on HOST:PORT`. \
         An answer is sent only after its decision is committed to the database. Audit lines go to stderr or --audit-log.
+
+        With --db postgres://..., several nodes share one database: each decision is one compare-and-set in \
+        PostgreSQL, so a code is accepted once whichever node it reaches, and lockouts and resyncs are shared at \
+        once. Start every node with the same --key-file. The schema is migrated on start (the second line says to \
+        which version). /healthz answers 503 while the database is unreachable, requests then get 503 \
+        database_unavailable, and the node reconnects by itself. --rate-limit counts per node.
         """)
 
     @OptionGroup var verifier: VerifierOptions
@@ -51,8 +57,11 @@ struct VerifierServeCommand: AsyncParsableCommand {
             var policy = VerifierPolicy()
             policy.maxFailures = lockoutAfter
             policy.lockoutDuration = lockoutSeconds
-            let core = try verifier.open(policy: policy)
-            let keys = try SQLiteAPIKeyStore(path: verifier.databasePath)
+            let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
+                                                     poolSize: verifier.dbPoolSize, timeout: verifier.dbTimeout)
+            emit("\(database.description): \(try database.migrate())")
+            let core = try verifier.open(database, policy: policy)
+            let keys = database.apiKeys
             if try keys.list().isEmpty {
                 let created = try keys.create(name: "first admin", role: .admin)
                 emit("created admin API key \(created.key.id) (shown once, keep it safe): \(created.text)")
@@ -64,6 +73,11 @@ struct VerifierServeCommand: AsyncParsableCommand {
             options.rateBurst = max(1, rateLimit * 2)
             options.tlsCertificatePath = tlsCert
             options.tlsKeyPath = tlsKey
+            if let pool = database.pool {
+                options.blockingThreads = pool.settings.size
+                options.databaseCheck = { pool.isReachable() }
+                options.databaseMetrics = { database.prometheusText() }
+            }
             let audit: FileHandle
             if let auditLog {
                 if !FileManager.default.fileExists(atPath: auditLog) {
@@ -96,7 +110,7 @@ struct VerifierKeysCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 guard let parsed = APIKeyRole(rawValue: role) else { throw CLIFailure("--role must be verify or admin", code: .usage) }
-                let created = try SQLiteAPIKeyStore(path: verifier.databasePath).create(name: name, role: parsed)
+                let created = try verifier.openDatabase().apiKeys.create(name: name, role: parsed)
                 print(created.text)
                 FileHandle.standardError.write(Data("otpkit: created \(role) key \(created.key.id) (\(name)); it is not shown again.\n".utf8))
             }
@@ -109,7 +123,7 @@ struct VerifierKeysCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                for key in try SQLiteAPIKeyStore(path: verifier.databasePath).list() {
+                for key in try verifier.openDatabase().apiKeys.list() {
                     print("\(key.id)  \(key.role.rawValue)  \(key.name)\(key.revoked ? "  (revoked)" : "")")
                 }
             }
@@ -123,7 +137,7 @@ struct VerifierKeysCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                guard try SQLiteAPIKeyStore(path: verifier.databasePath).revoke(id: id) else {
+                guard try verifier.openDatabase().apiKeys.revoke(id: id) else {
                     throw CLIFailure("no active key \(id)", code: .refused)
                 }
                 print("Key \(id) revoked.")

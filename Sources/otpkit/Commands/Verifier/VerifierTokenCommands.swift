@@ -140,7 +140,7 @@ struct VerifierRotateKeyCommand: ParsableCommand {
             guard nonEmptyEnvironment(MasterKeyFile.environmentVariable) == nil else {
                 throw CLIFailure("the master key comes from \(MasterKeyFile.environmentVariable); rotate it where it is kept", code: .usage)
             }
-            let path = verifier.keyFilePath
+            let path = try verifier.keyFilePath
             let current = try verifier.open()
             let newKey = MasterKey.generate()
             try MasterKeyFile.write([newKey, current.keyring.current] + current.keyring.older, to: path)

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Verifier
+
+struct VerifierCopyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Copy every token and API key from one verifier database to another (SQLite to PostgreSQL, say).",
+        discussion: """
+        Tokens are copied as they are: sealed seeds stay sealed (serve the target with the same master key), and \
+        counters, failure counts, lockouts, pending resyncs and TOTP steps are kept. All tokens go in one \
+        transaction, so the target has all of them or none. A target that holds tokens already is refused unless \
+        --replace, which swaps its tokens for the source's in the same transaction. API keys missing from the \
+        target are added (stored hashed, as in the source). Stop the servers that use the source first, so no \
+        code is accepted there after its counter was copied.
+
+        Example:
+          otpkit verifier copy --from sqlite:otpkit-verifier.sqlite --to postgres://otpkit@db.example:5432/otpkit
+        """)
+
+    @Option(name: .long, help: ArgumentHelp("The database to read: sqlite:PATH, a path, or postgres://...", valueName: "location"))
+    var from: String
+
+    @Option(name: .long, help: ArgumentHelp("The database to write (its schema is brought up to date first).", valueName: "location"))
+    var to: String
+
+    @Option(name: .long, help: ArgumentHelp("PostgreSQL: a file holding the password (for a postgres:// side without one).", valueName: "path"))
+    var dbPasswordFile: String?
+
+    @Flag(name: .long, help: "Replace the tokens the target holds already.")
+    var replace = false
+
+    func run() throws {
+        try reportingFailures {
+            let source = try VerifierDatabase.open(from, passwordFile: dbPasswordFile, poolSize: 1)
+            _ = try source.migrate()
+            let target = try VerifierDatabase.open(to, passwordFile: dbPasswordFile, poolSize: 1)
+            let report = try target.migrate()
+            if report.from != report.to { FileHandle.standardError.write(Data("otpkit: \(target.description): \(report)\n".utf8)) }
+            let tokens = try source.tokens.allTokens()
+            let existing = try target.tokens.allTokens().count
+            if existing > 0 && !replace {
+                throw CLIFailure("\(target.description) holds \(existing) tokens already; nothing copied (--replace swaps them for the source's)", code: .refused)
+            }
+            if replace { try target.tokens.replaceAll(with: tokens) } else { try target.tokens.insert(tokens) }
+            let present = Set(try target.apiKeys.list().map(\.id))
+            let keys = try source.apiKeys.storedKeys().filter { !present.contains($0.key.id) }
+            try target.apiKeys.insert(keys)
+            let locked = tokens.filter { $0.lockedAt != nil }.count
+            let totp = tokens.filter { $0.kind != .hotp }.count
+            let resyncing = tokens.filter { $0.pendingResync != nil }.count
+            print("Copied \(tokens.count) tokens (\(locked) locked, \(totp) TOTP, \(resyncing) in the middle of a resync) and "
+                  + "\(keys.count) API keys from \(source.description) to \(target.description)"
+                  + (replace && existing > 0 ? ", replacing \(existing) tokens there" : "") + ".")
+            print("Sealed seeds were copied sealed: serve \(target.description) with the master key of the source.")
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import Verifier
+
+struct VerifierMigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Bring the database's schema up to this otpkit's version.",
+        discussion: """
+        Applies the schema versions the database has not reached, in order, in one transaction. Safe to run from \
+        several nodes at once (PostgreSQL: an advisory lock lets one apply them; the others find them applied). A \
+        database written by a newer otpkit is refused, unchanged. `serve` runs this on start as well.
+        """)
+
+    @OptionGroup var verifier: VerifierOptions
+
+    func run() throws {
+        try reportingFailures {
+            let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
+                                                     poolSize: 1, timeout: verifier.dbTimeout)
+            print("\(database.description): \(try database.migrate())")
+        }
+    }
+}
