@@ -11,12 +11,13 @@ DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool
 # independent PSKC implementation); umockdev with its Python bindings (libusb against a virtual device); Yubico's
 # ykinfo/ykpersonalize and libnitrokey (with gcc for a small C program) to check the emulated vendor tokens; QEMU, a
 # static busybox, cpio and strip for the real-kernel test (the kernel itself is fetched into .cache/real-kernel);
-# openssl, curl and wrk for the HTTPS test and the load benchmark.
+# openssl, curl and wrk for the HTTPS test and the load benchmark; PostgreSQL (its server binaries: the tests start a
+# throwaway cluster of their own, as the postgres user).
 TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev gir1.2-umockdev-1.0 \
-	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk
+	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk postgresql
 KERNEL_CACHE := .cache/real-kernel
 
-.PHONY: demo test build bench bench-provision deps-demo deps-test clean install-udev
+.PHONY: demo test build bench bench-cluster bench-provision deps-demo deps-test clean install-udev
 
 demo: deps-demo build
 	.build/debug/otpkit demo
@@ -32,6 +33,11 @@ build:
 # Benchmarks run in release mode; the figures go into the issue notes.
 bench: deps-demo
 	$(SWIFT) run -c release otpkit-bench
+
+# Durable verify requests over HTTP (wrk): SQLite one node, PostgreSQL one and two nodes (a throwaway cluster).
+bench-cluster: deps-test
+	$(SWIFT) build -c release --product otpkit
+	$(SWIFT) run -c release otpkit-bench cluster
 
 # Provisions 1,000 emulated tokens over USB/IP through the whole loop (journal, program, read back, export).
 bench-provision: deps-demo

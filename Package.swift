@@ -85,7 +85,7 @@ let package = Package(
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage",
-            "VerifierServer", "TestSupport",
+            "VerifierServer", "VerifierPostgres", "TestSupport",
         ]),
         // Loads Firmware-spec vectors, finds the built binaries, runs processes, speaks HTTP: for tests and benchmarks.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -14,7 +14,7 @@ import Verifier
 public final class PostgresPool: @unchecked Sendable {
     public struct Settings: Sendable {
         /// Connections at most (each is one backend process on the server).
-        public var size = 8
+        public var size = 4
         public var acquireTimeout: TimeAmount = .seconds(5)
         public var connectTimeout: TimeAmount = .seconds(5)
         public var statementTimeout: TimeAmount = .seconds(10)

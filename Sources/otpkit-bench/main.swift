@@ -28,6 +28,11 @@ final class CountingChannel: FeatureReportChannel {
     }
 }
 
+if CommandLine.arguments.dropFirst().first == "cluster" {
+    try ClusterBenchmark.run()
+    exit(0)
+}
+
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }

@@ -23,7 +23,7 @@ struct OTPKitCommand: AsyncParsableCommand {
         Exit codes:
           0   success
           1   the token refused the request (wrong PIN, empty slot, PIN locked, ...)
-          2   no token reached: not found, unreachable, busy, or disconnected mid-command
+          2   no token reached (not found, unreachable, busy, disconnected mid-command), or the database unreachable
           3   the token or server broke the protocol (corrupted, stale or malformed reply)
           4   a cross-check failed (demo)
           64  bad command line or input (unknown option, bad secret, digits out of range, ...)

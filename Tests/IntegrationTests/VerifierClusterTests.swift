@@ -189,6 +189,35 @@ import Testing
         #expect(!refused.stderr.contains(cluster.password), "no password in errors")
     }
 
+    /// The password comes from PGPASSWORD or a file, never shows in output; sslmode is honoured.
+    @Test func connectionSettingsAreHonouredAndThePasswordNeverShows() throws {
+        let cluster = try PostgresCluster.shared.get()
+        let url = try cluster.createDatabase()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-pgconf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let passwordFile = folder.appendingPathComponent("pw").path, wrongFile = folder.appendingPathComponent("wrong").path
+        try (cluster.password + "\n").write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        try "not-the-password\n".write(toFile: wrongFile, atomically: true, encoding: .utf8)
+        func migrate(_ extra: [String], url: String = url) throws -> ProcessResult {
+            try Subprocess.run(ProjectPaths.otpkit.path, ["verifier", "migrate", "--db", url] + extra, environment: ["PGPASSWORD": ""])
+        }
+        let fromFile = try migrate(["--db-password-file", passwordFile])
+        #expect(fromFile.status == 0 && fromFile.stdout.contains("migrated from version 0 to 2"), "\(fromFile.stdout)\(fromFile.stderr)")
+        let wrong = try migrate(["--db-password-file", wrongFile])
+        #expect(wrong.status != 0 && wrong.stderr.contains("password authentication failed"), "\(wrong.stderr)")
+        #expect(!wrong.stderr.contains("not-the-password"))
+        let none = try migrate([])
+        #expect(none.status != 0 && none.stderr.contains("password"), "\(none.stderr)")
+        let inURL = url.replacingOccurrences(of: "otpkit@", with: "otpkit:\(cluster.password)@")
+        let withURL = try migrate([], url: inURL)
+        #expect(withURL.status == 0 && !withURL.stdout.contains(cluster.password), "\(withURL.stdout)\(withURL.stderr)")
+        let tls = try migrate(["--db-password-file", passwordFile], url: url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=require"))
+        #expect(tls.status != 0 && tls.stderr.contains("TLS"), "the test cluster offers no TLS: \(tls.stderr)")
+        let badMode = try migrate([], url: url.replacingOccurrences(of: "sslmode=disable", with: "sslmode=sometimes"))
+        #expect(badMode.status != 0 && badMode.stderr.contains("sslmode must be one of"), "\(badMode.stderr)")
+    }
+
     /// A database of the single-node verifier moves to PostgreSQL: every token verifies the same there, counters,
     /// lockouts and API keys included.
     @Test func copyFromSQLiteKeepsEveryTokenAsItWas() throws {

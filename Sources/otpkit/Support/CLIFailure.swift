@@ -64,7 +64,7 @@ struct CLIFailure: Error, CustomStringConvertible {
         case let error as SeedFormatError:
             self.init(error.description, code: .usage)
         case let error as VerifierError:
-            self.init(error.description, code: .refused)
+            if case .unavailable = error { self.init(error.description, code: .unreachable) } else { self.init(error.description, code: .refused) }
         default:
             self.init("\(error)", code: .refused)
         }

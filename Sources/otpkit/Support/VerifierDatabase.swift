@@ -15,7 +15,7 @@ struct VerifierDatabase: Sendable {
     let pool: PostgresPool?
 
     /// Opens `sqlite:PATH`, a plain path, or a `postgres://` URL.
-    static func open(_ location: String, passwordFile: String? = nil, poolSize: Int = 8, timeout: Double = 5) throws -> VerifierDatabase {
+    static func open(_ location: String, passwordFile: String? = nil, poolSize: Int = 4, timeout: Double = 5) throws -> VerifierDatabase {
         if PostgresLocation.isPostgresURL(location) {
             var settings = PostgresPool.Settings()
             settings.size = max(1, poolSize)

@@ -18,8 +18,8 @@ struct VerifierOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("PostgreSQL: a file holding the password (else the URL's or PGPASSWORD).", valueName: "path"))
     var dbPasswordFile: String?
 
-    @Option(name: .long, help: "PostgreSQL: connections in this process's pool.")
-    var dbPoolSize = 8
+    @Option(name: .long, help: "PostgreSQL: connections in this process's pool (and threads for database work); about two per CPU core.")
+    var dbPoolSize = 4
 
     @Option(name: .long, help: ArgumentHelp("PostgreSQL: seconds to wait for a connection, to connect, and for one statement.", valueName: "seconds"))
     var dbTimeout = 5.0
