@@ -41,8 +41,6 @@ public struct StoredAPIKey: Sendable, Equatable {
 /// Where the verification server keeps its API keys: beside the tokens, so that every node sharing a database
 /// accepts the same keys. Only a hash of each key's secret part is stored; a key is shown once, when created.
 public protocol APIKeyStore: Sendable {
-    /// Creates a key and returns it with its one-time full text `otpk_<id>_<secret>`.
-    func create(name: String, role: APIKeyRole) throws(VerifierError) -> (key: APIKey, text: String)
     /// The key a request presents, if it is valid and not revoked. The comparison is constant-time.
     func authenticate(_ text: String) throws(VerifierError) -> APIKey?
     func list() throws(VerifierError) -> [APIKey]
@@ -50,6 +48,16 @@ public protocol APIKeyStore: Sendable {
     /// Every key with its hash, and adding such keys (for `otpkit verifier copy`).
     func storedKeys() throws(VerifierError) -> [StoredAPIKey]
     func insert(_ keys: [StoredAPIKey]) throws(VerifierError)
+}
+
+extension APIKeyStore {
+    /// Creates a key and returns it with its one-time full text `otpk_<id>_<secret>`.
+    public func create(name: String, role: APIKeyRole) throws(VerifierError) -> (key: APIKey, text: String) {
+        let (id, secret) = APIKeyText.generate()
+        let key = APIKey(id: id, name: name, role: role, created: Date(), revoked: false)
+        try insert([StoredAPIKey(key: key, hash: APIKeyText.hash(secret))])
+        return (key, APIKeyText.text(id: id, secret: secret))
+    }
 }
 
 /// The parts of a key's text and its hash, the same for every store.

@@ -138,13 +138,18 @@ public struct PostgresSession {
     @discardableResult
     public func query(_ sql: String, _ binds: [PostgresData] = []) throws(VerifierError) -> PostgresQueryResult {
         let start = ContinuousClock.now
-        let future = connection.query(sql, binds)
+        // The answer, or a timeout: a statement that outlives its limit fails here and closes its connection (the
+        // database then rolls its transaction back), whether or not the connection ever completes the query.
+        let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+        connection.query(sql, binds).cascade(to: answer)
         let limit = pool.settings.statementTimeout
-        // A statement that outlives its limit closes the connection: the database then rolls its transaction back.
-        let timer = connection.eventLoop.scheduleTask(in: limit) { [connection] in let _: EventLoopFuture<Void> = connection.close() }
+        let timer = connection.eventLoop.scheduleTask(in: limit) { [connection] in
+            answer.fail(StatementTimeout(seconds: Double(limit.nanoseconds) / 1e9))
+            let _: EventLoopFuture<Void> = connection.close()
+        }
         defer { timer.cancel() }
         do {
-            let result = try future.wait()
+            let result = try answer.futureResult.wait()
             pool.recordStatement(seconds: (ContinuousClock.now - start).seconds, failed: false)
             return result
         } catch {
@@ -167,6 +172,11 @@ public struct PostgresSession {
             _ = try? query("ROLLBACK")
             throw error
         }
+    }
+
+    struct StatementTimeout: Error, CustomStringConvertible {
+        let seconds: Double
+        var description: String { "no answer from the database within \(seconds) s" }
     }
 
     /// The server's message (and SQLSTATE) or the connection failure, in one line; never a password.

@@ -13,13 +13,6 @@ public final class SQLiteAPIKeyStore: APIKeyStore, @unchecked Sendable {
         try SQLiteSchema.migrate(connection)
     }
 
-    public func create(name: String, role: APIKeyRole) throws(VerifierError) -> (key: APIKey, text: String) {
-        let (id, secret) = APIKeyText.generate()
-        let key = APIKey(id: id, name: name, role: role, created: Date(), revoked: false)
-        try insert([StoredAPIKey(key: key, hash: APIKeyText.hash(secret))])
-        return (key, APIKeyText.text(id: id, secret: secret))
-    }
-
     public func authenticate(_ text: String) throws(VerifierError) -> APIKey? {
         guard let (id, secret) = APIKeyText.parse(text) else { return nil }
         return try locked { () throws(VerifierError) -> APIKey? in

@@ -218,44 +218,4 @@ report("  HTTP verify latency p50", (latencies[latencies.count / 2]) * 1e6, "us"
 report("  HTTP verify latency p99", (latencies[latencies.count * 99 / 100]) * 1e6, "us")
 report("  HTTP verify requests refused (must be 0)", Double(refusals), "")
 
-// The same load from Debian's wrk (a separate C process, cheaper than the Swift clients above), when installed:
-// two threads, 16 connections, each thread cycling through its own 32 tokens so that a token's codes stay in order.
-if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile) {
-    let stored = Dictionary(uniqueKeysWithValues: try verifier.store.allTokens().map { ($0.id, Int($0.counter)) })
-    let after = (0..<benchTokens).map { stored["t\($0)"] ?? 0 }  // each token's next code after the Swift clients
-    let lua = """
-    local codes = {\(codes.map { "\"\($0)\"" }.joined(separator: ","))}
-    local position = {\(after.map(String.init).joined(separator: ","))}
-    local threads, counter = 0, 0
-    function setup(thread) thread:set("id", threads); threads = threads + 1 end
-    function init(args) first = id * 32; step = 0; refused = 0 end
-    function request()
-      local token = first + (step % 32); step = step + 1
-      local index = position[token + 1] + math.floor((step - 1) / 32) + 1
-      return wrk.format("POST", "/v1/verify", {["Authorization"] = "Bearer \(apiKey)", ["Content-Type"] = "application/json"},
-        '{"token":"t' .. token .. '","code":"' .. codes[index] .. '"}')
-    end
-    function response(status, headers, body) if not string.find(body, "true") then refused = refused + 1 end end
-    function done(summary, latency, requests)
-      io.write(string.format("WRK %d %.0f %.0f %.0f\\n", summary.requests, latency:percentile(50), latency:percentile(99), summary.duration))
-    end
-    """
-    let script = verifierFolder.appendingPathComponent("verify.lua").path
-    try lua.write(toFile: script, atomically: true, encoding: .utf8)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: wrk)
-    process.arguments = ["-t2", "-c16", "-d5s", "-s", script, "http://127.0.0.1:\(httpPort)/v1/verify"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    if let line = output.split(separator: "\n").first(where: { $0.hasPrefix("WRK ") }) {
-        let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-        report("  wrk: HTTP verify requests/s, 2 threads, 16 connections", fields[0] / (fields[3] / 1e6), "req/s")
-        report("  wrk: latency p50", fields[1], "us")
-        report("  wrk: latency p99", fields[2], "us")
-        let moved = try verifier.store.allTokens().filter { $0.id.hasPrefix("t") }.reduce(0) { $0 + Int($1.counter) } - after.reduce(0, +)
-        report("  wrk: requests that were accepted codes", Double(moved) / fields[0] * 100, "%")
-    }
-}
+// The same load from wrk, against server processes on SQLite and PostgreSQL: `otpkit-bench cluster`.

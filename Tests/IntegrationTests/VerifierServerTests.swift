@@ -62,7 +62,7 @@ import Testing
         #expect(try server.verify(client, token: "t0", code: "755224").body == #"{"accepted":true}"#)
         let goingBack = try client.send("PUT", "/v1/tokens/t0/counter", body: #"{"counter":0}"#, headers: auth)
         #expect(goingBack.status == 409 && goingBack.body.contains("counter_would_go_back"))
-        #expect(try client.send("GET", "/healthz").body == #"{"status":"ready"}"#)
+        #expect(try client.send("GET", "/healthz").body.contains(#""status":"ready""#))
         let metrics = try client.send("GET", "/metrics").body
         #expect(metrics.contains("otpkit_decisions_total{kind=\"verify\",outcome=\"accepted\"} 1"))
         #expect(metrics.contains("otpkit_http_request_seconds_bucket"))
@@ -96,7 +96,7 @@ import Testing
         let server = try F(extraArguments: ["--tls-cert", cert, "--tls-key", key])
         let curl = try #require(Subprocess.which("curl"), "curl is missing (`make test` installs it)")
         let secure = try Subprocess.run(curl, ["-s", "--cacert", cert, "https://127.0.0.1:\(server.port)/healthz"])
-        #expect(secure.stdout == #"{"status":"ready"}"#, "\(secure.stderr)")
+        #expect(secure.stdout.contains(#""status":"ready""#), "\(secure.stderr)")
         let plain = try Subprocess.run(curl, ["-s", "-m", "5", "http://127.0.0.1:\(server.port)/healthz"])
         #expect(plain.stdout.isEmpty, "plain HTTP is not answered on a TLS port")
     }

@@ -16,8 +16,8 @@ struct ProvisionCommand: ParsableCommand {
         discussion: """
         Each token present (on a USB/IP server with --usbip, else on this machine's USB; --wait keeps looking for \
         arrivals) that the journal has not committed gets a fresh random secret. Its sealed seed is appended to the \
-        journal and synced first; the token \
-        is programmed and read back; then the journal marks it committed. A token that refuses is marked failed. \
+        journal and synced first; the token is programmed and read back (an OpenHOTP token also generates its first \
+        code, which must match the seed's; --no-check-code skips that); then the journal marks it committed. A token that refuses is marked failed. \
         A token lost in the middle (unplugged, connection dropped) stays uncertain: its seed is kept, and the next run \
         programs it again with a new secret. Committed tokens are skipped unless --reprogram.
 
@@ -58,6 +58,10 @@ struct ProvisionCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Program tokens the journal has committed already.")
     var reprogram = false
+
+    @Flag(name: .long, inversion: .prefixedNo, help: ArgumentHelp(
+        "OpenHOTP: after the read-back, have the token generate one code (no touch needed) and compare it with the seed's; the seed then records the next counter."))
+    var checkCode = true
 
     @Option(name: .long, help: ArgumentHelp("Write the committed seeds here (mode 0600).", valueName: "path"))
     var out: String?
@@ -136,8 +140,14 @@ struct ProvisionCommand: ParsableCommand {
                 for candidate in try TokenLocator.list(servers: servers) where !candidate.busy && !seen.contains(candidate.address) {
                     if let signal = stop.received { stopReason = signal == SIGINT ? "interrupted" : "terminated" }
                     if finished() { break batch }
-                    if let family, candidate.family.rawValue.lowercased() != family.lowercased() { continue }
                     seen.insert(candidate.address)
+                    if let family, candidate.family.rawValue.lowercased() != family.lowercased() {
+                        let other = Event(token: candidate.address, serial: candidate.serial ?? "?", family: candidate.family.rawValue,
+                                          outcome: "skipped", detail: "not of --family \(family)")
+                        tally["other family", default: 0] += 1
+                        if json { try printJSONLine(other) } else { progress.print(describe(other, tally: tally, since: started)) }
+                        continue
+                    }
                     progress.show(status(tally, since: started, current: candidate.serial ?? candidate.address))
                     let event = provision(candidate, journal: seeds, supply: &supply)
                     tally[event.outcome, default: 0] += 1
@@ -164,7 +174,9 @@ struct ProvisionCommand: ParsableCommand {
             if let push { try pushSeeds(try seeds.committedSeeds(), to: push) }
             let uncertain = seeds.records.filter { $0.state == .uncertain }.count
             let summary = "done \(tally["done", default: 0]), skipped \(tally["skipped", default: 0]), failed \(tally["failed", default: 0]), "
-                + "uncertain \(tally["uncertain", default: 0]) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
+                + "uncertain \(tally["uncertain", default: 0])"
+                + (tally["other family"].map { ", \($0) of other families left alone" } ?? "")
+                + " in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
                 + "journal \(journal): \(seeds.records.filter { $0.state == .committed }.count) committed, \(uncertain) uncertain; "
                 + String(format: "journal syncs took %.0f%% of the run", seeds.durabilityTime.seconds / max(Date().timeIntervalSince(started), 0.001) * 100)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
@@ -204,6 +216,8 @@ struct ProvisionCommand: ParsableCommand {
         serial = device.serial
         let slotNumber = slot ?? (candidate.family == .yubiKey ? 1 : 0)
         if !reprogram && journal.isCommitted(serial: serial, slot: slotNumber) { return event("skipped", "committed in the journal") }
+        // A generated code moves the counter on: the seed records the counter after it.
+        let checksCode = checkCode && candidate.family == .openHOTP
         var id = ""
         var secret = Secret.random(byteCount: 20)
         repeat {
@@ -215,7 +229,8 @@ struct ProvisionCommand: ParsableCommand {
             }
             do {
                 id = try journal.recordIntent(SeedRecord(serial: serial, slot: slotNumber, family: candidate.family.rawValue,
-                                                         digits: digits, counter: counter, secret: secret), reprogram: true)
+                                                         digits: digits, counter: counter + (checksCode ? 1 : 0), secret: secret),
+                                                reprogram: true)
             } catch SeedJournal.JournalError.duplicateSecret where supply != nil {
                 continue
             } catch {
@@ -227,6 +242,13 @@ struct ProvisionCommand: ParsableCommand {
                              "--counter", String(counter), "--force"]
             if let pinFile { arguments += ["--pin-file", pinFile] }
             _ = try ProgramCommand.parse(arguments).program(device, secret: secret)
+            if checksCode, case .openHOTP(let token) = device {
+                let generated = try token.driver.generate(slotNumber)
+                let expected = try HOTP(secret: secret, digits: digits).code(counter: generated.counter)
+                guard generated.counter == counter, ConstantTime.equals(Array(generated.code.utf8), Array(expected.utf8)) else {
+                    throw CLIFailure("the token's first code does not match the seed written to it", code: .checkFailed)
+                }
+            }
             try journal.commit(id)
             return event("done")
         } catch {

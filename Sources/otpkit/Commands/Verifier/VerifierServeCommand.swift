@@ -81,7 +81,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
             let audit: FileHandle
             if let auditLog {
                 if !FileManager.default.fileExists(atPath: auditLog) {
-                    FileManager.default.createFile(atPath: auditLog, contents: nil, attributes: [.posixPermissions: 0o600])
+                    _ = FileManager.default.createFile(atPath: auditLog, contents: nil, attributes: [.posixPermissions: 0o600])
                 }
                 guard let handle = FileHandle(forWritingAtPath: auditLog) else { throw CLIFailure("cannot open \(auditLog)", code: .usage) }
                 handle.seekToEndOfFile()
