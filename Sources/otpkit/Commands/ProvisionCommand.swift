@@ -136,6 +136,9 @@ struct ProvisionCommand: ParsableCommand {
             var stopReason: String?
             let deadline = Date().addingTimeInterval(wait)
             func finished() -> Bool { stopReason != nil || count.map { tally["done", default: 0] >= $0 } ?? false }
+            func show(_ event: Event) throws {
+                if json { try printJSONLine(event) } else { progress.print(describe(event, tally: tally, since: started)) }
+            }
             batch: repeat {
                 for candidate in try TokenLocator.list(servers: servers) where !candidate.busy && !seen.contains(candidate.address) {
                     if let signal = stop.received { stopReason = signal == SIGINT ? "interrupted" : "terminated" }
@@ -145,14 +148,14 @@ struct ProvisionCommand: ParsableCommand {
                         let other = Event(token: candidate.address, serial: candidate.serial ?? "?", family: candidate.family.rawValue,
                                           outcome: "skipped", detail: "not of --family \(family)")
                         tally["other family", default: 0] += 1
-                        if json { try printJSONLine(other) } else { progress.print(describe(other, tally: tally, since: started)) }
+                        try show(other)
                         continue
                     }
                     progress.show(status(tally, since: started, current: candidate.serial ?? candidate.address))
                     let event = provision(candidate, journal: seeds, supply: &supply)
                     tally[event.outcome, default: 0] += 1
                     try audit(event)
-                    if json { try printJSONLine(event) } else { progress.print(describe(event, tally: tally, since: started)) }
+                    try show(event)
                     if event.stopsBatch {
                         stopReason = "stopped: \(event.serial) refused the PIN, and every further token would lose a try too; "
                             + "correct --pin-file or OTPKIT_PIN and run again with --resume \(journal)"
@@ -172,13 +175,7 @@ struct ProvisionCommand: ParsableCommand {
                 }
             }
             if let push { try pushSeeds(try seeds.committedSeeds(), to: push) }
-            let uncertain = seeds.records.filter { $0.state == .uncertain }.count
-            let summary = "done \(tally["done", default: 0]), skipped \(tally["skipped", default: 0]), failed \(tally["failed", default: 0]), "
-                + "uncertain \(tally["uncertain", default: 0])"
-                + (tally["other family"].map { ", \($0) of other families left alone" } ?? "")
-                + " in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; "
-                + "journal \(journal): \(seeds.records.filter { $0.state == .committed }.count) committed, \(uncertain) uncertain; "
-                + String(format: "journal syncs took %.0f%% of the run", seeds.durabilityTime.seconds / max(Date().timeIntervalSince(started), 0.001) * 100)
+            let summary = summarize(tally, journal: seeds, since: started)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
             if let stopReason {
                 if json { try printJSONLine(["stopped": stopReason]) } else { print(stopReason) }
@@ -189,6 +186,18 @@ struct ProvisionCommand: ParsableCommand {
             }
             if tally["failed", default: 0] + tally["uncertain", default: 0] > 0 { throw ExitCode(CLIFailure.Code.refused.rawValue) }
         }
+    }
+
+    /// The closing line: what happened to the tokens of this run, what the journal holds, and the journal's cost.
+    private func summarize(_ tally: [String: Int], journal seeds: SeedJournal, since start: Date) -> String {
+        let elapsed = max(Date().timeIntervalSince(start), 0.001)
+        let committed = seeds.records.filter { $0.state == .committed }.count, uncertain = seeds.records.filter { $0.state == .uncertain }.count
+        return "done \(tally["done", default: 0]), skipped \(tally["skipped", default: 0]), failed \(tally["failed", default: 0]), "
+            + "uncertain \(tally["uncertain", default: 0])"
+            + (tally["other family"].map { ", \($0) of other families left alone" } ?? "")
+            + String(format: " in %.1f s; ", elapsed)
+            + "journal \(journal): \(committed) committed, \(uncertain) uncertain; "
+            + String(format: "journal syncs took %.0f%% of the run", seeds.durabilityTime.seconds / elapsed * 100)
     }
 
     /// The live line: how far the batch is, how fast, and which token is in hand.
