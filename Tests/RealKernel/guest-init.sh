@@ -57,6 +57,19 @@ step counter-after-erase otpkit counter --slot 0
 step detach usbip detach -p 0
 sleep 3
 
+# A batch waiting for tokens: provision starts with none present and picks up the token plugged in afterwards
+# (libudev's hotplug monitor, kernel source here since no udevd runs).
+otpkit provision --journal /tmp/batch.journal --count 1 --wait 90 > /tmp/provision.log 2>&1 &
+provisioner=$!
+sleep 2
+step attach-for-provision usbip --tcp-port "$port" attach -r 10.0.2.2 -b 1-1
+wait $provisioner
+echo "OTPKIT-PROVISION rc=$?"
+step provision-log cat /tmp/provision.log
+step provision-touch otpkit touch --slot 0
+step detach-after-provision usbip detach -p 0
+sleep 3
+
 # A token pulled out in the middle of a write: the second emulator drops the connection after 6 feature-report
 # transfers (info, read slot, stage secret), so WRITE_SLOT never arrives.
 step attach-faulty usbip --tcp-port "$faultport" attach -r 10.0.2.2 -b 1-1
