@@ -57,22 +57,26 @@ public final class Verifier: Sendable {
             let now = clock()
             guard var token = try store.token(id: id) else {
                 equalizeTiming(code)
-                try store.recordRefusal(tokenID: id, reason: RejectionReason.unknownToken.rawValue)
+                try store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
                 return .rejected(.unknownToken)
             }
             if isLocked(&token, now: now) {
                 equalizeTiming(code)
-                try store.recordRefusal(tokenID: id, reason: RejectionReason.locked.rawValue)
+                try store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.locked.rawValue)
                 return .rejected(.locked)
             }
             let secret = try keyring.open(token.sealedSecret, tokenID: id)
             let (outcome, changed) = decide(token, secret: secret, code: code, now: now)
             // Every decision is durable before it is answered: a change of the token, or else a noted refusal.
             if changed == token, case .rejected(let reason) = outcome {
-                try store.recordRefusal(tokenID: id, reason: reason.rawValue)
+                try store.recordEvent(tokenID: id, event: "verify:" + reason.rawValue)
                 return outcome
             }
-            if try store.update(changed) { return outcome }
+            let event = switch outcome {
+            case .accepted: "verify:accepted"
+            case .rejected(let reason): "verify:" + reason.rawValue
+            }
+            if try store.update(changed, event: event) { return outcome }
         }
         throw .contention(id)
     }
@@ -106,20 +110,20 @@ public final class Verifier: Sendable {
                 countFailure(&changed, now: now)
                 outcome = .notFound
             }
-            if try store.update(changed) { return outcome }
+            if try store.update(changed, event: outcome == .notFound ? "resync:not_found" : "resync:resynchronized") { return outcome }
         }
         throw .contention(id)
     }
 
     private func refuseResync(_ id: String, _ code: String, _ error: VerifierError) throws(VerifierError) -> VerifierError {
         equalizeTiming(code)
-        try store.recordRefusal(tokenID: id, reason: "resync_refused")
+        try store.recordEvent(tokenID: id, event: "resync:refused")
         return error
     }
 
     /// The hard resync: the counter read off the token (`otpkit counter`). Forward only unless `force`.
     public func setCounter(tokenID id: String, to value: UInt64, force: Bool = false) throws(VerifierError) {
-        try change(id) { (token: inout VerifierToken) throws(VerifierError) in
+        try change(id, event: force ? "set_counter:forced" : "set_counter") { (token: inout VerifierToken) throws(VerifierError) in
             guard force || value >= token.counter else {
                 throw .counterWouldGoBack(id: id, current: token.counter, requested: value)
             }
@@ -129,7 +133,7 @@ public final class Verifier: Sendable {
     }
 
     public func unlock(tokenID id: String) throws(VerifierError) {
-        try change(id) { (token: inout VerifierToken) throws(VerifierError) in
+        try change(id, event: "unlock") { (token: inout VerifierToken) throws(VerifierError) in
             token.failures = 0
             token.lockedAt = nil
         }
@@ -145,7 +149,7 @@ public final class Verifier: Sendable {
                 changed.append(token)
             }
             if changed.isEmpty { return 0 }
-            if try store.updateAll(changed) { return changed.count }
+            if try store.updateAll(changed, event: "reseal") { return changed.count }
         }
         throw .contention("(all)")
     }
@@ -259,11 +263,11 @@ public final class Verifier: Sendable {
         }
     }
 
-    private func change(_ id: String, _ body: (inout VerifierToken) throws(VerifierError) -> Void) throws(VerifierError) {
+    private func change(_ id: String, event: String, _ body: (inout VerifierToken) throws(VerifierError) -> Void) throws(VerifierError) {
         for _ in 0..<Self.maxAttempts {
             guard var token = try store.token(id: id) else { throw .unknownToken(id) }
             try body(&token)
-            if try store.update(token) { return }
+            if try store.update(token, event: event) { return }
         }
         throw .contention(id)
     }

@@ -28,6 +28,10 @@ enum PostgresSchema {
                 created DOUBLE PRECISION NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE)
             """,
         ]),
+        SchemaMigration(version: 3, summary: "events: every decision, not only refusals", statements: [
+            "ALTER TABLE refusals RENAME TO events",
+            "ALTER TABLE events RENAME COLUMN reason TO event",
+        ]),
     ]
 
     static var latest: Int { migrations.last!.version }

@@ -7,7 +7,7 @@ import Verifier
 ///
 /// A verification is two statements and one write transaction: `SELECT` the token, then a compare-and-set
 /// `UPDATE ... WHERE id = $n AND version = $m` in autocommit, which carries the counter, failures, lockout, resync
-/// state and TOTP step at once. Of concurrent updates on any nodes exactly one matches the version; the others
+/// state and TOTP step at once, with the decision's event row inserted by the same statement. Of concurrent updates on any nodes exactly one matches the version; the others
 /// change nothing, reload and decide again. An update returns only after PostgreSQL committed it, which with the
 /// default `synchronous_commit = on` means the WAL is flushed to disk (and, with synchronous standbys configured,
 /// on them too); a server set to `off` could lose acknowledged decisions in a crash.
@@ -41,24 +41,27 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
+    /// The compare-and-set and its event row in one statement (so one round trip and one implicit transaction):
+    /// the INSERT adds a row only when the UPDATE matched, and its count says whether it did.
     private static let update = """
-        UPDATE tokens SET kind = $2, period = $3, algorithm = $4, digits = $5, counter = $6, last_step = $7,
-            "window" = $8, sync_window = $9, failures = $10, locked_at = $11, pending_counter = $12,
-            pending_since = $13, key_id = $14, sealed = $15, issuer = $16, version = version + 1
-        WHERE id = $1 AND version = $17
+        WITH changed AS (
+            UPDATE tokens SET kind = $2, period = $3, algorithm = $4, digits = $5, counter = $6, last_step = $7,
+                "window" = $8, sync_window = $9, failures = $10, locked_at = $11, pending_counter = $12,
+                pending_since = $13, key_id = $14, sealed = $15, issuer = $16, version = version + 1
+            WHERE id = $1 AND version = $17
+            RETURNING id)
+        INSERT INTO events (at, token, event) SELECT $18, id, $19 FROM changed RETURNING id
         """
 
-    public func update(_ token: VerifierToken) throws(VerifierError) -> Bool {
-        try pool.withConnection { (session) throws(VerifierError) in
-            try session.query(Self.update, Self.values(token)).metadata.rows == 1
-        }
+    public func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool {
+        try pool.withConnection { (session) throws(VerifierError) in try Self.update(token, event: event, session: session) }
     }
 
-    public func updateAll(_ tokens: [VerifierToken]) throws(VerifierError) -> Bool {
+    public func updateAll(_ tokens: [VerifierToken], event: String) throws(VerifierError) -> Bool {
         try pool.withConnection { (session) throws(VerifierError) in
             do throws(VerifierError) {
                 return try session.transaction { () throws(VerifierError) in
-                    for token in tokens where try session.query(Self.update, Self.values(token)).metadata.rows != 1 {
+                    for token in tokens where try !Self.update(token, event: event, session: session) {
                         throw VerifierError.contention(token.id)
                     }
                     return true
@@ -68,6 +71,13 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                 throw error
             }
         }
+    }
+
+    private static func update(_ token: VerifierToken, event: String, session: PostgresSession) throws(VerifierError) -> Bool {
+        let rows = try session.query(update, values(token) + [PostgresData(double: Date().timeIntervalSince1970), PostgresData(string: event)])
+        guard let row = rows.first else { return false }
+        try trimEvents(after: try PostgresRows.int(row, 0), session: session)
+        return true
     }
 
     public func insert(_ tokens: [VerifierToken]) throws(VerifierError) {
@@ -100,15 +110,18 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    /// Keeps the most recent refusals (a bounded log for investigations; the audit log has them all).
-    public func recordRefusal(tokenID: String, reason: String) throws(VerifierError) {
+    public func recordEvent(tokenID: String, event: String) throws(VerifierError) {
         try pool.withConnection { (session) throws(VerifierError) in
-            let rows = try session.query("INSERT INTO refusals (at, token, reason) VALUES ($1, $2, $3) RETURNING id",
+            let rows = try session.query("INSERT INTO events (at, token, event) VALUES ($1, $2, $3) RETURNING id",
                                          [PostgresData(double: Date().timeIntervalSince1970), PostgresData(string: String(tokenID.prefix(128))),
-                                          PostgresData(string: reason)])
-            let id = try PostgresRows.int(rows.first, 0)
-            if id % 1000 == 0 { try session.query("DELETE FROM refusals WHERE id <= $1", [PostgresData(int64: id - 100_000)]) }
+                                          PostgresData(string: event)])
+            try Self.trimEvents(after: try PostgresRows.int(rows.first, 0), session: session)
         }
+    }
+
+    /// Keeps the most recent 100,000 event rows (a bounded record for investigations; the audit log has them all).
+    private static func trimEvents(after id: Int64, session: PostgresSession) throws(VerifierError) {
+        if id % 1000 == 0 { try session.query("DELETE FROM events WHERE id <= $1", [PostgresData(int64: id - 100_000)]) }
     }
 
     // MARK: Rows

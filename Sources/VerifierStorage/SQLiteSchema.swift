@@ -22,6 +22,10 @@ enum SQLiteSchema {
                 created REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)
             """,
         ]),
+        SchemaMigration(version: 3, summary: "events: every decision, not only refusals", statements: [
+            "ALTER TABLE refusals RENAME TO events",
+            "ALTER TABLE events RENAME COLUMN reason TO event",
+        ]),
     ]
 
     static var latest: Int { migrations.last!.version }

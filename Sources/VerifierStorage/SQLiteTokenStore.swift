@@ -44,11 +44,11 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    public func update(_ token: VerifierToken) throws(VerifierError) -> Bool {
-        try updateAll([token])
+    public func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool {
+        try updateAll([token], event: event)
     }
 
-    public func updateAll(_ tokens: [VerifierToken]) throws(VerifierError) -> Bool {
+    public func updateAll(_ tokens: [VerifierToken], event: String) throws(VerifierError) -> Bool {
         try locked { () throws(VerifierError) in
             do throws(VerifierError) {
                 return try connection.transaction { () throws(VerifierError) in
@@ -61,6 +61,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
                     for token in tokens {
                         try statement.run(Self.values(token).dropFirst().dropLast() + [.text(token.id), .integer(token.version)])
                         if connection.changes != 1 { throw VerifierError.contention(token.id) }
+                        try insertEvent(tokenID: token.id, event: event)
                     }
                     return true
                 }
@@ -105,16 +106,19 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    /// Keeps the most recent refusals (a bounded log for investigations; the audit log has them all).
-    public func recordRefusal(tokenID: String, reason: String) throws(VerifierError) {
+    public func recordEvent(tokenID: String, event: String) throws(VerifierError) {
         try locked { () throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in
-                try connection.prepare("INSERT INTO refusals (at, token, reason) VALUES (?, ?, ?)")
-                    .run([.real(Date().timeIntervalSince1970), .text(String(tokenID.prefix(128))), .text(reason)])
-                if connection.lastInsertRowID % 1000 == 0 {
-                    try connection.execute("DELETE FROM refusals WHERE rowid <= \(connection.lastInsertRowID - 100_000)")
-                }
-            }
+            try connection.transaction { () throws(VerifierError) in try insertEvent(tokenID: tokenID, event: event) }
+        }
+    }
+
+    /// Adds an event row inside the caller's transaction, keeping the most recent 100,000 (a bounded record for
+    /// investigations; the audit log has them all).
+    private func insertEvent(tokenID: String, event: String) throws(VerifierError) {
+        try connection.prepare("INSERT INTO events (at, token, event) VALUES (?, ?, ?)")
+            .run([.real(Date().timeIntervalSince1970), .text(String(tokenID.prefix(128))), .text(event)])
+        if connection.lastInsertRowID % 1000 == 0 {
+            try connection.execute("DELETE FROM events WHERE rowid <= \(connection.lastInsertRowID - 100_000)")
         }
     }
 

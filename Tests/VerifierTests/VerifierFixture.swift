@@ -74,6 +74,20 @@ final class VerifierFixture: @unchecked Sendable {
         }
     }
 
+    /// The event rows, oldest first, as "token event".
+    func events() throws -> [String] {
+        let output: String
+        switch kind {
+        case .sqlite:
+            let script = "import sqlite3,sys\nfor t, e in sqlite3.connect(sys.argv[1]).execute('SELECT token, event FROM events ORDER BY rowid'): print(t, e)"
+            output = try Subprocess.run("/usr/bin/python3", ["-c", script, location]).stdout
+        case .postgres:
+            let database = String(location.split(separator: "/").last!.split(separator: "?")[0])
+            output = try PostgresCluster.shared.get().psql(database, "SELECT token || ' ' || event FROM events ORDER BY id").stdout
+        }
+        return output.split(separator: "\n").map(String.init)
+    }
+
     func advance(_ seconds: TimeInterval) { lock.withLock { now += seconds } }
 
     func verifier(store: TokenStore? = nil) -> Verifier {
