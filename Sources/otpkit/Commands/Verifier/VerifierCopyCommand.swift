@@ -11,7 +11,7 @@ struct VerifierCopyCommand: ParsableCommand {
         counters, failure counts, lockouts, pending resyncs and TOTP steps are kept. All tokens go in one \
         transaction, so the target has all of them or none. A target that holds tokens already is refused unless \
         --replace, which swaps its tokens for the source's in the same transaction. API keys missing from the \
-        target are added (stored hashed, as in the source). Stop the servers that use the source first, so no \
+        target are added (stored hashed, as in the source); the event rows stay behind. Stop the servers that use the source first, so no \
         code is accepted there after its counter was copied.
 
         Example:
