@@ -74,8 +74,19 @@ public final class PostgresPool: @unchecked Sendable {
             checkIn(connection)
             return result
         } catch {
-            checkIn(connection)
+            // A connection that failed (closed, timed out, broken mid-transaction) is not trusted again.
+            if case .unavailable = error { discard(connection) } else { checkIn(connection) }
             throw error
+        }
+    }
+
+    private func discard(_ connection: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = connection.close()
+        try? closing.wait()
+        state.withLockedValue {
+            $0.figures.inUse -= 1
+            $0.figures.open -= 1
+            $0.figures.reconnects += 1
         }
     }
 
