@@ -101,4 +101,21 @@ import Testing
         #expect(seeds.count == 2, "the export has the tokens done before Ctrl-C: \(text)")
         #expect(text.contains("2 committed, 0 uncertain"), "\(text)")
     }
+
+    /// On a terminal (a pseudo-terminal from `script`), a status line rewrites itself: done, remaining, rate and
+    /// the token in hand; in a pipe, none of it.
+    @Test func aLiveStatusLineOnATerminalOnly() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let emulator = try EmulatorProcessFixture(tokens: 2, firstSerial: 1600, extraArguments: ["--arrive-every", "0.6"])
+        let command = "\(ProjectPaths.otpkit.path) provision --usbip 127.0.0.1:\(emulator.port) --journal \(folder.path)/j --count 2 --wait 20"
+        let terminal = try Subprocess.run("/usr/bin/script", ["-qec", command, "/dev/null"])
+        #expect(terminal.status == 0, "\(terminal.stdout)")
+        #expect(terminal.stdout.contains("\r\u{1B}[Kdone 0, failed 0, remaining 2") && terminal.stdout.contains("programming 00001600"),
+                "\(terminal.stdout.debugDescription)")
+        #expect(terminal.stdout.contains("remaining 1") && terminal.stdout.contains("waiting for the next token"), "\(terminal.stdout.debugDescription)")
+        let piped = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", folder.appendingPathComponent("k").path,
+                                "--reprogram"])
+        #expect(!piped.stdout.contains("\u{1B}[K") && piped.stdout.contains("done 2"), "\(piped.stdout.debugDescription)")
+    }
 }
