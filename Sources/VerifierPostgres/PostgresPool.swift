@@ -94,7 +94,7 @@ public final class PostgresPool: @unchecked Sendable {
         let reused: PostgresConnection? = state.withLockedValue { state in
             state.figures.acquired += 1
             state.figures.inUse += 1
-            state.figures.acquireWaitSeconds += Double(waited.components.attoseconds) / 1e18 + Double(waited.components.seconds)
+            state.figures.acquireWaitSeconds += waited.seconds
             while let connection = state.idle.popLast() {
                 if !connection.isClosed { return connection }
                 state.figures.open -= 1
