@@ -67,12 +67,11 @@ let package = Package(
         ]),
         // The verification server's HTTP API (Hummingbird 2): verify, resync, administration, health, metrics.
         .target(name: "VerifierServer", dependencies: [
-            "Verifier", "VerifierStorage", "SeedFormats", "OTPCore",
+            "Verifier", "SeedFormats", "OTPCore",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

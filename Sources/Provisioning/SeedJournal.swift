@@ -155,9 +155,12 @@ public final class SeedJournal {
         records.contains { $0.state == .committed && $0.serial == serial && $0.slot == slot }
     }
 
-    /// The seeds of committed records, opened: what the verification server receives.
+    /// The seeds of committed records, opened: what the verification server receives. A slot programmed again
+    /// (--reprogram) counts with its newest committed seed only; the older one is no longer on the token.
     public func committedSeeds() throws(JournalError) -> [SeedRecord] {
-        try records.filter { $0.state == .committed }.map { record throws(JournalError) in try seed(record.id) }
+        var seen: Set<String> = []
+        let newest = records.reversed().filter { $0.state == .committed && seen.insert("\($0.serial)/\($0.slot ?? -1)").inserted }
+        return try newest.reversed().map { record throws(JournalError) in try seed(record.id) }
     }
 
     /// The seed of one record, opened (also for an uncertain record a person decides to keep).
@@ -183,10 +186,15 @@ public final class SeedJournal {
         let line = [UInt8](data) + [0x0A]
         let start = ContinuousClock.now
         defer { durabilityTime += ContinuousClock.now - start }
+        let end = lseek(descriptor, 0, SEEK_END)
         let written = line.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == line.count, !sync || fsync(descriptor) == 0 else {
-            throw .unwritable("\(path): \(String(cString: strerror(errno)))")
+        guard written == line.count else {
+            let reason = written < 0 ? String(cString: strerror(errno)) : "only \(written) of \(line.count) bytes written"
+            // A torn line in the middle would hide every later entry: cut the file back to where this one began.
+            if end >= 0 { ftruncate(descriptor, end) }
+            throw .unwritable("\(path): \(reason)")
         }
+        guard !sync || fsync(descriptor) == 0 else { throw .unwritable("\(path): \(String(cString: strerror(errno)))") }
         entries.append(entry)
     }
 }

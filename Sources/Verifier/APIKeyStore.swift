@@ -41,9 +41,8 @@ public struct StoredAPIKey: Sendable, Equatable {
 /// Where the verification server keeps its API keys: beside the tokens, so that every node sharing a database
 /// accepts the same keys. Only a hash of each key's secret part is stored; a key is shown once, when created.
 public protocol APIKeyStore: Sendable {
-    /// The key a request presents, if it is valid and not revoked. The comparison is constant-time.
-    func authenticate(_ text: String) throws(VerifierError) -> APIKey?
-    func list() throws(VerifierError) -> [APIKey]
+    /// The stored key with this id, revoked or not.
+    func storedKey(id: String) throws(VerifierError) -> StoredAPIKey?
     func revoke(id: String) throws(VerifierError) -> Bool
     /// Every key with its hash, and adding such keys (for `otpkit verifier copy`).
     func storedKeys() throws(VerifierError) -> [StoredAPIKey]
@@ -51,6 +50,17 @@ public protocol APIKeyStore: Sendable {
 }
 
 extension APIKeyStore {
+    /// The key a request presents, if it is valid and not revoked. The comparison is constant-time.
+    public func authenticate(_ text: String) throws(VerifierError) -> APIKey? {
+        guard let (id, secret) = APIKeyText.parse(text), let stored = try storedKey(id: id), !stored.key.revoked,
+              APIKeyText.matches(secret, hash: stored.hash) else { return nil }
+        return stored.key
+    }
+
+    public func list() throws(VerifierError) -> [APIKey] {
+        try storedKeys().map(\.key)
+    }
+
     /// Creates a key and returns it with its one-time full text `otpk_<id>_<secret>`.
     public func create(name: String, role: APIKeyRole) throws(VerifierError) -> (key: APIKey, text: String) {
         let (id, secret) = APIKeyText.generate()

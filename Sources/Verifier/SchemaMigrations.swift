@@ -3,13 +3,19 @@
 /// whose version is newer than the last one it knows (written by a newer otpkit).
 public struct SchemaMigration: Sendable {
     public let version: Int
-    public let summary: String
     public let statements: [String]
 
-    public init(version: Int, summary: String, statements: [String]) {
+    public init(version: Int, statements: [String]) {
         self.version = version
-        self.summary = summary
         self.statements = statements
+    }
+
+    /// The migrations a database at version `found` still needs, in order; a database newer than the last one
+    /// known is refused.
+    public static func pending(_ migrations: [SchemaMigration], after found: Int, database: String) throws(VerifierError) -> [SchemaMigration] {
+        let known = migrations.last?.version ?? 0
+        if found > known { throw MigrationReport.tooNew(found, known: known, database: database) }
+        return migrations.filter { $0.version > found }
     }
 }
 

@@ -10,18 +10,11 @@ public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
         self.pool = pool
     }
 
-    public func authenticate(_ text: String) throws(VerifierError) -> APIKey? {
-        guard let (id, secret) = APIKeyText.parse(text) else { return nil }
-        let stored = try pool.withConnection { (session) throws(VerifierError) in
+    public func storedKey(id: String) throws(VerifierError) -> StoredAPIKey? {
+        try pool.withConnection { (session) throws(VerifierError) in
             try session.query("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = $1", [PostgresData(string: id)])
                 .first.map { (row) throws(VerifierError) in try Self.stored(from: row) }
         }
-        guard let stored, !stored.key.revoked, APIKeyText.matches(secret, hash: stored.hash) else { return nil }
-        return stored.key
-    }
-
-    public func list() throws(VerifierError) -> [APIKey] {
-        try storedKeys().map(\.key)
     }
 
     public func storedKeys() throws(VerifierError) -> [StoredAPIKey] {

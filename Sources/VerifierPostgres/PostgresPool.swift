@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import OTPCore
 import PostgresNIO
 import Verifier
 
@@ -204,8 +205,4 @@ public struct PostgresSession {
         default: return "\(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
         }
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -10,7 +10,8 @@ enum PostgresSchema {
     static let lockKey: Int64 = 0x6F74_706B
 
     static let migrations = [
-        SchemaMigration(version: 1, summary: "tokens and refusals", statements: [
+        // 1: tokens and refusals
+        SchemaMigration(version: 1, statements: [
             """
             CREATE TABLE tokens (
                 id TEXT PRIMARY KEY, kind TEXT NOT NULL, period INTEGER, algorithm TEXT NOT NULL,
@@ -21,14 +22,16 @@ enum PostgresSchema {
             """,
             "CREATE TABLE refusals (id BIGSERIAL PRIMARY KEY, at DOUBLE PRECISION NOT NULL, token TEXT NOT NULL, reason TEXT NOT NULL)",
         ]),
-        SchemaMigration(version: 2, summary: "API keys", statements: [
+        // 2: API keys
+        SchemaMigration(version: 2, statements: [
             """
             CREATE TABLE api_keys (
                 id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash BYTEA NOT NULL,
                 created DOUBLE PRECISION NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE)
             """,
         ]),
-        SchemaMigration(version: 3, summary: "events: every decision, not only refusals", statements: [
+        // 3: events: every decision, not only refusals
+        SchemaMigration(version: 3, statements: [
             "ALTER TABLE refusals RENAME TO events",
             "ALTER TABLE events RENAME COLUMN reason TO event",
         ]),
@@ -43,8 +46,7 @@ enum PostgresSchema {
                 try session.query("CREATE TABLE IF NOT EXISTS otpkit_schema (version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
                 let rows = try session.query("SELECT coalesce(max(version), 0)::bigint FROM otpkit_schema")
                 let found = try PostgresRows.int(rows.first, 0)
-                if found > latest { throw MigrationReport.tooNew(Int(found), known: latest, database: pool.location.description) }
-                for migration in migrations where migration.version > found {
+                for migration in try SchemaMigration.pending(migrations, after: Int(found), database: pool.location.description) {
                     for statement in migration.statements { try session.query(statement) }
                     try session.query("INSERT INTO otpkit_schema (version) VALUES ($1)", [PostgresData(int64: Int64(migration.version))])
                 }

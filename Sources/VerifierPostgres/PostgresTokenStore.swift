@@ -14,7 +14,7 @@ import Verifier
 public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     public let pool: PostgresPool
 
-    /// Opens the pool and brings the schema up to date (see `migrate`).
+    /// A store over `pool`; call `migrate` before first use (the CLI does on every open).
     public init(pool: PostgresPool) {
         self.pool = pool
     }

@@ -1,6 +1,4 @@
-import Crypto
 import Foundation
-import VerifierStorage
 import Verifier
 
 /// Remembers successful API key checks for a few seconds, so a busy client does not cost a database read per
@@ -17,7 +15,7 @@ final class AuthenticationCache: @unchecked Sendable {
     }
 
     func cached(_ presented: String) -> APIKey? {
-        let digest = Self.digest(presented)
+        let digest = APIKeyText.hash(presented)
         return lock.withLock {
             guard let entry = entries[digest], entry.until > Date() else { return nil }
             return entry.key
@@ -26,13 +24,11 @@ final class AuthenticationCache: @unchecked Sendable {
 
     func authenticate(_ presented: String) throws(VerifierError) -> APIKey? {
         guard let key = try keys.authenticate(presented) else { return nil }
-        let digest = Self.digest(presented)
+        let digest = APIKeyText.hash(presented)
         lock.withLock {
             if entries.count > 10_000 { entries.removeAll() }
             entries[digest] = (key, Date().addingTimeInterval(Self.lifetime))
         }
         return key
     }
-
-    private static func digest(_ text: String) -> [UInt8] { Array(SHA256.hash(data: Array(text.utf8))) }
 }

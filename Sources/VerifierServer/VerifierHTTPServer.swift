@@ -8,7 +8,6 @@ import NIOPosix
 import OTPCore
 import SeedFormats
 import Verifier
-import VerifierStorage
 
 /// The verification server's HTTP API (JSON over HTTP/1.1, Hummingbird 2).
 ///
@@ -223,7 +222,7 @@ public struct VerifierHTTPServer: Sendable {
             response = onError(error)
         }
         let elapsed = ContinuousClock.now - start
-        metrics.request(status: response.status.code, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        metrics.request(status: response.status.code, seconds: elapsed.seconds)
         return response
     }
 

@@ -15,7 +15,7 @@ public enum MasterKeyFile {
         public let createdPath: String?
     }
 
-    public static func load(path: String, createIfMissing: Bool = true) throws(VerifierError) -> Loaded {
+    public static func load(path: String) throws(VerifierError) -> Loaded {
         if let text = ProcessInfo.processInfo.environment[environmentVariable], !text.isEmpty {
             return Loaded(keyring: try parse(text, source: environmentVariable), createdPath: nil)
         }
@@ -25,7 +25,6 @@ public enum MasterKeyFile {
             }
             return Loaded(keyring: try parse(text, source: path), createdPath: nil)
         }
-        guard createIfMissing else { throw .badMasterKey("no master key: set \(environmentVariable) or create \(path)") }
         let key = MasterKey.generate()
         try write([key], to: path)
         return Loaded(keyring: MasterKeyring(current: key), createdPath: path)

@@ -13,18 +13,13 @@ public final class SQLiteAPIKeyStore: APIKeyStore, @unchecked Sendable {
         try SQLiteSchema.migrate(connection)
     }
 
-    public func authenticate(_ text: String) throws(VerifierError) -> APIKey? {
-        guard let (id, secret) = APIKeyText.parse(text) else { return nil }
-        return try locked { () throws(VerifierError) -> APIKey? in
+    public func storedKey(id: String) throws(VerifierError) -> StoredAPIKey? {
+        try locked { () throws(VerifierError) -> StoredAPIKey? in
             let query = try connection.prepare("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = ?")
             query.bind([.text(id)])
-            guard try query.step(), query.integer(4) == 0, let key = Self.key(from: query) else { return nil }
-            return APIKeyText.matches(secret, hash: query.blob(5)) ? key : nil
+            guard try query.step(), let key = Self.key(from: query) else { return nil }
+            return StoredAPIKey(key: key, hash: query.blob(5))
         }
-    }
-
-    public func list() throws(VerifierError) -> [APIKey] {
-        try storedKeys().map(\.key)
     }
 
     public func storedKeys() throws(VerifierError) -> [StoredAPIKey] {

@@ -18,6 +18,8 @@ final class SQLiteConnection {
             throw .storage("cannot open \(path): \(message)")
         }
         handle = opened
+        // Owner-only before the first write: SQLite gives the -wal and -shm files the database file's mode.
+        chmod(path, 0o600)
         sqlite3_busy_timeout(opened, 10_000)
     }
 

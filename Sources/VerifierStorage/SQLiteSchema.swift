@@ -4,7 +4,8 @@ import Verifier
 /// (BEGIN IMMEDIATE), so two processes opening a new file at once apply each version once.
 enum SQLiteSchema {
     static let migrations = [
-        SchemaMigration(version: 1, summary: "tokens and refusals", statements: [
+        // 1: tokens and refusals
+        SchemaMigration(version: 1, statements: [
             """
             CREATE TABLE tokens (
                 id TEXT PRIMARY KEY, kind TEXT NOT NULL, period INTEGER, algorithm TEXT NOT NULL,
@@ -15,14 +16,16 @@ enum SQLiteSchema {
             """,
             "CREATE TABLE refusals (at REAL NOT NULL, token TEXT NOT NULL, reason TEXT NOT NULL)",
         ]),
-        SchemaMigration(version: 2, summary: "API keys", statements: [
+        // 2: API keys
+        SchemaMigration(version: 2, statements: [
             """
             CREATE TABLE IF NOT EXISTS api_keys (
                 id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash BLOB NOT NULL,
                 created REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)
             """,
         ]),
-        SchemaMigration(version: 3, summary: "events: every decision, not only refusals", statements: [
+        // 3: events: every decision, not only refusals
+        SchemaMigration(version: 3, statements: [
             "ALTER TABLE refusals RENAME TO events",
             "ALTER TABLE events RENAME COLUMN reason TO event",
         ]),
@@ -37,8 +40,7 @@ enum SQLiteSchema {
             let query = try connection.prepare("SELECT version FROM otpkit_schema")
             query.bind([])
             let found = try query.step() ? Int(query.integer(0)) : 0
-            if found > latest { throw MigrationReport.tooNew(found, known: latest, database: connection.path) }
-            for migration in migrations where migration.version > found {
+            for migration in try SchemaMigration.pending(migrations, after: found, database: connection.path) {
                 for statement in migration.statements { try connection.execute(statement) }
             }
             if found == 0 {

@@ -10,17 +10,13 @@ import Verifier
 public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     private let connection: SQLiteConnection
     private let lock = NSLock()
+    /// What opening the file did to its schema (opening migrates it).
+    public let migration: MigrationReport
 
     public init(path: String) throws(VerifierError) {
         connection = try SQLiteConnection(path: path)
         try connection.makeDurable()
-        try SQLiteSchema.migrate(connection)
-        chmod(path, 0o600)
-    }
-
-    /// Brings the file's schema to this otpkit's version (see `SchemaMigration`).
-    public func migrate() throws(VerifierError) -> MigrationReport {
-        try locked { () throws(VerifierError) in try SQLiteSchema.migrate(connection) }
+        migration = try SQLiteSchema.migrate(connection)
     }
 
     private static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "

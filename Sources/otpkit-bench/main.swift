@@ -33,9 +33,7 @@ if CommandLine.arguments.dropFirst().first == "cluster" {
     exit(0)
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
+func seconds(_ duration: Duration) -> Double { duration.seconds }
 
 /// Runs `batch` repeatedly for about `target` seconds; returns operations per second.
 func measure(target: Double = 2, batchSize: Int, _ batch: (Int) throws -> Void) rethrows -> Double {

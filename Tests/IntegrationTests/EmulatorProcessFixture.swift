@@ -63,8 +63,12 @@ final class EmulatorProcessFixture {
     deinit { stop() }
 }
 
-/// Runs the built `otpkit` binary.
-func otpkit(_ arguments: String..., input: String? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
+/// Runs the built `otpkit` binary, with no device or PIN from the environment unless given.
+func otpkit(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
     try Subprocess.run(ProjectPaths.otpkit.path, arguments, input: input,
                        environment: ["OTPKIT_DEVICE": "", "OTPKIT_PIN": ""].merging(environment) { $1 })
+}
+
+func otpkit(_ arguments: String..., input: String? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
+    try otpkit(arguments, input: input, environment: environment)
 }

@@ -50,6 +50,9 @@ import Testing
             let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--out", out, "--format", "json"])
             #expect(run.status == 64 && run.stderr.contains("cannot write \(out)") && run.stderr.contains("nothing was programmed"), "\(run.stderr)")
         }
+        let unencrypted = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal,
+                                      "--out", folder.appendingPathComponent("seeds.pskc").path])
+        #expect(unencrypted.status == 64 && unencrypted.stderr.contains("give --psk or --password-file"), "\(unencrypted.stderr)")
         #expect(!FileManager.default.fileExists(atPath: journal), "no journal, no token programmed")
         let info = try otpkit(["counter", "--device", emulator.device(1)])
         #expect(info.status != 0 && info.stderr.contains("not programmed"), "the slot is still empty: \(info.stdout)\(info.stderr)")

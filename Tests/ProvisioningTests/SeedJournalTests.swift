@@ -78,4 +78,15 @@ import Verifier
         let stranger = try SeedJournal(path: path, keyring: MasterKeyring(current: MasterKey.generate()))
         #expect(throws: SeedJournal.JournalError.self) { try stranger.committedSeeds() }
     }
+
+    @Test func aReprogrammedSlotHandsOverOnlyItsNewestSeed() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try SeedJournal(path: path, keyring: keyring)
+        let old = seed("5"), new = seed("5"), other = seed("6")
+        try journal.commit(try journal.recordIntent(old))
+        try journal.commit(try journal.recordIntent(other))
+        try journal.commit(try journal.recordIntent(new, reprogram: true))
+        #expect(try journal.committedSeeds().map(\.secret) == [other.secret, new.secret], "the old secret is no longer on token 5")
+    }
 }

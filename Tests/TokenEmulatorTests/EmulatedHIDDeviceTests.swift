@@ -21,7 +21,7 @@ import USBProtocol
         #expect(UInt16(bytes[8]) | UInt16(bytes[9]) << 8 == 0x1209)
         #expect(UInt16(bytes[10]) | UInt16(bytes[11]) << 8 == 0x0001)
         #expect(Array(bytes[14...17]) == [1, 2, 3, 1])
-        guard case .completed(let first8) = get(USBDescriptorType.device, length: 8) else { return }
+        guard case .completed(let first8) = get(USBDescriptorType.device, length: 8) else { Issue.record("stalled"); return }
         #expect(first8 == Array(bytes.prefix(8)), "IN data is cut to wLength")
     }
 

@@ -11,8 +11,8 @@ import VerifierStorage
         let verifier = try fixture.addRFCToken()
         for round in 0..<10 {
             let code = VerifierFixture.code(UInt64(round))
-            let accepted = acceptances(64) { _ in try verifier.verify(tokenID: "rfc", code: code).accepted }
-            #expect(accepted == 1, "round \(round)")
+            let outcomes = decisions(64) { _ in try verifier.verify(tokenID: "rfc", code: code) }
+            #expect(outcomes == Tally(accepted: 1, replays: 63, errors: 0), "round \(round)")
         }
     }
 
@@ -23,17 +23,29 @@ import VerifierStorage
         let verifiers = try (0..<4).map { _ in fixture.verifier(store: try fixture.anotherStore()) }
         for round in 0..<5 {
             let code = VerifierFixture.code(UInt64(round))
-            let accepted = acceptances(64) { index in try verifiers[index % 4].verify(tokenID: "rfc", code: code).accepted }
-            #expect(accepted == 1, "round \(round)")
+            let outcomes = decisions(64) { index in try verifiers[index % 4].verify(tokenID: "rfc", code: code) }
+            #expect(outcomes == Tally(accepted: 1, replays: 63, errors: 0), "round \(round)")
         }
     }
 
-    private func acceptances(_ count: Int, _ body: @Sendable (Int) throws -> Bool) -> Int {
+    struct Tally: Equatable {
+        var accepted = 0, replays = 0, errors = 0
+    }
+
+    /// Runs `count` verifications at once; every one must end as an acceptance or a replay refusal.
+    private func decisions(_ count: Int, _ body: @Sendable (Int) throws -> VerificationOutcome) -> Tally {
         let lock = NSLock()
-        nonisolated(unsafe) var accepted = 0
+        nonisolated(unsafe) var tally = Tally()
         DispatchQueue.concurrentPerform(iterations: count) { index in
-            if (try? body(index)) == true { lock.withLock { accepted += 1 } }
+            let outcome = try? body(index)
+            lock.withLock {
+                switch outcome {
+                case .accepted?: tally.accepted += 1
+                case .rejected(.replay)?: tally.replays += 1
+                default: tally.errors += 1
+                }
+            }
         }
-        return accepted
+        return tally
     }
 }

@@ -14,8 +14,9 @@ import VerifierStorage
         let files = try fixture.databaseFiles()
         #expect(!files.isEmpty)
         for file in files {
-            let bytes = (try? Array(Data(contentsOf: URL(fileURLWithPath: file)))) ?? []
-            for needle in [Array("12345678901234567890".utf8), secret.bytes] {
+            let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: file)))
+            let texts = [secret.hex, secret.hex.uppercased(), secret.base32, "3132333435363738393031323334353637383930"]
+            for needle in [Array("12345678901234567890".utf8), secret.bytes] + texts.map({ Array($0.utf8) }) {
                 #expect(!contains(bytes, needle), "a plaintext secret is in \(file)")
             }
         }

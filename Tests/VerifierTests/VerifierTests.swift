@@ -125,5 +125,6 @@ import VerifierStorage
         let fixture = try VerifierFixture(kind)
         let verifier = fixture.verifier()
         #expect(throws: VerifierError.unknownToken("ghost")) { try verifier.resync(tokenID: "ghost", code1: "755224", code2: "287082") }
+        #expect(try fixture.events() == ["ghost resync:refused"], "the refusal is noted")
     }
 }

@@ -112,7 +112,8 @@ struct ProvisionCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            // A folder that takes no file fails now, before any token is programmed.
+            // A bad export setting or a folder that takes no file fails now, before any token is programmed.
+            if out != nil { try SeedExport.check(format: format, credentials: try credentialOptions.credentials()) }
             for path in [out, auditLog].compactMap({ $0 }) {
                 do { try PrivateFile.checkWritable(path) } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
             }

@@ -63,6 +63,8 @@ struct CLIFailure: Error, CustomStringConvertible {
             self.init(error.description, code: .usage)
         case let error as SeedFormatError:
             self.init(error.description, code: .usage)
+        case let error as ValidationError:
+            self.init(error.message, code: .usage)
         case let error as VerifierError:
             if case .unavailable = error { self.init(error.description, code: .unreachable) } else { self.init(error.description, code: .refused) }
         default:

@@ -1,15 +1,11 @@
 import Foundation
+import OTPCore
 
 /// Prints a value as pretty, key-sorted JSON.
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
-
-extension Duration {
-    /// The duration in seconds, for figures people read.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Writes a line to standard output at once, unbuffered, so that a reader of a pipe (a parent process, a script

@@ -27,10 +27,23 @@ struct VerifierDatabase: Sendable {
             return VerifierDatabase(description: pool.location.description, tokens: tokens, apiKeys: PostgresAPIKeyStore(pool: pool),
                                     migrate: { try tokens.migrate() }, pool: pool)
         }
-        let path = location.hasPrefix("sqlite:") ? String(location.dropFirst("sqlite:".count)) : location
+        let path = sqlitePath(location)
         let tokens = try SQLiteTokenStore(path: path)
         return VerifierDatabase(description: "sqlite:\(path)", tokens: tokens, apiKeys: try SQLiteAPIKeyStore(path: path),
-                                migrate: { try tokens.migrate() }, pool: nil)
+                                migrate: { tokens.migration }, pool: nil)
+    }
+
+    /// The file of an SQLite location (`sqlite:PATH` or a plain path).
+    static func sqlitePath(_ location: String) -> String {
+        location.hasPrefix("sqlite:") ? String(location.dropFirst("sqlite:".count)) : location
+    }
+
+    /// Brings the schema up to date, saying so on stderr when that changed it.
+    @discardableResult
+    func migrateAnnouncing() throws -> MigrationReport {
+        let report = try migrate()
+        if report.from != report.to { FileHandle.standardError.write(Data("otpkit: \(description): \(report)\n".utf8)) }
+        return report
     }
 
     /// Prometheus lines on the pool and the database's latency.

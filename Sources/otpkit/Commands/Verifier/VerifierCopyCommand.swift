@@ -33,10 +33,9 @@ struct VerifierCopyCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let source = try VerifierDatabase.open(from, passwordFile: dbPasswordFile, poolSize: 1)
-            _ = try source.migrate()
+            try source.migrateAnnouncing()
             let target = try VerifierDatabase.open(to, passwordFile: dbPasswordFile, poolSize: 1)
-            let report = try target.migrate()
-            if report.from != report.to { FileHandle.standardError.write(Data("otpkit: \(target.description): \(report)\n".utf8)) }
+            try target.migrateAnnouncing()
             let tokens = try source.tokens.allTokens()
             let existing = try target.tokens.allTokens().count
             if existing > 0 && !replace {

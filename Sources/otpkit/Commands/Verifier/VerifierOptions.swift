@@ -29,7 +29,7 @@ struct VerifierOptions: ParsableArguments {
     var isPostgres: Bool { PostgresLocation.isPostgresURL(location) }
 
     /// The SQLite file, for a location that is one.
-    var databasePath: String { location.hasPrefix("sqlite:") ? String(location.dropFirst("sqlite:".count)) : location }
+    var databasePath: String { VerifierDatabase.sqlitePath(location) }
 
     var keyFilePath: String {
         get throws {
@@ -44,8 +44,7 @@ struct VerifierOptions: ParsableArguments {
     /// The database with its schema brought up to date (announced on stderr when it changed).
     func openDatabase() throws -> VerifierDatabase {
         let database = try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: dbPoolSize, timeout: dbTimeout)
-        let report = try database.migrate()
-        if report.from != report.to { FileHandle.standardError.write(Data("otpkit: \(database.description): \(report)\n".utf8)) }
+        try database.migrateAnnouncing()
         return database
     }
 
