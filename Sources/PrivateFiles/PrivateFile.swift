@@ -26,6 +26,14 @@ public enum PrivateFile {
         unlink(probe)
     }
 
+    /// Opens a log for appending (O_APPEND, so several writers never overwrite each other's lines), created
+    /// owner-only when missing; a symlink is refused.
+    public static func openAppending(_ path: String) throws(WriteError) -> FileHandle {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw WriteError(path: path, reason: String(cString: strerror(errno))) }
+        return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    }
+
     public static func write(_ bytes: [UInt8], to path: String) throws(WriteError) {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path

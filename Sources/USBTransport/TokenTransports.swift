@@ -61,6 +61,10 @@ public enum TokenTransports {
                 serial = try USBStringDescriptors.serialNumber(of: device)
             } catch .busy {
                 busy = true
+            } catch .notFound {
+                continue  // unplugged between the list and the import
+            } catch {
+                serial = nil  // one token that does not answer must not hide the others
             }
             candidates.append(TokenCandidate(address: address.description, family: supported.family,
                                              vendorID: record.vendorID.hex4, productID: record.productID.hex4,

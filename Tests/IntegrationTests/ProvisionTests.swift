@@ -116,7 +116,7 @@ import Testing
         #expect(try verifier.verify(verifier.client(), token: "00000900-0", code: code).body == #"{"accepted":true}"#)
 
         let trail = try String(contentsOfFile: audit, encoding: .utf8)
-        #expect(trail.split(separator: "\n").count == 2 && trail.contains("serial=00000900") && trail.contains("outcome=done"))
+        #expect(trail.split(separator: "\n").count == 2 && trail.contains("serial=00000900 slot=0") && trail.contains("outcome=done"))
         let seeds = try String(contentsOfFile: journal, encoding: .utf8)
         #expect(!trail.contains("secret") && !seeds.contains(code), "\(trail)")
         let exported = folder.appendingPathComponent("seeds.json").path

@@ -172,7 +172,7 @@ import Testing
         #expect(lines.count == 2, "\(lines)")
         #expect(lines.filter { $0.contains("migrated from version 0 to 3") }.count == 1, "\(lines)")
         #expect(lines.filter { $0.contains("at version 3, up to date") }.count == 1, "\(lines)")
-        let versions = try cluster.psql(String(url.split(separator: "/").last!.split(separator: "?")[0]), "SELECT version FROM otpkit_schema ORDER BY version")
+        let versions = try cluster.psql(PostgresCluster.databaseName(in: url), "SELECT version FROM otpkit_schema ORDER BY version")
         #expect(versions.stdout == "1\n2\n3\n", "each version applied once: \(versions.stdout)")
         let keys = nodes.compactMap { $0?.startText.contains("created admin API key") }.filter { $0 }.count
         #expect(keys >= 1)
@@ -181,7 +181,7 @@ import Testing
     @Test func aNewerSchemaIsRefused() throws {
         let cluster = try PostgresCluster.shared.get()
         let url = try cluster.createDatabase()
-        let name = String(url.split(separator: "/").last!.split(separator: "?")[0])
+        let name = PostgresCluster.databaseName(in: url)
         #expect(try Subprocess.run(ProjectPaths.otpkit.path, ["verifier", "migrate", "--db", url], environment: cluster.environment).status == 0)
         _ = try cluster.psql(name, "INSERT INTO otpkit_schema (version) VALUES (99)")
         let refused = try Subprocess.run(ProjectPaths.otpkit.path, ["verifier", "migrate", "--db", url], environment: cluster.environment)

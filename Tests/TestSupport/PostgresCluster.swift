@@ -50,6 +50,11 @@ public final class PostgresCluster: @unchecked Sendable {
         return url(name)
     }
 
+    /// The database named in a URL of `url(_:)`.
+    public static func databaseName(in url: String) -> String {
+        String(url.split(separator: "/").last!.split(separator: "?")[0])
+    }
+
     public func url(_ database: String) -> String { "postgres://\(user)@127.0.0.1:\(port)/\(database)?sslmode=disable" }
 
     /// PGPASSWORD for otpkit processes and stores that connect to this cluster.

@@ -63,7 +63,7 @@ final class VerifierFixture: @unchecked Sendable {
             return [location, location + "-wal"].filter { FileManager.default.fileExists(atPath: $0) }
         case .postgres:
             let cluster = try PostgresCluster.shared.get()
-            let database = String(location.split(separator: "/").last!.split(separator: "?")[0])
+            let database = PostgresCluster.databaseName(in: location)
             _ = try cluster.psql(database, "CHECKPOINT")
             let oid = try cluster.psql(database, "SELECT oid FROM pg_database WHERE datname = current_database()").stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -82,7 +82,7 @@ final class VerifierFixture: @unchecked Sendable {
             let script = "import sqlite3,sys\nfor t, e in sqlite3.connect(sys.argv[1]).execute('SELECT token, event FROM events ORDER BY rowid'): print(t, e)"
             output = try Subprocess.run("/usr/bin/python3", ["-c", script, location]).stdout
         case .postgres:
-            let database = String(location.split(separator: "/").last!.split(separator: "?")[0])
+            let database = PostgresCluster.databaseName(in: location)
             output = try PostgresCluster.shared.get().psql(database, "SELECT token || ' ' || event FROM events ORDER BY id").stdout
         }
         return output.split(separator: "\n").map(String.init)

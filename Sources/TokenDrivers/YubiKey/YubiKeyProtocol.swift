@@ -2,9 +2,7 @@ import Checksums
 
 /// Constants of the YubiKey OTP application over HID (yubikey-personalization's ykdef.h, read as facts).
 public enum YubiKeyProtocol {
-    public static let vendorID: UInt16 = 0x1050
     public static let reportSize = 8
-    public static let frameSize = 70
     public static let payloadSize = 64
     public static let configSize = 52
     public static let accessCodeSize = 6

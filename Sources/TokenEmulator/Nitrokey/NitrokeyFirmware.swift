@@ -22,7 +22,6 @@ public struct NitrokeyFirmware: Sendable {
 
     public private(set) var state: NitrokeyState
     private var adminTemporary: [UInt8]?
-    private var userTemporary: [UInt8]?
     private var stagedName: [UInt8]?
     private var stagedSecret = [UInt8](repeating: 0, count: 40)
     private var stagedSecretLength = 0
@@ -163,7 +162,7 @@ public struct NitrokeyFirmware: Sendable {
         guard persist(newState) else { return (.notSupported, []) }
         state = newState
         let temporary = Array(payload[25..<50])
-        if admin { adminTemporary = temporary } else { userTemporary = temporary }
+        if admin { adminTemporary = temporary }
         return (.ok, [])
     }
 

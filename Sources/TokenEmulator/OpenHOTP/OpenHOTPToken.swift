@@ -76,11 +76,13 @@ public final class OpenHOTPToken: HIDReportHandler, @unchecked Sendable {
         }
         // The simulated user presses once the delay has passed; until then the host keeps reading PENDING.
         // Nothing sleeps here: the caller may be an event loop serving other tokens.
+        // The check and the press are one step, so a manual press in between cannot turn this into a second one.
         let now = Date()
-        if let delay = autoTouchDelay, let since = lock.withLock({ firmware.waitingForTouchSince }),
-           now.timeIntervalSince(since) >= delay {
-            pressButton()
+        let autoPress: OpenHOTPFirmware.ButtonOutcome? = lock.withLock {
+            guard let delay = autoTouchDelay, let since = firmware.waitingForTouchSince, now.timeIntervalSince(since) >= delay else { return nil }
+            return firmware.pressButton(now: now, persist: persist)
         }
+        if let autoPress, autoPress != .nothing { onButtonPress?(autoPress) }
         return lock.withLock { firmware.currentReply(now: now) }
     }
 

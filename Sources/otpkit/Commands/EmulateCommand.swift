@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmulatorServer
 import Foundation
+import PrivateFiles
 import TokenEmulator
 
 struct EmulateCommand: ParsableCommand {
@@ -98,12 +99,7 @@ struct EmulateCommand: ParsableCommand {
 
     private func frameLogHandle() throws -> FileHandle? {
         guard let frameLog else { return nil }
-        if !FileManager.default.fileExists(atPath: frameLog) {
-            _ = FileManager.default.createFile(atPath: frameLog, contents: nil, attributes: [.posixPermissions: 0o600])
-        }
-        guard let handle = FileHandle(forWritingAtPath: frameLog) else { throw CLIFailure("cannot open \(frameLog)", code: .usage) }
-        handle.seekToEndOfFile()
-        return handle
+        do { return try PrivateFile.openAppending(frameLog) } catch { throw CLIFailure("\(error)", code: .usage) }
     }
 
     func validate() throws {

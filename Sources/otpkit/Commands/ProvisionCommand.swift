@@ -104,19 +104,22 @@ struct ProvisionCommand: ParsableCommand {
         let family: String
         let outcome: String
         let detail: String?
+        var slot: Int?
         /// Set when going on would harm other tokens (a refused PIN would cost each of them a try too).
         var stopsBatch = false
 
-        enum CodingKeys: String, CodingKey { case token, serial, family, outcome, detail }
+        enum CodingKeys: String, CodingKey { case token, serial, family, slot, outcome, detail }
     }
 
     func run() throws {
         try reportingFailures {
             // A bad export setting or a folder that takes no file fails now, before any token is programmed.
             if out != nil { try SeedExport.check(format: format, credentials: try credentialOptions.credentials()) }
-            for path in [out, auditLog].compactMap({ $0 }) {
-                do { try PrivateFile.checkWritable(path) } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
+            if let out {
+                do { try PrivateFile.checkWritable(out) } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
             }
+            let auditHandle: FileHandle?
+            do { auditHandle = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
             let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key")
             if let created = keys.createdPath {
                 FileHandle.standardError.write(Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
@@ -155,7 +158,7 @@ struct ProvisionCommand: ParsableCommand {
                     progress.show(status(tally, since: started, current: candidate.serial ?? candidate.address))
                     let event = provision(candidate, journal: seeds, supply: &supply)
                     tally[event.outcome, default: 0] += 1
-                    try audit(event)
+                    audit(event, to: auditHandle)
                     try show(event)
                     if event.stopsBatch {
                         stopReason = "stopped: \(event.serial) refused the PIN, and every further token would lose a try too; "
@@ -214,8 +217,9 @@ struct ProvisionCommand: ParsableCommand {
     /// One token: journal the intent, program, read back, commit; or say what stands.
     private func provision(_ candidate: TokenCandidate, journal: SeedJournal, supply: inout [Secret]?) -> Event {
         var serial = candidate.serial ?? "?"
+        let slotNumber = slot ?? (candidate.family == .yubiKey ? 1 : 0)
         func event(_ outcome: String, _ detail: String? = nil) -> Event {
-            Event(token: candidate.address, serial: serial, family: candidate.family.rawValue, outcome: outcome, detail: detail)
+            Event(token: candidate.address, serial: serial, family: candidate.family.rawValue, outcome: outcome, detail: detail, slot: slotNumber)
         }
         let device: OpenedDevice
         do {
@@ -224,7 +228,6 @@ struct ProvisionCommand: ParsableCommand {
             return event("failed", CLIFailure(error).message)
         }
         serial = device.serial
-        let slotNumber = slot ?? (candidate.family == .yubiKey ? 1 : 0)
         if !reprogram && journal.isCommitted(serial: serial, slot: slotNumber) { return event("skipped", "committed in the journal") }
         // A generated code moves the counter on: the seed records the counter after it.
         let checksCode = checkCode && candidate.family == .openHOTP
@@ -282,20 +285,12 @@ struct ProvisionCommand: ParsableCommand {
     }
 
     /// Audit lines: who ran it, when, which token, what happened. Never a secret.
-    private func audit(_ event: Event) throws {
-        guard let auditLog else { return }
+    private func audit(_ event: Event, to log: FileHandle?) {
+        guard let log else { return }
         let who = nonEmptyEnvironment("SUDO_USER") ?? nonEmptyEnvironment("USER") ?? String(getuid())
         let line = "\(ISO8601DateFormatter().string(from: Date())) provision user=\(who) family=\(event.family) serial=\(event.serial) "
-            + "token=\(event.token) outcome=\(event.outcome)\n"
-        if !FileManager.default.fileExists(atPath: auditLog) {
-            guard FileManager.default.createFile(atPath: auditLog, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                throw CLIFailure("cannot create the audit log \(auditLog)", code: .usage)
-            }
-        }
-        guard let handle = FileHandle(forWritingAtPath: auditLog) else { throw CLIFailure("cannot open the audit log \(auditLog)", code: .usage) }
-        handle.seekToEndOfFile()
-        handle.write(Data(line.utf8))
-        try? handle.close()
+            + "slot=\(event.slot.map(String.init) ?? "-") token=\(event.token) outcome=\(event.outcome)\n"
+        log.write(Data(line.utf8))
     }
 
     /// Imports the journal's committed seeds into a running verifier, one request per token so that each gets its own
@@ -329,11 +324,5 @@ struct ProvisionCommand: ParsableCommand {
 
     private func export(_ journal: SeedJournal, to path: String) throws {
         try SeedExport.write(try journal.committedSeeds(), format: format, credentials: try credentialOptions.credentials(), to: path)
-    }
-
-    private func printJSONLine<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        emit(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }

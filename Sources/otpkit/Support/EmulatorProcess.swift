@@ -15,7 +15,7 @@ final class EmulatorProcess {
     /// Starts `otpkit emulate` with `arguments` and waits until it has printed its address and `tokens` token lines.
     static func start(arguments: [String], tokens: Int = 2) throws -> EmulatorProcess {
         let process = Process()
-        process.executableURL = ownExecutable
+        process.executableURL = Self.ownExecutable
         process.arguments = ["emulate"] + arguments
         let output = Pipe()
         process.standardOutput = output
@@ -43,7 +43,6 @@ final class EmulatorProcess {
 
     /// This otpkit binary, to run its other commands as child processes.
     static var ownExecutable: URL { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
-    private var ownExecutable: URL { Self.ownExecutable }
 
     func stop() {
         guard process.isRunning else { return }

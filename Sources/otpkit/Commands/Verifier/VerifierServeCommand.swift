@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PrivateFiles
 import Verifier
 import VerifierServer
 import VerifierStorage
@@ -79,16 +80,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
                 options.databaseMetrics = { database.prometheusText() }
             }
             let audit: FileHandle
-            if let auditLog {
-                if !FileManager.default.fileExists(atPath: auditLog) {
-                    _ = FileManager.default.createFile(atPath: auditLog, contents: nil, attributes: [.posixPermissions: 0o600])
-                }
-                guard let handle = FileHandle(forWritingAtPath: auditLog) else { throw CLIFailure("cannot open \(auditLog)", code: .usage) }
-                handle.seekToEndOfFile()
-                audit = handle
-            } else {
-                audit = .standardError
-            }
+            do { audit = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } ?? .standardError } catch { throw CLIFailure("\(error)", code: .usage) }
             let server = VerifierHTTPServer(verifier: core, keys: keys, options: options, auditLog: audit)
             try await server.run { address in emit("listening on \(address)") }
         }
