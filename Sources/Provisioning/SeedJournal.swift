@@ -10,7 +10,8 @@ import Glibc
 /// moment the journal says which tokens are done, which are uncertain (an intent without an outcome: the token may
 /// or may not hold the secret) and which failed, and no seed is lost.
 ///
-/// One JSON object a line, appended with O_APPEND and fsync; a line torn by a crash is cut off when the journal is
+/// One JSON object a line, appended with O_APPEND and fdatasync (which also flushes the new file size, all an append
+/// needs); a line torn by a crash is cut off when the journal is
 /// opened again. Secrets are sealed (AES-256-GCM, bound to the record id) under the journal's master key, and
 /// carried with a keyed fingerprint so that a repeated secret is refused without opening any.
 public final class SeedJournal {
@@ -132,7 +133,7 @@ public final class SeedJournal {
 
     /// Makes every appended line durable (before seeds leave for a verifier, and at the end of a run).
     public func sync() throws(JournalError) {
-        guard fsync(descriptor) == 0 else { throw .unwritable("\(path): \(String(cString: strerror(errno)))") }
+        guard fdatasync(descriptor) == 0 else { throw .unwritable("\(path): \(String(cString: strerror(errno)))") }
     }
 
     /// Every record with where it stands (the last outcome wins).
@@ -194,7 +195,7 @@ public final class SeedJournal {
             if end >= 0 { ftruncate(descriptor, end) }
             throw .unwritable("\(path): \(reason)")
         }
-        guard !sync || fsync(descriptor) == 0 else { throw .unwritable("\(path): \(String(cString: strerror(errno)))") }
+        guard !sync || fdatasync(descriptor) == 0 else { throw .unwritable("\(path): \(String(cString: strerror(errno)))") }
         entries.append(entry)
     }
 }
