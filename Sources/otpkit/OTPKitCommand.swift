@@ -40,6 +40,9 @@ struct OTPKitCommand: AsyncParsableCommand {
         // Under a file-size limit (ulimit -f) a write then fails with EFBIG, which is reported, instead of the
         // process being killed halfway through a file.
         signal(SIGXFSZ, SIG_IGN)
+        // A reader that went away (a pipe closed, a client gone) makes a write fail with EPIPE, which is handled,
+        // instead of killing a server between a committed decision and its answer.
+        signal(SIGPIPE, SIG_IGN)
         await main(nil)
     }
 }

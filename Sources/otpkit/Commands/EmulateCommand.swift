@@ -135,7 +135,8 @@ struct EmulateCommand: ParsableCommand {
                 } else if kind == "yubikey" {
                     let key = try YubiKeyToken(serial: serial, stateFile: folder?.appendingPathComponent("yubikey-\(index + 1).json"))
                     if let log = try frameLogHandle() {
-                        key.onFrame = { frame in log.write(Data((frame.map { String(format: "%02x", $0) }.joined() + "\n").utf8)) }
+                        // A frame log that cannot be written (disk full) loses lines, never the emulator.
+                        key.onFrame = { frame in try? log.write(contentsOf: Data((frame.map { String(format: "%02x", $0) }.joined() + "\n").utf8)) }
                     }
                     devices.append(key.usbDevice)
                     labels.append("YubiKey  serial \(key.state.serial)")
@@ -160,7 +161,7 @@ struct EmulateCommand: ParsableCommand {
             }
             let faults = USBIPFaultPlan(dropAfterFeatureTransfers: dropAfter, onlyBusID: dropDevice, stallFeatureReports: stallReports)
             let server = USBIPServer(devices: devices, faults: faults) { message in
-                FileHandle.standardError.write(Data("otpkit emulate: \(message)\n".utf8))
+                writeError("otpkit emulate: \(message)\n")
             }
             let bound = try server.start(host: listen, port: port)
             emit("listening on \(listen):\(bound)")

@@ -184,7 +184,7 @@ struct ProgramCommand: ParsableCommand {
                                  + "Give a multiple of 16, or --round-imf to round it down to \(min(counter - counter % 16, 0xFFFF0))", code: .usage)
             }
             movingFactor = min(counter - counter % 16, 0xFFFF0)
-            FileHandle.standardError.write(Data("otpkit: the moving factor is rounded down to \(movingFactor)\n".utf8))
+            writeError("otpkit: the moving factor is rounded down to \(movingFactor)\n")
         }
         let slot = slotOption.yubiKeySlot
         let programmed = slot == 1 ? key.status.slot1Programmed : key.status.slot2Programmed

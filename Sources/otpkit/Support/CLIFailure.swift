@@ -93,6 +93,6 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
 private func exitCode(reporting error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     let failure = CLIFailure(error)
-    FileHandle.standardError.write(Data("otpkit: error: \(failure.message)\n".utf8))
+    writeError("otpkit: error: \(failure.message)\n")
     return ExitCode(failure.code.rawValue)
 }

@@ -15,7 +15,7 @@ enum Oathtool {
         process.standardOutput = output
         try process.run()
         // The key goes through standard input, not the command line, so other users cannot see it in ps.
-        input.fileHandleForWriting.write(Data((secret.hex + "\n").utf8))
+        try input.fileHandleForWriting.write(contentsOf: Data((secret.hex + "\n").utf8))
         try input.fileHandleForWriting.close()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

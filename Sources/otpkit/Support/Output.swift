@@ -17,5 +17,17 @@ func printJSONLine<T: Encodable>(_ value: T) throws {
 /// Writes a line to standard output at once, unbuffered, so that a reader of a pipe (a parent process, a script
 /// waiting for a prompt) sees it while the command is still running.
 func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    writeOut(line + "\n")
+}
+
+/// Writes to standard output without buffering. A reader that went away (EPIPE: SIGPIPE is ignored, see
+/// `OTPKitCommand.main`) or a full disk loses the text, never the process: a server keeps serving, and a command
+/// that committed something still finishes.
+func writeOut(_ text: String) {
+    try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+}
+
+/// Writes to standard error, as `writeOut` does to standard output.
+func writeError(_ text: String) {
+    try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
 }

@@ -18,13 +18,13 @@ struct ProgressLine {
 
     mutating func show(_ status: String) {
         guard enabled else { return }
-        FileHandle.standardOutput.write(Data("\r\u{1B}[K\(status)".utf8))
+        writeOut("\r\u{1B}[K\(status)")
         shown = true
     }
 
     mutating func clear() {
         guard shown else { return }
-        FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+        writeOut("\r\u{1B}[K")
         shown = false
     }
 }

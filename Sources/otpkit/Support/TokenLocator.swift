@@ -54,8 +54,8 @@ final class TransferStatistics {
         guard enabled else { return }
         let channel = connection.channel
         func milliseconds(_ duration: Duration) -> String { String(format: "%.1f", duration.seconds * 1000) }
-        FileHandle.standardError.write(Data(("otpkit: \(connection.address): \(channel.transfers) control transfers taking "
-            + "\(milliseconds(channel.transferTime)) ms, \(milliseconds(ContinuousClock.now - opened)) ms from open to close\n").utf8))
+        writeError("otpkit: \(connection.address): \(channel.transfers) control transfers taking "
+            + "\(milliseconds(channel.transferTime)) ms, \(milliseconds(ContinuousClock.now - opened)) ms from open to close\n")
     }
 }
 
@@ -124,7 +124,7 @@ enum TokenLocator {
                 candidates += try TokenTransports.listLocal()
             } catch {
                 // No udev here (a container): local USB cannot be searched, the USB/IP server still can.
-                FileHandle.standardError.write(Data("otpkit: local USB not searched: \(error)\n".utf8))
+                writeError("otpkit: local USB not searched: \(error)\n")
             }
             do {
                 candidates += try TokenTransports.listUSBIP(host: defaultServer.host, port: defaultServer.port)
