@@ -67,10 +67,50 @@ struct XMLTree {
         if let refusal = builder.refusal { throw refusal }
         guard parsed, !builder.nodes.isEmpty else { throw .badPSKC("not well-formed XML (line \(parser.lineNumber))") }
         // XMLParser reports success for a document cut short: demand the root closed and the end of the input seen.
-        guard builder.rootClosed, builder.open.isEmpty, builder.reachedEnd else {
+        guard builder.rootClosed, builder.open.isEmpty, builder.reachedEnd, let rootEnd = builder.rootEnd else {
             throw .badPSKC("the file ends before the document does (cut short?)")
         }
+        // XMLParser also stops quietly at the root's end tag: what follows (a second root, garbage) is checked here.
+        guard isBlankEpilog(data[offset(ofLine: rootEnd.line, column: rootEnd.column, in: data)...]) else {
+            throw .badPSKC("something other than comments follows the root element")
+        }
         return XMLTree(nodes: builder.nodes)
+    }
+
+    /// The byte offset of a 1-based line and column (columns count characters, as libxml2 does).
+    private static func offset(ofLine line: Int, column: Int, in data: [UInt8]) -> Int {
+        var index = 0
+        var linesToSkip = line - 1
+        while linesToSkip > 0, index < data.count {
+            if data[index] == UInt8(ascii: "\n") { linesToSkip -= 1 }
+            index += 1
+        }
+        var charactersToSkip = column - 1
+        while charactersToSkip > 0, index < data.count {
+            index += 1
+            while index < data.count, data[index] & 0xC0 == 0x80 { index += 1 }  // UTF-8 continuation bytes
+            charactersToSkip -= 1
+        }
+        return min(index, data.count)
+    }
+
+    /// Whether `tail` holds only whitespace, comments and processing instructions (what XML allows after the root).
+    private static func isBlankEpilog(_ tail: ArraySlice<UInt8>) -> Bool {
+        var rest = tail
+        while true {
+            rest = rest.drop { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
+            guard !rest.isEmpty else { return true }
+            let closing: [UInt8]
+            if rest.starts(with: Array("<!--".utf8)) {
+                closing = Array("-->".utf8)
+            } else if rest.starts(with: Array("<?".utf8)) {
+                closing = Array("?>".utf8)
+            } else {
+                return false
+            }
+            guard let end = rest.dropFirst(2).firstRange(of: closing) else { return false }
+            rest = rest[end.upperBound...]
+        }
     }
 }
 
@@ -81,6 +121,8 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     /// Indices of the elements opened and not yet closed, outermost first.
     var open: [Int] = []
     var rootClosed = false
+    /// Where the parser stood just after the root's end tag (1-based line and column).
+    var rootEnd: (line: Int, column: Int)?
     var reachedEnd = false
     var refusal: SeedFormatError?
 
@@ -100,7 +142,10 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
         // After a refusal XMLParser may still report closings for elements that were never recorded.
         guard refusal == nil, !open.isEmpty else { return }
         open.removeLast()
-        if open.isEmpty { rootClosed = true }
+        if open.isEmpty {
+            rootClosed = true
+            rootEnd = (parser.lineNumber, parser.columnNumber)
+        }
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) { append(string, parser) }

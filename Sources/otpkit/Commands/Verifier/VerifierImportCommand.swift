@@ -69,7 +69,7 @@ struct VerifierImportCommand: ParsableCommand {
             var credentials = try credentialOptions.credentials()
             credentials.allowMissingMAC = allowMissingMAC
             let contents: SeedFile.Contents
-            do {
+            do throws(SeedFormatError) {
                 contents = try SeedFile.readContents(Array(data), credentials: credentials)
             } catch {
                 throw CLIFailure(seedFile: error)
