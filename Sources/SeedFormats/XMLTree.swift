@@ -17,6 +17,9 @@ struct XMLTree {
     /// The deepest element nesting accepted. PSKC needs about 10 levels (KeyContainer, KeyPackage, Key, Data,
     /// Secret, EncryptedValue, CipherData, CipherValue); anything far deeper is an attack, not a key file.
     static let maximumDepth = 32
+    /// The most elements accepted: a file of 8 MiB of keys holds about 200,000, while 8 MiB of empty elements
+    /// (`<a/>`) would be two million tree nodes for a server to hold in memory.
+    static let maximumElements = 500_000
 
     struct Node {
         let name: String
@@ -114,8 +117,8 @@ struct XMLTree {
     }
 }
 
-/// Collects XMLParser's events into a flat `XMLTree`, refusing declarations, excessive depth and anything after
-/// the root element.
+/// Collects XMLParser's events into a flat `XMLTree`, refusing declarations, excessive depth or size and a second
+/// root element.
 private final class TreeBuilder: NSObject, XMLParserDelegate {
     var nodes: [XMLTree.Node] = []
     /// Indices of the elements opened and not yet closed, outermost first.
@@ -132,6 +135,9 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
         guard !rootClosed else { return refuse(parser, .badPSKC("a second root element follows the first")) }
         guard open.count < XMLTree.maximumDepth else {
             return refuse(parser, .badPSKC("elements nested deeper than \(XMLTree.maximumDepth) levels"))
+        }
+        guard nodes.count < XMLTree.maximumElements else {
+            return refuse(parser, .badPSKC("more than \(XMLTree.maximumElements) elements"))
         }
         nodes.append(XMLTree.Node(name: elementName, attributes: attributes))
         if let parent = open.last { nodes[parent].children.append(nodes.count - 1) }

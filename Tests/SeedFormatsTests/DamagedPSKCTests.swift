@@ -22,6 +22,12 @@ import Testing
         #expect(SeedFormatError.badPSKC("").code == "bad_pskc")
     }
 
+    /// Millions of empty elements would be millions of tree nodes: the count is capped well above real files.
+    @Test func tooManyElementsAreRefused() {
+        let flood = "<KeyContainer>" + String(repeating: "<a/>", count: 500_000) + "</KeyContainer>"
+        #expect(throws: SeedFormatError.badPSKC("more than 500000 elements")) { try PSKC.read(Array(flood.utf8)) }
+    }
+
     /// Nesting up to the limit is fine (an extension inside a key package), one level more is not.
     @Test func nestingUpToTheLimitIsRead() throws {
         let valid = try Self.tenKeys()
