@@ -71,8 +71,9 @@ public enum PSKC {
                 record.serial = entry.keyID ?? "?"
                 return record
             }
-            placeOnDevice[device, default: 0] += 1
-            record.serial = keysPerDevice[device, default: 0] > 1 ? "\(device)-\(entry.keyID ?? String(placeOnDevice[device]!))" : device
+            let place = placeOnDevice[device, default: 0] + 1
+            placeOnDevice[device] = place
+            record.serial = keysPerDevice[device, default: 0] > 1 ? "\(device)-\(entry.keyID ?? String(place))" : device
             return record
         }
     }
