@@ -80,7 +80,8 @@ struct XMLTree {
         return XMLTree(nodes: builder.nodes)
     }
 
-    /// The byte offset of a 1-based line and column (columns count characters, as libxml2 does).
+    /// The byte offset of a 1-based line and column, counted as libxml2 (under XMLParser) counts them: a line ends
+    /// at each LF only (a CR is a column like any character), and a column is a character, not a byte.
     private static func offset(ofLine line: Int, column: Int, in data: [UInt8]) -> Int {
         var index = 0
         var linesToSkip = line - 1

@@ -74,6 +74,16 @@ import Testing
             try PSKC.read(Array((oneLine + "x").utf8))
         }
         #expect(throws: SeedFormatError.self) { try PSKC.read(Array((oneLine + "<!-- open").utf8)) }
+        // Windows and old Mac line ends count lines as the parser does.
+        let half = text.index(text.startIndex, offsetBy: text.count / 2)
+        let mixed = text[..<half].replacingOccurrences(of: "\n", with: "\r") + text[half...]
+        let mixedBack = String(text[..<half]) + text[half...].replacingOccurrences(of: "\n", with: "\r")
+        for (lineEnd, converted) in [("\r\n", text.replacingOccurrences(of: "\n", with: "\r\n")),
+                                     ("\r", text.replacingOccurrences(of: "\n", with: "\r")), ("\n", mixed), ("\r", mixedBack)] {
+            #expect(try PSKC.read(Array((converted + "<!-- end -->" + lineEnd).utf8)).records.count == 10)
+            #expect(throws: SeedFormatError.self) { try PSKC.read(Array((converted + "garbage" + lineEnd).utf8)) }
+            #expect(throws: SeedFormatError.self) { try PSKC.read(Array((converted + "<KeyContainer/>").utf8)) }
+        }
     }
 
     /// Issue 11 item 14: the documented size limit is the real one. A file of keys just under it is read; one byte
