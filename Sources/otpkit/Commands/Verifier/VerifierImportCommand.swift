@@ -75,9 +75,9 @@ struct VerifierImportCommand: ParsableCommand {
                 throw CLIFailure(seedFile: error)
             }
             let records = contents.records
-            guard !records.isEmpty else {
-                throw CLIFailure("nothing to import: \(contents.skipped.isEmpty ? "the file holds no token" : contents.skipped.joined(separator: "; "))",
-                                 code: .usage)
+            // A file whose every entry was skipped is refused (an empty seed JSON array still imports nothing, fine).
+            guard !records.isEmpty || contents.skipped.isEmpty else {
+                throw CLIFailure("nothing to import: \(contents.skipped.joined(separator: "; "))", code: .usage)
             }
             let verifier = try verifier.open()
             try verifier.add(try records.map { try verifier.token(from: $0) })
