@@ -28,6 +28,18 @@ import Testing
         #expect(contents.records.allSatisfy { $0.secret.bytes == Self.rfcKey && $0.digits == 8 })
     }
 
+    /// python-pskc reads the same keys from the RFC's figures (and sees the shared serial otpkit disambiguates).
+    @Test func pythonPSKCReadsTheSameKeys() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-figure10-\(UUID().uuidString).pskcxml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try RFC6030Figures.figure10.write(toFile: path, atomically: true, encoding: .utf8)
+        let keys = try PythonPSKC.readKeys(path: path)
+        #expect(keys.map { $0["serial"] } == ["654321", "123456", "9999999", "9999999"])
+        let ours = try SeedFile.read(Array(RFC6030Figures.figure10.utf8))
+        #expect(keys.map { $0["secret"] } == ours.map { Hex.encode($0.secret.bytes) })
+        #expect(keys.map { $0["digits"] } == ours.map { String($0.digits) })
+    }
+
     /// Keys without an Id on one device are numbered in file order.
     @Test func keysWithoutIDsOnOneDeviceAreNumbered() throws {
         let text = RFC6030Figures.figure10.replacingOccurrences(of: "<Key Id=\"3\"", with: "<Key")
