@@ -59,6 +59,17 @@ import Testing
         #expect(result.stderr.contains("nested deeper than 32"))
     }
 
+    /// Item 14: a file over the 8 MiB limit is refused by name, from a file or standard input.
+    @Test func oversizedFileIsRefusedByItsLimit() throws {
+        let store = try Store()
+        let big = String(repeating: " ", count: 8 << 20) + Self.container([Self.hotpPackage("BIG1", counter: 0)])
+        let path = try store.file("big.pskc", big)
+        for result in [try store.importing(path), try otpkit(["verifier", "import", "-", "--db", store.database], input: big)] {
+            #expect(result.status == 64)
+            #expect(result.stderr.contains("larger than the 8 MiB limit"), "\(result.stderr)")
+        }
+    }
+
     /// Item 3: a file cut inside key 7 of 10 imports nothing; the whole file then imports all ten.
     @Test func cutShortFileImportsNothing() throws {
         let store = try Store()

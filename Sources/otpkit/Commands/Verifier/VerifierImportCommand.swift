@@ -57,20 +57,12 @@ struct VerifierImportCommand: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let data: Data
-            if file == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let contents = FileManager.default.contents(atPath: file) else {
-                    throw CLIFailure("cannot read \(file)", code: .usage)
-                }
-                data = contents
-            }
+            let data = try readSeedFile(file)
             var credentials = try credentialOptions.credentials()
             credentials.allowMissingMAC = allowMissingMAC
             let contents: SeedFile.Contents
             do throws(SeedFormatError) {
-                contents = try SeedFile.readContents(Array(data), credentials: credentials)
+                contents = try SeedFile.readContents(data, credentials: credentials)
             } catch {
                 throw CLIFailure(seedFile: error)
             }
@@ -85,4 +77,27 @@ struct VerifierImportCommand: ParsableCommand {
             for note in contents.skipped { print("Skipped \(note)") }
         }
     }
+}
+
+/// The bytes of a seed file (`-`: standard input), at most one byte past the size limit: a larger input is refused
+/// by the reader without being loaded whole.
+func readSeedFile(_ file: String) throws -> [UInt8] {
+    let handle: FileHandle
+    if file == "-" {
+        handle = FileHandle.standardInput
+    } else {
+        guard let opened = FileHandle(forReadingAtPath: file) else { throw CLIFailure("cannot read \(file)", code: .usage) }
+        handle = opened
+    }
+    defer { if file != "-" { try? handle.close() } }
+    var bytes: [UInt8] = []
+    do {
+        while bytes.count <= SeedFile.maximumSize, let chunk = try handle.read(upToCount: SeedFile.maximumSize + 1 - bytes.count),
+              !chunk.isEmpty {
+            bytes += chunk
+        }
+    } catch {
+        throw CLIFailure("cannot read \(file == "-" ? "standard input" : file): \(error.localizedDescription)", code: .usage)
+    }
+    return bytes
 }
