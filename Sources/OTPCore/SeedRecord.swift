@@ -15,10 +15,16 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
     public var counter: UInt64
     /// Set for a TOTP credential: the time step in seconds.
     public var period: Int?
+    /// TOTP: how many time steps the token's clock is off (positive: ahead), as the sender measured it (PSKC
+    /// `TimeDrift`); nil when unknown.
+    public var timeDrift: Int?
     public var secret: Secret
 
+    /// The largest drift, in steps either way, a seed record may carry: more is a broken clock, not a drift.
+    public static let maximumTimeDrift = 100_000
+
     public init(serial: String, slot: Int? = nil, family: String? = nil, issuer: String? = nil, algorithm: OTPAlgorithm = .sha1,
-                digits: Int = 6, counter: UInt64 = 0, period: Int? = nil, secret: Secret) {
+                digits: Int = 6, counter: UInt64 = 0, period: Int? = nil, timeDrift: Int? = nil, secret: Secret) {
         self.serial = serial
         self.slot = slot
         self.family = family
@@ -27,6 +33,7 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
         self.digits = digits
         self.counter = counter
         self.period = period
+        self.timeDrift = timeDrift
         self.secret = secret
     }
 
@@ -34,7 +41,7 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
     public var tokenID: String { slot.map { "\(serial)-\($0)" } ?? serial }
 
     private enum CodingKeys: String, CodingKey {
-        case serial, slot, family, issuer, algorithm, digits, counter, period, secretBase32, secretHex
+        case serial, slot, family, issuer, algorithm, digits, counter, period, timeDrift, secretBase32, secretHex
     }
 
     /// Reads the secret from `secretHex`, or from `secretBase32` when there is no hex form.
@@ -48,10 +55,21 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
         digits = try container.decodeIfPresent(Int.self, forKey: .digits) ?? 6
         counter = try container.decodeIfPresent(UInt64.self, forKey: .counter) ?? 0
         period = try container.decodeIfPresent(Int.self, forKey: .period)
+        timeDrift = try container.decodeIfPresent(Int.self, forKey: .timeDrift)
+        if let timeDrift, abs(timeDrift) > Self.maximumTimeDrift {
+            throw DecodingError.dataCorruptedError(forKey: .timeDrift, in: container,
+                                                   debugDescription: "more than \(Self.maximumTimeDrift) steps")
+        }
+        // The secret's own error would name neither the field nor the problem in JSON terms (and never its value).
         if let hex = try container.decodeIfPresent(String.self, forKey: .secretHex) {
-            secret = try Secret(hex: hex)
+            do { secret = try Secret(hex: hex) } catch {
+                throw DecodingError.dataCorruptedError(forKey: .secretHex, in: container, debugDescription: error.description)
+            }
         } else {
-            secret = try Secret(base32: container.decode(String.self, forKey: .secretBase32))
+            let base32 = try container.decode(String.self, forKey: .secretBase32)
+            do { secret = try Secret(base32: base32) } catch {
+                throw DecodingError.dataCorruptedError(forKey: .secretBase32, in: container, debugDescription: error.description)
+            }
         }
     }
 
@@ -65,6 +83,7 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
         try container.encode(digits, forKey: .digits)
         try container.encode(counter, forKey: .counter)
         try container.encodeIfPresent(period, forKey: .period)
+        try container.encodeIfPresent(timeDrift, forKey: .timeDrift)
         try container.encode(secret.base32, forKey: .secretBase32)
         try container.encode(secret.hex, forKey: .secretHex)
     }

@@ -17,24 +17,71 @@ public enum PSKC {
 
     // MARK: Reading
 
-    public static func read(_ data: [UInt8], credentials: SeedFile.Credentials = .init()) throws(SeedFormatError) -> [SeedRecord] {
-        let root = try XMLElement.parse(data)
+    /// The keys of a PSKC file otpkit can verify, and notes on those it skipped.
+    public static func read(_ data: [UInt8], credentials: SeedFile.Credentials = .init()) throws(SeedFormatError) -> SeedFile.Contents {
+        let tree = try XMLTree.parse(data)
+        let root = tree.root
         guard root.name == "KeyContainer" else { throw .badPSKC("the root element is \(root.name), not KeyContainer") }
         let keys = try Keys(container: root, credentials: credentials)
-        var records: [SeedRecord] = []
+        var found: [(record: SeedRecord, device: String?, keyID: String?)] = []
+        var skipped: [String] = []
         for package in root.all("KeyPackage") {
+            let device = package.path("DeviceInfo", "SerialNo")?.trimmedText.nonEmpty
             for key in package.all("Key") {
-                records.append(try record(key, package: package, keys: keys))
+                let keyID = key.attributes["Id"]?.nonEmpty
+                if let note = reasonToSkip(key, id: keyID ?? "?") {
+                    skipped.append(note)
+                    continue
+                }
+                found.append((try record(key, package: package, keys: keys), device, keyID))
             }
         }
-        guard !records.isEmpty else { throw .badPSKC("no keys in the file") }
-        return records
+        guard !found.isEmpty else {
+            throw skipped.isEmpty ? .badPSKC("no keys in the file")
+                                  : .unsupported("no HOTP or TOTP key otpkit can verify (\(skipped.joined(separator: "; ")))")
+        }
+        return SeedFile.Contents(records: distinctDeviceIDs(found), skipped: skipped)
     }
 
-    private static func record(_ key: XMLElement, package: XMLElement, keys: Keys) throws(SeedFormatError) -> SeedRecord {
+    /// Why otpkit leaves a key out of an import, or nil to import it. Skipping keeps a file whose other keys are
+    /// good importable (RFC 6030 figure 5 carries a PIN key beside its HOTP key).
+    private static func reasonToSkip(_ key: XMLTree.Element, id: String) -> String? {
+        let algorithm = key.attributes["Algorithm"] ?? hotpURN
+        guard algorithm == hotpURN || algorithm == totpURN else {
+            return "key \(id): its algorithm \(algorithm) is not HOTP or TOTP"
+        }
+        if let format = key.path("AlgorithmParameters", "ResponseFormat"),
+           let flag = format.attributes["CheckDigits"] ?? format.attributes["CheckDigit"],
+           ["true", "1"].contains(flag.lowercased()) {
+            return "key \(id): its codes end in a Luhn check digit, which otpkit does not verify"
+        }
+        return nil
+    }
+
+    /// The token id of each key: its device's serial (the Key's Id when the device has none). Several keys on one
+    /// device (RFC 6030 figure 10) each get `SERIAL-KEYID`, which stays the same in later files from the sender;
+    /// a key without an Id is numbered by its place on the device instead (`SERIAL-1`, `SERIAL-2`...).
+    private static func distinctDeviceIDs(_ found: [(record: SeedRecord, device: String?, keyID: String?)]) -> [SeedRecord] {
+        var keysPerDevice: [String: Int] = [:]
+        for entry in found { if let device = entry.device { keysPerDevice[device, default: 0] += 1 } }
+        var placeOnDevice: [String: Int] = [:]
+        return found.map { entry in
+            var record = entry.record
+            guard let device = entry.device else {
+                record.serial = entry.keyID ?? "?"
+                return record
+            }
+            let place = placeOnDevice[device, default: 0] + 1
+            placeOnDevice[device] = place
+            record.serial = keysPerDevice[device, default: 0] > 1 ? "\(device)-\(entry.keyID ?? String(place))" : device
+            return record
+        }
+    }
+
+    /// The record of one HOTP or TOTP key; its serial is set by `distinctDeviceIDs`.
+    private static func record(_ key: XMLTree.Element, package: XMLTree.Element, keys: Keys) throws(SeedFormatError) -> SeedRecord {
         let id = key.attributes["Id"] ?? "?"
         let algorithm = key.attributes["Algorithm"] ?? hotpURN
-        guard algorithm == hotpURN || algorithm == totpURN else { throw .unsupported("key \(id) uses algorithm \(algorithm)") }
         guard let secretElement = key.path("Data", "Secret") else { throw .badPSKC("key \(id) has no secret") }
         let secretBytes = try value(secretElement, keyID: id, keys: keys)
         let secret: Secret
@@ -53,13 +100,14 @@ public enum PSKC {
             }
             digits = length
         }
-        let counter = try key.path("Data", "Counter").map { (element: XMLElement) throws(SeedFormatError) -> UInt64 in
+        let counter = try key.path("Data", "Counter").map { (element: XMLTree.Element) throws(SeedFormatError) -> UInt64 in
             guard let number = UInt64(String(decoding: try value(element, keyID: id, keys: keys), as: UTF8.self)) else {
                 throw .badPSKC("key \(id) has a counter that is not a number")
             }
             return number
         } ?? 0
         var period: Int?
+        var timeDrift: Int?
         if algorithm == totpURN {
             period = 30
             if let interval = key.path("Data", "TimeInterval") {
@@ -68,16 +116,24 @@ public enum PSKC {
                 }
                 period = seconds
             }
+            if let drift = key.path("Data", "TimeDrift") {
+                guard let steps = Int(String(decoding: try value(drift, keyID: id, keys: keys), as: UTF8.self)),
+                      abs(steps) <= SeedRecord.maximumTimeDrift else {
+                    throw .badPSKC("key \(id) has a time drift that is not a number of steps within ±\(SeedRecord.maximumTimeDrift)")
+                }
+                timeDrift = steps
+            }
         }
-        let serial = package.path("DeviceInfo", "SerialNo")?.trimmedText
-        return SeedRecord(serial: serial.flatMap { $0.isEmpty ? nil : $0 } ?? id,
+        return SeedRecord(serial: id,
                           family: package.path("DeviceInfo", "Model")?.trimmedText ?? package.path("DeviceInfo", "Manufacturer")?.trimmedText,
                           issuer: key.child("Issuer")?.trimmedText, algorithm: hash, digits: digits, counter: counter,
-                          period: period, secret: secret)
+                          period: period, timeDrift: timeDrift, secret: secret)
     }
 
     /// A data value: plain (base64 for the secret, decimal text for numbers; both come back as bytes) or encrypted.
-    private static func value(_ element: XMLElement, keyID: String, keys: Keys) throws(SeedFormatError) -> [UInt8] {
+    /// An encrypted value's MAC is checked before it is decrypted; one without a MAC is refused unless the
+    /// credentials say the sender's files carry none.
+    private static func value(_ element: XMLTree.Element, keyID: String, keys: Keys) throws(SeedFormatError) -> [UInt8] {
         if let plain = element.child("PlainValue") {
             if element.name == "Secret" {
                 guard let data = Data(base64Encoded: plain.trimmedText, options: .ignoreUnknownCharacters) else {
@@ -88,29 +144,34 @@ public enum PSKC {
             return Array(plain.trimmedText.utf8)
         }
         guard let encrypted = element.child("EncryptedValue") else { throw .badPSKC("key \(keyID) has an empty \(element.name)") }
-        let plaintext = try keys.decrypt(encrypted, what: "key \(keyID)")
         if let mac = element.child("ValueMAC") {
             try keys.checkMAC(mac, over: encrypted, keyID: keyID)
         } else if keys.macKey != nil {
             throw .badPSKC("key \(keyID) has no ValueMAC although the file has a MAC key")
+        } else if !keys.allowMissingMAC {
+            throw .missingMAC(key: keyID)
         }
+        let plaintext = try keys.decrypt(encrypted, what: "key \(keyID)")
         if element.name == "Secret" { return plaintext }
-        // RFC 6030 encrypts integers as 8 big-endian bytes.
+        // RFC 6030 encrypts integers as 8 big-endian bytes; TimeDrift is the one signed value (two's complement).
         guard plaintext.count <= 8 else { throw .badPSKC("key \(keyID): an encrypted number longer than 8 bytes") }
-        return Array(String(plaintext.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }).utf8)
+        let bits = plaintext.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Array((element.name == "TimeDrift" ? String(Int64(bitPattern: bits)) : String(bits)).utf8)
     }
 
     /// The container's encryption key and MAC key.
     struct Keys {
         var encryptionKey: [UInt8]?
         var macKey: [UInt8]?
+        var allowMissingMAC: Bool
 
-        init(container: XMLElement, credentials: SeedFile.Credentials) throws(SeedFormatError) {
+        init(container: XMLTree.Element, credentials: SeedFile.Credentials) throws(SeedFormatError) {
+            allowMissingMAC = credentials.allowMissingMAC
             if let method = container.path("EncryptionKey", "DerivedKey", "KeyDerivationMethod") {
                 guard method.attributes["Algorithm"] == pbkdf2, let parameters = method.child("PBKDF2-params") else {
                     throw .unsupported("key derivation \(method.attributes["Algorithm"] ?? "?")")
                 }
-                guard let password = credentials.password else { throw .needsKey("the password (--password)") }
+                guard let password = credentials.password else { throw .needsKey(.password) }
                 guard let salt = parameters.path("Salt", "Specified").flatMap({ Data(base64Encoded: $0.trimmedText) }),
                       let rounds = parameters.child("IterationCount").flatMap({ Int($0.trimmedText) }), (1...maxIterations).contains(rounds),
                       let length = Int(parameters.child("KeyLength")?.trimmedText ?? "16"), [16, 24, 32].contains(length) else {
@@ -127,7 +188,7 @@ public enum PSKC {
                     throw .badPSKC("PBKDF2 failed")
                 }
             } else if container.child("EncryptionKey") != nil {
-                guard let key = credentials.preSharedKey else { throw .needsKey("the pre-shared key (--psk HEX)") }
+                guard let key = credentials.preSharedKey else { throw .needsKey(.preSharedKey) }
                 encryptionKey = key
             }
             if let macKeyElement = container.path("MACMethod", "MACKey") {
@@ -138,8 +199,8 @@ public enum PSKC {
             }
         }
 
-        func decrypt(_ element: XMLElement, what: String) throws(SeedFormatError) -> [UInt8] {
-            guard let key = encryptionKey else { throw .needsKey("the pre-shared key (--psk HEX) or password (--password)") }
+        func decrypt(_ element: XMLTree.Element, what: String) throws(SeedFormatError) -> [UInt8] {
+            guard let key = encryptionKey else { throw .needsKey(.preSharedKey) }
             let method = element.child("EncryptionMethod")?.attributes["Algorithm"]
             guard method == aes128CBC || method == nil else { throw .unsupported("encryption \(method ?? "?")") }
             guard key.count == 16 else { throw .wrongPassword }
@@ -156,7 +217,7 @@ public enum PSKC {
             }
         }
 
-        func checkMAC(_ mac: XMLElement, over encrypted: XMLElement, keyID: String) throws(SeedFormatError) {
+        func checkMAC(_ mac: XMLTree.Element, over encrypted: XMLTree.Element, keyID: String) throws(SeedFormatError) {
             guard let macKey, let expected = Data(base64Encoded: mac.trimmedText),
                   let raw = encrypted.path("CipherData", "CipherValue").flatMap({ Data(base64Encoded: $0.trimmedText, options: .ignoreUnknownCharacters) })
             else { throw .badMAC(key: keyID) }
@@ -234,6 +295,9 @@ public enum PSKC {
             lines.append("    </pskc:Secret>")
             if let period = record.period {
                 lines.append("    <pskc:TimeInterval><pskc:PlainValue>\(period)</pskc:PlainValue></pskc:TimeInterval>")
+                if let drift = record.timeDrift {
+                    lines.append("    <pskc:TimeDrift><pskc:PlainValue>\(drift)</pskc:PlainValue></pskc:TimeDrift>")
+                }
             } else {
                 lines.append("    <pskc:Counter><pskc:PlainValue>\(record.counter)</pskc:PlainValue></pskc:Counter>")
             }
@@ -258,4 +322,8 @@ public enum PSKC {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
+}
+
+private extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -28,31 +28,76 @@ struct SeedFileCredentialOptions: ParsableArguments {
     }
 }
 
+extension SeedFormatError.Wording {
+    /// How the command line supplies what a seed-file refusal asks for.
+    static let commandLine = SeedFormatError.Wording(
+        password: "the password with --password-file PATH or OTPKIT_PSKC_PASSWORD",
+        preSharedKey: "the key with --psk HEX",
+        allowMissingMAC: "import with --allow-missing-mac")
+}
+
+extension CLIFailure {
+    /// A seed-file refusal in the command line's words (exit 64, as any bad input).
+    init(seedFile error: SeedFormatError) {
+        self.init(error.message(naming: .commandLine), code: .usage)
+    }
+}
+
 struct VerifierImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import tokens from a seed file: PSKC (plain or encrypted), Yubico CSV or otpkit seed JSON.",
-        discussion: "The format is recognised from the content. All tokens are imported in one transaction: a bad record or a duplicate id imports nothing. The PSKC password may also come from OTPKIT_PSKC_PASSWORD.")
+        discussion: "The format is recognised from the content. All tokens are imported in one transaction: a bad record, a file cut short or a duplicate id imports nothing. Entries otpkit cannot verify (a PSKC PIN key, a Yubico OTP or static password line) are skipped and listed. The PSKC password may also come from OTPKIT_PSKC_PASSWORD.")
 
     @OptionGroup var verifier: VerifierOptions
     @OptionGroup var credentialOptions: SeedFileCredentialOptions
+    @Flag(name: .long, help: "Accept encrypted PSKC secrets that carry no MAC (only for senders whose files have none: without a MAC a wrong key imports garbage unnoticed).")
+    var allowMissingMAC = false
     @Argument(help: "The seed file, or - for standard input.") var file: String
 
     func run() throws {
         try reportingFailures {
-            let data: Data
-            if file == "-" {
-                data = FileHandle.standardInput.readDataToEndOfFile()
-            } else {
-                guard let contents = FileManager.default.contents(atPath: file) else {
-                    throw CLIFailure("cannot read \(file)", code: .usage)
-                }
-                data = contents
+            let data = try readSeedFile(file)
+            var credentials = try credentialOptions.credentials()
+            credentials.allowMissingMAC = allowMissingMAC
+            let contents: SeedFile.Contents
+            do throws(SeedFormatError) {
+                contents = try SeedFile.readContents(data, credentials: credentials)
+            } catch {
+                throw CLIFailure(seedFile: error)
             }
-            let records = try SeedFile.read(Array(data), credentials: try credentialOptions.credentials())
+            let records = contents.records
+            // A file whose every entry was skipped is refused (an empty seed JSON array still imports nothing, fine).
+            guard !records.isEmpty || contents.skipped.isEmpty else {
+                throw CLIFailure("nothing to import: \(contents.skipped.joined(separator: "; "))", code: .usage)
+            }
             let verifier = try verifier.open()
             try verifier.add(try records.map { try verifier.token(from: $0) })
             print("Imported \(records.count) token\(records.count == 1 ? "" : "s"): \(records.map(\.tokenID).joined(separator: ", "))")
+            for note in contents.skipped { print("Skipped \(note)") }
         }
     }
+}
+
+/// The bytes of a seed file (`-`: standard input), at most one byte past the size limit: a larger input is refused
+/// by the reader without being loaded whole.
+func readSeedFile(_ file: String) throws -> [UInt8] {
+    let handle: FileHandle
+    if file == "-" {
+        handle = FileHandle.standardInput
+    } else {
+        guard let opened = FileHandle(forReadingAtPath: file) else { throw CLIFailure("cannot read \(file)", code: .usage) }
+        handle = opened
+    }
+    defer { if file != "-" { try? handle.close() } }
+    var bytes: [UInt8] = []
+    do {
+        while bytes.count <= SeedFile.maximumSize, let chunk = try handle.read(upToCount: SeedFile.maximumSize + 1 - bytes.count),
+              !chunk.isEmpty {
+            bytes += chunk
+        }
+    } catch {
+        throw CLIFailure("cannot read \(file == "-" ? "standard input" : file): \(error.localizedDescription)", code: .usage)
+    }
+    return bytes
 }
