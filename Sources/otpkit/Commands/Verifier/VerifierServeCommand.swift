@@ -93,6 +93,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
             guard let (host, port) = Self.hostAndPort(listen) else { throw CLIFailure("--listen must be HOST:PORT", code: .usage) }
             // A client or a log reader that goes away must cost an EPIPE error, handled where it happens, not the process.
             signal(SIGPIPE, SIG_IGN)
+            signal(SIGXFSZ, SIG_IGN)  // likewise a file size limit on --audit-log: EFBIG, counted, not death
             var policy = VerifierPolicy()
             policy.maxFailures = lockoutAfter
             policy.lockoutDuration = lockoutSeconds
