@@ -15,6 +15,8 @@ final class ServerHealth: Sendable {
     private struct State {
         var failure: (cause: String, at: ContinuousClock.Instant)?
         var keyOpensSecrets = false
+        /// The token whose secret the key check opens: found once, then read alone (no scan per probe).
+        var probeTokenID: String?
     }
 
     private let state = Mutex(State())
@@ -24,8 +26,11 @@ final class ServerHealth: Sendable {
         state.withLock { state in
             switch error {
             case nil: state.failure = nil
-            case .storage, .unavailable, .sealing:
+            case .storage, .sealing:
                 state.failure = (error!.description, .now)
+            // An unreachable database is what the probe itself sees, and sees end: remembering it would keep a
+            // node out of service for `failureMemory` after the database is back.
+            case .unavailable: break
             case .badMasterKey, .unknownMasterKey, .sealedSecretDamaged:
                 state.failure = (error!.description, .now)
                 state.keyOpensSecrets = false
@@ -47,9 +52,12 @@ final class ServerHealth: Sendable {
 
     /// Opens one sealed secret with the verifier's keyring (an empty store has nothing to open and passes).
     func checkKey(_ verifier: Verifier) throws(VerifierError) {
-        if let token = try verifier.store.allTokens().first {
-            _ = try verifier.keyring.open(token.sealedSecret, tokenID: token.id)
+        var token = try state.withLock { $0.probeTokenID }.flatMap { id throws(VerifierError) in try verifier.store.token(id: id) }
+        if token == nil {
+            token = try verifier.store.allTokens().first
+            state.withLock { $0.probeTokenID = token?.id }
         }
+        if let token { _ = try verifier.keyring.open(token.sealedSecret, tokenID: token.id) }
         state.withLock { $0.keyOpensSecrets = true }
     }
 }
