@@ -80,12 +80,17 @@ import Glibc
         let slowHead = Self.connect(port: server.port), slowBody = Self.connect(port: server.port)
         Self.send(slowHead, "POST /v1/verify HTTP/1.1\r\nHost: x\r\n")
         Self.send(slowBody, "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
-        let trickle = DispatchWorkItem {
-            for _ in 0..<20 { Thread.sleep(forTimeInterval: idle / 2); Self.send(slowBody, " ") }
+        // The trickle stops before the sockets close: a descriptor number reused by a later test must get no bytes.
+        let stopTrickle = DispatchSemaphore(value: 0), trickled = DispatchGroup()
+        DispatchQueue.global().async(group: trickled) {
+            while stopTrickle.wait(timeout: .now() + idle / 2) == .timedOut { Self.send(slowBody, " ") }
         }
-        DispatchQueue.global().async(execute: trickle)
         var sockets = [slowHead, slowBody] + (0..<300).map { _ in Self.connect(port: server.port) }
-        defer { sockets.forEach { if $0 >= 0 { close($0) } } }
+        defer {
+            stopTrickle.signal()
+            trickled.wait()
+            sockets.forEach { if $0 >= 0 { close($0) } }
+        }
         #expect(sockets.allSatisfy { $0 >= 0 })
 
         let cpuBefore = server.cpuSeconds
@@ -218,7 +223,7 @@ import Glibc
         let refused = try server.verify(client, token: "t0", code: F.code(0))
         #expect(refused.status == 503, "\(refused.body)")
         let health = try client.send("GET", "/healthz")
-        #expect(health.status == 503 && health.body.contains("not_ready"), "\(health.body)")
+        #expect(health.status == 503 && health.body.contains("not_ready"), "\(health.body) \(server.stderrText)")
         #expect(server.stderrText.contains("503 POST /v1/verify unavailable: token store:"), "\(server.stderrText)")
         #expect(server.stderrText.contains("503 GET /healthz not_ready: the last decision failed"), "\(server.stderrText)")
 
