@@ -97,6 +97,8 @@ import Glibc
         Thread.sleep(forTimeInterval: 1)
         let cpuUsed = server.cpuSeconds - cpuBefore
         #expect(cpuUsed < 0.3, "the server used \(cpuUsed) s of CPU in 1 s while holding idle connections")
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(server.process.processIdentifier)/fd").count) ?? 0
+        #expect(descriptors > 150 && descriptors < 256, "the cap keeps descriptors below the limit: \(descriptors) open")
 
         let start = Date()
         let answer = try server.verify(server.client(), token: "t0", code: F.code(0))
@@ -290,6 +292,7 @@ import Glibc
         let schema = try #require(help.range(of: "database schema"), "\(help)")
         let listening = try #require(help.range(of: "`listening on HOST:PORT`"), "\(help)")
         #expect(schema.lowerBound < listening.lowerBound)
+        #expect(!help.contains("second line") && !help.contains("The first line printed is `listening"), "\(help)")
         let server = try F(tokens: 1)
         let lines = server.startText.split(separator: "\n")
         #expect(lines.first?.contains("database schema") == true, "\(lines)")

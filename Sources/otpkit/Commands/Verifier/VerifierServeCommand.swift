@@ -34,7 +34,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
 
         With --db postgres://..., several nodes share one database: each decision is one compare-and-set in \
         PostgreSQL, so a code is accepted once whichever node it reaches, and lockouts and resyncs are shared at \
-        once. Start every node with the same --key-file. The schema is migrated on start (the second line says to \
+        once. Start every node with the same --key-file. The schema is migrated on start (the first line says to \
         which version). /healthz answers 503 while the database is unreachable, requests then get 503 \
         database_unavailable, and the node reconnects by itself. --rate-limit counts per node.
         """)
@@ -112,6 +112,9 @@ struct VerifierServeCommand: AsyncParsableCommand {
             if let metricsListen, let (metricsHost, metricsPort) = Self.hostAndPort(metricsListen) {
                 options.metricsHost = metricsHost
                 options.metricsPort = metricsPort
+                if !["127.0.0.1", "::1", "[::1]", "localhost"].contains(metricsHost) {
+                    try? FileHandle.standardError.write(contentsOf: Data("otpkit: --metrics-listen \(metricsListen) is not loopback: its metrics tell refusals by reason and need no key; keep it off the public network\n".utf8))
+                }
             }
             options.connectionLimits.idleTimeout = .seconds(idleTimeout)
             options.connectionLimits.requestReadTimeout = .seconds(idleTimeout)
