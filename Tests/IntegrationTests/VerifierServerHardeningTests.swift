@@ -184,6 +184,29 @@ import Glibc
         #expect(slowest < 0.5, "a verification took \(slowest) s while imports ran")
     }
 
+    /// Imports beyond the one running and four waiting are refused at once with 503 `imports_busy`, not queued.
+    @Test func importsBeyondTheQueueAreRefusedAtOnce() throws {
+        let server = try F(tokens: 1)
+        let pskc = try PSKCFile.passwordProtected(iterations: 2_000_000, password: "pw", serials: ["queued"])
+        let lock = NSLock()
+        nonisolated(unsafe) var statuses: [Int] = []
+        // Threads of their own (not a pool sized to the cores), so that all eight are sent at once.
+        let done = DispatchGroup()
+        for _ in 0..<8 {
+            done.enter()
+            Thread {
+                let response = try? HTTPTestClient(port: server.port).send(
+                    "POST", "/v1/tokens", body: pskc, headers: ["Authorization": "Bearer \(server.adminKey)", "X-PSKC-Password": "pw"])
+                lock.withLock { statuses.append(response.map { $0.body.contains("imports_busy") ? 503 : $0.status } ?? 0) }
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        #expect(statuses.filter { $0 == 503 }.count == 3, "\(statuses)")
+        #expect(statuses.filter { $0 == 201 }.count == 1 && statuses.filter { $0 == 409 }.count == 4, "one imported, four duplicates: \(statuses)")
+        #expect(server.stderrText.contains("503 POST /v1/tokens imports_busy"), "\(server.stderrText)")
+    }
+
     // MARK: Health (item 16)
 
     /// A master key that opens none of the store's secrets: /healthz is not ready, and every 503 is noted on stderr.
