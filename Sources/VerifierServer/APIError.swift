@@ -8,10 +8,14 @@ struct APIError: Error, Sendable {
     let status: HTTPResponse.Status
     let code: String
     let message: String
+    /// What went wrong underneath, for the operator's stderr note on a 503 (never sent to the client).
+    var cause: String?
 
     static let unauthorized = APIError(status: .unauthorized, code: "unauthorized", message: "a valid API key is required (Authorization: Bearer KEY)")
     static let forbidden = APIError(status: .forbidden, code: "forbidden", message: "this API key may not do that (an admin key is needed)")
     static let rateLimited = APIError(status: .tooManyRequests, code: "rate_limited", message: "too many requests from this client; slow down")
+    static let importsBusy = APIError(status: .serviceUnavailable, code: "imports_busy", message: "too many imports are in progress; try again later",
+                                      cause: "import refused: the import queue is full")
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
     static func tooLarge(_ limit: Int) -> APIError {
         APIError(status: .contentTooLarge, code: "body_too_large", message: "the request body exceeds \(limit) bytes")
@@ -23,22 +27,35 @@ struct APIError: Error, Sendable {
         case .unknownToken: self.init(status: .notFound, code: "unknown_token", message: error.description)
         case .duplicateToken: self.init(status: .conflict, code: "duplicate_token", message: error.description)
         case .tokenLocked: self.init(status: .conflict, code: "token_locked", message: error.description)
-        case .counterWouldGoBack: self.init(status: .conflict, code: "counter_would_go_back", message: error.description)
+        case .counterWouldGoBack(let id, let current, let requested):
+            // Said for an HTTP client: the CLI's `--force` is the JSON field here.
+            self.init(status: .conflict, code: "counter_would_go_back",
+                      message: "token \(id) is at counter \(current); setting \(requested) would allow old codes again (send \"force\": true if you mean it)")
         case .invalidToken: self.init(status: .badRequest, code: "invalid_token", message: error.description)
-        case .contention: self.init(status: .serviceUnavailable, code: "contention", message: error.description)
-        case .unavailable: self.init(status: .serviceUnavailable, code: "database_unavailable", message: "the database is unreachable; nothing was decided, try again")
+        case .contention: self.init(status: .serviceUnavailable, code: "contention", message: error.description, cause: error.description)
+        case .unavailable:
+            self.init(status: .serviceUnavailable, code: "database_unavailable", message: "the database is unreachable; nothing was decided, try again",
+                      cause: error.description)
         case .storage, .badMasterKey, .unknownMasterKey, .sealedSecretDamaged, .sealing:
-            self.init(status: .serviceUnavailable, code: "unavailable", message: "the token store is unavailable")
+            self.init(status: .serviceUnavailable, code: "unavailable", message: "the token store is unavailable", cause: error.description)
         }
     }
 
     init(_ error: SeedFormatError) {
-        self.init(status: .badRequest, code: error.code, message: error.description)
+        self.init(status: .badRequest, code: error.code, message: Self.forHTTP(error.description))
     }
 
-    init(status: HTTPResponse.Status, code: String, message: String) {
+    init(status: HTTPResponse.Status, code: String, message: String, cause: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
+        self.cause = cause
+    }
+
+    /// Seed-format messages may name the CLI's options; over HTTP the credentials are headers.
+    static func forHTTP(_ message: String) -> String {
+        message.replacingOccurrences(of: "--psk HEX", with: "header X-PSKC-Key: HEX")
+            .replacingOccurrences(of: "--password-file", with: "header X-PSKC-Password")
+            .replacingOccurrences(of: "--password", with: "header X-PSKC-Password")
     }
 }

@@ -1,22 +1,54 @@
 import Foundation
+import Synchronization
 
 /// One line per decision: when, what, which token, which client, the outcome. Never a code or a secret.
-final class AuditLog: @unchecked Sendable {
-    private let handle: FileHandle
-    private let lock = NSLock()
-    private let formatter = ISO8601DateFormatter()
-
-    init(handle: FileHandle) {
-        self.handle = handle
+///
+/// A line is written after its decision was committed, so a write that fails (a full disk, a pipe whose reader went
+/// away) must cost neither the process nor the answer: the server keeps serving, counts the failure
+/// (`otpkit_audit_write_failures_total`) and says so on stderr once per burst of failures (again after a write
+/// succeeded). The durable record of every decision is the database's event rows; the audit log is a copy for people.
+final class AuditLog: Sendable {
+    private struct State {
+        let handle: FileHandle
+        let formatter = ISO8601DateFormatter()
+        var failures = 0
+        var failing = false
     }
 
+    private let state: Mutex<State>
+
+    init(handle: FileHandle) {
+        state = Mutex(State(handle: handle))
+    }
+
+    /// Audit lines that could not be written since the start.
+    var failures: Int { state.withLock { $0.failures } }
+
     func record(_ action: String, token: String, client: String, outcome: String) {
-        let line = "\(lock.withLock { formatter.string(from: Date()) }) audit action=\(action) token=\(Self.clean(token)) client=\(client) outcome=\(outcome)\n"
-        lock.withLock { handle.write(Data(line.utf8)) }
+        let note: String? = state.withLock { state in
+            let line = "\(state.formatter.string(from: Date())) audit action=\(action) token=\(Self.clean(token)) client=\(client) outcome=\(outcome)\n"
+            do {
+                try state.handle.write(contentsOf: Data(line.utf8))
+                state.failing = false
+                return nil
+            } catch {
+                state.failures += 1
+                guard !state.failing else { return nil }
+                state.failing = true
+                return "audit log write failed (\(Self.reason(error))); serving on, counting failures in otpkit_audit_write_failures_total"
+            }
+        }
+        if let note { OperatorNotes.write(note) }
     }
 
     /// Token ids come from requests: keep them on one line and printable.
-    private static func clean(_ text: String) -> String {
+    static func clean(_ text: String) -> String {
         String(text.prefix(128).map { $0.isLetter || $0.isNumber || "-_.:@".contains($0) ? $0 : "?" })
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(code))) }
+        return (error as NSError).localizedDescription
     }
 }

@@ -30,6 +30,16 @@ public struct VerifierHTTPServer: Sendable {
         /// Threads that run blocking store work. A remote database wants about one per pooled connection, so that
         /// concurrent requests share its commits; SQLite serialises writers anyway.
         public var blockingThreads = System.coreCount
+        /// Threads of their own for parsing imports (PBKDF2 may run for seconds), so that imports never hold the
+        /// threads verification needs; `maxPendingImports` more may wait, further ones get 503 `imports_busy`.
+        public var importThreads = 1
+        public var maxPendingImports = 4
+        /// Idle, header and body timeouts and the connection cap.
+        public var connectionLimits = ConnectionLimits()
+        /// Where to serve the detailed metrics (decisions by reason) without a key; nil: nowhere. The public
+        /// port's /metrics says only accepted or refused.
+        public var metricsHost: String?
+        public var metricsPort = 0
         /// Whether the database answers now (/healthz); nil: the store is local and always there.
         public var databaseCheck: (@Sendable () -> Bool)?
         /// Extra Prometheus lines about the database (pool, latency).
@@ -43,9 +53,10 @@ public struct VerifierHTTPServer: Sendable {
     let options: Options
     let metrics = ServerMetrics()
     let audit: AuditLog
+    let health = ServerHealth()
     let limiter: RateLimiter
-    let authentications: AuthenticationCache
     let threads: NIOThreadPool
+    let imports: ImportGate
 
     public init(verifier: Verifier, keys: any APIKeyStore, options: Options, auditLog: FileHandle = .standardError) {
         self.verifier = verifier
@@ -53,50 +64,82 @@ public struct VerifierHTTPServer: Sendable {
         self.options = options
         self.audit = AuditLog(handle: auditLog)
         self.limiter = RateLimiter(rate: options.rateLimit, burst: options.rateBurst)
-        self.authentications = AuthenticationCache(keys: keys)
         self.threads = NIOThreadPool(numberOfThreads: max(1, options.blockingThreads))
+        self.imports = ImportGate(threads: options.importThreads, maxPending: options.maxPendingImports)
     }
 
-    /// Serves until SIGINT or SIGTERM; `onListening` gets the bound address (useful with port 0).
-    public func run(onListening: @escaping @Sendable (String) -> Void) async throws {
+    /// Serves until SIGINT or SIGTERM; `onListening` gets the bound address (useful with port 0), then
+    /// `onMetricsListening` the metrics listener's when there is one.
+    public func run(onListening: @escaping @Sendable (String) -> Void,
+                    onMetricsListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         threads.start()
-        defer { threads.shutdownGracefully { _ in } }
-        var server = HTTPServerBuilder.http1()
+        imports.start()
+        defer {
+            threads.shutdownGracefully { _ in }
+            imports.shutdown()
+        }
+        let limits = options.connectionLimits
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestReadDeadline(timeout: limits.requestReadTimeout.timeAmount)],
+            idleTimeout: limits.idleTimeout.timeAmount)
+        var server = HTTPServerBuilder.http1(configuration: http1)
         if let certificatePath = options.tlsCertificatePath, let keyPath = options.tlsKeyPath {
             let tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: tls)
         }
-        let app = Application(
+        var app = Application(
             router: makeRouter(),
             server: server,
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "otpkit"),
-            onServerRunning: { channel in onListening(channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?") })
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "otpkit",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(max(1, limits.maxConnections))),
+            onServerRunning: { channel in onListening(Self.address(channel)) })
+        if let metricsHost = options.metricsHost {
+            // Its own small listener: a scraper, not the public, reaches it; the same timeouts and a small cap.
+            app.addServices(Application(
+                router: makeMetricsRouter(),
+                server: .http1(configuration: .init(idleTimeout: limits.idleTimeout.timeAmount)),
+                configuration: .init(address: .hostname(metricsHost, port: options.metricsPort), serverName: "otpkit-metrics",
+                                     availableConnectionsDelegate: MaximumAvailableConnections(16)),
+                onServerRunning: { channel in onMetricsListening(Self.address(channel)) }))
+        }
         try await app.runService()
+    }
+
+    private static func address(_ channel: any Channel) -> String {
+        channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+    }
+
+    /// The metrics listener's routes: the detailed view, no key.
+    func makeMetricsRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/metrics") { _, _ in self.metricsResponse(.detailed) }
+        return router
+    }
+
+    private func metricsResponse(_ view: ServerMetrics.View) -> Response {
+        let text = metrics.prometheusText(view, auditWriteFailures: audit.failures) + (options.databaseMetrics?() ?? "")
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/healthz") { _, _ in
             await self.respond(authorizing: nil) { _ in
-                let reachable = try await self.blocking {
-                    if let check = self.options.databaseCheck { return check() }
-                    _ = try self.verifier.store.token(id: "")
-                    return true
-                }
-                guard reachable else { throw VerifierError.unavailable("health check") }
+                try await self.checkHealth()
                 return .json(["status": "ready", "database": "reachable"])
-            } onError: { _ in .json(["status": "not_ready", "database": "unreachable"], status: .serviceUnavailable) }
+            } onError: { error in
+                let unreachable = (error as? VerifierError).map { if case .unavailable = $0 { true } else { false } } ?? false
+                OperatorNotes.write("503 GET /healthz not_ready: \(Self.cause(of: error))")
+                return .json(["status": "not_ready", "database": unreachable ? "unreachable" : "reachable"], status: .serviceUnavailable)
+            }
         }
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: self.metrics.prometheusText + (self.options.databaseMetrics?() ?? ""))))
-        }
+        router.get("/metrics") { _, _ in self.metricsResponse(.publicPort) }
         router.post("/v1/verify") { request, _ in
             await self.respond(request, role: .verify) { client in
                 let body = try await self.decode(VerifyRequest.self, from: request)
-                let outcome = try await self.blocking { try self.verifier.verify(tokenID: body.token, code: body.code) }
+                let outcome = try await self.deciding { try self.verifier.verify(tokenID: body.token, code: body.code) }
                 let label: String = switch outcome {
                 case .accepted: "accepted"
                 case .rejected(let reason): reason.rawValue
@@ -111,7 +154,7 @@ public struct VerifierHTTPServer: Sendable {
                 let body = try await self.decode(ResyncRequest.self, from: request)
                 let label: String
                 do {
-                    let outcome = try await self.blocking { try self.verifier.resync(tokenID: body.token, code1: body.code1, code2: body.code2) }
+                    let outcome = try await self.deciding { try self.verifier.resync(tokenID: body.token, code1: body.code1, code2: body.code2) }
                     label = outcome == .notFound ? "not_found" : "resynchronized"
                 } catch let error as VerifierError {
                     // A verify-only client learns nothing more than "not resynchronised".
@@ -147,8 +190,11 @@ public struct VerifierHTTPServer: Sendable {
                 }
                 credentials.password = request.headers[HTTPField.Name("X-PSKC-Password")!]
                 let readCredentials = credentials
-                let records = try await self.blocking { try SeedFile.read(body, credentials: readCredentials) }
-                try await self.blocking { try self.verifier.add(try records.map { try self.verifier.token(from: $0) }) }
+                let (records, tokens) = try await self.imports.run {
+                    let records = try SeedFile.read(body, credentials: readCredentials)
+                    return (records, try records.map { try self.verifier.token(from: $0) })
+                }
+                try await self.deciding { try self.verifier.add(tokens) }
                 for record in records { self.audit.record("import", token: record.tokenID, client: client.id, outcome: "imported") }
                 return .json(["imported": records.map(\.tokenID)], status: .created)
             }
@@ -166,7 +212,7 @@ public struct VerifierHTTPServer: Sendable {
             await self.respond(request, role: .admin) { client in
                 let id = try self.tokenID(context)
                 let body = try await self.decode(CounterRequest.self, from: request)
-                try await self.blocking { try self.verifier.setCounter(tokenID: id, to: body.counter, force: body.force ?? false) }
+                try await self.deciding { try self.verifier.setCounter(tokenID: id, to: body.counter, force: body.force ?? false) }
                 self.audit.record("set_counter", token: id, client: client.id, outcome: "set")
                 return .json(["counter": body.counter])
             }
@@ -174,7 +220,7 @@ public struct VerifierHTTPServer: Sendable {
         router.post("/v1/tokens/:id/unlock") { request, context in
             await self.respond(request, role: .admin) { client in
                 let id = try self.tokenID(context)
-                try await self.blocking { try self.verifier.unlock(tokenID: id) }
+                try await self.deciding { try self.verifier.unlock(tokenID: id) }
                 self.audit.record("unlock", token: id, client: client.id, outcome: "unlocked")
                 return .json(["unlocked": true])
             }
@@ -182,7 +228,7 @@ public struct VerifierHTTPServer: Sendable {
         router.delete("/v1/tokens/:id") { request, context in
             await self.respond(request, role: .admin) { client in
                 let id = try self.tokenID(context)
-                guard try await self.blocking({ try self.verifier.store.delete(id: id) }) else { throw APIError(VerifierError.unknownToken(id)) }
+                guard try await self.deciding({ try self.verifier.store.delete(id: id) }) else { throw APIError(VerifierError.unknownToken(id)) }
                 self.audit.record("delete", token: id, client: client.id, outcome: "deleted")
                 return .json(["deleted": true])
             }
@@ -198,7 +244,13 @@ public struct VerifierHTTPServer: Sendable {
     /// Authenticates, rate-limits and runs `body`, turning every failure into a JSON error answer.
     private func respond(_ request: Request, role: APIKeyRole,
                          _ body: (APIKey) async throws -> Response) async -> Response {
-        await respond(authorizing: (request, role), body) { error in Self.errorResponse(error) }
+        await respond(authorizing: (request, role), body) { error in
+            let apiError = Self.apiError(error)
+            if apiError.status == .serviceUnavailable {
+                OperatorNotes.write("503 \(request.method) \(request.uri.path.prefix(64)) \(apiError.code): \(apiError.cause ?? apiError.message)")
+            }
+            return .json(["error": ["code": apiError.code, "message": apiError.message]], status: apiError.status)
+        }
     }
 
     private func respond(authorizing: (Request, APIKeyRole)?, _ body: (APIKey) async throws -> Response,
@@ -210,9 +262,8 @@ public struct VerifierHTTPServer: Sendable {
             if let (request, role) = authorizing {
                 guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized }
                 let presented = String(header.dropFirst(7))
-                var key = authentications.cached(presented)
-                if key == nil { key = try await blocking { try self.authentications.authenticate(presented) } }
-                guard let key else { throw APIError.unauthorized }
+                // Read from the store every time (no cache): a key revoked anywhere, on any node, stops at once.
+                guard let key = try await blocking({ try self.keys.authenticate(presented) }) else { throw APIError.unauthorized }
                 guard role == .verify || key.role == .admin else { throw APIError.forbidden }
                 guard limiter.allow(key.id) else { throw APIError.rateLimited }
                 client = key
@@ -226,14 +277,37 @@ public struct VerifierHTTPServer: Sendable {
         return response
     }
 
-    private static func errorResponse(_ error: Error) -> Response {
-        let apiError: APIError = switch error {
+    private static func apiError(_ error: Error) -> APIError {
+        switch error {
         case let error as APIError: error
         case let error as VerifierError: APIError(error)
         case let error as SeedFormatError: APIError(error)
         default: APIError(status: .internalServerError, code: "internal", message: "internal error")
         }
-        return .json(["error": ["code": apiError.code, "message": apiError.message]], status: apiError.status)
+    }
+
+    /// One line for the operator; verifier errors name tokens and stores, never secrets or codes.
+    private static func cause(of error: Error) -> String {
+        switch error {
+        case let error as APIError: error.cause ?? error.message
+        case let error as VerifierError: error.description
+        default: "\(type(of: error))"
+        }
+    }
+
+    /// Ready when the database answers, no decision failed on the store lately, and the master key opens a secret.
+    private func checkHealth() async throws {
+        if let check = options.databaseCheck {
+            guard try await blocking(check) else { throw VerifierError.unavailable("the database does not answer") }
+        } else {
+            _ = try await blocking { try self.verifier.store.token(id: "") }
+        }
+        if let failure = health.recentFailure { throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "the last decision failed: \(failure)") }
+        if !health.keyOpensSecrets {
+            do { try await blocking { try self.health.checkKey(self.verifier) } } catch let error as VerifierError {
+                throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "master key check: \(error)")
+            }
+        }
     }
 
     private func collect(_ request: Request, limit: Int) async throws -> [UInt8] {
@@ -259,14 +333,29 @@ public struct VerifierHTTPServer: Sendable {
         }
     }
 
+    /// The path's token id, percent-decoded: ids may hold spaces, `/` (as %2F) and any UTF-8.
     private func tokenID(_ context: BasicRequestContext) throws -> String {
-        guard let id = context.parameters.get("id"), !id.isEmpty else { throw APIError.badRequest("no token id") }
+        guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding, !id.isEmpty else {
+            throw APIError.badRequest("no token id, or one that is not percent-encoded UTF-8")
+        }
         return id
     }
 
     /// Runs blocking store work (SQLite commits with fsync, PostgreSQL round trips) off the cooperative threads.
     private func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await threads.runIfActive(work)
+    }
+
+    /// Blocking work that decides or changes something: its store failures (or success) feed /healthz.
+    private func deciding<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            let result = try await blocking(work)
+            health.noteDecision(nil)
+            return result
+        } catch let error as VerifierError {
+            health.noteDecision(error)
+            throw error
+        }
     }
 }
 

@@ -9,23 +9,39 @@ final class VerifierServerFixture: @unchecked Sendable {
     let folder: URL
     var process = Process()
     private(set) var port = 0
+    private(set) var metricsPort: Int?
     var adminKey = ""
     /// What the server printed before it listened (the schema line, the first admin key).
     private(set) var startText = ""
     let auditPath: String
+    /// The server's stderr (unless `launch.closedStderr`).
+    let stderrPath: String
+    var launch: Launch
     let database: String
     let keyFile: String?
-    let environment: [String: String]
+    var environment: [String: String]
 
     static let rfcHex = "3132333435363738393031323334353637383930"
+
+    /// How the server process is started, beyond its arguments.
+    struct Launch {
+        /// Where audit lines go: nil for the fixture's file `auditPath`, "" for stderr, or another path (/dev/full).
+        var auditLog: String?
+        /// A shell command run in the server's process before it starts, such as `ulimit -n 256`.
+        var shellPrefix: String?
+        /// Stderr goes to a pipe whose reading end is closed as soon as the server listens (instead of `stderrPath`).
+        var closedStderr = false
+    }
 
     /// Creates the database with `tokens` HOTP tokens (ids t0, t1, ...; RFC 4226 key) and starts the server.
     /// `keyFile`: the master key to share with another node (default: one of its own).
     init(tokens: Int = 1, database: String? = nil, keyFile: String? = nil, environment: [String: String] = [:],
-         extraArguments: [String] = []) throws {
+         extraArguments: [String] = [], launch: Launch = Launch()) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         auditPath = folder.appendingPathComponent("audit.log").path
+        stderrPath = folder.appendingPathComponent("stderr.log").path
+        self.launch = launch
         self.database = database ?? folder.appendingPathComponent("verifier.sqlite").path
         self.keyFile = keyFile ?? (database == nil ? nil : folder.appendingPathComponent("master.key").path)
         self.environment = environment
@@ -52,24 +68,61 @@ final class VerifierServerFixture: @unchecked Sendable {
 
     func start(extraArguments: [String] = []) throws {
         process = Process()
-        process.executableURL = ProjectPaths.otpkit
-        process.arguments = ["verifier", "serve", "--listen", "127.0.0.1:0", "--audit-log", auditPath] + databaseArguments + extraArguments
+        let audit: [String] = switch launch.auditLog {
+        case nil: ["--audit-log", auditPath]
+        case "": []
+        case let path?: ["--audit-log", path]
+        }
+        let arguments = ["verifier", "serve", "--listen", "127.0.0.1:0"] + audit + databaseArguments + extraArguments
+        if let prefix = launch.shellPrefix {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "\(prefix) && exec \"$0\" \"$@\"", ProjectPaths.otpkit.path] + arguments
+        } else {
+            process.executableURL = ProjectPaths.otpkit
+            process.arguments = arguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
+        let errors = Pipe()
+        if launch.closedStderr {
+            process.standardError = errors
+        } else {
+            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        }
         try process.run()
         var text = ""
         let deadline = Date().addingTimeInterval(20)
-        while !text.contains("listening on ") || !text.hasSuffix("\n") {
+        while !text.split(separator: "\n").contains(where: { $0.hasPrefix("listening on ") }) || !text.hasSuffix("\n")
+                || (extraArguments.contains("--metrics-listen") && !text.contains("metrics listening on ")) {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty || Date() > deadline { throw Failure(text: "the server did not start: \(text)") }
             text += String(decoding: chunk, as: UTF8.self)
         }
+        if launch.closedStderr {
+            try? errors.fileHandleForWriting.close()
+            try errors.fileHandleForReading.close()
+        }
         startText = text
         for line in text.split(separator: "\n") {
             if line.hasPrefix("listening on "), let value = line.split(separator: ":").last.flatMap({ Int($0) }) { port = value }
+            if line.hasPrefix("metrics listening on "), let value = line.split(separator: ":").last.flatMap({ Int($0) }) { metricsPort = value }
             if let range = line.range(of: "otpk_") { adminKey = String(line[range.lowerBound...]) }
         }
+    }
+
+    /// What the server wrote to stderr so far.
+    var stderrText: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// User and system CPU time the server process used so far, in seconds.
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return .nan }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the name: state is field 3, so utime (14) and stime (15) are at offsets 11 and 12.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     func kill(signal: Int32 = SIGKILL) {

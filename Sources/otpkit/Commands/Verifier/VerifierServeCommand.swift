@@ -13,12 +13,28 @@ struct VerifierServeCommand: AsyncParsableCommand {
         POST /v1/verify {"token": ID, "code": CODE} -> {"accepted": true|false}; POST /v1/resync {"token", "code1", \
         "code2"}; administration under /v1/tokens (admin keys); GET /healthz and GET /metrics (Prometheus) need no key. Every \
         /v1 request carries `Authorization: Bearer KEY`; create keys with `otpkit verifier keys create`. On the first start, with \
-        no keys yet, an admin key is created and printed once. The first line printed is `listening on HOST:PORT`. \
-        An answer is sent only after its decision is committed to the database. Audit lines go to stderr or --audit-log.
+        no keys yet, an admin key is created and printed once. Standard output says, one line each: the database schema \
+        (`DATABASE: database schema ...`), the created admin key (first start only), `listening on HOST:PORT`, then \
+        `metrics listening on HOST:PORT` with --metrics-listen. \
+        An answer is sent only after its decision is committed to the database.
+
+        The public /metrics counts decisions only as accepted or refused; by reason (unknown token, locked, wrong code, \
+        replay) only on --metrics-listen, a listener without keys to keep off the public network. /healthz answers 503 \
+        while the database does not answer, for 30 s after a decision failed on the store (locked, full) unless one \
+        succeeds, and while the master key does not open a stored secret; every 503 is noted on stderr with its cause.
+
+        Audit lines go to stderr or --audit-log. A failed audit write (a full disk, a closed pipe) never stops the \
+        server or an answer: the decision stands (it is in the database's events), the failure is counted in \
+        otpkit_audit_write_failures_total, and one stderr note is written per burst of failures.
+
+        Connections: one idle (or still sending its request head) for --idle-timeout is closed, as is one whose body \
+        does not arrive within --idle-timeout of its head; at --max-connections the server stops accepting until one \
+        closes. Imports are parsed on a thread of their own (at most 4 more wait; then 503 imports_busy), so that a \
+        costly PBKDF2 never delays verification.
 
         With --db postgres://..., several nodes share one database: each decision is one compare-and-set in \
         PostgreSQL, so a code is accepted once whichever node it reaches, and lockouts and resyncs are shared at \
-        once. Start every node with the same --key-file. The schema is migrated on start (the second line says to \
+        once. Start every node with the same --key-file. The schema is migrated on start (the first line says to \
         which version). /healthz answers 503 while the database is unreachable, requests then get 503 \
         database_unavailable, and the node reconnects by itself. --rate-limit counts per node.
         """)
@@ -40,6 +56,15 @@ struct VerifierServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Append audit lines to this file instead of stderr.", valueName: "path"))
     var auditLog: String?
 
+    @Option(name: .long, help: ArgumentHelp("Also serve /metrics with decisions by reason here, without a key (keep it off the public network).", valueName: "host:port"))
+    var metricsListen: String?
+
+    @Option(name: .long, help: ArgumentHelp("Close a connection idle, or slow with its request, for this long.", valueName: "seconds"))
+    var idleTimeout = 15.0
+
+    @Option(name: .long, help: ArgumentHelp("Open connections at most (default: the descriptor limit less a reserve, now \(ConnectionLimits.defaultMaxConnections())).", valueName: "n"))
+    var maxConnections: Int?
+
     @Option(name: .long, help: ArgumentHelp("Serve HTTPS with this PEM certificate chain (with --tls-key).", valueName: "path"))
     var tlsCert: String?
 
@@ -48,28 +73,52 @@ struct VerifierServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
+        guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be above 0 and at most 86400") }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if let metricsListen, Self.hostAndPort(metricsListen) == nil { throw ValidationError("--metrics-listen must be HOST:PORT") }
+    }
+
+    /// A line on stdout that never traps: a supervisor that stopped reading must not take the server down.
+    private func announce(_ line: String) {
+        try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        return (String(text[..<colon]), port)
     }
 
     func run() async throws {
         try await reportingFailures {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-                throw CLIFailure("--listen must be HOST:PORT", code: .usage)
-            }
+            guard let (host, port) = Self.hostAndPort(listen) else { throw CLIFailure("--listen must be HOST:PORT", code: .usage) }
+            // A client or a log reader that goes away must cost an EPIPE error, handled where it happens, not the process.
+            signal(SIGPIPE, SIG_IGN)
+            signal(SIGXFSZ, SIG_IGN)  // likewise a file size limit on --audit-log: EFBIG, counted, not death
             var policy = VerifierPolicy()
             policy.maxFailures = lockoutAfter
             policy.lockoutDuration = lockoutSeconds
             let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
                                                      poolSize: verifier.dbPoolSize, timeout: verifier.dbTimeout)
-            emit("\(database.description): \(try database.migrate())")
+            announce("\(database.description): \(try database.migrate())")
             let core = try verifier.open(database, policy: policy)
             let keys = database.apiKeys
             if try keys.list().isEmpty {
                 let created = try keys.create(name: "first admin", role: .admin)
-                emit("created admin API key \(created.key.id) (shown once, keep it safe): \(created.text)")
+                announce("created admin API key \(created.key.id) (shown once, keep it safe): \(created.text)")
             }
             var options = VerifierHTTPServer.Options()
-            options.host = String(listen[..<colon])
+            options.host = host
             options.port = port
+            if let metricsListen, let (metricsHost, metricsPort) = Self.hostAndPort(metricsListen) {
+                options.metricsHost = metricsHost
+                options.metricsPort = metricsPort
+                if !["127.0.0.1", "::1", "[::1]", "localhost"].contains(metricsHost) {
+                    try? FileHandle.standardError.write(contentsOf: Data("otpkit: --metrics-listen \(metricsListen) is not loopback: its metrics tell refusals by reason and need no key; keep it off the public network\n".utf8))
+                }
+            }
+            options.connectionLimits.idleTimeout = .seconds(idleTimeout)
+            options.connectionLimits.requestReadTimeout = .seconds(idleTimeout)
+            if let maxConnections { options.connectionLimits.maxConnections = maxConnections }
             options.rateLimit = rateLimit
             options.rateBurst = max(1, rateLimit * 2)
             options.tlsCertificatePath = tlsCert
@@ -82,7 +131,8 @@ struct VerifierServeCommand: AsyncParsableCommand {
             let audit: FileHandle
             do { audit = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } ?? .standardError } catch { throw CLIFailure("\(error)", code: .usage) }
             let server = VerifierHTTPServer(verifier: core, keys: keys, options: options, auditLog: audit)
-            try await server.run { address in emit("listening on \(address)") }
+            try await server.run(onListening: { address in announce("listening on \(address)") },
+                                 onMetricsListening: { address in announce("metrics listening on \(address)") })
         }
     }
 }
@@ -104,7 +154,7 @@ struct VerifierKeysCommand: ParsableCommand {
                 guard let parsed = APIKeyRole(rawValue: role) else { throw CLIFailure("--role must be verify or admin", code: .usage) }
                 let created = try verifier.openDatabase().apiKeys.create(name: name, role: parsed)
                 print(created.text)
-                FileHandle.standardError.write(Data("otpkit: created \(role) key \(created.key.id) (\(name)); it is not shown again.\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("otpkit: created \(role) key \(created.key.id) (\(name)); it is not shown again.\n".utf8))
             }
         }
     }
