@@ -42,7 +42,7 @@ struct APIError: Error, Sendable {
     }
 
     init(_ error: SeedFormatError) {
-        self.init(status: .badRequest, code: error.code, message: Self.forHTTP(error.description))
+        self.init(status: .badRequest, code: error.code, message: error.message(naming: Self.seedFileWording))
     }
 
     init(status: HTTPResponse.Status, code: String, message: String, cause: String? = nil) {
@@ -52,10 +52,8 @@ struct APIError: Error, Sendable {
         self.cause = cause
     }
 
-    /// Seed-format messages may name the CLI's options; over HTTP the credentials are headers.
-    static func forHTTP(_ message: String) -> String {
-        message.replacingOccurrences(of: "--psk HEX", with: "header X-PSKC-Key: HEX")
-            .replacingOccurrences(of: "--password-file", with: "header X-PSKC-Password")
-            .replacingOccurrences(of: "--password", with: "header X-PSKC-Password")
-    }
+    /// Over HTTP a seed file's credentials and consent travel in headers.
+    static let seedFileWording = SeedFormatError.Wording(
+        password: "the header X-PSKC-Password", preSharedKey: "the header X-PSKC-Key (hex)",
+        allowMissingMAC: "send the header X-PSKC-Allow-Missing-MAC: true")
 }

@@ -189,14 +189,19 @@ public struct VerifierHTTPServer: Sendable {
                     credentials.preSharedKey = bytes
                 }
                 credentials.password = request.headers[HTTPField.Name("X-PSKC-Password")!]
+                switch request.headers[HTTPField.Name("X-PSKC-Allow-Missing-MAC")!]?.lowercased() {
+                case nil, "false": break
+                case "true": credentials.allowMissingMAC = true
+                default: throw APIError.badRequest("X-PSKC-Allow-Missing-MAC must be true or false")
+                }
                 let readCredentials = credentials
-                let (records, tokens) = try await self.imports.run {
-                    let records = try SeedFile.read(body, credentials: readCredentials)
-                    return (records, try records.map { try self.verifier.token(from: $0) })
+                let (contents, tokens) = try await self.imports.run {
+                    let contents = try SeedFile.readContents(body, credentials: readCredentials)
+                    return (contents, try contents.records.map { try self.verifier.token(from: $0) })
                 }
                 try await self.deciding { try self.verifier.add(tokens) }
-                for record in records { self.audit.record("import", token: record.tokenID, client: client.id, outcome: "imported") }
-                return .json(["imported": records.map(\.tokenID)], status: .created)
+                for record in contents.records { self.audit.record("import", token: record.tokenID, client: client.id, outcome: "imported") }
+                return .json(ImportAnswer(imported: contents.records.map(\.tokenID), skipped: contents.skipped), status: .created)
             }
         }
         router.get("/v1/tokens/:id") { request, context in
@@ -239,6 +244,8 @@ public struct VerifierHTTPServer: Sendable {
 
     struct VerifyRequest: Decodable { let token: String; let code: String }
     struct ResyncRequest: Decodable { let token: String; let code1: String; let code2: String }
+    /// What an import stored, and what the file held that is no HOTP/TOTP token (a PIN key, a Yubico OTP line).
+    struct ImportAnswer: Encodable { let imported: [String]; let skipped: [String] }
     struct CounterRequest: Decodable { let counter: UInt64; let force: Bool? }
 
     /// Authenticates, rate-limits and runs `body`, turning every failure into a JSON error answer.

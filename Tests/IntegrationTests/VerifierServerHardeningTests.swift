@@ -308,6 +308,55 @@ import Glibc
         #expect(back.status == 409 && back.body.contains(#"\"force\": true"#) && !back.body.contains("--force"), "\(back.body)")
     }
 
+    /// Items 8, 9 and 19 over HTTP: an encrypted file without a MAC is refused (naming the header that allows it) and
+    /// imports with `X-PSKC-Allow-Missing-MAC: true`; a PIN key beside an HOTP key is skipped and said so in the answer.
+    @Test func importsSayWhatTheySkippedAndNeedConsentForMissingMACs() throws {
+        let server = try F(tokens: 1)
+        let client = server.client()
+        let auth = ["Authorization": "Bearer \(server.adminKey)"]
+        let psk = "12345678901234567890123456789012"
+        let script = """
+        import re, sys, pskc
+        p = pskc.PSKC()
+        p.add_key(id='1', serial='NOMAC1', secret=b'12345678901234567890', counter=3,
+                  algorithm='urn:ietf:params:xml:ns:keyprov:pskc:hotp', response_length=6)
+        p.encryption.setup_preshared_key(key=bytes.fromhex(sys.argv[1]))
+        p.write(sys.stdout.buffer)
+        """
+        let written = try Subprocess.run("/usr/bin/python3", ["-c", script, psk])
+        try #require(written.status == 0, "\(written.stderr)")
+        let noMAC = written.stdout.replacingOccurrences(of: #"<pskc:MACMethod[\s\S]*?</pskc:MACMethod>"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: #"<pskc:ValueMAC>[\s\S]*?</pskc:ValueMAC>"#, with: "", options: .regularExpression)
+        try #require(!noMAC.contains("MAC"), "\(noMAC)")
+        let refused = try client.send("POST", "/v1/tokens", body: noMAC, headers: auth.merging(["X-PSKC-Key": psk]) { $1 })
+        #expect(refused.status == 400 && refused.body.contains("missing_mac") && refused.body.contains("X-PSKC-Allow-Missing-MAC"), "\(refused.body)")
+        let allowed = try client.send("POST", "/v1/tokens", body: noMAC,
+                                      headers: auth.merging(["X-PSKC-Key": psk, "X-PSKC-Allow-Missing-MAC": "true"]) { $1 })
+        #expect(allowed.status == 201 && allowed.body.contains("NOMAC1"), "\(allowed.body)")
+
+        let withPIN = """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc">
+         <KeyPackage><DeviceInfo><SerialNo>987654321</SerialNo></DeviceInfo>
+          <Key Id="1" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:hotp">
+           <AlgorithmParameters><ResponseFormat Length="6" Encoding="DECIMAL"/></AlgorithmParameters>
+           <Data><Secret><PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</PlainValue></Secret><Counter><PlainValue>0</PlainValue></Counter></Data>
+          </Key>
+         </KeyPackage>
+         <KeyPackage><DeviceInfo><SerialNo>987654321</SerialNo></DeviceInfo>
+          <Key Id="123456781" Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:pin">
+           <Data><Secret><PlainValue>MTIzNA==</PlainValue></Secret></Data>
+          </Key>
+         </KeyPackage>
+        </KeyContainer>
+        """
+        let imported = try client.send("POST", "/v1/tokens", body: withPIN, headers: auth)
+        #expect(imported.status == 201, "\(imported.body)")
+        let answer = try JSONSerialization.jsonObject(with: Data(imported.body.utf8)) as? [String: [String]]
+        #expect(answer?["imported"] == ["987654321"], "\(imported.body)")
+        #expect(answer?["skipped"]?.count == 1 && answer?["skipped"]?.first?.contains("123456781") == true, "\(imported.body)")
+    }
+
     /// `serve --help` tells the order of the start lines as the server prints them.
     @Test func serveHelpTellsTheStartLinesInOrder() throws {
         let help = try Subprocess.run(ProjectPaths.otpkit.path, ["verifier", "serve", "--help"]).stdout
