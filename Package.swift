@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
-            "OTPCore", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",
+            "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], path: "Fuzz/EntryPoints"),

@@ -1,3 +1,4 @@
+import Checksums
 import OTPCore
 import TokenDrivers
 
@@ -5,18 +6,46 @@ import TokenDrivers
 /// piece of the input, as a broken or hostile token (or a USB/IP server) would answer.
 enum DriverFuzzing {
     /// Replies from the script; sends succeed while the script lasts. No waiting: drivers poll with no pause.
+    /// Each reply is a mode byte and the report. With the mode's low bit set, the channel makes the report pass the
+    /// checks a fuzzer cannot guess (OpenHOTP's CRC-32; Nitrokey's echoed command, request CRC and STM32 CRC), so
+    /// that mutations reach the parsing behind them.
     final class ScriptedChannel: FeatureReportChannel {
+        enum Family { case openHOTP, yubiKey, nitrokey }
+
         var script: FuzzInput
+        var family: Family = .openHOTP
+        private var lastRequest: [UInt8] = []
 
         init(_ script: FuzzInput) { self.script = script }
 
         func setFeatureReport(_ report: [UInt8]) throws(TransportError) {
             guard !script.isEmpty else { throw .disconnected("the script ended") }
+            lastRequest = report
         }
 
         func getFeatureReport(length: Int) throws(TransportError) -> [UInt8] {
             guard !script.isEmpty else { throw .disconnected("the script ended") }
-            return script.padded(length)
+            let seal = script.byte() & 1 == 1
+            var reply = script.padded(length)
+            if seal { Self.seal(&reply, family: family, request: lastRequest) }
+            return reply
+        }
+
+        static func seal(_ reply: inout [UInt8], family: Family, request: [UInt8]) {
+            guard reply.count == 64 else { return }
+            switch family {
+            case .openHOTP:
+                let crc = CRC32.checksum(reply[0..<60])
+                reply.replaceSubrange(60..<64, with: [UInt8(crc & 0xff), UInt8(crc >> 8 & 0xff), UInt8(crc >> 16 & 0xff), UInt8(crc >> 24)])
+            case .nitrokey:
+                guard request.count == 64 else { return }
+                reply[1] = request[0]
+                reply.replaceSubrange(2..<6, with: request[60..<64])
+                let crc = STM32CRC32.checksum([0] + reply[1..<60])
+                reply.replaceSubrange(60..<64, with: [UInt8(crc & 0xff), UInt8(crc >> 8 & 0xff), UInt8(crc >> 16 & 0xff), UInt8(crc >> 24)])
+            case .yubiKey:
+                break
+            }
         }
     }
 
@@ -27,6 +56,7 @@ enum DriverFuzzing {
         var script = FuzzInput(input)
         let choice = script.byte()
         let channel = ScriptedChannel(script)
+        channel.family = [.openHOTP, .yubiKey, .nitrokey][Int(choice % 3)]
         drive(choice: choice, over: channel) { channel.script.isEmpty }
     }
 

@@ -118,7 +118,7 @@ enum FuzzSeeds {
             guard let report = token.getReport(type: HIDRequest.featureReportType, id: 0, interface: 0, length: length) else {
                 throw .stalled("get")
             }
-            replies += report
+            replies += [1] + report  // the driver target's mode byte: sealed (see DriverFuzzing.ScriptedChannel)
             return report
         }
     }
