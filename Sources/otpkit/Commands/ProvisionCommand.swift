@@ -194,9 +194,9 @@ struct ProvisionCommand: ParsableCommand {
                 }
             }
             if !committed.isComplete {
-                throw CLIFailure("\(committed.problems.count) committed seed\(committed.problems.count == 1 ? "" : "s") of \(journal) could "
-                                 + "not be exported (named above; the others were): a journal key other than the one that sealed "
-                                 + "them, or a damaged journal", code: .refused)
+                throw CLIFailure("\(committed.problems.count) committed seed\(committed.problems.count == 1 ? "" : "s") of \(journal) did not "
+                                 + "open (named above) and were left out of --out and --push, which have every other seed: the "
+                                 + "journal key is not the one that sealed them, or the journal is damaged", code: .refused)
             }
             if tally["failed", default: 0] + tally["uncertain", default: 0] > 0 { throw ExitCode(CLIFailure.Code.refused.rawValue) }
         }
