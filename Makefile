@@ -17,7 +17,7 @@ TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev
 	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk postgresql
 KERNEL_CACHE := .cache/real-kernel
 
-.PHONY: demo test build bench bench-cluster bench-provision deps-demo deps-test clean install-udev
+.PHONY: demo test build bench bench-cluster bench-provision fuzz deps-demo deps-test clean install-udev
 
 demo: deps-demo build
 	.build/debug/otpkit demo
@@ -48,6 +48,13 @@ bench-provision: deps-demo
 	address=$$(sed -n 's/^listening on //p' $$work/emulator.log | head -1); \
 	$$bin provision --usbip $$address --journal $$work/batch.journal --out $$work/seeds.json --format json | tail -1; \
 	kill $$emulator; wait $$emulator 2>/dev/null; rm -rf $$work
+
+# Coverage-guided fuzzing of every parser (libFuzzer + AddressSanitizer, in .build-fuzz, outside the ordinary build):
+# FUZZ_SECONDS per target (default 60), or FUZZ_RUNS executions each; FUZZ_TARGETS picks some. Crashes land in
+# Fuzz/regressions/TARGET/, which `make test` replays.
+FUZZ_SECONDS ?= 60
+fuzz: deps-demo
+	SWIFT="$(SWIFT)" FUZZ_SECONDS="$(FUZZ_SECONDS)" FUZZ_RUNS="$(FUZZ_RUNS)" FUZZ_TARGETS="$(FUZZ_TARGETS)" Fuzz/run-fuzz.sh
 
 deps-demo:
 	@$(call install_missing,$(DEMO_PACKAGES))

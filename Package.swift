@@ -98,6 +98,23 @@ let package = Package(
         .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "Verifier", "OTPCore"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
+        // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
+        .target(name: "FuzzEntryPoints", dependencies: [
+            "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], path: "Fuzz/EntryPoints"),
+        // Replays the fuzz corpus and every committed crash through the entry points, without sanitizers.
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer driver exists only in the fuzz build (`make fuzz`: OTPKIT_FUZZ=1, its own scratch path, sanitizers),
+// so that `swift build` and `make test` never compile it.
+if Context.environment["OTPKIT_FUZZ"] != nil {
+    package.targets += [
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(name: "otpkit-fuzz", dependencies: ["FuzzEntryPoints", "CLibFuzzer"], path: "Fuzz/Driver"),
+    ]
+}

@@ -6,8 +6,24 @@ import USBProtocol
 /// One client connection: device list and import first, then URBs for the imported device.
 ///
 /// Malformed input closes the connection (after logging why); it never reaches a device. Interrupt IN URBs
-/// without data stay pending until the client unlinks them, as a real device's would.
+/// without data stay pending until the client unlinks them, as a real device's would; a host controller keeps only a
+/// handful queued, so a client that parks more is flooding and loses its connection. A transfer for an endpoint the
+/// device does not have STALLs.
 final class USBIPConnectionHandler: ChannelInboundHandler {
+    /// Interrupt IN transfers one connection may leave pending (Linux's usbhid queues one or two per endpoint).
+    static let maximumParkedInterruptURBs = 16
+
+    /// Why a connection was closed for what it sent after the import.
+    enum Refusal: Error, CustomStringConvertible {
+        case interruptFlood(limit: Int)
+
+        var description: String {
+            switch self {
+            case .interruptFlood(let limit): "more than \(limit) interrupt transfers pending at once (a flood)"
+            }
+        }
+    }
+
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -58,7 +74,7 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
         if let device = imported {
             guard let (command, consumed) = try USBIPURB.parseCommand(received) else { return false }
             received.removeFirst(consumed)
-            handle(command, device: device.device, context: context)
+            try handle(command, device: device.device, context: context)
             return true
         }
         guard let (request, consumed) = try USBIPOperation.parseRequest(received) else { return false }
@@ -84,7 +100,7 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
         return true
     }
 
-    private func handle(_ command: USBIPURB.Command, device: EmulatedUSBDevice, context: ChannelHandlerContext) {
+    private func handle(_ command: USBIPURB.Command, device: EmulatedUSBDevice, context: ChannelHandlerContext) throws(Refusal) {
         switch command {
         case .unlink(let sequence, let target):
             let wasPending = parkedInterruptURBs.contains { $0.sequence == target }
@@ -108,11 +124,23 @@ final class USBIPConnectionHandler: ChannelInboundHandler {
             case .stall:
                 reply(submit, status: USBIPURB.statusStall, data: [], actualLength: 0, context: context)
             }
-        case .submit(let submit) where submit.directionIn:
+        case .submit(let submit) where submit.directionIn && Self.hasInterruptIn(device, endpoint: submit.endpoint):
+            guard parkedInterruptURBs.count < Self.maximumParkedInterruptURBs else {
+                throw .interruptFlood(limit: Self.maximumParkedInterruptURBs)
+            }
             parkedInterruptURBs.append(submit)
             completeParkedInterruptURBs(device: device, context: context)
         case .submit(let submit):
             reply(submit, status: USBIPURB.statusStall, data: [], actualLength: 0, context: context)
+        }
+    }
+
+    /// Whether the device's descriptors declare interrupt IN endpoint `endpoint` (a number, without the direction bit).
+    private static func hasInterruptIn(_ device: EmulatedUSBDevice, endpoint: UInt32) -> Bool {
+        guard endpoint >= 1, endpoint <= 15 else { return false }
+        let address = 0x80 | UInt8(endpoint)
+        return device.descriptors.description.interfaces.contains { interface in
+            interface.endpoints.contains { $0.address == address && $0.attributes & 0x03 == USBEndpointDescription.interruptTransfer }
         }
     }
 

@@ -42,6 +42,14 @@ public final class USBIPServer: Sendable {
         return bound.localAddress?.port ?? port
     }
 
+    /// The handler an accepted connection gets, over its own registry of `devices` (exported as 1-1, 1-2, ...): for
+    /// driving a connection without a socket, as the fuzz target does through NIO's EmbeddedChannel.
+    public static func makeConnectionHandler(devices: [EmulatedUSBDevice], faults: USBIPFaultPlan = .none,
+                                             log: @escaping @Sendable (String) -> Void = { _ in }) -> ChannelHandler {
+        let exported = devices.enumerated().map { USBIPExportedDevice(port: UInt32($0.offset + 1), device: $0.element) }
+        return USBIPConnectionHandler(registry: USBIPDeviceRegistry(devices: exported), faults: faults, log: log)
+    }
+
     /// Plugs a device in or pulls it out (scripted arrivals for tests and demos). A pulled device leaves the device
     /// list and refuses imports; a connection already holding it keeps it until it closes.
     public func setPlugged(_ busID: String, _ plugged: Bool) {

@@ -11,8 +11,7 @@ import Glibc
 /// or may not hold the secret) and which failed, and no seed is lost.
 ///
 /// One JSON object a line, appended with O_APPEND and fdatasync (which also flushes the new file size, all an append
-/// needs); a line torn by a crash is cut off when the journal is
-/// opened again. Secrets are sealed (AES-256-GCM, bound to the record id) under the journal's master key, and
+/// needs); a line torn by a crash is cut off when the journal is opened again (see `SeedJournalContents`). Secrets are sealed (AES-256-GCM, bound to the record id) under the journal's master key, and
 /// carried with a keyed fingerprint so that a repeated secret is refused without opening any.
 public final class SeedJournal {
     public struct Entry: Codable, Equatable, Sendable {
@@ -53,6 +52,7 @@ public final class SeedJournal {
         case alreadyCommitted(serial: String, slot: Int?)
         case unknownRecord(String)
         case sealing(String)
+        case unopenable(String)
 
         public var description: String {
             switch self {
@@ -63,6 +63,7 @@ public final class SeedJournal {
                 "token \(serial)\(slot.map { " slot \($0)" } ?? "") is provisioned already (see the journal); use --reprogram to program it again"
             case .unknownRecord(let id): "no journal record \(id)"
             case .sealing(let detail): "cannot seal the secret: \(detail)"
+            case .unopenable(let detail): "cannot open a sealed seed: \(detail)"
             }
         }
     }
@@ -70,35 +71,51 @@ public final class SeedJournal {
     public let path: String
     private let keyring: MasterKeyring
     private let descriptor: Int32
-    public private(set) var entries: [Entry] = []
+    private var contents: SeedJournalContents
+    public var entries: [Entry] { contents.entries }
+    /// What opening did to the file, for the operator (a torn line cut off, damaged lines skipped); empty when nothing.
+    public private(set) var openingNotes: [String] = []
     /// Time spent making appends durable (write and fsync), for the provisioning benchmark.
     public private(set) var durabilityTime: Duration = .zero
     private var fingerprints: Set<String> = []
 
-    /// Opens (or creates, mode 0600) the journal at `path`, cutting off a line a crash left half-written.
+    /// Opens (or creates, mode 0600) the journal at `path`. A last line torn by a crash is cut off, a last entry whose
+    /// newline is missing gets it, and damaged lines are skipped; `openingNotes` says what was done.
     public init(path: String, keyring: MasterKeyring) throws(JournalError) {
+        let file = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard file >= 0 else { throw .unwritable("\(path): \(String(cString: strerror(errno)))") }
+        var notes: [String] = []
+        let contents: SeedJournalContents
+        do throws(JournalError) {
+            guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
+            contents = SeedJournalContents(parsing: [UInt8](data))
+            if contents.tornTailLength > 0 {
+                guard ftruncate(file, off_t(data.count - contents.tornTailLength)) == 0, fsync(file) == 0 else {
+                    throw .unwritable("cannot cut the torn last line of \(path)")
+                }
+                notes.append("cut off its last line (\(contents.tornTailLength) bytes), torn by a crash while it was written")
+            }
+            if contents.lacksFinalNewline {
+                let newline: [UInt8] = [0x0A]
+                guard newline.withUnsafeBytes({ Glibc.write(file, $0.baseAddress, 1) }) == 1, fdatasync(file) == 0 else {
+                    throw .unwritable("cannot end the last line of \(path)")
+                }
+            }
+        } catch {
+            close(file)
+            throw error
+        }
+        if !contents.damagedLines.isEmpty {
+            let one = contents.damagedLines.count == 1
+            notes.append("skipped line\(one ? "" : "s") " + contents.damagedLines.map(String.init).joined(separator: ", ")
+                         + (one ? ", which is not a journal entry" : ", which are not journal entries"))
+        }
         self.path = path
         self.keyring = keyring
-        descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { throw .unwritable("\(path): \(String(cString: strerror(errno)))") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
-        let bytes = [UInt8](data)
-        let complete = bytes.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
-        if complete < bytes.count {
-            guard ftruncate(descriptor, off_t(complete)) == 0, fsync(descriptor) == 0 else {
-                throw .unwritable("cannot cut the torn last line of \(path)")
-            }
-        }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        for (number, line) in bytes[0..<complete].split(separator: 0x0A).enumerated() {
-            do {
-                entries.append(try decoder.decode(Entry.self, from: Data(line)))
-            } catch {
-                throw .unreadable("line \(number + 1) of \(path) is not a journal entry")
-            }
-        }
-        fingerprints = Set(entries.compactMap(\.fingerprint))
+        self.descriptor = file
+        self.contents = contents
+        self.openingNotes = notes
+        fingerprints = Set(contents.entries.compactMap(\.fingerprint))
     }
 
     deinit { close(descriptor) }
@@ -122,12 +139,12 @@ public final class SeedJournal {
     /// Marks a record committed. The line is synced with the next intent or `sync()`: a commit lost to a crash
     /// leaves the record uncertain, and the token is programmed again with a fresh secret: safe, never a lost seed.
     public func commit(_ id: String) throws(JournalError) {
-        guard intent(id) != nil else { throw .unknownRecord(id) }
+        guard contents.intent(id) != nil else { throw .unknownRecord(id) }
         try append(Entry(kind: .committed, id: id, time: Date()), sync: false)
     }
 
     public func fail(_ id: String, reason: String) throws(JournalError) {
-        guard intent(id) != nil else { throw .unknownRecord(id) }
+        guard contents.intent(id) != nil else { throw .unknownRecord(id) }
         try append(Entry(kind: .failed, id: id, time: Date(), reason: reason), sync: false)
     }
 
@@ -137,46 +154,21 @@ public final class SeedJournal {
     }
 
     /// Every record with where it stands (the last outcome wins).
-    public var records: [Record] {
-        var outcomes: [String: Entry] = [:]
-        for entry in entries where entry.kind != .intent { outcomes[entry.id] = entry }
-        return entries.filter { $0.kind == .intent }.map { intent in
-            let outcome = outcomes[intent.id]
-            let state: State = switch outcome?.kind {
-            case .committed?: .committed
-            case .failed?: .failed
-            default: .uncertain
-            }
-            return Record(id: intent.id, serial: intent.serial ?? "?", family: intent.family, slot: intent.slot, state: state,
-                          reason: outcome?.reason)
-        }
-    }
+    public var records: [Record] { contents.records }
 
     public func isCommitted(serial: String, slot: Int?) -> Bool {
         records.contains { $0.state == .committed && $0.serial == serial && $0.slot == slot }
     }
 
-    /// The seeds of committed records, opened: what the verification server receives. A slot programmed again
-    /// (--reprogram) counts with its newest committed seed only; the older one is no longer on the token.
-    public func committedSeeds() throws(JournalError) -> [SeedRecord] {
-        var seen: Set<String> = []
-        let newest = records.reversed().filter { $0.state == .committed && seen.insert("\($0.serial)/\($0.slot ?? -1)").inserted }
-        return try newest.reversed().map { record throws(JournalError) in try seed(record.id) }
+    /// The seeds of committed records, opened: what the verification server receives. A seed that does not open, or
+    /// a damaged line, costs only itself: see `CommittedSeeds.problems`.
+    public func committedSeeds() -> CommittedSeeds {
+        contents.committedSeeds(keyring: keyring)
     }
 
     /// The seed of one record, opened (also for an uncertain record a person decides to keep).
     public func seed(_ id: String) throws(JournalError) -> SeedRecord {
-        guard let intent = intent(id), let keyID = intent.keyID, let text = intent.sealed, let box = Data(base64Encoded: text) else {
-            throw .unknownRecord(id)
-        }
-        let secret: Secret
-        do { secret = try keyring.open(SealedSecret(keyID: keyID, box: Array(box)), tokenID: id) } catch { throw .sealing(error.description) }
-        return SeedRecord(serial: intent.serial ?? "?", slot: intent.slot, family: intent.family, algorithm: intent.algorithm ?? .sha1,
-                          digits: intent.digits ?? 6, counter: intent.counter ?? 0, period: intent.period, secret: secret)
-    }
-
-    private func intent(_ id: String) -> Entry? {
-        entries.first { $0.kind == .intent && $0.id == id }
+        try contents.seed(id, keyring: keyring)
     }
 
     private func append(_ entry: Entry, sync: Bool = true) throws(JournalError) {
@@ -196,6 +188,6 @@ public final class SeedJournal {
             throw .unwritable("\(path): \(reason)")
         }
         guard !sync || fdatasync(descriptor) == 0 else { throw .unwritable("\(path): \(String(cString: strerror(errno)))") }
-        entries.append(entry)
+        contents.append(entry)
     }
 }

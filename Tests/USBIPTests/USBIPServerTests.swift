@@ -90,6 +90,45 @@ import USBProtocol
         #expect(second.sequence == 42 && second.status == 0, "unlinking a finished URB answers 0")
     }
 
+    @Test func interruptURBsForAMissingEndpointStall() throws {
+        let fixture = try EmulatorServerFixture()
+        let socket = try TCPConnection(host: "127.0.0.1", port: fixture.port, timeout: 2)
+        try socket.send(USBIPOperation.encodeRequest(.importDevice(busID: "1-1")))
+        _ = try socket.receive(8 + 312)
+        for (sequence, endpoint) in [(1, 2), (2, 15), (3, 0x7fff_ffff)] as [(UInt32, UInt32)] {
+            let submit = USBIPURB.Submit(sequence: sequence, deviceID: 0x10002, directionIn: true, endpoint: endpoint, bufferLength: 64)
+            try socket.send(USBIPURB.encodeCommand(.submit(submit)))
+            let reply = try USBIPURB.parseReplyHeader(try socket.receive(48))
+            #expect(reply.command == USBIPURB.retSubmit && reply.sequence == sequence && reply.status == USBIPURB.statusStall,
+                    "endpoint \(endpoint) IN does not exist: STALL, not parked")
+        }
+    }
+
+    @Test func aConnectionThatFloodsInterruptURBsIsClosed() throws {
+        let fixture = try EmulatorServerFixture()
+        let socket = try TCPConnection(host: "127.0.0.1", port: fixture.port, timeout: 2)
+        try socket.send(USBIPOperation.encodeRequest(.importDevice(busID: "1-1")))
+        _ = try socket.receive(8 + 312)
+        let limit = 16
+        for sequence in 1...UInt32(limit) {
+            try socket.send(USBIPURB.encodeCommand(.submit(.init(sequence: sequence, deviceID: 0x10002, directionIn: true, endpoint: 1, bufferLength: 8))))
+        }
+        try socket.send(USBIPURB.encodeCommand(.unlink(sequence: 100, target: UInt32(limit))))
+        let unlinked = try USBIPURB.parseReplyHeader(try socket.receive(48))
+        #expect(unlinked.sequence == 100 && unlinked.status == USBIPURB.statusUnlinked, "up to the cap, interrupt URBs wait")
+        // The unlink freed one place: two more go beyond the cap.
+        for sequence in 200...201 as ClosedRange<UInt32> {
+            try socket.send(USBIPURB.encodeCommand(.submit(.init(sequence: sequence, deviceID: 0x10002, directionIn: true, endpoint: 1, bufferLength: 8))))
+        }
+        do {
+            let answer = try socket.receive(48)
+            Issue.record("expected the flooding connection to be closed, got \(answer)")
+        } catch {
+            guard case .disconnected = error else { Issue.record("expected a closed connection (not a timeout), got \(error)"); return }
+        }
+        try waitUntil { (try? USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1"))?.close() != nil }
+    }
+
     @Test func garbageAndHalfMessagesCloseOnlyThatConnection() throws {
         let fixture = try EmulatorServerFixture()
         let garbage = try TCPConnection(host: "127.0.0.1", port: fixture.port, timeout: 2)

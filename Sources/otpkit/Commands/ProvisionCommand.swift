@@ -125,6 +125,7 @@ struct ProvisionCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
             }
             let seeds = try SeedJournal(path: journal, keyring: keys.keyring)
+            for note in seeds.openingNotes { try? FileHandle.standardError.write(contentsOf: Data("otpkit: journal \(journal): \(note)\n".utf8)) }
             let servers = try usbip.map { [try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)")] } ?? []
             // Local USB tokens announce themselves through libudev; a USB/IP server's list is polled.
             let hotplug = servers.isEmpty && wait > 0 ? try? UDevMonitor() : nil
@@ -172,13 +173,17 @@ struct ProvisionCommand: ParsableCommand {
             } while true
             progress.clear()
             try seeds.sync()
-            if let out {
-                do { try export(seeds, to: out) } catch {
-                    throw CLIFailure("\(CLIFailure(error).message); the seeds stay in the journal: write them later with "
-                                     + "`otpkit provision --resume \(journal) --count 0 --out FILE`", code: .refused)
+            // A seed that does not open costs only itself: the others are exported, it is named, and the exit is not 0.
+            let committed = seeds.committedSeeds()
+            for problem in committed.problems { try? FileHandle.standardError.write(contentsOf: Data("otpkit: not exported: \(problem)\n".utf8)) }
+            if let out, !committed.seeds.isEmpty || committed.isComplete {
+                do { try export(committed.seeds, to: out) } catch {
+                    let later = count == 0 ? "free the space or choose another --out, and run this command again"
+                        : "write them later with `otpkit provision --resume \(journal) --count 0 --out FILE`"
+                    throw CLIFailure("\(CLIFailure(error).message); the seeds stay in the journal: \(later)", code: .refused)
                 }
             }
-            if let push { try pushSeeds(try seeds.committedSeeds(), to: push) }
+            if let push { try pushSeeds(committed.seeds, to: push) }
             let summary = summarize(tally, journal: seeds, since: started)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
             if let stopReason {
@@ -187,6 +192,11 @@ struct ProvisionCommand: ParsableCommand {
                     if !json { print("every token handled so far is recorded; run again with --resume \(journal) to go on") }
                     throw ExitCode(128 + signal)
                 }
+            }
+            if !committed.isComplete {
+                throw CLIFailure("\(committed.problems.count) committed seed\(committed.problems.count == 1 ? "" : "s") of \(journal) did not "
+                                 + "open (named above) and were left out of --out and --push, which have every other seed: the "
+                                 + "journal key is not the one that sealed them, or the journal is damaged", code: .refused)
             }
             if tally["failed", default: 0] + tally["uncertain", default: 0] > 0 { throw ExitCode(CLIFailure.Code.refused.rawValue) }
         }
@@ -322,7 +332,7 @@ struct ProvisionCommand: ParsableCommand {
             + (event.detail.map { ": \($0)" } ?? "") + String(format: "  [done %d, %.1f tokens/s]", tally["done", default: 0], rate)
     }
 
-    private func export(_ journal: SeedJournal, to path: String) throws {
-        try SeedExport.write(try journal.committedSeeds(), format: format, credentials: try credentialOptions.credentials(), to: path)
+    private func export(_ seeds: [SeedRecord], to path: String) throws {
+        try SeedExport.write(seeds, format: format, credentials: try credentialOptions.credentials(), to: path)
     }
 }
