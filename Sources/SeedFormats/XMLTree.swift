@@ -61,6 +61,12 @@ struct XMLTree {
         guard data.count <= maximumSize else { throw .tooLarge(limit: maximumSize) }
         guard let text = String(validating: data, as: UTF8.self) else { throw .badPSKC("not UTF-8") }
         if text.contains("<!DOCTYPE") || text.contains("<!ENTITY") { throw .forbiddenXML("the file declares a DTD or entities") }
+        // FoundationXML crashes inside its own callback on a processing instruction without data (`<?pi?>`, found by
+        // fuzzing), before any delegate method could refuse it. PSKC has no use for processing instructions: none
+        // but the XML declaration reaches the parser.
+        guard !holdsProcessingInstruction(data) else {
+            throw .badPSKC("the file holds a processing instruction (only the XML declaration is allowed)")
+        }
         let builder = TreeBuilder()
         let parser = XMLParser(data: Data(data))
         parser.shouldProcessNamespaces = true
@@ -98,21 +104,27 @@ struct XMLTree {
         return min(index, data.count)
     }
 
-    /// Whether `tail` holds only whitespace, comments and processing instructions (what XML allows after the root).
+    /// Whether `data` holds `<?` anywhere but in the XML declaration that may open it (after a byte-order mark).
+    private static func holdsProcessingInstruction(_ data: [UInt8]) -> Bool {
+        var rest = data[...]
+        if rest.starts(with: [0xEF, 0xBB, 0xBF]) { rest = rest.dropFirst(3) }
+        if rest.starts(with: Array("<?xml".utf8)), let next = rest.dropFirst(5).first, [0x20, 0x09, 0x0A, 0x0D].contains(next) {
+            guard let end = rest.firstRange(of: Array("?>".utf8)) else { return true }
+            rest = rest[end.upperBound...]
+        }
+        return rest.firstRange(of: Array("<?".utf8)) != nil
+    }
+
+    /// Whether `tail` holds only whitespace and comments (what XML allows after the root, processing instructions
+    /// having been refused before parsing).
     private static func isBlankEpilog(_ tail: ArraySlice<UInt8>) -> Bool {
         var rest = tail
         while true {
             rest = rest.drop { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
             guard !rest.isEmpty else { return true }
-            let closing: [UInt8]
-            if rest.starts(with: Array("<!--".utf8)) {
-                closing = Array("-->".utf8)
-            } else if rest.starts(with: Array("<?".utf8)) {
-                closing = Array("?>".utf8)
-            } else {
+            guard rest.starts(with: Array("<!--".utf8)), let end = rest.dropFirst(4).firstRange(of: Array("-->".utf8)) else {
                 return false
             }
-            guard let end = rest.dropFirst(2).firstRange(of: closing) else { return false }
             rest = rest[end.upperBound...]
         }
     }

@@ -59,14 +59,14 @@ import Testing
         #expect(throws: SeedFormatError.badPSKC("the file ends before the document does (cut short?)")) { try PSKC.read(cut) }
     }
 
-    /// Nothing but whitespace, comments and processing instructions may follow the root element.
+    /// Nothing but whitespace and comments may follow the root element.
     @Test func contentAfterTheRootIsRefused() throws {
         let text = try Self.tenKeys()
         #expect(throws: SeedFormatError.self) { try PSKC.read(Array((text + "garbage").utf8)) }
         #expect(throws: SeedFormatError.self) { try PSKC.read(Array((text + "<KeyContainer/>").utf8)) }
         #expect(throws: SeedFormatError.self) { try PSKC.read(Array((text + "</pskc:KeyContainer>").utf8)) }
         #expect(throws: SeedFormatError.self) { try PSKC.read(Array(("garbage" + text).utf8)) }
-        #expect(try PSKC.read(Array((text + "<!-- a comment -->\n<?done yes?>\n  \n").utf8)).records.count == 10)
+        #expect(try PSKC.read(Array((text + "<!-- a comment -->\n  \n").utf8)).records.count == 10)
         // Non-ASCII text on the root's last line does not shift where the check starts.
         let oneLine = text.replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "SN10", with: "SN-ÄÖ€😀")
         #expect(try PSKC.read(Array((oneLine + "<!-- ü -->").utf8)).records.last?.serial == "SN-ÄÖ€😀")
@@ -84,6 +84,19 @@ import Testing
             #expect(throws: SeedFormatError.self) { try PSKC.read(Array((converted + "garbage" + lineEnd).utf8)) }
             #expect(throws: SeedFormatError.self) { try PSKC.read(Array((converted + "<KeyContainer/>").utf8)) }
         }
+    }
+
+    /// A processing instruction without data crashed FoundationXML inside its own callback (found by fuzzing,
+    /// Fuzz/regressions/pskc): no processing instruction but the leading XML declaration reaches the parser.
+    @Test func processingInstructionsAreRefusedBeforeTheParser() throws {
+        let text = try Self.tenKeys()
+        let refusal = SeedFormatError.badPSKC("the file holds a processing instruction (only the XML declaration is allowed)")
+        #expect(throws: refusal) { try PSKC.read(Array(#"<?xml version="1.0"?><?pi?><KeyContainer/>"#.utf8)) }
+        #expect(throws: refusal) { try PSKC.read(Array(("<?pi?>" + text).utf8)) }
+        #expect(throws: refusal) { try PSKC.read(Array((text + "<?done yes?>").utf8)) }
+        #expect(text.hasPrefix("<?xml "))
+        #expect(try PSKC.read(Array(text.utf8)).records.count == 10)
+        #expect(try PSKC.read([0xEF, 0xBB, 0xBF] + Array(text.utf8)).records.count == 10)
     }
 
     /// Issue 11 item 14: the documented size limit is the real one. A file of keys just under it is read; one byte
