@@ -4,7 +4,7 @@
 # committed seed corpus Fuzz/corpus/TARGET plus the inputs earlier runs found (.build-fuzz/corpus/TARGET).
 # A crash is copied to Fuzz/regressions/TARGET/, which `make test` replays (FuzzRegressionTests): fix it, commit it.
 # Prints one summary line per target (executions, coverage, features, crashes) and a total.
-#   FUZZ_SECONDS=60 FUZZ_RUNS= FUZZ_TARGETS="pskc journal" FUZZ_JOBS=1 Fuzz/run-fuzz.sh
+#   FUZZ_SECONDS=60 FUZZ_RUNS= FUZZ_TARGETS="pskc journal" Fuzz/run-fuzz.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
