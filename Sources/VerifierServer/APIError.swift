@@ -27,7 +27,10 @@ struct APIError: Error, Sendable {
         case .invalidToken: self.init(status: .badRequest, code: "invalid_token", message: error.description)
         case .contention: self.init(status: .serviceUnavailable, code: "contention", message: error.description)
         case .unavailable: self.init(status: .serviceUnavailable, code: "database_unavailable", message: "the database is unreachable; nothing was decided, try again")
-        case .storage, .badMasterKey, .unknownMasterKey, .sealedSecretDamaged, .sealing:
+        case .masterKeyRetired:
+            self.init(status: .serviceUnavailable, code: "master_key_rotated",
+                      message: "the master key was rotated since this server started; nothing was stored: restart it with the new key file")
+        case .storage, .badMasterKey, .unknownMasterKey, .sealedSecretDamaged, .sealing, .masterKeyMissing, .wrongMasterKey, .rotationUnfinished:
             self.init(status: .serviceUnavailable, code: "unavailable", message: "the token store is unavailable")
         }
     }

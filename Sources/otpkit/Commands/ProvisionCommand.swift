@@ -120,7 +120,9 @@ struct ProvisionCommand: ParsableCommand {
             }
             let auditHandle: FileHandle?
             do { auditHandle = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
-            let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key")
+            // A journal that holds anything was sealed under its key: only a new, empty one may get a new key.
+            let journalIsEmpty = ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) == 0
+            let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key", creating: journalIsEmpty ? .allowed : .refused)
             if let created = keys.createdPath {
                 FileHandle.standardError.write(Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
             }

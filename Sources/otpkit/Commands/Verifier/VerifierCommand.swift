@@ -23,5 +23,6 @@ struct VerifierCommand: ParsableCommand {
             VerifierServeCommand.self, VerifierKeysCommand.self, VerifierImportCommand.self, VerifierExportCommand.self, VerifierVerifyCommand.self, VerifierResyncCommand.self,
             VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
             VerifierDeleteCommand.self, VerifierRotateKeyCommand.self, VerifierMigrateCommand.self, VerifierCopyCommand.self,
+            VerifierPruneEventsCommand.self,
         ])
 }

@@ -131,7 +131,7 @@ struct VerifierRotateKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-key",
         abstract: "Seal every secret under a new master key, then retire the old key.",
-        discussion: "Stop the verifier servers that use this database first, and start them again afterwards: a running server keeps the keys it read at start. The new key is written to the key file first (the old one kept after it), every secret is resealed in one transaction, and only then is the old key removed from the file. Not available when the key comes from OTPKIT_MASTER_KEY.")
+        discussion: "The new key is written to the key file first (the old one kept after it), every secret is resealed and the database's current master key set to the new one in one transaction, and only then is the old key removed from the file. From that transaction on, a server still running with the old key refuses to import (its seals would be lost) and cannot open the resealed secrets: restart the servers that use this database with the new key file. Run it again to finish a rotation that was interrupted. Not available when the key comes from OTPKIT_MASTER_KEY.")
 
     @OptionGroup var verifier: VerifierOptions
 
@@ -141,7 +141,7 @@ struct VerifierRotateKeyCommand: ParsableCommand {
                 throw CLIFailure("the master key comes from \(MasterKeyFile.environmentVariable); rotate it where it is kept", code: .usage)
             }
             let path = try verifier.keyFilePath
-            let current = try verifier.open()
+            let current = try verifier.open(try verifier.openDatabase(), check: .rotating)
             let newKey = MasterKey.generate()
             try MasterKeyFile.write([newKey, current.keyring.current] + current.keyring.older, to: path)
             let rotating = Verifier(store: current.store, keyring: MasterKeyring(current: newKey, older: [current.keyring.current] + current.keyring.older))
