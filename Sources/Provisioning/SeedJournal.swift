@@ -53,6 +53,8 @@ public final class SeedJournal {
         case alreadyCommitted(serial: String, slot: Int?)
         case unknownRecord(String)
         case sealing(String)
+        /// A sealed seed did not open (wrong key file, or damaged data).
+        case unsealing(String)
 
         public var description: String {
             switch self {
@@ -63,6 +65,7 @@ public final class SeedJournal {
                 "token \(serial)\(slot.map { " slot \($0)" } ?? "") is provisioned already (see the journal); use --reprogram to program it again"
             case .unknownRecord(let id): "no journal record \(id)"
             case .sealing(let detail): "cannot seal the secret: \(detail)"
+            case .unsealing(let detail): "cannot open a sealed seed of the journal: \(detail)"
             }
         }
     }
@@ -170,7 +173,7 @@ public final class SeedJournal {
             throw .unknownRecord(id)
         }
         let secret: Secret
-        do { secret = try keyring.open(SealedSecret(keyID: keyID, box: Array(box)), tokenID: id) } catch { throw .sealing(error.description) }
+        do { secret = try keyring.open(SealedSecret(keyID: keyID, box: Array(box)), tokenID: id) } catch { throw .unsealing(error.description) }
         return SeedRecord(serial: intent.serial ?? "?", slot: intent.slot, family: intent.family, algorithm: intent.algorithm ?? .sha1,
                           digits: intent.digits ?? 6, counter: intent.counter ?? 0, period: intent.period, secret: secret)
     }

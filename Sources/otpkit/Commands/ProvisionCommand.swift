@@ -41,7 +41,7 @@ struct ProvisionCommand: ParsableCommand {
         "The seed journal (created when missing); give an existing one to resume a batch (--resume is the same).", valueName: "path"))
     var journal = "otpkit-provisioning.journal"
 
-    @Option(name: .long, help: ArgumentHelp("The journal's master key file (default: JOURNAL.key).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The journal's master key file (default: JOURNAL.key), created for a new journal only: a missing key for a journal that holds entries is refused (exit 5).", valueName: "path"))
     var keyFile: String?
 
     @Option(name: .long, help: "Slot: OpenHOTP and Nitrokey from 0 (default 0), YubiKey 1 or 2 (default 1).")

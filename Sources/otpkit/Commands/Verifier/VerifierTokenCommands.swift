@@ -6,7 +6,7 @@ import VerifierStorage
 struct VerifierVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check a code; exit 0 when accepted, 1 when refused.",
+        abstract: "Check a code; exit 0 when accepted, 1 when refused (2: the database failed, 5: the master key is missing or wrong).",
         discussion: "With --stdin, checks one code a line and prints `accepted` or `refused` for each as soon as it is durable.")
 
     @OptionGroup var verifier: VerifierOptions
@@ -43,7 +43,7 @@ struct VerifierVerifyCommand: ParsableCommand {
 struct VerifierResyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resync",
-        abstract: "Resynchronise a drifted HOTP token from two consecutive codes (searched up to 1000 ahead).")
+        abstract: "Resynchronise a drifted token from two consecutive codes (HOTP: up to 1000 ahead; TOTP: 500 steps either side of now).")
 
     @OptionGroup var verifier: VerifierOptions
     @OptionGroup var tokenOption: TokenIDOption
