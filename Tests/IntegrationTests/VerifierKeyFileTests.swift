@@ -37,6 +37,11 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: key), "\(arguments) made no new key")
         }
         #expect(try importToken("t1").status == 5, "an import seals nothing under a new key")
+        // A server never says ready without the key (it would answer 503 to every token); bounded in case it did.
+        let serve = try Subprocess.run("/usr/bin/timeout", ["60", ProjectPaths.otpkit.path, "verifier", "serve", "--listen", "127.0.0.1:0", "--db", db])
+        #expect(serve.status == 5 && serve.stderr.contains("is missing"), "\(serve.stdout)\(serve.stderr)")
+        #expect(!serve.stdout.contains("ready"))
+        #expect(!FileManager.default.fileExists(atPath: key))
         // Deleting every token does not make the database new again: it once held sealed secrets.
         try FileManager.default.moveItem(atPath: key + ".backup", toPath: key)
         #expect(try otpkit("verifier", "delete", "--token", "t0", "--db", db).status == 0)

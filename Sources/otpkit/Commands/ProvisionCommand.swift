@@ -124,7 +124,7 @@ struct ProvisionCommand: ParsableCommand {
             let journalIsEmpty = ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) == 0
             let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key", creating: journalIsEmpty ? .allowed : .refused)
             if let created = keys.createdPath {
-                FileHandle.standardError.write(Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
             }
             let seeds = try SeedJournal(path: journal, keyring: keys.keyring)
             let servers = try usbip.map { [try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)")] } ?? []

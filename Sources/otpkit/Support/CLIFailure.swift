@@ -96,6 +96,6 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
 private func exitCode(reporting error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     let failure = CLIFailure(error)
-    FileHandle.standardError.write(Data("otpkit: error: \(failure.message)\n".utf8))
+    try? FileHandle.standardError.write(contentsOf: Data("otpkit: error: \(failure.message)\n".utf8))
     return ExitCode(failure.code.rawValue)
 }
