@@ -11,9 +11,6 @@ import Verifier
     /// The fixture clock's time step at its start.
     static let start: UInt64 = 1_700_000_000 / 30
 
-    /// The code the token shows when its clock runs `ahead` steps from the fixture's clock.
-    static func code(_ fixture: F, ahead: Int, now step: UInt64) -> String { F.code(UInt64(Int(step) + ahead)) }
-
     @Test(arguments: StoreKind.allCases) func aSlowlyDriftingClockIsFollowed(_ kind: StoreKind) throws {
         let fixture = try F(kind)
         let verifier = try fixture.addRFCToken(kind: .totp(period: Self.period))
