@@ -97,6 +97,23 @@ import Testing
         #expect(try otpkit("verifier", "prune-events", "--older-than", "90 days", "--db", db).status == 64)
     }
 
+    /// Item 10: `otpkit verifier resync` brings back a TOTP token whose clock runs 40 steps (20 minutes) behind.
+    @Test func aTOTPTokenFarBehindResyncsFromTheCommandLine() throws {
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let seeds = folder.appendingPathComponent("totp.json")
+        try Data("[{\"serial\":\"clock\",\"period\":30,\"secretHex\":\"\(Self.rfcHex)\"}]".utf8).write(to: seeds)
+        #expect(try otpkit("verifier", "import", seeds.path, "--db", db).status == 0)
+        let hotp = try HOTP(secret: try Secret(hex: Self.rfcHex))
+        let step = UInt64(Date().timeIntervalSince1970) / 30
+        let behind = try otpkit("verifier", "verify", "--token", "clock", hotp.code(counter: step - 40), "--db", db)
+        #expect(behind.status == 1, "40 steps behind is outside the window: \(behind.stdout)")
+        let resync = try otpkit("verifier", "resync", "--token", "clock", hotp.code(counter: step - 40), hotp.code(counter: step - 39), "--db", db)
+        #expect(resync.status == 0 && resync.stdout.hasPrefix("resynchronised"), "\(resync.stdout)\(resync.stderr)")
+        // The window now follows the token's clock (a step boundary passing meanwhile keeps it within one step).
+        let next = try otpkit("verifier", "verify", "--token", "clock", hotp.code(counter: step - 38), "--db", db)
+        #expect(next.status == 0, "\(next.stdout)\(next.stderr)")
+    }
+
     /// The provisioning journal's key: created for a new journal only.
     @Test func aJournalWithoutItsKeyIsRefused() throws {
         defer { try? FileManager.default.removeItem(at: folder) }
