@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import TestSupport
 import Verifier
+import VerifierPostgres
 import VerifierStorage
 
-/// The SQLite side of the versioned schema (the PostgreSQL side runs in VerifierClusterTests, with its lock).
+/// The versioned schema: SQLite, and PostgreSQL from version 3 (its concurrent migration runs in VerifierClusterTests).
 @Suite struct SchemaMigrationTests {
     typealias F = VerifierFixture
 
@@ -50,5 +51,28 @@ import VerifierStorage
         }
         let tables = try Subprocess.run("/usr/bin/python3", ["-c", "import sqlite3,sys; print([r[0] for r in sqlite3.connect(sys.argv[1]).execute(\"SELECT name FROM sqlite_master\")])", path])
         #expect(tables.stdout == "['otpkit_schema']\n", "nothing was changed: \(tables.stdout)")
+    }
+
+    /// A PostgreSQL database at version 3 with a token gets the token's key recorded (4) and a drift column (5).
+    @Test func aPostgresDatabaseAtVersion3RecordsItsTokensKey() throws {
+        let cluster = try PostgresCluster.shared.get()
+        let url = try cluster.createDatabase()
+        let setup = try cluster.psql(PostgresCluster.databaseName(in: url), """
+            CREATE TABLE otpkit_schema (version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+            INSERT INTO otpkit_schema (version) VALUES (1), (2), (3);
+            CREATE TABLE tokens (id TEXT PRIMARY KEY, kind TEXT NOT NULL, period INTEGER, algorithm TEXT NOT NULL,
+                digits INTEGER NOT NULL, counter BIGINT NOT NULL, last_step BIGINT, "window" INTEGER NOT NULL,
+                sync_window INTEGER NOT NULL, failures INTEGER NOT NULL, locked_at DOUBLE PRECISION, pending_counter BIGINT,
+                pending_since DOUBLE PRECISION, key_id TEXT NOT NULL, sealed BYTEA NOT NULL, issuer TEXT, version BIGINT NOT NULL);
+            CREATE TABLE events (id BIGSERIAL PRIMARY KEY, at DOUBLE PRECISION NOT NULL, token TEXT NOT NULL, event TEXT NOT NULL);
+            CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash BYTEA NOT NULL,
+                created DOUBLE PRECISION NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE);
+            INSERT INTO tokens VALUES ('t', 'totp', 30, 'SHA1', 6, 0, NULL, 1, 1000, 0, NULL, NULL, NULL, 'abcd', '\\x00', NULL, 3);
+            """)
+        #expect(setup.status == 0, "\(setup.stderr)")
+        let store = PostgresTokenStore(pool: PostgresPool(try PostgresLocation(url: url, environment: cluster.environment)))
+        #expect(try store.migrate() == MigrationReport(from: 3, to: 5))
+        #expect(try store.masterKeyID() == "abcd")
+        #expect(try store.token(id: "t")?.timeDrift == 0)
     }
 }
