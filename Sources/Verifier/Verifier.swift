@@ -118,16 +118,14 @@ public final class Verifier: Sendable {
             var work = HMACWork(try hotp(for: token))
             if isLocked(&token, now: now) {
                 finish(&work, budget: verifyBudget(token))
-                try store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.locked.rawValue)
-                return .rejected(.locked)
+                // A write of the token as a wrong code makes (not a bare event row): the same store work.
+                if try store.update(token, event: "verify:" + RejectionReason.locked.rawValue) { return .rejected(.locked) }
+                continue
             }
             let (outcome, changed) = decide(token, work: &work, code: code, now: now)
             finish(&work, budget: outcome.accepted ? 0 : verifyBudget(token))
-            // Every decision is durable before it is answered: a change of the token, or else a noted refusal.
-            if changed == token, case .rejected(let reason) = outcome {
-                try store.recordEvent(tokenID: id, event: "verify:" + reason.rawValue)
-                return outcome
-            }
+            // Every decision is durable before it is answered, and every one on a known token writes it (a replay
+            // changes nothing but its version), so each costs the same commit.
             let event = switch outcome {
             case .accepted: "verify:accepted"
             case .rejected(let reason): "verify:" + reason.rawValue
@@ -149,7 +147,8 @@ public final class Verifier: Sendable {
             var work = HMACWork(try hotp(for: token))
             if isLocked(&token, now: now) {
                 finish(&work, budget: resyncBudget(token))
-                throw try refuseResync(id, .tokenLocked(id))
+                if try store.update(token, event: "resync:refused") { throw .tokenLocked(id) }
+                continue
             }
             var changed = token
             let found = Self.wellFormed(code1, digits: token.digits) && Self.wellFormed(code2, digits: token.digits)
