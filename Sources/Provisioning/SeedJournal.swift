@@ -63,7 +63,7 @@ public final class SeedJournal {
                 "token \(serial)\(slot.map { " slot \($0)" } ?? "") is provisioned already (see the journal); use --reprogram to program it again"
             case .unknownRecord(let id): "no journal record \(id)"
             case .sealing(let detail): "cannot seal the secret: \(detail)"
-            case .unopenable(let detail): "cannot open a sealed seed: \(detail)"
+            case .unopenable(let detail): "cannot open a sealed seed of the journal: \(detail)"
             }
         }
     }

@@ -1,21 +1,37 @@
+import Foundation
+
 /// Where the verifier keeps tokens. Implementations must make every write durable before returning, and make
 /// `update` a compare-and-set on `version`, so that of several verifiers racing on one token exactly one wins
 /// (the others reload and see the new counter). A PostgreSQL store gives the same across processes and hosts.
+///
+/// A store also records the id of its current master key: the key every secret in it is sealed under. Inserts
+/// check it in their transaction, so a process still holding a retired key cannot seal under it after a rotation.
 public protocol TokenStore: Sendable {
     func token(id: String) throws(VerifierError) -> VerifierToken?
     /// Stores `token` if the stored version is still `token.version`; the stored version becomes `version + 1`.
     /// `event` (what happened, such as `verify:accepted`; never a code) is added to the database's event rows in the
     /// same transaction. Returns false, changing nothing, when another writer changed the token first.
     func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool
-    /// Stores several changed tokens in one transaction, each with the same compare-and-set and an event row; all or none.
-    func updateAll(_ tokens: [VerifierToken], event: String) throws(VerifierError) -> Bool
-    /// Adds tokens in one transaction: a duplicate id fails the whole import.
-    func insert(_ tokens: [VerifierToken]) throws(VerifierError)
-    /// Replaces every token with `tokens` in one transaction (`otpkit verifier copy --replace`).
-    func replaceAll(with tokens: [VerifierToken]) throws(VerifierError)
+    /// Adds tokens in one transaction: a duplicate id fails the whole import. Their secrets are sealed under
+    /// `masterKeyID`, which must be the store's current master key (it becomes it in a store that has none yet);
+    /// otherwise nothing is added and `masterKeyRetired` is thrown.
+    func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) throws(VerifierError)
+    /// Replaces every token with `tokens` in one transaction (`otpkit verifier copy --replace`), recording
+    /// `masterKeyID` (the source's) as the current master key.
+    func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) throws(VerifierError)
+    /// Stores resealed tokens (each a compare-and-set, with an event row) and makes `masterKeyID` the current key,
+    /// in one transaction, provided no token is then left sealed under another key. Returns false, changing nothing,
+    /// when another writer changed a token or added one first.
+    func reseal(_ tokens: [VerifierToken], to masterKeyID: String) throws(VerifierError) -> Bool
     func delete(id: String) throws(VerifierError) -> Bool
     /// Durably notes an event that changed no token (a refusal: unknown token, locked token, replay). Every refusal
     /// then costs one commit, as a wrong code does, so a client cannot tell the cases apart by timing.
     func recordEvent(tokenID: String, event: String) throws(VerifierError)
+    /// Deletes the event rows older than `date`; returns how many.
+    func pruneEvents(before date: Date) throws(VerifierError) -> Int
     func allTokens() throws(VerifierError) -> [VerifierToken]
+    /// The current master key's id; nil for a store that never held a sealed secret.
+    func masterKeyID() throws(VerifierError) -> String?
+    /// The ids of the keys the stored secrets are sealed under (one, unless a store predates the recorded key).
+    func sealingKeyIDs() throws(VerifierError) -> Set<String>
 }

@@ -11,6 +11,8 @@ public struct TokenSummary: Encodable, Sendable, Equatable {
     public let locked: Bool
     public let issuer: String?
     public let masterKeyID: String
+    /// TOTP: steps the token's clock runs ahead (negative: behind).
+    public let timeDrift: Int?
 
     public init(_ token: VerifierToken) {
         id = token.id
@@ -24,5 +26,6 @@ public struct TokenSummary: Encodable, Sendable, Equatable {
         locked = token.lockedAt != nil
         issuer = token.issuer
         masterKeyID = token.sealedSecret.keyID
+        timeDrift = token.kind == .hotp ? nil : token.timeDrift
     }
 }

@@ -1,17 +1,26 @@
 import Foundation
 import OTPCore
+import Synchronization
 
 /// Checks codes against stored tokens: look-ahead window, resync, replay refusal and lockout.
 ///
 /// Every decision is a read, a computation in memory and one compare-and-set write of the whole token (counter,
 /// failures, lock, resync state together). Losing the race means another request changed the token first: the
 /// verifier reloads and decides again, so one code is accepted at most once however many requests carry it.
+///
+/// Every refusal costs the same: one read, one commit, and the HMACs of a wrong code's full search on a token with
+/// the default windows (`HMACWork` pads the shorter paths), so a client cannot tell by timing an unknown token from
+/// a locked one, a replay from a wrong code, or a code of the wrong length from either.
 public final class Verifier: Sendable {
     public let store: TokenStore
     public let keyring: MasterKeyring
     public let policy: VerifierPolicy
     private let clock: @Sendable () -> Date
     private static let maxAttempts = 64
+    /// A secret sealed at start, opened and searched with for unknown tokens: the work an existing token costs.
+    private let decoy: SealedSecret?
+    private static let decoyID = "otpkit decoy"
+    private let hmacs = Atomic<Int>(0)
 
     public init(store: TokenStore, keyring: MasterKeyring, policy: VerifierPolicy = VerifierPolicy(),
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -19,14 +28,52 @@ public final class Verifier: Sendable {
         self.keyring = keyring
         self.policy = policy
         self.clock = clock
+        decoy = try? keyring.seal(Secret.random(byteCount: 20), tokenID: Self.decoyID)
+    }
+
+    /// The HMACs this verifier computed in decisions so far (for tests and the benchmark: refusals must cost alike).
+    public var hmacsComputed: Int { hmacs.load(ordering: .relaxed) }
+
+    // MARK: Master keys
+
+    /// What opening checks of the keyring against the store.
+    public enum KeyringCheck: Sendable {
+        /// For serving and importing: the keyring also seals under the store's current key.
+        case sealing
+        /// For `rotate-key`, which may finish a rotation that stopped before its reseal.
+        case rotating
+    }
+
+    /// Refuses, when opening, a keyring that cannot open what the store holds: the store's current master key and
+    /// every key its secrets are sealed under must be in it, and (`.sealing`) the keyring must seal under the store's
+    /// current key, else a key rotation was left unfinished. So a wrong key file is found at start, not per request.
+    public func checkKeyring(_ check: KeyringCheck = .sealing) throws(VerifierError) {
+        let known = ([keyring.current] + keyring.older).map(\.id)
+        var needed = try store.sealingKeyIDs()
+        let current = try store.masterKeyID()
+        if let current { needed.insert(current) }
+        if let missing = needed.sorted().first(where: { !known.contains($0) }) {
+            throw .wrongMasterKey(storeKeyID: missing, keyring: known)
+        }
+        if check == .sealing, let current, current != keyring.current.id {
+            throw .rotationUnfinished(storeKeyID: current, keyFileKeyID: keyring.current.id)
+        }
+    }
+
+    /// Whether a new master key may be made for `store`: only when it holds no token and never recorded a key
+    /// (a missing key file for any other store is a lost key, never replaced).
+    public static func mayCreateMasterKey(for store: TokenStore) throws(VerifierError) -> Bool {
+        guard try store.masterKeyID() == nil else { return false }
+        return try store.sealingKeyIDs().isEmpty
     }
 
     // MARK: Enrolment
 
-    /// A token ready to store: the secret sealed under the current master key.
+    /// A token ready to store: the secret sealed under the current master key. `timeDrift` (TOTP) is the steps the
+    /// token's clock is known to run ahead (negative: behind), as a seed file may say.
     public func makeToken(id: String, secret: Secret, kind: VerifierToken.Kind = .hotp, algorithm: OTPAlgorithm = .sha1,
                           digits: Int = 6, counter: UInt64 = 0, window: Int? = nil, syncWindow: Int? = nil,
-                          issuer: String? = nil) throws(VerifierError) -> VerifierToken {
+                          issuer: String? = nil, timeDrift: Int = 0) throws(VerifierError) -> VerifierToken {
         guard !id.isEmpty, id.utf8.count <= 128 else { throw .invalidToken("an id is 1 to 128 bytes") }
         guard OTPDigits.allowed.contains(digits) else { throw .invalidToken("digits must be 6 to 10") }
         if case .totp(let period) = kind, period < 1 { throw .invalidToken("the TOTP period must be at least 1 s") }
@@ -35,43 +82,51 @@ public final class Verifier: Sendable {
         guard (0...1000).contains(window), (window...100_000).contains(syncWindow) else {
             throw .invalidToken("the window must be 0 to 1000 and the sync window at least the window (at most 100000)")
         }
+        guard abs(timeDrift) <= 1_000_000 else { throw .invalidToken("the time drift must be within 1,000,000 steps") }
         return VerifierToken(id: id, kind: kind, algorithm: algorithm, digits: digits, counter: counter, window: window,
-                             syncWindow: syncWindow, sealedSecret: try keyring.seal(secret, tokenID: id), issuer: issuer)
+                             syncWindow: syncWindow, sealedSecret: try keyring.seal(secret, tokenID: id), issuer: issuer,
+                             timeDrift: kind == .hotp ? 0 : timeDrift)
     }
 
+    /// Stores new tokens in one transaction. Refused (`masterKeyRetired`) when the store's master key was rotated
+    /// since this verifier read its keys: it must not seal anything under the retired key.
     public func add(_ tokens: [VerifierToken]) throws(VerifierError) {
-        try store.insert(tokens)
+        guard !tokens.isEmpty else { return }
+        if let other = tokens.first(where: { $0.sealedSecret.keyID != keyring.current.id }) {
+            throw .invalidToken("\(other.id) is not sealed under this verifier's master key")
+        }
+        try store.insert(tokens, sealedUnder: keyring.current.id)
     }
 
     /// The stored form of an imported seed record, filed under `record.tokenID`.
     public func token(from record: SeedRecord) throws(VerifierError) -> VerifierToken {
         try makeToken(id: record.tokenID, secret: record.secret, kind: record.period.map { .totp(period: $0) } ?? .hotp,
-                      algorithm: record.algorithm, digits: record.digits, counter: record.counter, issuer: record.issuer)
+                      algorithm: record.algorithm, digits: record.digits, counter: record.counter, issuer: record.issuer,
+                      timeDrift: record.timeDrift ?? 0)
     }
 
     // MARK: Verification
 
-    /// Checks `code` for the token `id`. Unknown and locked tokens cost the same work as a wrong code.
+    /// Checks `code` for the token `id`. Every refusal costs the same work (see the type's note).
     public func verify(tokenID id: String, code: String) throws(VerifierError) -> VerificationOutcome {
         for _ in 0..<Self.maxAttempts {
             let now = clock()
             guard var token = try store.token(id: id) else {
-                equalizeTiming(code)
+                try decoyWork(budget: verifyBudget(nil))
                 try store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
                 return .rejected(.unknownToken)
             }
+            var work = HMACWork(try hotp(for: token))
             if isLocked(&token, now: now) {
-                equalizeTiming(code)
-                try store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.locked.rawValue)
-                return .rejected(.locked)
+                finish(&work, budget: verifyBudget(token))
+                // A write of the token as a wrong code makes (not a bare event row): the same store work.
+                if try store.update(token, event: "verify:" + RejectionReason.locked.rawValue) { return .rejected(.locked) }
+                continue
             }
-            let secret = try keyring.open(token.sealedSecret, tokenID: id)
-            let (outcome, changed) = decide(token, secret: secret, code: code, now: now)
-            // Every decision is durable before it is answered: a change of the token, or else a noted refusal.
-            if changed == token, case .rejected(let reason) = outcome {
-                try store.recordEvent(tokenID: id, event: "verify:" + reason.rawValue)
-                return outcome
-            }
+            let (outcome, changed) = decide(token, work: &work, code: code, now: now)
+            finish(&work, budget: outcome.accepted ? 0 : verifyBudget(token))
+            // Every decision is durable before it is answered, and every one on a known token writes it (a replay
+            // changes nothing but its version), so each costs the same commit.
             let event = switch outcome {
             case .accepted: "verify:accepted"
             case .rejected(let reason): "verify:" + reason.rawValue
@@ -81,42 +136,69 @@ public final class Verifier: Sendable {
         throw .contention(id)
     }
 
-    /// Resynchronises a drifted HOTP token from two consecutive codes found in counter ... counter + syncWindow.
+    /// Resynchronises a drifted token from two consecutive codes: HOTP codes in counter ... counter + syncWindow,
+    /// TOTP codes of consecutive steps within syncWindow / 2 steps either side of now (which sets the token's drift).
     public func resync(tokenID id: String, code1: String, code2: String) throws(VerifierError) -> ResyncOutcome {
         for _ in 0..<Self.maxAttempts {
             let now = clock()
-            // Refusals cost what a search does, and are noted durably: a verify-only client learns nothing by timing.
-            guard var token = try store.token(id: id) else { throw try refuseResync(id, code1, .unknownToken(id)) }
-            if isLocked(&token, now: now) { throw try refuseResync(id, code1, .tokenLocked(id)) }
-            guard token.kind == .hotp else { throw try refuseResync(id, code1, .invalidToken("\(id) is a TOTP token; it needs no resync")) }
-            let hotp = try hotp(for: token)
-            var found: UInt64?
-            if Self.wellFormed(code1, digits: token.digits), Self.wellFormed(code2, digits: token.digits),
-               let first = UInt64(code1), let second = UInt64(code2) {
-                // Both codes within counter ... counter + syncWindow: the pair starts at most at syncWindow - 1.
-                let values = Self.values(hotp, from: token.counter, count: token.syncWindow + 1)
-                if let index = values.indices.dropLast().first(where: { values[$0] == first && values[$0 + 1] == second }) {
-                    found = token.counter + UInt64(index)
-                }
+            guard var token = try store.token(id: id) else {
+                try decoyWork(budget: resyncBudget(nil))
+                throw try refuseResync(id, .unknownToken(id))
+            }
+            var work = HMACWork(try hotp(for: token))
+            if isLocked(&token, now: now) {
+                finish(&work, budget: resyncBudget(token))
+                if try store.update(token, event: "resync:refused") { throw .tokenLocked(id) }
+                continue
             }
             var changed = token
+            let found = Self.wellFormed(code1, digits: token.digits) && Self.wellFormed(code2, digits: token.digits)
+                ? findPair(&changed, work: &work, code1, code2, now: now) : nil
             let outcome: ResyncOutcome
             if let found {
-                changed.counter = found + 2
                 changed.failures = 0
                 changed.pendingResync = nil
-                outcome = .resynchronized(counter: found + 2)
+                outcome = .resynchronized(counter: found)
             } else {
+                changed = token
                 countFailure(&changed, now: now)
                 outcome = .notFound
             }
+            finish(&work, budget: outcome == .notFound ? resyncBudget(token) : 0)
             if try store.update(changed, event: outcome == .notFound ? "resync:not_found" : "resync:resynchronized") { return outcome }
         }
         throw .contention(id)
     }
 
-    private func refuseResync(_ id: String, _ code: String, _ error: VerifierError) throws(VerifierError) -> VerifierError {
-        equalizeTiming(code)
+    /// Finds the two codes as consecutive counters (HOTP) or steps (TOTP) and moves `token` past them; returns the
+    /// counter or step of the next code, or nil.
+    private func findPair(_ token: inout VerifierToken, work: inout HMACWork, _ code1: String, _ code2: String, now: Date) -> UInt64? {
+        guard let first = UInt64(code1), let second = UInt64(code2) else { return nil }
+        let start: UInt64, count: Int
+        switch token.kind {
+        case .hotp:
+            (start, count) = (token.counter, token.syncWindow + 1)
+        case .totp(let period):
+            let current = Self.timeStep(now, period: period), half = UInt64(token.syncWindow / 2)
+            start = current >= half ? current - half : 0
+            count = Int(current - start + half) + 1
+        }
+        let values = work.values(from: start, count: count)
+        guard let index = values.indices.dropLast().first(where: { values[$0] == first && values[$0 + 1] == second }) else { return nil }
+        let next = start + UInt64(index) + 2
+        switch token.kind {
+        case .hotp:
+            token.counter = next
+        case .totp(let period):
+            // Steps already used stay used: a resync never accepts a code again.
+            if let last = token.lastTimeStep, next - 2 <= last { return nil }
+            token.lastTimeStep = next - 1
+            token.timeDrift = Self.drift(step: next - 1, current: Self.timeStep(now, period: period))
+        }
+        return next
+    }
+
+    private func refuseResync(_ id: String, _ error: VerifierError) throws(VerifierError) -> VerifierError {
         try store.recordEvent(tokenID: id, event: "resync:refused")
         return error
     }
@@ -139,7 +221,8 @@ public final class Verifier: Sendable {
         }
     }
 
-    /// Re-seals every secret under the current master key, in one transaction.
+    /// Re-seals every secret under the current master key and makes it the store's current key, in one transaction
+    /// (a verifier still sealing under the old key is refused from then on).
     public func resealAll() throws(VerifierError) -> Int {
         for _ in 0..<Self.maxAttempts {
             let tokens = try store.allTokens()
@@ -148,8 +231,7 @@ public final class Verifier: Sendable {
                 token.sealedSecret = try keyring.seal(try keyring.open(token.sealedSecret, tokenID: token.id), tokenID: token.id)
                 changed.append(token)
             }
-            if changed.isEmpty { return 0 }
-            if try store.updateAll(changed, event: "reseal") { return changed.count }
+            if try store.reseal(changed, to: keyring.current.id) { return changed.count }
         }
         throw .contention("(all)")
     }
@@ -157,44 +239,43 @@ public final class Verifier: Sendable {
     // MARK: Decisions
 
     /// The outcome for `code` and the token as it must be stored after it.
-    private func decide(_ token: VerifierToken, secret: Secret, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
+    private func decide(_ token: VerifierToken, work: inout HMACWork, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
         var changed = token
-        guard Self.wellFormed(code, digits: token.digits),
-              let hotp = try? HOTP(secret: secret, algorithm: token.algorithm, digits: token.digits) else {
+        guard Self.wellFormed(code, digits: token.digits) else {
             countFailure(&changed, now: now)
             return (.rejected(.malformedCode), changed)
         }
         switch token.kind {
         case .hotp:
-            return decideHOTP(token, hotp: hotp, code: code, now: now)
+            return decideHOTP(token, work: &work, code: code, now: now)
         case .totp(let period):
-            return decideTOTP(token, hotp: hotp, period: period, code: code, now: now)
+            return decideTOTP(token, work: &work, period: period, code: code, now: now)
         }
     }
 
-    private func decideHOTP(_ token: VerifierToken, hotp: HOTP, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
+    private func decideHOTP(_ token: VerifierToken, work: inout HMACWork, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
         var changed = token
         // The second code of an auto-resync: exactly the one after the remembered code, in time.
         if let pending = token.pendingResync, now.timeIntervalSince(pending.since) <= policy.autoResyncTimeout,
-           pending.counter < UInt64.max - 1, hotp.value(counter: pending.counter + 1) == UInt64(code) {
+           pending.counter < UInt64.max - 1, work.value(counter: pending.counter + 1) == UInt64(code) {
             changed.counter = pending.counter + 2
             changed.failures = 0
             changed.pendingResync = nil
             return (.accepted(counter: pending.counter + 1), changed)
         }
-        if let match = firstMatch(hotp, code: code, from: token.counter, count: token.window + 1) {
+        if let match = work.firstMatch(code, from: token.counter, count: token.window + 1) {
             changed.counter = match + 1
             changed.failures = 0
             changed.pendingResync = nil
             return (.accepted(counter: match), changed)
         }
         var reason = RejectionReason.wrongCode
-        if token.counter > 0, hotp.value(counter: token.counter - 1) == UInt64(code) {
+        if token.counter > 0, work.value(counter: token.counter - 1) == UInt64(code) {
             // The code just used, again: a replay gains an attacker nothing, so it does not count towards lockout.
             return (.rejected(.replay), changed)
         } else if policy.autoResync, token.syncWindow > token.window,
                   case let (start, overflow) = token.counter.addingReportingOverflow(UInt64(token.window) + 1), !overflow,
-                  let ahead = firstMatch(hotp, code: code, from: start, count: token.syncWindow - token.window) {
+                  let ahead = work.firstMatch(code, from: start, count: token.syncWindow - token.window) {
             // Never a success on its own: remembered, and the next consecutive code completes the resync.
             changed.pendingResync = .init(counter: ahead, since: now)
             reason = .resyncStarted
@@ -203,15 +284,19 @@ public final class Verifier: Sendable {
         return (.rejected(reason), changed)
     }
 
-    private func decideTOTP(_ token: VerifierToken, hotp: HOTP, period: Int, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
+    /// The window is centred on now + the token's drift; an accepted code updates the drift (as privacyIDEA does),
+    /// so a token whose clock wanders slowly keeps being accepted.
+    private func decideTOTP(_ token: VerifierToken, work: inout HMACWork, period: Int, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
         var changed = token
-        let current = UInt64(max(0, now.timeIntervalSince1970)) / UInt64(period)
-        let first = current >= UInt64(token.window) ? current - UInt64(token.window) : 0
-        if let step = firstMatch(hotp, code: code, from: first, count: Int(current - first) + token.window + 1) {
+        let current = Self.timeStep(now, period: period)
+        let centre = Self.shifted(current, by: token.timeDrift)
+        let first = centre >= UInt64(token.window) ? centre - UInt64(token.window) : 0
+        if let step = work.firstMatch(code, from: first, count: Int(centre - first) + token.window + 1) {
             if let last = token.lastTimeStep, step <= last {
                 return (.rejected(.replay), changed)
             }
             changed.lastTimeStep = step
+            changed.timeDrift = Self.drift(step: step, current: current)
             changed.failures = 0
             return (.accepted(counter: step), changed)
         }
@@ -219,18 +304,51 @@ public final class Verifier: Sendable {
         return (.rejected(.wrongCode), changed)
     }
 
-    /// The first counter in `start ..< start + count` whose code equals `code`. Codes are compared as numbers
-    /// (the length was checked before): a fixed-width integer comparison takes the same time wherever they differ.
-    private func firstMatch(_ hotp: HOTP, code: String, from start: UInt64, count: Int) -> UInt64? {
-        guard let wanted = UInt64(code) else { return nil }
-        return Self.values(hotp, from: start, count: count).firstIndex(of: wanted).map { start + UInt64($0) }
+    static func timeStep(_ now: Date, period: Int) -> UInt64 { UInt64(max(0, now.timeIntervalSince1970)) / UInt64(period) }
+
+    private static func shifted(_ step: UInt64, by drift: Int) -> UInt64 {
+        drift >= 0 ? step.addingReportingOverflow(UInt64(drift)).partialValue : step - min(step, UInt64(-drift))
     }
 
-    /// The codes (as numbers) for `count` counters from `start`, stopping at the counter's end.
-    static func values(_ hotp: HOTP, from start: UInt64, count: Int) -> [UInt64] {
-        let count = Int(min(UInt64(max(0, count)), UInt64.max - start))
-        return (0..<count).map { hotp.value(counter: start + UInt64($0)) }
+    private static func drift(step: UInt64, current: UInt64) -> Int {
+        step >= current ? Int(clamping: step - current) : -Int(clamping: current - step)
     }
+
+    // MARK: Equal work
+
+    /// The HMACs a refused verification costs on `token` (nil: an unknown token): a wrong code's full search
+    /// (pending resync, window, replay, sync window), at least that of a token with the default windows.
+    private func verifyBudget(_ token: VerifierToken?) -> Int {
+        func cost(window: Int, syncWindow: Int) -> Int {
+            1 + (window + 1) + 1 + (policy.autoResync ? max(0, syncWindow - window) : 0)
+        }
+        let floor = cost(window: VerifierPolicy.defaultWindow, syncWindow: VerifierPolicy.defaultSyncWindow)
+        guard let token else { return floor }
+        switch token.kind {
+        case .hotp: return max(floor, cost(window: token.window, syncWindow: token.syncWindow))
+        case .totp: return max(floor, 2 * token.window + 1)
+        }
+    }
+
+    /// The HMACs a refused resync costs: the whole sync window's search.
+    private func resyncBudget(_ token: VerifierToken?) -> Int {
+        max(VerifierPolicy.defaultSyncWindow, token?.syncWindow ?? 0) + 1
+    }
+
+    /// An unknown token's work: open a sealed secret and compute `budget` codes, as an existing token would.
+    private func decoyWork(budget: Int) throws(VerifierError) {
+        let secret = decoy.flatMap { try? keyring.open($0, tokenID: Self.decoyID) } ?? Secret.random(byteCount: 20)
+        guard let hotp = try? HOTP(secret: secret) else { return }
+        var work = HMACWork(hotp)
+        finish(&work, budget: budget)
+    }
+
+    private func finish(_ work: inout HMACWork, budget: Int) {
+        work.pad(to: budget)
+        hmacs.wrappingAdd(work.count, ordering: .relaxed)
+    }
+
+    // MARK: Helpers
 
     private func countFailure(_ token: inout VerifierToken, now: Date) {
         token.failures += 1
@@ -246,14 +364,6 @@ public final class Verifier: Sendable {
             return false
         }
         return true
-    }
-
-    /// The work of a wrong code's search (the window, and the sync window when auto-resync is on) with a
-    /// throwaway key, so unknown and locked tokens answer in about the time a wrong code takes.
-    private func equalizeTiming(_ code: String) {
-        guard let hotp = try? HOTP(secret: Secret.random(byteCount: 20)) else { return }
-        let searched = policy.autoResync ? VerifierPolicy.defaultSyncWindow : VerifierPolicy.defaultWindow
-        _ = firstMatch(hotp, code: code, from: 0, count: searched + 1)
     }
 
     private func hotp(for token: VerifierToken) throws(VerifierError) -> HOTP {

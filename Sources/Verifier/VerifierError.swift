@@ -6,6 +6,14 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
     case counterWouldGoBack(id: String, current: UInt64, requested: UInt64)
     case badMasterKey(String)
     case unknownMasterKey(String)
+    /// The key file is absent but the store holds sealed secrets (or once did): a new key would strand them.
+    case masterKeyMissing(path: String)
+    /// The store's secrets are sealed under a key this keyring does not hold (`storeKeyID`), found when opening.
+    case wrongMasterKey(storeKeyID: String, keyring: [String])
+    /// The key file's first key is newer than the store's current one: a `rotate-key` stopped before its reseal.
+    case rotationUnfinished(storeKeyID: String, keyFileKeyID: String)
+    /// The store's current master key changed since this verifier started (a `rotate-key`): it must not seal any more.
+    case masterKeyRetired(sealingKeyID: String, storeKeyID: String)
     case sealedSecretDamaged(String)
     case sealing(String)
     case invalidToken(String)
@@ -13,6 +21,22 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
     case contention(String)
     /// The database cannot be reached now (down, restarting, pool exhausted): nothing was decided; try again.
     case unavailable(String)
+
+    /// Whether the master keys are at fault (missing, wrong, retired, or a secret that does not open with them).
+    public var isMasterKeyProblem: Bool {
+        switch self {
+        case .badMasterKey, .unknownMasterKey, .masterKeyMissing, .wrongMasterKey, .rotationUnfinished, .masterKeyRetired, .sealedSecretDamaged: true
+        default: false
+        }
+    }
+
+    /// Whether the database failed (unreachable, an error, or writers that kept racing): nothing was decided.
+    public var isStorageProblem: Bool {
+        switch self {
+        case .storage, .unavailable, .contention: true
+        default: false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -24,6 +48,14 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badMasterKey(let detail): "bad master key: \(detail)"
         case .unknownMasterKey(let id): "the secret was sealed with master key \(id), which this verifier does not have"
         case .sealedSecretDamaged(let id): "the sealed secret of token \(id) does not open (wrong key or damaged data)"
+        case .masterKeyMissing(let path):
+            "the master key file \(path) is missing, but the database holds sealed secrets (or once did); restore the key file from its backup (a new key would not open them)"
+        case .wrongMasterKey(let store, let keyring):
+            "the database's secrets are sealed under master key \(store), but the key file holds \(keyring.joined(separator: ", ")); use the key file that belongs to this database"
+        case .rotationUnfinished(let store, let file):
+            "a master key rotation was not finished: the database's current key is \(store), the key file's first key \(file); run `otpkit verifier rotate-key` again"
+        case .masterKeyRetired(let sealing, let store):
+            "the master key was rotated (now \(store); this process seals under the retired \(sealing)); nothing was stored: restart with the new key file"
         case .sealing(let detail): "cannot seal a secret: \(detail)"
         case .invalidToken(let detail): "invalid token: \(detail)"
         case .storage(let detail): "token store: \(detail)"

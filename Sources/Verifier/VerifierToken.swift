@@ -27,9 +27,12 @@ public struct VerifierToken: Sendable, Equatable {
     public var counter: UInt64
     /// TOTP: the last time step accepted, so a TOTP code is single use too.
     public var lastTimeStep: UInt64?
+    /// TOTP: how many time steps the token's clock runs ahead of ours (behind when negative), learnt from the last
+    /// accepted code or a resync; the window is centred on now + drift.
+    public var timeDrift: Int
     /// Look-ahead window (HOTP: codes after `counter`; TOTP: steps either side of now).
     public var window: Int
-    /// How far ahead resync searches.
+    /// How far resync searches: HOTP codes ahead of `counter`; TOTP steps in all, centred on now + drift.
     public var syncWindow: Int
     public var failures: Int
     public var lockedAt: Date?
@@ -41,13 +44,14 @@ public struct VerifierToken: Sendable, Equatable {
 
     public init(id: String, kind: Kind = .hotp, algorithm: OTPAlgorithm = .sha1, digits: Int = 6, counter: UInt64 = 0,
                 window: Int = VerifierPolicy.defaultWindow, syncWindow: Int = VerifierPolicy.defaultSyncWindow,
-                sealedSecret: SealedSecret, issuer: String? = nil) {
+                sealedSecret: SealedSecret, issuer: String? = nil, timeDrift: Int = 0) {
         self.id = id
         self.kind = kind
         self.algorithm = algorithm
         self.digits = digits
         self.counter = counter
         self.lastTimeStep = nil
+        self.timeDrift = timeDrift
         self.window = window
         self.syncWindow = syncWindow
         self.failures = 0

@@ -35,6 +35,15 @@ enum PostgresSchema {
             "ALTER TABLE refusals RENAME TO events",
             "ALTER TABLE events RENAME COLUMN reason TO event",
         ]),
+        // 4: the current master key's id (checked when opening and by every insert), taken from the tokens
+        SchemaMigration(version: 4, statements: [
+            "CREATE TABLE master_key (singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton), key_id TEXT NOT NULL)",
+            "INSERT INTO master_key (singleton, key_id) SELECT TRUE, key_id FROM tokens GROUP BY key_id ORDER BY count(*) DESC, key_id LIMIT 1",
+        ]),
+        // 5: TOTP drift in time steps
+        SchemaMigration(version: 5, statements: [
+            "ALTER TABLE tokens ADD COLUMN time_drift BIGINT NOT NULL DEFAULT 0",
+        ]),
     ]
 
     static var latest: Int { migrations.last!.version }

@@ -24,7 +24,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     }
 
     private static let columns = #"id, kind, period, algorithm, digits, counter, last_step, "window", sync_window, failures, "#
-        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version"
+        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift"
 
     public func token(id: String) throws(VerifierError) -> VerifierToken? {
         try pool.withConnection { (session) throws(VerifierError) in
@@ -47,23 +47,28 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         WITH changed AS (
             UPDATE tokens SET kind = $2, period = $3, algorithm = $4, digits = $5, counter = $6, last_step = $7,
                 "window" = $8, sync_window = $9, failures = $10, locked_at = $11, pending_counter = $12,
-                pending_since = $13, key_id = $14, sealed = $15, issuer = $16, version = version + 1
+                pending_since = $13, key_id = $14, sealed = $15, issuer = $16, version = version + 1, time_drift = $18
             WHERE id = $1 AND version = $17
             RETURNING id)
-        INSERT INTO events (at, token, event) SELECT $18, id, $19 FROM changed RETURNING id
+        INSERT INTO events (at, token, event) SELECT $19, id, $20 FROM changed RETURNING id
         """
 
     public func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool {
         try pool.withConnection { (session) throws(VerifierError) in try Self.update(token, event: event, session: session) }
     }
 
-    public func updateAll(_ tokens: [VerifierToken], event: String) throws(VerifierError) -> Bool {
+    public func reseal(_ tokens: [VerifierToken], to masterKeyID: String) throws(VerifierError) -> Bool {
         try pool.withConnection { (session) throws(VerifierError) in
             do throws(VerifierError) {
                 return try session.transaction { () throws(VerifierError) in
-                    for token in tokens where try !Self.update(token, event: event, session: session) {
+                    // The key row first: an insert holding it (FOR SHARE) finishes before, one after waits and sees the new key.
+                    try Self.recordMasterKey(masterKeyID, session: session)
+                    for token in tokens where try !Self.update(token, event: "reseal", session: session) {
                         throw VerifierError.contention(token.id)
                     }
+                    // A token added since the caller read them all is still under the old key: roll back, read again.
+                    let others = try session.query("SELECT count(*)::bigint FROM tokens WHERE key_id <> $1", [PostgresData(string: masterKeyID)])
+                    guard try PostgresRows.int(others.first, 0) == 0 else { throw VerifierError.contention("(all)") }
                     return true
                 }
             } catch {
@@ -80,23 +85,50 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         return true
     }
 
-    public func insert(_ tokens: [VerifierToken]) throws(VerifierError) {
-        try pool.withConnection { (session) throws(VerifierError) in
-            try session.transaction { () throws(VerifierError) in try Self.insert(tokens, session: session) }
-        }
-    }
-
-    public func replaceAll(with tokens: [VerifierToken]) throws(VerifierError) {
+    public func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) throws(VerifierError) {
         try pool.withConnection { (session) throws(VerifierError) in
             try session.transaction { () throws(VerifierError) in
-                try session.query("DELETE FROM tokens")
+                // The first seal claims the store for its key; FOR SHARE holds the row until commit, so a rotation
+                // (which updates it) waits for this insert, or this insert sees the rotation's key.
+                try session.query("INSERT INTO master_key (key_id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING", [PostgresData(string: masterKeyID)])
+                let current = try PostgresRows.text(try session.query("SELECT key_id FROM master_key FOR SHARE").first, 0)
+                guard current == masterKeyID else { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
                 try Self.insert(tokens, session: session)
             }
         }
     }
 
+    public func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) throws(VerifierError) {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.transaction { () throws(VerifierError) in
+                try session.query("DELETE FROM tokens")
+                if let masterKeyID { try Self.recordMasterKey(masterKeyID, session: session) }
+                try Self.insert(tokens, session: session)
+            }
+        }
+    }
+
+    public func masterKeyID() throws(VerifierError) -> String? {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.query("SELECT key_id FROM master_key").first.map { (row) throws(VerifierError) in try PostgresRows.text(row, 0) }
+        }
+    }
+
+    public func sealingKeyIDs() throws(VerifierError) -> Set<String> {
+        try pool.withConnection { (session) throws(VerifierError) in
+            var ids: Set<String> = []
+            for row in try session.query("SELECT DISTINCT key_id FROM tokens") { ids.insert(try PostgresRows.text(row, 0)) }
+            return ids
+        }
+    }
+
+    private static func recordMasterKey(_ id: String, session: PostgresSession) throws(VerifierError) {
+        try session.query("INSERT INTO master_key (key_id) VALUES ($1) ON CONFLICT (singleton) DO UPDATE SET key_id = excluded.key_id",
+                          [PostgresData(string: id)])
+    }
+
     private static func insert(_ tokens: [VerifierToken], session: PostgresSession) throws(VerifierError) {
-        let placeholders = (1...17).map { "$\($0)" }.joined(separator: ", ")
+        let placeholders = (1...18).map { "$\($0)" }.joined(separator: ", ")
         for token in tokens {
             let inserted = try session.query("INSERT INTO tokens (\(columns)) VALUES (\(placeholders)) ON CONFLICT (id) DO NOTHING",
                                              values(token))
@@ -116,6 +148,12 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                                          [PostgresData(double: Date().timeIntervalSince1970), PostgresData(string: String(tokenID.prefix(128))),
                                           PostgresData(string: event)])
             try Self.trimEvents(after: try PostgresRows.int(rows.first, 0), session: session)
+        }
+    }
+
+    public func pruneEvents(before date: Date) throws(VerifierError) -> Int {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.query("DELETE FROM events WHERE at < $1", [PostgresData(double: date.timeIntervalSince1970)]).metadata.rows ?? 0
         }
     }
 
@@ -141,7 +179,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             PostgresRows.optional(token.pendingResync.map { Int64(bitPattern: $0.counter) }),
             PostgresRows.optional(token.pendingResync?.since.timeIntervalSince1970),
             PostgresData(string: token.sealedSecret.keyID), PostgresData(bytes: token.sealedSecret.box), PostgresRows.optional(token.issuer),
-            PostgresData(int64: token.version),
+            PostgresData(int64: token.version), PostgresData(int64: Int64(token.timeDrift)),
         ]
     }
 
@@ -161,6 +199,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             token.pendingResync = .init(counter: UInt64(bitPattern: pending), since: Date(timeIntervalSince1970: since))
         }
         token.version = try PostgresRows.int(row, 16)
+        token.timeDrift = Int(try PostgresRows.int(row, 17))
         return token
     }
 }

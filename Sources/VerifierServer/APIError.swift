@@ -36,7 +36,11 @@ struct APIError: Error, Sendable {
         case .unavailable:
             self.init(status: .serviceUnavailable, code: "database_unavailable", message: "the database is unreachable; nothing was decided, try again",
                       cause: error.description)
-        case .storage, .badMasterKey, .unknownMasterKey, .sealedSecretDamaged, .sealing:
+        case .masterKeyRetired:
+            self.init(status: .serviceUnavailable, code: "master_key_rotated",
+                      message: "the master key was rotated since this server started; nothing was stored: restart it with the new key file",
+                      cause: error.description)
+        case .storage, .badMasterKey, .unknownMasterKey, .sealedSecretDamaged, .sealing, .masterKeyMissing, .wrongMasterKey, .rotationUnfinished:
             self.init(status: .serviceUnavailable, code: "unavailable", message: "the token store is unavailable", cause: error.description)
         }
     }

@@ -5,9 +5,18 @@ import Verifier
 
 /// The verifier's master keys, from `OTPKIT_MASTER_KEY` (base64 of 32 bytes) or a key file that is never the
 /// database. The file holds one base64 key per line, the current key first; older keys stay readable during a
-/// rotation. It is created with a fresh key, mode 0600, when absent.
+/// rotation. An absent file is created with a fresh key (mode 0600) only where nothing was ever sealed; anywhere
+/// else its absence is a lost key and is refused, never replaced.
 public enum MasterKeyFile {
     public static let environmentVariable = "OTPKIT_MASTER_KEY"
+
+    /// Whether an absent key file may be created.
+    public enum Creation: Sendable {
+        /// The store or journal is new and empty: a new key strands nothing.
+        case allowed
+        /// Something was sealed already: an absent file is `masterKeyMissing`.
+        case refused
+    }
 
     public struct Loaded: Sendable {
         public let keyring: MasterKeyring
@@ -15,7 +24,7 @@ public enum MasterKeyFile {
         public let createdPath: String?
     }
 
-    public static func load(path: String) throws(VerifierError) -> Loaded {
+    public static func load(path: String, creating creation: Creation) throws(VerifierError) -> Loaded {
         if let text = ProcessInfo.processInfo.environment[environmentVariable], !text.isEmpty {
             return Loaded(keyring: try parse(text, source: environmentVariable), createdPath: nil)
         }
@@ -25,6 +34,7 @@ public enum MasterKeyFile {
             }
             return Loaded(keyring: try parse(text, source: path), createdPath: nil)
         }
+        guard creation == .allowed else { throw .masterKeyMissing(path: path) }
         let key = MasterKey.generate()
         try write([key], to: path)
         return Loaded(keyring: MasterKeyring(current: key), createdPath: path)

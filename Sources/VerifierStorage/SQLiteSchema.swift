@@ -29,6 +29,15 @@ enum SQLiteSchema {
             "ALTER TABLE refusals RENAME TO events",
             "ALTER TABLE events RENAME COLUMN reason TO event",
         ]),
+        // 4: the current master key's id (checked when opening and by every insert), taken from the tokens
+        SchemaMigration(version: 4, statements: [
+            "CREATE TABLE master_key (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), key_id TEXT NOT NULL)",
+            "INSERT INTO master_key (singleton, key_id) SELECT 1, key_id FROM tokens GROUP BY key_id ORDER BY count(*) DESC, key_id LIMIT 1",
+        ]),
+        // 5: TOTP drift in time steps
+        SchemaMigration(version: 5, statements: [
+            "ALTER TABLE tokens ADD COLUMN time_drift INTEGER NOT NULL DEFAULT 0",
+        ]),
     ]
 
     static var latest: Int { migrations.last!.version }

@@ -20,7 +20,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     }
 
     private static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
-        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version"
+        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift"
 
     public func token(id: String) throws(VerifierError) -> VerifierToken? {
         try locked { () throws(VerifierError) in
@@ -41,51 +41,90 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool {
-        try updateAll([token], event: event)
-    }
-
-    public func updateAll(_ tokens: [VerifierToken], event: String) throws(VerifierError) -> Bool {
-        try locked { () throws(VerifierError) in
-            do throws(VerifierError) {
-                return try connection.transaction { () throws(VerifierError) in
-                    let statement = try connection.prepare("""
-                        UPDATE tokens SET kind = ?, period = ?, algorithm = ?, digits = ?, counter = ?, last_step = ?,
-                            window = ?, sync_window = ?, failures = ?, locked_at = ?, pending_counter = ?,
-                            pending_since = ?, key_id = ?, sealed = ?, issuer = ?, version = version + 1
-                        WHERE id = ? AND version = ?
-                        """)
-                    for token in tokens {
-                        try statement.run(Self.values(token).dropFirst().dropLast() + [.text(token.id), .integer(token.version)])
-                        if connection.changes != 1 { throw VerifierError.contention(token.id) }
-                        try insertEvent(tokenID: token.id, event: event)
-                    }
-                    return true
-                }
-            } catch {
-                if case .contention = error { return false }
-                throw error
-            }
+        try racingTransaction { () throws(VerifierError) in
+            try compareAndSet([token], event: event)
+            return true
         }
     }
 
-    public func insert(_ tokens: [VerifierToken]) throws(VerifierError) {
-        try locked { () throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in try insertRows(tokens) }
+    public func reseal(_ tokens: [VerifierToken], to masterKeyID: String) throws(VerifierError) -> Bool {
+        try racingTransaction { () throws(VerifierError) in
+            try compareAndSet(tokens, event: "reseal")
+            let others = try connection.prepare("SELECT count(*) FROM tokens WHERE key_id <> ?")
+            others.bind([.text(masterKeyID)])
+            // A token added since the caller read them all is still under the old key: roll back, read again.
+            guard try others.step(), others.integer(0) == 0 else { throw VerifierError.contention("(all)") }
+            try recordMasterKey(masterKeyID)
+            return true
         }
     }
 
-    public func replaceAll(with tokens: [VerifierToken]) throws(VerifierError) {
+    /// The compare-and-set of each token, with its event row, inside the caller's transaction; throws `contention`
+    /// (which rolls the transaction back) when a token's version moved.
+    private func compareAndSet(_ tokens: [VerifierToken], event: String) throws(VerifierError) {
+        let statement = try connection.prepare("""
+            UPDATE tokens SET kind = ?, period = ?, algorithm = ?, digits = ?, counter = ?, last_step = ?,
+                window = ?, sync_window = ?, failures = ?, locked_at = ?, pending_counter = ?,
+                pending_since = ?, key_id = ?, sealed = ?, issuer = ?, version = version + 1, time_drift = ?
+            WHERE id = ? AND version = ?
+            """)
+        for token in tokens {
+            let values = Self.values(token)
+            try statement.run(Array(values[1..<16]) + [values[17], .text(token.id), .integer(token.version)])
+            if connection.changes != 1 { throw VerifierError.contention(token.id) }
+            try insertEvent(tokenID: token.id, event: event)
+        }
+    }
+
+    public func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) throws(VerifierError) {
         try locked { () throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
-                try connection.execute("DELETE FROM tokens")
+                let current = try currentMasterKey()
+                if let current, current != masterKeyID { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
+                if current == nil { try recordMasterKey(masterKeyID) }
                 try insertRows(tokens)
             }
         }
     }
 
+    public func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) throws(VerifierError) {
+        try locked { () throws(VerifierError) in
+            try connection.transaction { () throws(VerifierError) in
+                try connection.execute("DELETE FROM tokens")
+                if let masterKeyID { try recordMasterKey(masterKeyID) }
+                try insertRows(tokens)
+            }
+        }
+    }
+
+    public func masterKeyID() throws(VerifierError) -> String? {
+        try locked { () throws(VerifierError) in try currentMasterKey() }
+    }
+
+    public func sealingKeyIDs() throws(VerifierError) -> Set<String> {
+        try locked { () throws(VerifierError) in
+            let query = try connection.prepare("SELECT DISTINCT key_id FROM tokens")
+            query.bind([])
+            var ids: Set<String> = []
+            while try query.step() { ids.insert(query.text(0)) }
+            return ids
+        }
+    }
+
+    private func currentMasterKey() throws(VerifierError) -> String? {
+        let query = try connection.prepare("SELECT key_id FROM master_key")
+        query.bind([])
+        return try query.step() ? query.text(0) : nil
+    }
+
+    private func recordMasterKey(_ id: String) throws(VerifierError) {
+        try connection.prepare("INSERT INTO master_key (singleton, key_id) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET key_id = excluded.key_id")
+            .run([.text(id)])
+    }
+
     private func insertRows(_ tokens: [VerifierToken]) throws(VerifierError) {
         let exists = try connection.prepare("SELECT 1 FROM tokens WHERE id = ?")
-        let statement = try connection.prepare("INSERT INTO tokens (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        let statement = try connection.prepare("INSERT INTO tokens (\(Self.columns)) VALUES (\(Array(repeating: "?", count: 18).joined(separator: ", ")))")
         for token in tokens {
             exists.bind([.text(token.id)])
             if try exists.step() { throw VerifierError.duplicateToken(token.id) }
@@ -102,9 +141,23 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
+    /// Besides the event row, rewrites one row (the schema's), as a token's update does: an unknown token's refusal
+    /// then commits as many pages as a known token's, and takes as long.
     public func recordEvent(tokenID: String, event: String) throws(VerifierError) {
         try locked { () throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in try insertEvent(tokenID: tokenID, event: event) }
+            try connection.transaction { () throws(VerifierError) in
+                try connection.execute("UPDATE otpkit_schema SET version = version")
+                try insertEvent(tokenID: tokenID, event: event)
+            }
+        }
+    }
+
+    public func pruneEvents(before date: Date) throws(VerifierError) -> Int {
+        try locked { () throws(VerifierError) in
+            try connection.transaction { () throws(VerifierError) in
+                try connection.prepare("DELETE FROM events WHERE at < ?").run([.real(date.timeIntervalSince1970)])
+                return connection.changes
+            }
         }
     }
 
@@ -122,6 +175,16 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return try body()
+    }
+
+    /// A write transaction that a lost compare-and-set (`contention` thrown inside) rolls back, answering false.
+    private func racingTransaction(_ body: () throws(VerifierError) -> Bool) throws(VerifierError) -> Bool {
+        do {
+            return try locked { () throws(VerifierError) in try connection.transaction(body) }
+        } catch {
+            if case .contention = error { return false }
+            throw error
+        }
     }
 
     // MARK: Rows
@@ -142,7 +205,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
             token.pendingResync.map { .integer(Int64(bitPattern: $0.counter)) } ?? .null,
             token.pendingResync.map { .real($0.since.timeIntervalSince1970) } ?? .null,
             .text(token.sealedSecret.keyID), .blob(token.sealedSecret.box), token.issuer.map { .text($0) } ?? .null,
-            .integer(token.version),
+            .integer(token.version), .integer(Int64(token.timeDrift)),
         ]
     }
 
@@ -162,6 +225,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
             token.pendingResync = .init(counter: UInt64(bitPattern: row.integer(11)), since: Date(timeIntervalSince1970: row.real(12)))
         }
         token.version = row.integer(16)
+        token.timeDrift = Int(row.integer(17))
         return token
     }
 }

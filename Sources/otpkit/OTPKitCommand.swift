@@ -26,6 +26,7 @@ struct OTPKitCommand: AsyncParsableCommand {
           2   no token reached (not found, unreachable, busy, disconnected mid-command), or the database unreachable
           3   the token or server broke the protocol (corrupted, stale or malformed reply)
           4   a cross-check failed (demo)
+          5   a master key is missing or wrong (the verifier's or the journal's key file; never replaced silently)
           64  bad command line or input (unknown option, bad secret, digits out of range, ...)
         """,
         version: "0.1.0",

@@ -50,15 +50,15 @@ import VerifierStorage
     @Test func keyFilesAreCreatedPrivateAndRead() throws {
         let fixture = try VerifierFixture()
         let path = fixture.folder.appendingPathComponent("master.key").path
-        let created = try MasterKeyFile.load(path: path)
+        let created = try MasterKeyFile.load(path: path, creating: .allowed)
         #expect(created.createdPath == path)
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
-        let again = try MasterKeyFile.load(path: path)
+        let again = try MasterKeyFile.load(path: path, creating: .allowed)
         #expect(again.createdPath == nil)
         #expect(again.keyring.current.id == created.keyring.current.id)
         try Data("not base64!\n".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(throws: VerifierError.self) { try MasterKeyFile.load(path: path) }
+        #expect(throws: VerifierError.self) { try MasterKeyFile.load(path: path, creating: .allowed) }
     }
 
     private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

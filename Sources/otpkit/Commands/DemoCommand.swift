@@ -84,7 +84,7 @@ struct DemoCommand: ParsableCommand {
         guard provision.terminationStatus == 0, let data = FileManager.default.contents(atPath: seedsPath) else {
             throw CLIFailure("the batch did not complete", code: .checkFailed)
         }
-        let keys = try MasterKeyFile.load(path: folder.appendingPathComponent("verifier.key").path)
+        let keys = try MasterKeyFile.load(path: folder.appendingPathComponent("verifier.key").path, creating: .allowed)
         let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("verifier.sqlite").path), keyring: keys.keyring)
         let seeds = try SeedFile.read(Array(data))
         try verifier.add(try seeds.map { try verifier.token(from: $0) })
@@ -103,7 +103,7 @@ struct DemoCommand: ParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let keys = try MasterKeyFile.load(path: folder.appendingPathComponent("master.key").path)
+        let keys = try MasterKeyFile.load(path: folder.appendingPathComponent("master.key").path, creating: .allowed)
         let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("verifier.sqlite").path),
                                 keyring: keys.keyring)
         try verifier.add(try seeds.map { try verifier.token(from: $0) })

@@ -41,7 +41,7 @@ struct ProvisionCommand: ParsableCommand {
         "The seed journal (created when missing); give an existing one to resume a batch (--resume is the same).", valueName: "path"))
     var journal = "otpkit-provisioning.journal"
 
-    @Option(name: .long, help: ArgumentHelp("The journal's master key file (default: JOURNAL.key).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The journal's master key file (default: JOURNAL.key), created for a new journal only: a missing key for a journal that holds entries is refused (exit 5).", valueName: "path"))
     var keyFile: String?
 
     @Option(name: .long, help: "Slot: OpenHOTP and Nitrokey from 0 (default 0), YubiKey 1 or 2 (default 1).")
@@ -120,9 +120,11 @@ struct ProvisionCommand: ParsableCommand {
             }
             let auditHandle: FileHandle?
             do { auditHandle = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
-            let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key")
+            // A journal that holds anything was sealed under its key: only a new, empty one may get a new key.
+            let journalIsEmpty = ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) == 0
+            let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key", creating: journalIsEmpty ? .allowed : .refused)
             if let created = keys.createdPath {
-                FileHandle.standardError.write(Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
             }
             let seeds = try SeedJournal(path: journal, keyring: keys.keyring)
             for note in seeds.openingNotes { try? FileHandle.standardError.write(contentsOf: Data("otpkit: journal \(journal): \(note)\n".utf8)) }

@@ -13,6 +13,8 @@ struct CLIFailure: Error, CustomStringConvertible {
         case unreachable = 2
         case protocolError = 3
         case checkFailed = 4
+        /// A master key file is missing, or does not open what the database or journal holds.
+        case keyProblem = 5
         case usage = 64
     }
 
@@ -66,7 +68,8 @@ struct CLIFailure: Error, CustomStringConvertible {
         case let error as ValidationError:
             self.init(error.message, code: .usage)
         case let error as VerifierError:
-            if case .unavailable = error { self.init(error.description, code: .unreachable) } else { self.init(error.description, code: .refused) }
+            let code: Code = error.isMasterKeyProblem ? .keyProblem : error.isStorageProblem ? .unreachable : .refused
+            self.init(error.description, code: code)
         default:
             self.init("\(error)", code: .refused)
         }

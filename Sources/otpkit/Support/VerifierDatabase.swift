@@ -42,7 +42,7 @@ struct VerifierDatabase: Sendable {
     @discardableResult
     func migrateAnnouncing() throws -> MigrationReport {
         let report = try migrate()
-        if report.from != report.to { FileHandle.standardError.write(Data("otpkit: \(description): \(report)\n".utf8)) }
+        if report.from != report.to { try? FileHandle.standardError.write(contentsOf: Data("otpkit: \(description): \(report)\n".utf8)) }
         return report
     }
 

@@ -8,8 +8,9 @@ struct VerifierCommand: ParsableCommand {
         Tokens live in a SQLite file (--db, default OTPKIT_VERIFIER_DB or ./otpkit-verifier.sqlite), or in a PostgreSQL \
         database that several verifier nodes share (--db postgres://USER@HOST:PORT/DB), with their secrets \
         sealed by AES-256-GCM under a master key that is never in the database: OTPKIT_MASTER_KEY (base64 of 32 \
-        bytes), or the key file (--key-file, default DB.key), created with a fresh key on first use. Back the key \
-        file up apart from the database: without it the seeds cannot be opened.
+        bytes), or the key file (--key-file, default DB.key), created with a fresh key for a new database only: a \
+        missing or wrong key file is refused (exit 5), never replaced. Back the key file up apart from the database: \
+        without it the seeds cannot be opened.
 
         Examples:
           otpkit verifier import seeds.pskc --password-file pw.txt
@@ -23,5 +24,6 @@ struct VerifierCommand: ParsableCommand {
             VerifierServeCommand.self, VerifierKeysCommand.self, VerifierImportCommand.self, VerifierExportCommand.self, VerifierVerifyCommand.self, VerifierResyncCommand.self,
             VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
             VerifierDeleteCommand.self, VerifierRotateKeyCommand.self, VerifierMigrateCommand.self, VerifierCopyCommand.self,
+            VerifierPruneEventsCommand.self,
         ])
 }

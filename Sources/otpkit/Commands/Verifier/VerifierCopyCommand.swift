@@ -41,7 +41,13 @@ struct VerifierCopyCommand: ParsableCommand {
             if existing > 0 && !replace {
                 throw CLIFailure("\(target.description) holds \(existing) tokens already; nothing copied (--replace swaps them for the source's)", code: .refused)
             }
-            if replace { try target.tokens.replaceAll(with: tokens) } else { try target.tokens.insert(tokens) }
+            // The source's current master key becomes the target's: the copied secrets are sealed under it.
+            let keyID = try source.tokens.masterKeyID()
+            if replace {
+                try target.tokens.replaceAll(with: tokens, sealedUnder: keyID)
+            } else if let keyID, !tokens.isEmpty {
+                try target.tokens.insert(tokens, sealedUnder: keyID)
+            }
             let present = Set(try target.apiKeys.list().map(\.id))
             let keys = try source.apiKeys.storedKeys().filter { !present.contains($0.key.id) }
             try target.apiKeys.insert(keys)

@@ -53,13 +53,19 @@ struct VerifierOptions: ParsableArguments {
         try open(openDatabase(), policy: policy)
     }
 
-    func open(_ database: VerifierDatabase, policy: VerifierPolicy = VerifierPolicy()) throws -> Verifier {
-        let keys = try MasterKeyFile.load(path: try keyFilePath)
+    /// A key file is created only for a database that never held a sealed secret; the keys are checked against what
+    /// the database holds before anything is decided (`Verifier.checkKeyring`).
+    func open(_ database: VerifierDatabase, policy: VerifierPolicy = VerifierPolicy(),
+              check: Verifier.KeyringCheck = .sealing) throws -> Verifier {
+        let creation: MasterKeyFile.Creation = try Verifier.mayCreateMasterKey(for: database.tokens) ? .allowed : .refused
+        let keys = try MasterKeyFile.load(path: try keyFilePath, creating: creation)
         if let created = keys.createdPath {
-            FileHandle.standardError.write(Data(("otpkit: created a new master key in \(created) (mode 0600). Keep it apart from "
+            try? FileHandle.standardError.write(contentsOf: Data(("otpkit: created a new master key in \(created) (mode 0600). Keep it apart from "
                 + "the database and back it up: the sealed seeds cannot be opened without it.\n").utf8))
         }
-        return Verifier(store: database.tokens, keyring: keys.keyring, policy: policy)
+        let verifier = Verifier(store: database.tokens, keyring: keys.keyring, policy: policy)
+        try verifier.checkKeyring(check)
+        return verifier
     }
 }
 

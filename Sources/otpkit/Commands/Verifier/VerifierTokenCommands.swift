@@ -6,7 +6,7 @@ import VerifierStorage
 struct VerifierVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check a code; exit 0 when accepted, 1 when refused.",
+        abstract: "Check a code; exit 0 when accepted, 1 when refused (2: the database failed, 5: the master key is missing or wrong).",
         discussion: "With --stdin, checks one code a line and prints `accepted` or `refused` for each as soon as it is durable.")
 
     @OptionGroup var verifier: VerifierOptions
@@ -43,7 +43,7 @@ struct VerifierVerifyCommand: ParsableCommand {
 struct VerifierResyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resync",
-        abstract: "Resynchronise a drifted HOTP token from two consecutive codes (searched up to 1000 ahead).")
+        abstract: "Resynchronise a drifted token from two consecutive codes (HOTP: up to 1000 ahead; TOTP: 500 steps either side of now).")
 
     @OptionGroup var verifier: VerifierOptions
     @OptionGroup var tokenOption: TokenIDOption
@@ -131,7 +131,7 @@ struct VerifierRotateKeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-key",
         abstract: "Seal every secret under a new master key, then retire the old key.",
-        discussion: "Stop the verifier servers that use this database first, and start them again afterwards: a running server keeps the keys it read at start. The new key is written to the key file first (the old one kept after it), every secret is resealed in one transaction, and only then is the old key removed from the file. Not available when the key comes from OTPKIT_MASTER_KEY.")
+        discussion: "The new key is written to the key file first (the old one kept after it), every secret is resealed and the database's current master key set to the new one in one transaction, and only then is the old key removed from the file. From that transaction on, a server still running with the old key refuses to import (its seals would be lost) and cannot open the resealed secrets: restart the servers that use this database with the new key file. Run it again to finish a rotation that was interrupted. Not available when the key comes from OTPKIT_MASTER_KEY.")
 
     @OptionGroup var verifier: VerifierOptions
 
@@ -141,7 +141,7 @@ struct VerifierRotateKeyCommand: ParsableCommand {
                 throw CLIFailure("the master key comes from \(MasterKeyFile.environmentVariable); rotate it where it is kept", code: .usage)
             }
             let path = try verifier.keyFilePath
-            let current = try verifier.open()
+            let current = try verifier.open(try verifier.openDatabase(), check: .rotating)
             let newKey = MasterKey.generate()
             try MasterKeyFile.write([newKey, current.keyring.current] + current.keyring.older, to: path)
             let rotating = Verifier(store: current.store, keyring: MasterKeyring(current: newKey, older: [current.keyring.current] + current.keyring.older))

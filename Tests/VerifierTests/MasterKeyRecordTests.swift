@@ -1,0 +1,93 @@
+import Foundation
+import OTPCore
+import Testing
+import TestSupport
+import Verifier
+
+/// The store's record of its current master key (issue 11, items 4 and 5): a key is made only for a store that never
+/// sealed anything, a wrong keyring is refused when opening, and a rotation stops older verifiers from sealing.
+@Suite struct MasterKeyRecordTests {
+    typealias F = VerifierFixture
+
+    @Test(arguments: StoreKind.allCases) func onlyAStoreThatNeverSealedMayGetANewKey(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
+        #expect(try Verifier.mayCreateMasterKey(for: fixture.store))
+        #expect(try fixture.store.masterKeyID() == nil)
+        let verifier = try fixture.addRFCToken()
+        #expect(try fixture.store.masterKeyID() == fixture.keyring.current.id, "the first seal records its key")
+        #expect(try !Verifier.mayCreateMasterKey(for: fixture.store))
+        #expect(try fixture.store.delete(id: "rfc"))
+        #expect(try !Verifier.mayCreateMasterKey(for: fixture.store), "a store that once sealed keeps needing its key, even emptied")
+        try verifier.checkKeyring()
+    }
+
+    @Test(arguments: StoreKind.allCases) func aWrongKeyringIsRefusedWhenOpening(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
+        try fixture.addRFCToken()
+        let stranger = MasterKey.generate()
+        let wrong = Verifier(store: fixture.store, keyring: MasterKeyring(current: stranger))
+        #expect(throws: VerifierError.wrongMasterKey(storeKeyID: fixture.keyring.current.id, keyring: [stranger.id])) {
+            try wrong.checkKeyring()
+        }
+        // A key file whose first key is newer than the store's: a rotation stopped before its reseal.
+        let unfinished = Verifier(store: fixture.store, keyring: MasterKeyring(current: stranger, older: [fixture.keyring.current]))
+        #expect(throws: VerifierError.rotationUnfinished(storeKeyID: fixture.keyring.current.id, keyFileKeyID: stranger.id)) {
+            try unfinished.checkKeyring()
+        }
+        try unfinished.checkKeyring(.rotating)
+        #expect(try unfinished.resealAll() == 1, "rotate-key finishes it")
+        try Verifier(store: fixture.store, keyring: MasterKeyring(current: stranger)).checkKeyring()
+    }
+
+    /// Item 5: a verifier opened before a rotation (as a running server is) cannot add tokens after it; a verifier
+    /// holding the new key verifies them all, the old one's tokens included.
+    @Test(arguments: StoreKind.allCases) func aVerifierOpenedBeforeARotationCannotSealAfterIt(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
+        let running = try fixture.addRFCToken("before")
+        #expect(try running.verify(tokenID: "before", code: F.code(0)) == .accepted(counter: 0))
+
+        let newKey = MasterKey.generate()
+        let rotating = Verifier(store: try fixture.anotherStore(), keyring: MasterKeyring(current: newKey, older: [fixture.keyring.current]))
+        #expect(try rotating.resealAll() == 1)
+        #expect(try fixture.store.masterKeyID() == newKey.id)
+
+        let late = try running.makeToken(id: "after", secret: F.rfcSecret)
+        #expect(throws: VerifierError.masterKeyRetired(sealingKeyID: fixture.keyring.current.id, storeKeyID: newKey.id)) {
+            try running.add([late])
+        }
+        #expect(try fixture.store.token(id: "after") == nil, "nothing was sealed under the retired key")
+
+        let restarted = Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey))
+        try restarted.checkKeyring()
+        #expect(try restarted.verify(tokenID: "before", code: F.code(1)) == .accepted(counter: 1))
+        try restarted.add([try restarted.makeToken(id: "after", secret: F.rfcSecret)])
+        #expect(try restarted.verify(tokenID: "after", code: F.code(0)) == .accepted(counter: 0))
+    }
+
+    /// A token inserted under the old key between the rotation's read and its transaction makes the reseal start
+    /// again, so no token is ever left under the retired key.
+    @Test(arguments: StoreKind.allCases) func aResealRacingAnInsertLeavesNoTokenUnderTheOldKey(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
+        let running = try fixture.addRFCToken("first")
+        let newKey = MasterKey.generate()
+        let ring = MasterKeyring(current: newKey, older: [fixture.keyring.current])
+        var stale = try fixture.store.allTokens()
+        stale[0].sealedSecret = try ring.seal(try ring.open(stale[0].sealedSecret, tokenID: "first"), tokenID: "first")
+        try running.add([try running.makeToken(id: "second", secret: F.rfcSecret)])
+        #expect(try fixture.store.reseal(stale, to: newKey.id) == false, "a token it did not reseal appeared")
+        #expect(try fixture.store.masterKeyID() == fixture.keyring.current.id, "nothing changed")
+        #expect(try fixture.store.token(id: "first")?.sealedSecret.keyID == fixture.keyring.current.id)
+        #expect(try Verifier(store: fixture.store, keyring: ring).resealAll() == 2, "read again, both resealed")
+        #expect(try fixture.store.sealingKeyIDs() == [newKey.id])
+    }
+
+    @Test(arguments: StoreKind.allCases) func replacingAllTokensRecordsTheirKey(_ kind: StoreKind) throws {
+        let fixture = try F(kind)
+        try fixture.addRFCToken()
+        let tokens = try fixture.store.allTokens()
+        let other = try F(kind)
+        try other.store.replaceAll(with: tokens, sealedUnder: fixture.keyring.current.id)
+        #expect(try other.store.masterKeyID() == fixture.keyring.current.id)
+        try Verifier(store: other.store, keyring: fixture.keyring).checkKeyring()
+    }
+}
