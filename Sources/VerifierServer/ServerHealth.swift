@@ -31,7 +31,8 @@ final class ServerHealth: Sendable {
             // An unreachable database is what the probe itself sees, and sees end: remembering it would keep a
             // node out of service for `failureMemory` after the database is back.
             case .unavailable: break
-            case .badMasterKey, .unknownMasterKey, .sealedSecretDamaged:
+            case .badMasterKey, .unknownMasterKey, .sealedSecretDamaged, .masterKeyMissing, .wrongMasterKey, .rotationUnfinished,
+                 .masterKeyRetired:
                 state.failure = (error!.description, .now)
                 state.keyOpensSecrets = false
             case .unknownToken, .duplicateToken, .tokenLocked, .counterWouldGoBack, .invalidToken, .contention: break

@@ -310,6 +310,12 @@ public struct VerifierHTTPServer: Sendable {
             _ = try await blocking { try self.verifier.store.token(id: "") }
         }
         if let failure = health.recentFailure { throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "the last decision failed: \(failure)") }
+        // A `rotate-key` since this node started: it would seal under a retired key and cannot open resealed secrets.
+        let current = verifier.keyring.current.id
+        if let stored = try await blocking({ try self.verifier.store.masterKeyID() }), stored != current {
+            throw APIError(status: .serviceUnavailable, code: "not_ready", message: "",
+                           cause: VerifierError.masterKeyRetired(sealingKeyID: current, storeKeyID: stored).description)
+        }
         if !health.keyOpensSecrets {
             do { try await blocking { try self.health.checkKey(self.verifier) } } catch let error as VerifierError {
                 throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "master key check: \(error)")

@@ -22,10 +22,14 @@ import Testing
         let refused = try client.send("POST", "/v1/tokens", body: seed, headers: admin)
         #expect(refused.status == 503 && refused.body.contains("master_key_rotated"), "\(refused.status) \(refused.body)")
         #expect(try server.cli("verifier", "list").stdout.contains("late") == false, "nothing was stored")
+        // The node says it cannot serve (it holds a retired key), and its log says why.
+        let health = try client.send("GET", "/healthz")
+        #expect(health.status == 503 && health.body.contains("not_ready"), "\(health.status) \(health.body)")
 
         server.kill(signal: SIGTERM)
         try server.start()
         let restarted = server.client()
+        #expect(try restarted.send("GET", "/healthz").status == 200)
         #expect(try server.verify(restarted, token: "t0", code: F.code(1)).body == #"{"accepted":true}"#)
         #expect(try restarted.send("POST", "/v1/tokens", body: seed, headers: admin).status == 201)
         #expect(try server.verify(restarted, token: "late", code: F.code(0)).body == #"{"accepted":true}"#)
