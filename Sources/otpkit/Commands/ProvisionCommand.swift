@@ -302,7 +302,10 @@ struct ProvisionCommand: ParsableCommand {
         let who = nonEmptyEnvironment("SUDO_USER") ?? nonEmptyEnvironment("USER") ?? String(getuid())
         let line = "\(ISO8601DateFormatter().string(from: Date())) provision user=\(who) family=\(event.family) serial=\(event.serial) "
             + "slot=\(event.slot.map(String.init) ?? "-") token=\(event.token) outcome=\(event.outcome)\n"
-        log.write(Data(line.utf8))
+        // A full disk costs the audit line (said on stderr), never the batch or the token in hand.
+        do { try log.write(contentsOf: Data(line.utf8)) } catch {
+            writeError("otpkit: cannot write the audit log (\(error.localizedDescription)); token \(event.token) \(event.outcome)\n")
+        }
     }
 
     /// Imports the journal's committed seeds into a running verifier, one request per token so that each gets its own
