@@ -8,6 +8,7 @@ import NIOPosix
 import OTPCore
 import SeedFormats
 import Verifier
+import VerifierAPI
 
 /// The verification server's HTTP API (JSON over HTTP/1.1, Hummingbird 2).
 ///
@@ -242,11 +243,8 @@ public struct VerifierHTTPServer: Sendable {
 
     // MARK: Plumbing
 
-    struct VerifyRequest: Decodable { let token: String; let code: String }
-    struct ResyncRequest: Decodable { let token: String; let code1: String; let code2: String }
     /// What an import stored, and what the file held that is no HOTP/TOTP token (a PIN key, a Yubico OTP line).
     struct ImportAnswer: Encodable { let imported: [String]; let skipped: [String] }
-    struct CounterRequest: Decodable { let counter: UInt64; let force: Bool? }
 
     /// Authenticates, rate-limits and runs `body`, turning every failure into a JSON error answer.
     private func respond(_ request: Request, role: APIKeyRole,
@@ -332,18 +330,9 @@ public struct VerifierHTTPServer: Sendable {
         }
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+    private func decode<Body: APIRequestBody>(_ type: Body.Type, from request: Request) async throws -> Body {
         let bytes = try await collect(request, limit: options.maxBodyBytes)
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            switch error {
-            case .keyNotFound(let key, _): throw APIError.badRequest("missing field \(key.stringValue)")
-            case .typeMismatch(_, let context), .valueNotFound(_, let context):
-                throw APIError.badRequest("wrong type for \(context.codingPath.map(\.stringValue).joined(separator: "."))")
-            default: throw APIError.badRequest("the body is not valid JSON")
-            }
-        }
+        do { return try Body.decode(bytes) } catch { throw APIError.badRequest(error.description) }
     }
 
     /// The path's token id, percent-decoded: ids may hold spaces, `/` (as %2F) and any UTF-8.
