@@ -53,7 +53,9 @@ let package = Package(
             "OTPCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         // Verification: HOTP/TOTP checks with windows, resync, lockout and replay refusal over a TokenStore protocol.
-        .target(name: "Verifier", dependencies: ["OTPCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Verifier", dependencies: [
+            "OTPCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The verifier's durable parts: the SQLite token store and the master key file.
         .target(name: "VerifierStorage", dependencies: ["Verifier", "OTPCore", "CSQLite", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto")]),

@@ -18,13 +18,15 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
     /// TOTP: how many time steps the token's clock is off (positive: ahead), as the sender measured it (PSKC
     /// `TimeDrift`); nil when unknown.
     public var timeDrift: Int?
+    /// The user the token is handed to (PSKC `UserId`, seed JSON `user`): a verifier assigns it on import.
+    public var user: String?
     public var secret: Secret
 
     /// The largest drift, in steps either way, a seed record may carry: more is a broken clock, not a drift.
     public static let maximumTimeDrift = 100_000
 
     public init(serial: String, slot: Int? = nil, family: String? = nil, issuer: String? = nil, algorithm: OTPAlgorithm = .sha1,
-                digits: Int = 6, counter: UInt64 = 0, period: Int? = nil, timeDrift: Int? = nil, secret: Secret) {
+                digits: Int = 6, counter: UInt64 = 0, period: Int? = nil, timeDrift: Int? = nil, user: String? = nil, secret: Secret) {
         self.serial = serial
         self.slot = slot
         self.family = family
@@ -34,6 +36,7 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
         self.counter = counter
         self.period = period
         self.timeDrift = timeDrift
+        self.user = user
         self.secret = secret
     }
 
@@ -41,7 +44,7 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
     public var tokenID: String { slot.map { "\(serial)-\($0)" } ?? serial }
 
     private enum CodingKeys: String, CodingKey {
-        case serial, slot, family, issuer, algorithm, digits, counter, period, timeDrift, secretBase32, secretHex
+        case serial, slot, family, issuer, algorithm, digits, counter, period, timeDrift, user, secretBase32, secretHex
     }
 
     /// Reads the secret from `secretHex`, or from `secretBase32` when there is no hex form.
@@ -60,6 +63,7 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
             throw DecodingError.dataCorruptedError(forKey: .timeDrift, in: container,
                                                    debugDescription: "more than \(Self.maximumTimeDrift) steps")
         }
+        user = try container.decodeIfPresent(String.self, forKey: .user)
         // The secret's own error would name neither the field nor the problem in JSON terms (and never its value).
         if let hex = try container.decodeIfPresent(String.self, forKey: .secretHex) {
             do { secret = try Secret(hex: hex) } catch {
@@ -84,6 +88,7 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
         try container.encode(counter, forKey: .counter)
         try container.encodeIfPresent(period, forKey: .period)
         try container.encodeIfPresent(timeDrift, forKey: .timeDrift)
+        try container.encodeIfPresent(user, forKey: .user)
         try container.encode(secret.base32, forKey: .secretBase32)
         try container.encode(secret.hex, forKey: .secretHex)
     }
@@ -97,6 +102,6 @@ public struct SeedRecord: Codable, Equatable, Sendable, CustomStringConvertible 
 
     public var description: String {
         "SeedRecord(\(family ?? "token") \(tokenID), \(algorithm.rawValue), \(digits) digits, "
-            + (period.map { "TOTP \($0) s" } ?? "counter \(counter)") + ", \(secret))"
+            + (period.map { "TOTP \($0) s" } ?? "counter \(counter)") + (user.map { ", user \($0)" } ?? "") + ", \(secret))"
     }
 }

@@ -17,6 +17,10 @@ public enum RejectionReason: String, Equatable, Sendable {
     case malformedCode = "malformed_code"
     /// The code lies beyond the window but within the sync window: remembered; the next consecutive code resyncs.
     case resyncStarted = "resync_started"
+    /// A login by user name: no such user, or the user owns no token.
+    case unknownUser = "unknown_user"
+    /// A login by user name whose PIN was wrong: a failure of each of the user's tokens.
+    case wrongPIN = "wrong_pin"
 }
 
 public enum ResyncOutcome: Equatable, Sendable {

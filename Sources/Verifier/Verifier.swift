@@ -15,8 +15,8 @@ public final class Verifier: Sendable {
     public let store: TokenStore
     public let keyring: MasterKeyring
     public let policy: VerifierPolicy
-    private let clock: @Sendable () -> Date
-    private static let maxAttempts = 64
+    let clock: @Sendable () -> Date
+    static let maxAttempts = 64
     /// A secret sealed at start, opened and searched with for unknown tokens: the work an existing token costs.
     private let decoy: SealedSecret?
     private static let decoyID = "otpkit decoy"
@@ -73,7 +73,7 @@ public final class Verifier: Sendable {
     /// token's clock is known to run ahead (negative: behind), as a seed file may say.
     public func makeToken(id: String, secret: Secret, kind: VerifierToken.Kind = .hotp, algorithm: OTPAlgorithm = .sha1,
                           digits: Int = 6, counter: UInt64 = 0, window: Int? = nil, syncWindow: Int? = nil,
-                          issuer: String? = nil, timeDrift: Int = 0) throws(VerifierError) -> VerifierToken {
+                          issuer: String? = nil, timeDrift: Int = 0, user: String? = nil) throws(VerifierError) -> VerifierToken {
         guard !id.isEmpty, id.utf8.count <= 128 else { throw .invalidToken("an id is 1 to 128 bytes") }
         guard OTPDigits.allowed.contains(digits) else { throw .invalidToken("digits must be 6 to 10") }
         if case .totp(let period) = kind, period < 1 { throw .invalidToken("the TOTP period must be at least 1 s") }
@@ -85,7 +85,7 @@ public final class Verifier: Sendable {
         guard abs(timeDrift) <= 1_000_000 else { throw .invalidToken("the time drift must be within 1,000,000 steps") }
         return VerifierToken(id: id, kind: kind, algorithm: algorithm, digits: digits, counter: counter, window: window,
                              syncWindow: syncWindow, sealedSecret: try keyring.seal(secret, tokenID: id), issuer: issuer,
-                             timeDrift: kind == .hotp ? 0 : timeDrift)
+                             timeDrift: kind == .hotp ? 0 : timeDrift, user: try user.map { (name) throws(VerifierError) in try UserName(name).text })
     }
 
     /// Stores new tokens in one transaction. Refused (`masterKeyRetired`) when the store's master key was rotated
@@ -102,38 +102,70 @@ public final class Verifier: Sendable {
     public func token(from record: SeedRecord) throws(VerifierError) -> VerifierToken {
         try makeToken(id: record.tokenID, secret: record.secret, kind: record.period.map { .totp(period: $0) } ?? .hotp,
                       algorithm: record.algorithm, digits: record.digits, counter: record.counter, issuer: record.issuer,
-                      timeDrift: record.timeDrift ?? 0)
+                      timeDrift: record.timeDrift ?? 0, user: record.user)
     }
 
     // MARK: Verification
 
     /// Checks `code` for the token `id`. Every refusal costs the same work (see the type's note).
     public func verify(tokenID id: String, code: String) throws(VerifierError) -> VerificationOutcome {
-        for _ in 0..<Self.maxAttempts {
-            let now = clock()
-            guard var token = try store.token(id: id) else {
-                try decoyWork(budget: verifyBudget(nil))
-                try store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
-                return .rejected(.unknownToken)
-            }
-            var work = HMACWork(try hotp(for: token))
-            if isLocked(&token, now: now) {
-                finish(&work, budget: verifyBudget(token))
-                // A write of the token as a wrong code makes (not a bare event row): the same store work.
-                if try store.update(token, event: "verify:" + RejectionReason.locked.rawValue) { return .rejected(.locked) }
-                continue
-            }
-            let (outcome, changed) = decide(token, work: &work, code: code, now: now)
-            finish(&work, budget: outcome.accepted ? 0 : verifyBudget(token))
-            // Every decision is durable before it is answered, and every one on a known token writes it (a replay
-            // changes nothing but its version), so each costs the same commit.
-            let event = switch outcome {
+        guard let token = try store.token(id: id) else {
+            try decoyWork(budget: verifyBudget(nil))
+            try store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
+            return .rejected(.unknownToken)
+        }
+        return try settle(token, code: code, pinAccepted: true)
+    }
+
+    /// One code's decision on one token, in memory: the outcome, the token as it must then be stored, with the
+    /// HMAC work of a refusal padded to its budget. A locked token, and a code after a wrong PIN, decide nothing
+    /// but cost what a wrong code costs (the wrong PIN counting as a failure).
+    func decision(on token: VerifierToken, code: String, pinAccepted: Bool, now: Date) throws(VerifierError) -> Decision {
+        var token = token
+        var work = HMACWork(try hotp(for: token))
+        let outcome: VerificationOutcome, changed: VerifierToken
+        if isLocked(&token, now: now) {
+            // Written back as a wrong code's change is (not a bare event row): the same store work.
+            (outcome, changed) = (.rejected(.locked), token)
+        } else if !pinAccepted {
+            var failed = token
+            countFailure(&failed, now: now)
+            (outcome, changed) = (.rejected(.wrongPIN), failed)
+        } else {
+            (outcome, changed) = decide(token, work: &work, code: code, now: now)
+        }
+        finish(&work, budget: outcome.accepted ? 0 : verifyBudget(token))
+        return Decision(outcome: outcome, token: changed)
+    }
+
+    struct Decision {
+        let outcome: VerificationOutcome
+        /// The token as the decision leaves it, to be stored (compare-and-set on its version).
+        let token: VerifierToken
+
+        var event: String {
+            switch outcome {
             case .accepted: "verify:accepted"
             case .rejected(let reason): "verify:" + reason.rawValue
             }
-            if try store.update(changed, event: event) { return outcome }
         }
-        throw .contention(id)
+    }
+
+    /// Decides `code` on `token` and stores the decision; a lost compare-and-set reads the token again and decides
+    /// again, so one code is accepted at most once. `first`: a decision already made on `token` as read.
+    /// Every decision is durable before it is answered, and every one writes the token (a replay changes nothing but
+    /// its version), so each costs the same commit.
+    func settle(_ token: VerifierToken, code: String, pinAccepted: Bool, first: Decision? = nil) throws(VerifierError) -> VerificationOutcome {
+        var token = token, decided = first
+        for _ in 0..<Self.maxAttempts {
+            let decision: Decision
+            if let first = decided { decision = first } else { decision = try self.decision(on: token, code: code, pinAccepted: pinAccepted, now: clock()) }
+            decided = nil
+            if try store.update(decision.token, event: decision.event) { return decision.outcome }
+            guard let reread = try store.token(id: token.id) else { return .rejected(.unknownToken) }
+            token = reread
+        }
+        throw .contention(token.id)
     }
 
     /// Resynchronises a drifted token from two consecutive codes: HOTP codes in counter ... counter + syncWindow,
@@ -221,8 +253,9 @@ public final class Verifier: Sendable {
         }
     }
 
-    /// Re-seals every secret under the current master key and makes it the store's current key, in one transaction
-    /// (a verifier still sealing under the old key is refused from then on).
+    /// Re-seals every secret (seeds and RADIUS clients' secrets) under the current master key and makes it the
+    /// store's current key, in one transaction (a verifier still sealing under the old key is refused from then on).
+    /// Returns how many tokens were resealed.
     public func resealAll() throws(VerifierError) -> Int {
         for _ in 0..<Self.maxAttempts {
             let tokens = try store.allTokens()
@@ -231,7 +264,13 @@ public final class Verifier: Sendable {
                 token.sealedSecret = try keyring.seal(try keyring.open(token.sealedSecret, tokenID: token.id), tokenID: token.id)
                 changed.append(token)
             }
-            if try store.reseal(changed, to: keyring.current.id) { return changed.count }
+            var clients: [RADIUSClientRecord] = []
+            for var client in try store.radiusClients() where client.sealedSecret.keyID != keyring.current.id {
+                let name = RADIUSClientRecord.sealingName(client.name)
+                client.sealedSecret = try keyring.seal(try keyring.open(client.sealedSecret, tokenID: name), tokenID: name)
+                clients.append(client)
+            }
+            if try store.reseal(changed, clients: clients, to: keyring.current.id) { return changed.count }
         }
         throw .contention("(all)")
     }
@@ -318,7 +357,7 @@ public final class Verifier: Sendable {
 
     /// The HMACs a refused verification costs on `token` (nil: an unknown token): a wrong code's full search
     /// (pending resync, window, replay, sync window), at least that of a token with the default windows.
-    private func verifyBudget(_ token: VerifierToken?) -> Int {
+    func verifyBudget(_ token: VerifierToken?) -> Int {
         func cost(window: Int, syncWindow: Int) -> Int {
             1 + (window + 1) + 1 + (policy.autoResync ? max(0, syncWindow - window) : 0)
         }
@@ -336,7 +375,7 @@ public final class Verifier: Sendable {
     }
 
     /// An unknown token's work: open a sealed secret and compute `budget` codes, as an existing token would.
-    private func decoyWork(budget: Int) throws(VerifierError) {
+    func decoyWork(budget: Int) throws(VerifierError) {
         let secret = decoy.flatMap { try? keyring.open($0, tokenID: Self.decoyID) } ?? Secret.random(byteCount: 20)
         guard let hotp = try? HOTP(secret: secret) else { return }
         var work = HMACWork(hotp)
@@ -373,7 +412,7 @@ public final class Verifier: Sendable {
         }
     }
 
-    private func change(_ id: String, event: String, _ body: (inout VerifierToken) throws(VerifierError) -> Void) throws(VerifierError) {
+    func change(_ id: String, event: String, _ body: (inout VerifierToken) throws(VerifierError) -> Void) throws(VerifierError) {
         for _ in 0..<Self.maxAttempts {
             guard var token = try store.token(id: id) else { throw .unknownToken(id) }
             try body(&token)

@@ -17,6 +17,12 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
     case sealedSecretDamaged(String)
     case sealing(String)
     case invalidToken(String)
+    /// A user name or PIN that cannot be: empty, too long, control characters.
+    case invalidUser(String)
+    /// `set-pin` for a name that owns no token (a typo, most likely).
+    case userOwnsNoToken(String)
+    case duplicateRADIUSClient(String)
+    case unknownRADIUSClient(String)
     case storage(String)
     case contention(String)
     /// The database cannot be reached now (down, restarting, pool exhausted): nothing was decided; try again.
@@ -58,6 +64,10 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
             "the master key was rotated (now \(store); this process seals under the retired \(sealing)); nothing was stored: restart with the new key file"
         case .sealing(let detail): "cannot seal a secret: \(detail)"
         case .invalidToken(let detail): "invalid token: \(detail)"
+        case .invalidUser(let detail): "invalid user: \(detail)"
+        case .userOwnsNoToken(let user): "user \(user) owns no token; assign one first (otpkit verifier assign --token ID --user \(user))"
+        case .duplicateRADIUSClient(let name): "a RADIUS client \(name) exists already"
+        case .unknownRADIUSClient(let name): "no RADIUS client \(name)"
         case .storage(let detail): "token store: \(detail)"
         case .contention(let id): "token \(id) kept changing under concurrent requests; try again"
         case .unavailable(let detail): "the database is unavailable: \(detail)"

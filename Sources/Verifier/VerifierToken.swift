@@ -39,12 +39,14 @@ public struct VerifierToken: Sendable, Equatable {
     public var pendingResync: PendingResync?
     public var sealedSecret: SealedSecret
     public var issuer: String?
+    /// The user who owns the token (normalised, see `UserName`); nil: nobody, verified by id only.
+    public var user: String?
     /// Bumped by every stored change; the store's compare-and-set checks it.
     public var version: Int64
 
     public init(id: String, kind: Kind = .hotp, algorithm: OTPAlgorithm = .sha1, digits: Int = 6, counter: UInt64 = 0,
                 window: Int = VerifierPolicy.defaultWindow, syncWindow: Int = VerifierPolicy.defaultSyncWindow,
-                sealedSecret: SealedSecret, issuer: String? = nil, timeDrift: Int = 0) {
+                sealedSecret: SealedSecret, issuer: String? = nil, timeDrift: Int = 0, user: String? = nil) {
         self.id = id
         self.kind = kind
         self.algorithm = algorithm
@@ -59,6 +61,7 @@ public struct VerifierToken: Sendable, Equatable {
         self.pendingResync = nil
         self.sealedSecret = sealedSecret
         self.issuer = issuer
+        self.user = user
         self.version = 0
     }
 }

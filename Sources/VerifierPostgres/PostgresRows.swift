@@ -22,6 +22,7 @@ enum PostgresRows {
     static func optionalText(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> String? { try decode(String?.self, row, column) }
     static func double(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> Double { try decode(Double.self, row, column) }
     static func optionalDouble(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> Double? { try decode(Double?.self, row, column) }
+    static func bool(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> Bool { try decode(Bool.self, row, column) }
     static func bytes(_ row: PostgresRow?, _ column: Int) throws(VerifierError) -> [UInt8] {
         let buffer = try decode(ByteBuffer.self, row, column)
         return Array(buffer.readableBytesView)

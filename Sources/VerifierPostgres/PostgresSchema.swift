@@ -44,6 +44,17 @@ enum PostgresSchema {
         SchemaMigration(version: 5, statements: [
             "ALTER TABLE tokens ADD COLUMN time_drift BIGINT NOT NULL DEFAULT 0",
         ]),
+        // 6: users own tokens and may have a PIN; RADIUS clients with their sealed shared secrets
+        SchemaMigration(version: 6, statements: [
+            "ALTER TABLE tokens ADD COLUMN user_name TEXT",
+            "CREATE INDEX tokens_by_user ON tokens (user_name) WHERE user_name IS NOT NULL",
+            "CREATE TABLE user_pins (user_name TEXT PRIMARY KEY, pin TEXT NOT NULL, changed DOUBLE PRECISION NOT NULL)",
+            """
+            CREATE TABLE radius_clients (
+                name TEXT PRIMARY KEY, address TEXT NOT NULL, message_authenticator TEXT NOT NULL,
+                key_id TEXT NOT NULL, sealed BYTEA NOT NULL, created DOUBLE PRECISION NOT NULL)
+            """,
+        ]),
     ]
 
     static var latest: Int { migrations.last!.version }

@@ -24,7 +24,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     }
 
     private static let columns = #"id, kind, period, algorithm, digits, counter, last_step, "window", sync_window, failures, "#
-        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift"
+        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name"
 
     public func token(id: String) throws(VerifierError) -> VerifierToken? {
         try pool.withConnection { (session) throws(VerifierError) in
@@ -47,17 +47,18 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         WITH changed AS (
             UPDATE tokens SET kind = $2, period = $3, algorithm = $4, digits = $5, counter = $6, last_step = $7,
                 "window" = $8, sync_window = $9, failures = $10, locked_at = $11, pending_counter = $12,
-                pending_since = $13, key_id = $14, sealed = $15, issuer = $16, version = version + 1, time_drift = $18
+                pending_since = $13, key_id = $14, sealed = $15, issuer = $16, version = version + 1, time_drift = $18,
+                user_name = $19
             WHERE id = $1 AND version = $17
             RETURNING id)
-        INSERT INTO events (at, token, event) SELECT $19, id, $20 FROM changed RETURNING id
+        INSERT INTO events (at, token, event) SELECT $20, id, $21 FROM changed RETURNING id
         """
 
     public func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool {
         try pool.withConnection { (session) throws(VerifierError) in try Self.update(token, event: event, session: session) }
     }
 
-    public func reseal(_ tokens: [VerifierToken], to masterKeyID: String) throws(VerifierError) -> Bool {
+    public func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) throws(VerifierError) -> Bool {
         try pool.withConnection { (session) throws(VerifierError) in
             do throws(VerifierError) {
                 return try session.transaction { () throws(VerifierError) in
@@ -66,8 +67,13 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
                     for token in tokens where try !Self.update(token, event: "reseal", session: session) {
                         throw VerifierError.contention(token.id)
                     }
+                    for client in clients {
+                        try session.query("UPDATE radius_clients SET key_id = $1, sealed = $2 WHERE name = $3",
+                                          [PostgresData(string: client.sealedSecret.keyID), PostgresData(bytes: client.sealedSecret.box), PostgresData(string: client.name)])
+                    }
                     // A token added since the caller read them all is still under the old key: roll back, read again.
-                    let others = try session.query("SELECT count(*)::bigint FROM tokens WHERE key_id <> $1", [PostgresData(string: masterKeyID)])
+                    let others = try session.query("SELECT ((SELECT count(*) FROM tokens WHERE key_id <> $1) + (SELECT count(*) FROM radius_clients WHERE key_id <> $1))::bigint",
+                                                   [PostgresData(string: masterKeyID)])
                     guard try PostgresRows.int(others.first, 0) == 0 else { throw VerifierError.contention("(all)") }
                     return true
                 }
@@ -117,7 +123,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     public func sealingKeyIDs() throws(VerifierError) -> Set<String> {
         try pool.withConnection { (session) throws(VerifierError) in
             var ids: Set<String> = []
-            for row in try session.query("SELECT DISTINCT key_id FROM tokens") { ids.insert(try PostgresRows.text(row, 0)) }
+            for row in try session.query("SELECT key_id FROM tokens UNION SELECT key_id FROM radius_clients") { ids.insert(try PostgresRows.text(row, 0)) }
             return ids
         }
     }
@@ -128,7 +134,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     }
 
     private static func insert(_ tokens: [VerifierToken], session: PostgresSession) throws(VerifierError) {
-        let placeholders = (1...18).map { "$\($0)" }.joined(separator: ", ")
+        let placeholders = (1...19).map { "$\($0)" }.joined(separator: ", ")
         for token in tokens {
             let inserted = try session.query("INSERT INTO tokens (\(columns)) VALUES (\(placeholders)) ON CONFLICT (id) DO NOTHING",
                                              values(token))
@@ -162,6 +168,76 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         if id % 1000 == 0 { try session.query("DELETE FROM events WHERE id <= $1", [PostgresData(int64: id - 100_000)]) }
     }
 
+    // MARK: Users
+
+    public func login(user: UserName) throws(VerifierError) -> UserLogin {
+        try pool.withConnection { (session) throws(VerifierError) in
+            var owned: [VerifierToken] = []
+            for row in try session.query("SELECT \(Self.columns) FROM tokens WHERE user_name = $1 ORDER BY id", [PostgresData(string: user.text)]) {
+                owned.append(try Self.token(from: row))
+            }
+            let pins = try session.query("SELECT (SELECT pin FROM user_pins WHERE user_name = $1), EXISTS (SELECT 1 FROM user_pins)",
+                                         [PostgresData(string: user.text)]).first
+            let pin = try PostgresRows.optionalText(pins, 0).map { (text) throws(VerifierError) in try PINHash(encoded: text) }
+            return UserLogin(tokens: owned, pin: pin, pinsInUse: try PostgresRows.bool(pins, 1))
+        }
+    }
+
+    public func setPIN(_ pin: PINHash?, user: UserName) throws(VerifierError) -> Bool {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.transaction { () throws(VerifierError) in
+                let existed = try session.query("DELETE FROM user_pins WHERE user_name = $1", [PostgresData(string: user.text)]).metadata.rows == 1
+                if let pin {
+                    try session.query("INSERT INTO user_pins (user_name, pin, changed) VALUES ($1, $2, $3)",
+                                      [PostgresData(string: user.text), PostgresData(string: pin.encoded), PostgresData(double: Date().timeIntervalSince1970)])
+                }
+                return existed
+            }
+        }
+    }
+
+    // MARK: RADIUS clients
+
+    public func radiusClients() throws(VerifierError) -> [RADIUSClientRecord] {
+        try pool.withConnection { (session) throws(VerifierError) in
+            var clients: [RADIUSClientRecord] = []
+            for row in try session.query("SELECT name, address, message_authenticator, key_id, sealed, created FROM radius_clients ORDER BY name") {
+                let name = try PostgresRows.text(row, 0)
+                guard let policy = RADIUSClientRecord.MessageAuthenticator(rawValue: try PostgresRows.text(row, 2)) else {
+                    throw VerifierError.storage("RADIUS client \(name) has an unknown Message-Authenticator setting")
+                }
+                clients.append(RADIUSClientRecord(name: name, address: try PostgresRows.text(row, 1),
+                                                  sealedSecret: SealedSecret(keyID: try PostgresRows.text(row, 3), box: try PostgresRows.bytes(row, 4)),
+                                                  messageAuthenticator: policy, created: Date(timeIntervalSince1970: try PostgresRows.double(row, 5))))
+            }
+            return clients
+        }
+    }
+
+    public func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) throws(VerifierError) {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.transaction { () throws(VerifierError) in
+                // As a token insert: the key row held FOR SHARE until commit, so a rotation waits or is seen.
+                try session.query("INSERT INTO master_key (key_id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING", [PostgresData(string: masterKeyID)])
+                let current = try PostgresRows.text(try session.query("SELECT key_id FROM master_key FOR SHARE").first, 0)
+                guard current == masterKeyID else { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
+                let inserted = try session.query("""
+                    INSERT INTO radius_clients (name, address, message_authenticator, key_id, sealed, created)
+                    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING
+                    """, [PostgresData(string: client.name), PostgresData(string: client.address), PostgresData(string: client.messageAuthenticator.rawValue),
+                          PostgresData(string: client.sealedSecret.keyID), PostgresData(bytes: client.sealedSecret.box),
+                          PostgresData(double: client.created.timeIntervalSince1970)])
+                if inserted.metadata.rows != 1 { throw VerifierError.duplicateRADIUSClient(client.name) }
+            }
+        }
+    }
+
+    public func removeRADIUSClient(name: String) throws(VerifierError) -> Bool {
+        try pool.withConnection { (session) throws(VerifierError) in
+            try session.query("DELETE FROM radius_clients WHERE name = $1", [PostgresData(string: name)]).metadata.rows == 1
+        }
+    }
+
     // MARK: Rows
 
     /// Counters are unsigned 64-bit; PostgreSQL's BIGINT is signed: the bit pattern is stored.
@@ -179,7 +255,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
             PostgresRows.optional(token.pendingResync.map { Int64(bitPattern: $0.counter) }),
             PostgresRows.optional(token.pendingResync?.since.timeIntervalSince1970),
             PostgresData(string: token.sealedSecret.keyID), PostgresData(bytes: token.sealedSecret.box), PostgresRows.optional(token.issuer),
-            PostgresData(int64: token.version), PostgresData(int64: Int64(token.timeDrift)),
+            PostgresData(int64: token.version), PostgresData(int64: Int64(token.timeDrift)), PostgresRows.optional(token.user),
         ]
     }
 
@@ -200,6 +276,7 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
         token.version = try PostgresRows.int(row, 16)
         token.timeDrift = Int(try PostgresRows.int(row, 17))
+        token.user = try PostgresRows.optionalText(row, 18)
         return token
     }
 }

@@ -32,6 +32,10 @@ struct APIError: Error, Sendable {
             self.init(status: .conflict, code: "counter_would_go_back",
                       message: "token \(id) is at counter \(current); setting \(requested) would allow old codes again (send \"force\": true if you mean it)")
         case .invalidToken: self.init(status: .badRequest, code: "invalid_token", message: error.description)
+        case .invalidUser: self.init(status: .badRequest, code: "invalid_user", message: error.description)
+        case .userOwnsNoToken: self.init(status: .notFound, code: "user_owns_no_token", message: error.description)
+        case .duplicateRADIUSClient: self.init(status: .conflict, code: "duplicate_radius_client", message: error.description)
+        case .unknownRADIUSClient: self.init(status: .notFound, code: "unknown_radius_client", message: error.description)
         case .contention: self.init(status: .serviceUnavailable, code: "contention", message: error.description, cause: error.description)
         case .unavailable:
             self.init(status: .serviceUnavailable, code: "database_unavailable", message: "the database is unreachable; nothing was decided, try again",

@@ -35,7 +35,8 @@ final class ServerHealth: Sendable {
                  .masterKeyRetired:
                 state.failure = (error!.description, .now)
                 state.keyOpensSecrets = false
-            case .unknownToken, .duplicateToken, .tokenLocked, .counterWouldGoBack, .invalidToken, .contention: break
+            case .unknownToken, .duplicateToken, .tokenLocked, .counterWouldGoBack, .invalidToken, .contention, .invalidUser, .userOwnsNoToken,
+                 .duplicateRADIUSClient, .unknownRADIUSClient: break
             }
         }
     }

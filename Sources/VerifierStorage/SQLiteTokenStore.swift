@@ -20,7 +20,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     }
 
     private static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
-        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift"
+        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name"
 
     public func token(id: String) throws(VerifierError) -> VerifierToken? {
         try locked { () throws(VerifierError) in
@@ -47,10 +47,14 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    public func reseal(_ tokens: [VerifierToken], to masterKeyID: String) throws(VerifierError) -> Bool {
+    public func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) throws(VerifierError) -> Bool {
         try racingTransaction { () throws(VerifierError) in
             try compareAndSet(tokens, event: "reseal")
-            let others = try connection.prepare("SELECT count(*) FROM tokens WHERE key_id <> ?")
+            let resealClient = try connection.prepare("UPDATE radius_clients SET key_id = ?, sealed = ? WHERE name = ?")
+            for client in clients {
+                try resealClient.run([.text(client.sealedSecret.keyID), .blob(client.sealedSecret.box), .text(client.name)])
+            }
+            let others = try connection.prepare("SELECT (SELECT count(*) FROM tokens WHERE key_id <> ?1) + (SELECT count(*) FROM radius_clients WHERE key_id <> ?1)")
             others.bind([.text(masterKeyID)])
             // A token added since the caller read them all is still under the old key: roll back, read again.
             guard try others.step(), others.integer(0) == 0 else { throw VerifierError.contention("(all)") }
@@ -65,12 +69,12 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         let statement = try connection.prepare("""
             UPDATE tokens SET kind = ?, period = ?, algorithm = ?, digits = ?, counter = ?, last_step = ?,
                 window = ?, sync_window = ?, failures = ?, locked_at = ?, pending_counter = ?,
-                pending_since = ?, key_id = ?, sealed = ?, issuer = ?, version = version + 1, time_drift = ?
+                pending_since = ?, key_id = ?, sealed = ?, issuer = ?, version = version + 1, time_drift = ?, user_name = ?
             WHERE id = ? AND version = ?
             """)
         for token in tokens {
             let values = Self.values(token)
-            try statement.run(Array(values[1..<16]) + [values[17], .text(token.id), .integer(token.version)])
+            try statement.run(Array(values[1..<16]) + [values[17], values[18], .text(token.id), .integer(token.version)])
             if connection.changes != 1 { throw VerifierError.contention(token.id) }
             try insertEvent(tokenID: token.id, event: event)
         }
@@ -103,7 +107,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
 
     public func sealingKeyIDs() throws(VerifierError) -> Set<String> {
         try locked { () throws(VerifierError) in
-            let query = try connection.prepare("SELECT DISTINCT key_id FROM tokens")
+            let query = try connection.prepare("SELECT key_id FROM tokens UNION SELECT key_id FROM radius_clients")
             query.bind([])
             var ids: Set<String> = []
             while try query.step() { ids.insert(query.text(0)) }
@@ -124,7 +128,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
 
     private func insertRows(_ tokens: [VerifierToken]) throws(VerifierError) {
         let exists = try connection.prepare("SELECT 1 FROM tokens WHERE id = ?")
-        let statement = try connection.prepare("INSERT INTO tokens (\(Self.columns)) VALUES (\(Array(repeating: "?", count: 18).joined(separator: ", ")))")
+        let statement = try connection.prepare("INSERT INTO tokens (\(Self.columns)) VALUES (\(Array(repeating: "?", count: 19).joined(separator: ", ")))")
         for token in tokens {
             exists.bind([.text(token.id)])
             if try exists.step() { throw VerifierError.duplicateToken(token.id) }
@@ -187,6 +191,80 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
+    // MARK: Users
+
+    public func login(user: UserName) throws(VerifierError) -> UserLogin {
+        try locked { () throws(VerifierError) in
+            let tokens = try connection.prepare("SELECT \(Self.columns) FROM tokens WHERE user_name = ? ORDER BY id")
+            tokens.bind([.text(user.text)])
+            var owned: [VerifierToken] = []
+            while try tokens.step() { owned.append(try Self.token(from: tokens)) }
+            let pins = try connection.prepare("SELECT (SELECT pin FROM user_pins WHERE user_name = ?), EXISTS (SELECT 1 FROM user_pins)")
+            pins.bind([.text(user.text)])
+            guard try pins.step() else { throw VerifierError.storage("no answer to the PIN query") }
+            let pin = try pins.isNull(0) ? nil : PINHash(encoded: pins.text(0))
+            return UserLogin(tokens: owned, pin: pin, pinsInUse: pins.integer(1) != 0)
+        }
+    }
+
+    public func setPIN(_ pin: PINHash?, user: UserName) throws(VerifierError) -> Bool {
+        try locked { () throws(VerifierError) in
+            try connection.transaction { () throws(VerifierError) in
+                try connection.prepare("DELETE FROM user_pins WHERE user_name = ?").run([.text(user.text)])
+                let existed = connection.changes == 1
+                if let pin {
+                    try connection.prepare("INSERT INTO user_pins (user_name, pin, changed) VALUES (?, ?, ?)")
+                        .run([.text(user.text), .text(pin.encoded), .real(Date().timeIntervalSince1970)])
+                }
+                return existed
+            }
+        }
+    }
+
+    // MARK: RADIUS clients
+
+    public func radiusClients() throws(VerifierError) -> [RADIUSClientRecord] {
+        try locked { () throws(VerifierError) in
+            let query = try connection.prepare("SELECT name, address, message_authenticator, key_id, sealed, created FROM radius_clients ORDER BY name")
+            query.bind([])
+            var clients: [RADIUSClientRecord] = []
+            while try query.step() {
+                guard let policy = RADIUSClientRecord.MessageAuthenticator(rawValue: query.text(2)) else {
+                    throw VerifierError.storage("RADIUS client \(query.text(0)) has an unknown Message-Authenticator setting")
+                }
+                clients.append(RADIUSClientRecord(name: query.text(0), address: query.text(1),
+                                                  sealedSecret: SealedSecret(keyID: query.text(3), box: query.blob(4)),
+                                                  messageAuthenticator: policy, created: Date(timeIntervalSince1970: query.real(5))))
+            }
+            return clients
+        }
+    }
+
+    public func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) throws(VerifierError) {
+        try locked { () throws(VerifierError) in
+            try connection.transaction { () throws(VerifierError) in
+                let current = try currentMasterKey()
+                if let current, current != masterKeyID { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
+                if current == nil { try recordMasterKey(masterKeyID) }
+                let exists = try connection.prepare("SELECT 1 FROM radius_clients WHERE name = ?")
+                exists.bind([.text(client.name)])
+                if try exists.step() { throw VerifierError.duplicateRADIUSClient(client.name) }
+                try connection.prepare("INSERT INTO radius_clients (name, address, message_authenticator, key_id, sealed, created) VALUES (?, ?, ?, ?, ?, ?)")
+                    .run([.text(client.name), .text(client.address), .text(client.messageAuthenticator.rawValue),
+                          .text(client.sealedSecret.keyID), .blob(client.sealedSecret.box), .real(client.created.timeIntervalSince1970)])
+            }
+        }
+    }
+
+    public func removeRADIUSClient(name: String) throws(VerifierError) -> Bool {
+        try locked { () throws(VerifierError) in
+            try connection.transaction { () throws(VerifierError) in
+                try connection.prepare("DELETE FROM radius_clients WHERE name = ?").run([.text(name)])
+                return connection.changes == 1
+            }
+        }
+    }
+
     // MARK: Rows
 
     /// Counters are unsigned 64-bit; SQLite integers are signed: the bit pattern is stored.
@@ -205,7 +283,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
             token.pendingResync.map { .integer(Int64(bitPattern: $0.counter)) } ?? .null,
             token.pendingResync.map { .real($0.since.timeIntervalSince1970) } ?? .null,
             .text(token.sealedSecret.keyID), .blob(token.sealedSecret.box), token.issuer.map { .text($0) } ?? .null,
-            .integer(token.version), .integer(Int64(token.timeDrift)),
+            .integer(token.version), .integer(Int64(token.timeDrift)), token.user.map { .text($0) } ?? .null,
         ]
     }
 
@@ -226,6 +304,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         }
         token.version = row.integer(16)
         token.timeDrift = Int(row.integer(17))
+        token.user = row.isNull(18) ? nil : row.text(18)
         return token
     }
 }

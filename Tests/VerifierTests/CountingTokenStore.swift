@@ -25,9 +25,9 @@ final class CountingTokenStore: TokenStore {
         commit()
         try inner.replaceAll(with: tokens, sealedUnder: masterKeyID)
     }
-    func reseal(_ tokens: [VerifierToken], to masterKeyID: String) throws(VerifierError) -> Bool {
+    func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) throws(VerifierError) -> Bool {
         commit()
-        return try inner.reseal(tokens, to: masterKeyID)
+        return try inner.reseal(tokens, clients: clients, to: masterKeyID)
     }
     func delete(id: String) throws(VerifierError) -> Bool { commit(); return try inner.delete(id: id) }
     func recordEvent(tokenID: String, event: String) throws(VerifierError) { commit(); try inner.recordEvent(tokenID: tokenID, event: event) }
@@ -35,4 +35,12 @@ final class CountingTokenStore: TokenStore {
     func allTokens() throws(VerifierError) -> [VerifierToken] { read(); return try inner.allTokens() }
     func masterKeyID() throws(VerifierError) -> String? { read(); return try inner.masterKeyID() }
     func sealingKeyIDs() throws(VerifierError) -> Set<String> { read(); return try inner.sealingKeyIDs() }
+    func login(user: UserName) throws(VerifierError) -> UserLogin { read(); return try inner.login(user: user) }
+    func setPIN(_ pin: PINHash?, user: UserName) throws(VerifierError) -> Bool { commit(); return try inner.setPIN(pin, user: user) }
+    func radiusClients() throws(VerifierError) -> [RADIUSClientRecord] { read(); return try inner.radiusClients() }
+    func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) throws(VerifierError) {
+        commit()
+        try inner.addRADIUSClient(client, sealedUnder: masterKeyID)
+    }
+    func removeRADIUSClient(name: String) throws(VerifierError) -> Bool { commit(); return try inner.removeRADIUSClient(name: name) }
 }

@@ -74,7 +74,7 @@ import Verifier
         var stale = try fixture.store.allTokens()
         stale[0].sealedSecret = try ring.seal(try ring.open(stale[0].sealedSecret, tokenID: "first"), tokenID: "first")
         try running.add([try running.makeToken(id: "second", secret: F.rfcSecret)])
-        #expect(try fixture.store.reseal(stale, to: newKey.id) == false, "a token it did not reseal appeared")
+        #expect(try fixture.store.reseal(stale, clients: [], to: newKey.id) == false, "a token it did not reseal appeared")
         #expect(try fixture.store.masterKeyID() == fixture.keyring.current.id, "nothing changed")
         #expect(try fixture.store.token(id: "first")?.sealedSecret.keyID == fixture.keyring.current.id)
         #expect(try Verifier(store: fixture.store, keyring: ring).resealAll() == 2, "read again, both resealed")

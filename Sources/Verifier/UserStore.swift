@@ -1,0 +1,24 @@
+/// What a store keeps of users: which tokens each owns (a token's `user`, changed by `update` like any other field)
+/// and the PINs of those who have one.
+public protocol UserStore: Sendable {
+    /// What a login by user name reads: the user's tokens, PIN and whether any user has a PIN.
+    func login(user: UserName) throws(VerifierError) -> UserLogin
+    /// Sets (nil: removes) `user`'s PIN, durably; returns whether a PIN was there before.
+    @discardableResult
+    func setPIN(_ pin: PINHash?, user: UserName) throws(VerifierError) -> Bool
+}
+
+/// A user as a login finds them.
+public struct UserLogin: Sendable {
+    /// The tokens the user owns, by id; empty for an unknown user.
+    public var tokens: [VerifierToken]
+    public var pin: PINHash?
+    /// Whether any user of the store has a PIN: then every login derives a PIN hash once (see `PINHash.decoy`).
+    public var pinsInUse: Bool
+
+    public init(tokens: [VerifierToken], pin: PINHash?, pinsInUse: Bool) {
+        self.tokens = tokens
+        self.pin = pin
+        self.pinsInUse = pinsInUse
+    }
+}
