@@ -25,14 +25,14 @@ extension Verifier {
         let user = try? UserName(rawName)
         let login = try user.map { (user) throws(VerifierError) in try store.login(user: user) } ?? UserLogin(tokens: [], pin: nil, pinsInUse: true)
         guard !login.tokens.isEmpty else {
-            if login.pinsInUse { _ = PINHash.decoy.matches(Array(password.utf8)) }
+            if login.pinsInUse { deriveDecoyPIN(password) }
             try decoyWork(budget: verifyBudget(nil))
             try store.recordEvent(tokenID: "user " + String((user?.text ?? rawName).prefix(120)), event: "verify:" + RejectionReason.unknownUser.rawValue)
             return UserVerification(outcome: .rejected(.unknownUser), tokenID: nil)
         }
         let now = clock()
-        var pinChecks = PINChecks(pin: login.pin, password: password)
-        if login.pin == nil, login.pinsInUse { _ = PINHash.decoy.matches(Array(password.utf8)) }
+        var pinChecks = PINChecks(pin: login.pin, password: password, derive: derivePIN)
+        if login.pin == nil, login.pinsInUse { deriveDecoyPIN(password) }
         var decisions: [(token: VerifierToken, decision: Decision, code: String, pinAccepted: Bool)] = []
         for token in login.tokens {
             let (code, pinAccepted) = pinChecks.split(forDigits: token.digits)
@@ -66,6 +66,15 @@ extension Verifier {
         return UserVerification(outcome: outcome, tokenID: outcome.accepted ? tokenID : nil)
     }
 
+    @discardableResult
+    private func derivePIN(_ pin: PINHash, _ candidate: ArraySlice<UInt8>) -> Bool {
+        pinDerivations.wrappingAdd(1, ordering: .relaxed)
+        return pin.matches(candidate)
+    }
+
+    /// The derivation of a PIN nobody has, so that a login without a PIN to check costs what one with a PIN does.
+    private func deriveDecoyPIN(_ password: String) { derivePIN(.decoy, Array(password.utf8)[...]) }
+
     // MARK: Users and their tokens
 
     /// Gives the token to `user` (a token has at most one owner; assigning again moves it).
@@ -97,11 +106,13 @@ extension Verifier {
 private struct PINChecks {
     let pin: PINHash?
     let password: [UInt8]
+    let derive: (PINHash, ArraySlice<UInt8>) -> Bool
     private var results: [Int: Bool] = [:]
 
-    init(pin: PINHash?, password: String) {
+    init(pin: PINHash?, password: String, derive: @escaping (PINHash, ArraySlice<UInt8>) -> Bool) {
         self.pin = pin
         self.password = Array(password.utf8)
+        self.derive = derive
     }
 
     /// The code for a token of `digits` digits and whether the PIN before it is right (no PIN: the whole password).
@@ -110,7 +121,7 @@ private struct PINChecks {
         let cut = max(0, password.count - digits)
         let code = String(decoding: password[cut...], as: UTF8.self)
         if let known = results[digits] { return (code, known) }
-        let accepted = pin.matches(password[..<cut]) && password.count > digits
+        let accepted = derive(pin, password[..<cut]) && password.count > digits
         results[digits] = accepted
         return (code, accepted)
     }

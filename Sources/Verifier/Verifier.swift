@@ -21,6 +21,7 @@ public final class Verifier: Sendable {
     private let decoy: SealedSecret?
     private static let decoyID = "otpkit decoy"
     private let hmacs = Atomic<Int>(0)
+    let pinDerivations = Atomic<Int>(0)
 
     public init(store: TokenStore, keyring: MasterKeyring, policy: VerifierPolicy = VerifierPolicy(),
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -33,6 +34,8 @@ public final class Verifier: Sendable {
 
     /// The HMACs this verifier computed in decisions so far (for tests and the benchmark: refusals must cost alike).
     public var hmacsComputed: Int { hmacs.load(ordering: .relaxed) }
+    /// The PIN hashes this verifier derived in logins by user so far (for tests: refusals must cost alike).
+    public var pinDerivationsComputed: Int { pinDerivations.load(ordering: .relaxed) }
 
     // MARK: Master keys
 
