@@ -54,12 +54,12 @@ extension Verifier {
     }
 
     /// Completes an auto-resync a login by user started on `tokenID` (the RADIUS challenge's answer): `code` is the
-    /// code after the one that started it. Refused as a wrong code when the token is not the user's.
-    public func completeResync(user rawName: String, tokenID: String, code: String) throws(VerifierError) -> UserVerification {
+    /// code after the one that started it. Refused as an unknown token when the token is not the user's.
+    func completeResync(user rawName: String, tokenID: String, code: String) throws(VerifierError) -> UserVerification {
         let user = try? UserName(rawName)
         guard let token = try store.token(id: tokenID), token.user != nil, token.user == user?.text else {
             try decoyWork(budget: verifyBudget(nil))
-            try store.recordEvent(tokenID: tokenID, event: "verify:" + RejectionReason.unknownToken.rawValue)
+            try store.recordEvent(tokenID: tokenID.isEmpty ? "(challenge)" : tokenID, event: "verify:" + RejectionReason.unknownToken.rawValue)
             return UserVerification(outcome: .rejected(.unknownToken), tokenID: nil)
         }
         let outcome = try settle(token, code: code, pinAccepted: true)

@@ -116,11 +116,27 @@ import Verifier
         try verifier.assign(tokenID: "t1", to: "alice")
         try verifier.assign(tokenID: "t2", to: "bob")
         #expect(try verifier.verify(user: "alice", password: F.code(40)) == UserVerification(outcome: .rejected(.resyncStarted), tokenID: "t1"))
-        #expect(try verifier.completeResync(user: "bob", tokenID: "t1", code: F.code(41)).outcome == .rejected(.unknownToken),
-                "another user's token")
-        #expect(try verifier.completeResync(user: "alice", tokenID: "t1", code: F.code(41)) == UserVerification(outcome: .accepted(counter: 41), tokenID: "t1"))
+        let state = try verifier.resyncChallengeState(user: "alice", tokenID: "t1")
+        #expect(state.count < 253 && !String(decoding: state, as: UTF8.self).contains("t1"), "fits an attribute, names nothing")
+        #expect(try verifier.answerResyncChallenge(user: "bob", state: state, code: F.code(41)).outcome == .rejected(.unknownToken),
+                "a State made for another user")
+        var forged = state
+        forged[forged.count - 1] ^= 1
+        #expect(try verifier.answerResyncChallenge(user: "alice", state: forged, code: F.code(41)).outcome == .rejected(.unknownToken))
+        let otherKey = Verifier(store: fixture.store, keyring: MasterKeyring(current: MasterKey.generate()))
+        #expect(try verifier.answerResyncChallenge(user: "alice", state: otherKey.resyncChallengeState(user: "alice", tokenID: "t1"),
+                                                   code: F.code(41)).outcome == .rejected(.unknownToken), "a State sealed under another master key")
+        #expect(try verifier.answerResyncChallenge(user: "alice", state: state, code: F.code(41))
+                == UserVerification(outcome: .accepted(counter: 41), tokenID: "t1"))
         #expect(try verifier.verify(user: "alice", password: F.code(41)).outcome == .rejected(.replay))
+        fixture.advance(ResyncChallengeLifetime.seconds + 1)
+        _ = try verifier.verify(user: "alice", password: F.code(90))
+        let late = try verifier.resyncChallengeState(user: "alice", tokenID: "t1")
+        fixture.advance(ResyncChallengeLifetime.seconds + 1)
+        #expect(try verifier.answerResyncChallenge(user: "alice", state: late, code: F.code(91)).outcome == .rejected(.unknownToken), "expired")
     }
+
+    enum ResyncChallengeLifetime { static let seconds: TimeInterval = 300 }
 
     /// Sixty-four logins with one code, on two stores: exactly one is accepted.
     @Test(arguments: StoreKind.allCases) func concurrentLoginsWithOneCodeAcceptOnce(_ kind: StoreKind) async throws {
