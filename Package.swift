@@ -79,6 +79,12 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
+        // RADIUS (RFC 2865, 3579, 5997): the packet codec, authenticators and User-Password hiding. Pure Swift.
+        .target(name: "RADIUS", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The RADIUS UDP server (SwiftNIO), deciding through a delegate protocol (it knows nothing of the verifier).
+        .target(name: "RADIUSServer", dependencies: [
+            "RADIUS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         // Provisioning at scale: the crash-safe seed journal (and, later, the batch loop and hand-off).
         .target(name: "Provisioning", dependencies: ["OTPCore", "Verifier", "PrivateFiles"]),
         .executableTarget(name: "otpkit", dependencies: [
@@ -101,11 +107,16 @@ let package = Package(
         .testTarget(name: "SeedFormatsTests", dependencies: ["SeedFormats", "OTPCore", "TestSupport"]),
         .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "Verifier", "OTPCore"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
+        .testTarget(name: "RADIUSTests", dependencies: [
+            "RADIUS", "RADIUSServer", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",
-            "VerifierAPI", .product(name: "NIOCore", package: "swift-nio"),
+            "VerifierAPI", "RADIUS", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], path: "Fuzz/EntryPoints"),
         // Replays the fuzz corpus and every committed crash through the entry points, without sanitizers.

@@ -22,6 +22,7 @@ extension FuzzTarget {
         case .usbipConnection: FuzzSeeds.usbipConnections()
         case .firmwareOpenHOTP, .firmwareYubiKey, .firmwareNitrokey, .driverReplies: FuzzSeeds.conversations(for: self)
         case .journal: FuzzSeeds.journals()
+        case .radiusPacket: RADIUSPacketFuzzing.seeds()
         }
     }
 }

@@ -24,6 +24,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case driverReplies = "driver-replies"
     /// The provisioning journal's reader and the opening of its sealed seeds.
     case journal
+    /// The RADIUS packet decoder, with what the server does next to a decoded packet (authenticators, credentials,
+    /// reply encoding).
+    case radiusPacket = "radius-packet"
 
     /// Runs the target over one input.
     public func run(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -40,6 +43,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .firmwareNitrokey: FirmwareFuzzing.run(input, family: .nitrokey)
         case .driverReplies: DriverFuzzing.run(input)
         case .journal: JournalFuzzing.run(input)
+        case .radiusPacket: RADIUSPacketFuzzing.run(input)
         }
     }
 

@@ -1,0 +1,56 @@
+import NIOCore
+import RADIUS
+
+/// The datagram channel's only handler: hands each datagram to the processor, answers retransmits from the cache at
+/// once, and starts a task for each request to decide, which writes its reply through the channel when done. Socket
+/// errors, on reading or writing, are counted and never close the channel.
+final class RADIUSDatagramHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let processor: RADIUSRequestProcessor
+
+    init(processor: RADIUSRequestProcessor) {
+        self.processor = processor
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        let source = envelope.remoteAddress
+        switch processor.admit(Array(envelope.data.readableBytesView), from: source) {
+        case .drop:
+            return
+        case .answer(let reply):
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: source, data: context.channel.allocator.buffer(bytes: reply))),
+                                  promise: promise)
+            count(promise.futureResult)
+        case .decide(let pending):
+            let channel = context.channel, processor = self.processor
+            Task {
+                guard let reply = await processor.decide(pending) else { return }
+                let envelope = AddressedEnvelope(remoteAddress: source, data: channel.allocator.buffer(bytes: reply))
+                do {
+                    try await channel.writeAndFlush(envelope)
+                    processor.metrics.update { $0.repliesSent += 1 }
+                } catch {
+                    processor.metrics.update { $0.writeFailures += 1 }
+                }
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        processor.metrics.update { $0.readErrors += 1 }
+    }
+
+    private func count(_ write: EventLoopFuture<Void>) {
+        let metrics = processor.metrics
+        write.whenComplete { result in
+            switch result {
+            case .success: metrics.update { $0.repliesSent += 1 }
+            case .failure: metrics.update { $0.writeFailures += 1 }
+            }
+        }
+    }
+}

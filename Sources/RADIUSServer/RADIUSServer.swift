@@ -1,0 +1,100 @@
+import NIOCore
+import NIOPosix
+import RADIUS
+import Synchronization
+
+/// otpkit's RADIUS authentication server (RFC 2865 with RFC 3579's Message-Authenticator and RFC 5997's
+/// Status-Server) on one UDP socket, deciding through an `RADIUSAuthenticator` and finding clients through a
+/// `RADIUSClientDirectory`.
+///
+/// Anything that is not an authentic request of a known client is dropped without an answer and counted in
+/// `metrics` by reason. Replies always carry Message-Authenticator first. Retransmits within
+/// `options.duplicateWindow` are answered from a cache with the very bytes sent before; a retransmit that arrives
+/// while its request is still being decided is dropped (`duplicate_in_progress`), and the client's next retry gets
+/// the cached reply.
+public final class RADIUSServer: Sendable {
+    public static let defaultPort = 1812
+
+    public enum Error: Swift.Error, Sendable, CustomStringConvertible {
+        case alreadyStarted
+
+        public var description: String { "the RADIUS server was started already" }
+    }
+
+    private enum Lifecycle {
+        case idle
+        case binding
+        case running(any Channel)
+        case stopped
+    }
+
+    public let host: String
+    public let port: Int
+    public let metrics: RADIUSServerMetrics
+    private let processor: RADIUSRequestProcessor
+    private let group: any EventLoopGroup
+    private let lifecycle = Mutex(Lifecycle.idle)
+
+    public init(host: String, port: Int = RADIUSServer.defaultPort, clients: any RADIUSClientDirectory,
+                authenticator: any RADIUSAuthenticator, options: RADIUSServerOptions = RADIUSServerOptions(),
+                eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.host = host
+        self.port = port
+        self.group = eventLoopGroup
+        let metrics = RADIUSServerMetrics()
+        self.metrics = metrics
+        self.processor = RADIUSRequestProcessor(clients: clients, authenticator: authenticator, options: options, metrics: metrics)
+    }
+
+    /// Binds the socket, calls `onListening` with the bound address (its port is the real one when `port` was 0),
+    /// then serves until `stop()` is called or the calling task is cancelled. Throws when binding fails.
+    public func run(onListening: @Sendable (SocketAddress) async -> Void = { _ in }) async throws {
+        try lifecycle.withLock { state in
+            guard case .idle = state else { throw Error.alreadyStarted }
+            state = .binding
+        }
+        let processor = self.processor
+        let channel: any Channel
+        do {
+            channel = try await DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                // One byte more than the largest packet, so that a longer datagram shows (truncated) as too long.
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: RADIUSPacket.maximumLength + 1))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RADIUSDatagramHandler(processor: processor))
+                    }
+                }
+                .bind(host: host, port: port)
+                .get()
+        } catch {
+            lifecycle.withLock { $0 = .stopped }
+            throw error
+        }
+        let stoppedMeanwhile = lifecycle.withLock { state -> Bool in
+            if case .stopped = state { return true }
+            state = .running(channel)
+            return false
+        }
+        if stoppedMeanwhile {
+            try? await channel.close()
+            return
+        }
+        if let address = channel.localAddress { await onListening(address) }
+        try await withTaskCancellationHandler {
+            try await channel.closeFuture.get()
+        } onCancel: {
+            self.stop()
+        }
+    }
+
+    /// Closes the socket; `run` returns. Decisions under way finish, but their replies are not sent.
+    public func stop() {
+        let channel = lifecycle.withLock { state -> (any Channel)? in
+            defer { state = .stopped }
+            if case .running(let channel) = state { return channel }
+            return nil
+        }
+        channel?.close(promise: nil)
+    }
+}
