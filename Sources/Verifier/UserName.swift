@@ -2,7 +2,7 @@ import Foundation
 
 /// A user's name as the verifier compares them: exactly, after Unicode NFC normalisation (so "é" typed as one code
 /// point or as "e" and a combining accent is one user). A realm (`alice@corp`) is part of the name; a front end
-/// that is told to strips it first (`strippingRealm`).
+/// that is told to strips it first (`otpkit verifier serve --strip-realm`).
 public struct UserName: Sendable, Hashable, CustomStringConvertible {
     public let text: String
 
@@ -18,13 +18,6 @@ public struct UserName: Sendable, Hashable, CustomStringConvertible {
             throw .invalidUser("a user name holds no control characters")
         }
         text = normalized
-    }
-
-    /// The name without its realm: everything from the last "@" on is dropped (a name that is only a realm stays).
-    public func strippingRealm() -> UserName {
-        guard let at = text.lastIndex(of: "@"), at != text.startIndex,
-              let stripped = try? UserName(String(text[..<at])) else { return self }
-        return stripped
     }
 
     public var description: String { text }

@@ -24,9 +24,11 @@ final class AuditLog: Sendable {
     /// Audit lines that could not be written since the start.
     var failures: Int { state.withLock { $0.failures } }
 
-    func record(_ action: String, token: String, client: String, outcome: String) {
+    /// `user`: the user of a login by user name (RADIUS, or a verify by user); `token` then the token that matched.
+    func record(_ action: String, token: String, client: String, outcome: String, user: String? = nil) {
         let note: String? = state.withLock { state in
-            let line = "\(state.formatter.string(from: Date())) audit action=\(action) token=\(Self.clean(token)) client=\(client) outcome=\(outcome)\n"
+            let line = "\(state.formatter.string(from: Date())) audit action=\(action)" + (user.map { " user=\(Self.clean($0))" } ?? "")
+                + " token=\(Self.clean(token)) client=\(Self.clean(client)) outcome=\(outcome)\n"
             do {
                 try state.handle.write(contentsOf: Data(line.utf8))
                 state.failing = false

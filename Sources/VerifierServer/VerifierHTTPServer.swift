@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import OTPCore
 import SeedFormats
+import RADIUSServer
 import Verifier
 import VerifierAPI
 
@@ -45,6 +46,8 @@ public struct VerifierHTTPServer: Sendable {
         public var databaseCheck: (@Sendable () -> Bool)?
         /// Extra Prometheus lines about the database (pool, latency).
         public var databaseMetrics: (@Sendable () -> String)?
+        /// Where to answer RADIUS (UDP) too, in the same process and on the same store; nil: nowhere.
+        public var radius: RADIUSListener?
 
         public init() {}
     }
@@ -58,6 +61,8 @@ public struct VerifierHTTPServer: Sendable {
     let limiter: RateLimiter
     let threads: NIOThreadPool
     let imports: ImportGate
+    /// The RADIUS front end, when `options.radius` asks for one.
+    let radius: RADIUSServer?
 
     public init(verifier: Verifier, keys: any APIKeyStore, options: Options, auditLog: FileHandle = .standardError) {
         self.verifier = verifier
@@ -67,12 +72,19 @@ public struct VerifierHTTPServer: Sendable {
         self.limiter = RateLimiter(rate: options.rateLimit, burst: options.rateBurst)
         self.threads = NIOThreadPool(numberOfThreads: max(1, options.blockingThreads))
         self.imports = ImportGate(threads: options.importThreads, maxPending: options.maxPendingImports)
+        radius = options.radius.map { [threads, health, audit, metrics] listener in
+            let work = BlockingWork(threads: threads, health: health)
+            return RADIUSServer(host: listener.host, port: listener.port, clients: StoreRADIUSClients(verifier: verifier, work: work),
+                                authenticator: VerifierRADIUSAuthenticator(verifier: verifier, work: work, audit: audit, metrics: metrics),
+                                options: RADIUSServerOptions(realm: listener.realm))
+        }
     }
 
     /// Serves until SIGINT or SIGTERM; `onListening` gets the bound address (useful with port 0), then
     /// `onMetricsListening` the metrics listener's when there is one.
     public func run(onListening: @escaping @Sendable (String) -> Void,
-                    onMetricsListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+                    onMetricsListening: @escaping @Sendable (String) -> Void = { _ in },
+                    onRADIUSListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         threads.start()
         imports.start()
         defer {
@@ -105,6 +117,7 @@ public struct VerifierHTTPServer: Sendable {
                                      availableConnectionsDelegate: MaximumAvailableConnections(16)),
                 onServerRunning: { channel in onMetricsListening(Self.address(channel)) }))
         }
+        if let radius { app.addServices(RADIUSService(server: radius, onListening: onRADIUSListening)) }
         try await app.runService()
     }
 
@@ -121,6 +134,7 @@ public struct VerifierHTTPServer: Sendable {
 
     private func metricsResponse(_ view: ServerMetrics.View) -> Response {
         let text = metrics.prometheusText(view, auditWriteFailures: audit.failures) + (options.databaseMetrics?() ?? "")
+            + (radius?.metrics.prometheusText() ?? "")
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
@@ -343,21 +357,12 @@ public struct VerifierHTTPServer: Sendable {
         return id
     }
 
-    /// Runs blocking store work (SQLite commits with fsync, PostgreSQL round trips) off the cooperative threads.
     private func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await threads.runIfActive(work)
+        try await BlockingWork(threads: threads, health: health).run(work)
     }
 
-    /// Blocking work that decides or changes something: its store failures (or success) feed /healthz.
     private func deciding<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        do {
-            let result = try await blocking(work)
-            health.noteDecision(nil)
-            return result
-        } catch let error as VerifierError {
-            health.noteDecision(error)
-            throw error
-        }
+        try await BlockingWork(threads: threads, health: health).deciding(work)
     }
 }
 

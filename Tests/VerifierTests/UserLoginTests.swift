@@ -32,8 +32,6 @@ import Verifier
         #expect(try verifier.verify(user: "jose\u{301}", password: F.code(0)).outcome.accepted)
         #expect(try verifier.verify(user: "JOS\u{C9}", password: F.code(1)).outcome == .rejected(.unknownUser), "exact otherwise")
         #expect(try UserName("alice@corp").text == "alice@corp")
-        #expect(try UserName("alice@corp").strippingRealm().text == "alice")
-        #expect(try UserName("a@b@corp").strippingRealm().text == "a@b")
     }
 
     /// Two tokens: the one whose code it is accepts; the other is not written (no failure counted on it).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RADIUSServer
 import PrivateFiles
 import Verifier
 import VerifierServer
@@ -8,14 +9,14 @@ import VerifierStorage
 struct VerifierServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the verification API over HTTP.",
+        abstract: "Serve the verification API over HTTP, and RADIUS with --radius-listen.",
         discussion: """
         POST /v1/verify {"token": ID, "code": CODE} -> {"accepted": true|false}; POST /v1/resync {"token", "code1", \
         "code2"}; administration under /v1/tokens (admin keys); GET /healthz and GET /metrics (Prometheus) need no key. Every \
         /v1 request carries `Authorization: Bearer KEY`; create keys with `otpkit verifier keys create`. On the first start, with \
         no keys yet, an admin key is created and printed once. Standard output says, one line each: the database schema \
         (`DATABASE: database schema ...`), the created admin key (first start only), `listening on HOST:PORT`, then \
-        `metrics listening on HOST:PORT` with --metrics-listen. \
+        `metrics listening on HOST:PORT` with --metrics-listen, `radius listening on HOST:PORT` with --radius-listen. \
         An answer is sent only after its decision is committed to the database.
 
         The public /metrics counts decisions only as accepted or refused; by reason (unknown token, locked, wrong code, \
@@ -32,6 +33,16 @@ struct VerifierServeCommand: AsyncParsableCommand {
         closes. Imports are parsed on a thread of their own (at most 4 more wait; then 503 imports_busy), so that a \
         costly PBKDF2 never delays verification.
 
+        RADIUS (--radius-listen HOST[:PORT], UDP, default port 1812): Access-Requests with User-Name and User-Password \
+        (PAP) from the clients listed by `otpkit verifier radius-clients` are answered Access-Accept when the password \
+        is the user's PIN (if set) followed by a code of one of the user's tokens, else Access-Reject; a code far \
+        enough ahead to start an auto-resync gets an Access-Challenge asking for the next code. Requests must carry a \
+        valid Message-Authenticator unless their client is marked otherwise; every reply carries one. Status-Server is \
+        answered. Packets from unknown addresses, with a wrong authenticator, or malformed are dropped without an \
+        answer and counted in /metrics (otpkit_radius_dropped_total). A retransmit within 30 s gets the answer already \
+        decided. --strip-realm makes `alice@corp` the user `alice`. RADIUS clients are re-read from the database every \
+        5 s, so a client added on any node is known to all within that time.
+
         With --db postgres://..., several nodes share one database: each decision is one compare-and-set in \
         PostgreSQL, so a code is accepted once whichever node it reaches, and lockouts and resyncs are shared at \
         once. Start every node with the same --key-file. The schema is migrated on start (the first line says to \
@@ -43,6 +54,12 @@ struct VerifierServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Address and port to listen on (port 0 picks a free one).", valueName: "host:port"))
     var listen = "127.0.0.1:8400"
+
+    @Option(name: .long, help: ArgumentHelp("Also answer RADIUS on this UDP address (port 1812 when omitted; 0 picks a free one).", valueName: "host[:port]"))
+    var radiusListen: String?
+
+    @Flag(name: .long, help: "Make a RADIUS user name's realm no part of the name: `alice@corp` logs in as `alice`.")
+    var stripRealm = false
 
     @Option(name: .long, help: "Requests a second allowed per API key, with bursts of twice that (0: no limit). Per process.")
     var rateLimit = 0.0
@@ -76,6 +93,19 @@ struct VerifierServeCommand: AsyncParsableCommand {
         guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be above 0 and at most 86400") }
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if let metricsListen, Self.hostAndPort(metricsListen) == nil { throw ValidationError("--metrics-listen must be HOST:PORT") }
+        if radiusListen?.isEmpty == true { throw ValidationError("--radius-listen must be HOST or HOST:PORT") }
+        if stripRealm, radiusListen == nil { throw ValidationError("--strip-realm applies to RADIUS: add --radius-listen") }
+    }
+
+    /// `--radius-listen`: HOST:PORT, or a HOST alone (an IPv6 address in brackets when a port follows) for port 1812.
+    var radiusListener: RADIUSListener? {
+        guard let radiusListen else { return nil }
+        let realm: RADIUSServerOptions.Realm = stripRealm ? .strip : .keep
+        if !radiusListen.hasPrefix("["), radiusListen.filter({ $0 == ":" }).count != 1 {
+            return RADIUSListener(host: radiusListen, realm: realm)  // a host name, an IPv4 or a bare IPv6 address
+        }
+        guard let (host, port) = Self.hostAndPort(radiusListen) else { return nil }
+        return RADIUSListener(host: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port, realm: realm)
     }
 
     /// A line on stdout that never traps: a supervisor that stopped reading must not take the server down.
@@ -121,6 +151,10 @@ struct VerifierServeCommand: AsyncParsableCommand {
             if let maxConnections { options.connectionLimits.maxConnections = maxConnections }
             options.rateLimit = rateLimit
             options.rateBurst = max(1, rateLimit * 2)
+            if radiusListen != nil {
+                guard let radius = radiusListener else { throw CLIFailure("--radius-listen must be HOST or HOST:PORT", code: .usage) }
+                options.radius = radius
+            }
             options.tlsCertificatePath = tlsCert
             options.tlsKeyPath = tlsKey
             if let pool = database.pool {
@@ -132,7 +166,8 @@ struct VerifierServeCommand: AsyncParsableCommand {
             do { audit = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } ?? .standardError } catch { throw CLIFailure("\(error)", code: .usage) }
             let server = VerifierHTTPServer(verifier: core, keys: keys, options: options, auditLog: audit)
             try await server.run(onListening: { address in announce("listening on \(address)") },
-                                 onMetricsListening: { address in announce("metrics listening on \(address)") })
+                                 onMetricsListening: { address in announce("metrics listening on \(address)") },
+                                 onRADIUSListening: { address in announce("radius listening on \(address)") })
         }
     }
 }
