@@ -16,9 +16,14 @@ import Testing
         #expect(result.stdout.components(separatedBy: "refused (replay)").count - 1 == 2)
         #expect(result.stdout.contains("refused (beyond the look-ahead window of 10)"))
         #expect(result.stdout.contains("-> the verifier expects counter 58 next"))
+        #expect(result.stdout.contains(try Regex("press: radtest demo [0-9]{6} 127.0.0.1:[0-9]+ 0 SECRET -> Access-Accept")),
+                "the RADIUS login through FreeRADIUS's radtest: \(result.stdout)")
+        #expect(result.stdout.contains(try Regex("the same code again: radtest demo [0-9]{6} .* -> Access-Reject")))
         let listening = try #require(result.stdout.split(separator: "\n").first { $0.contains("on 127.0.0.1:") })
         let port = try #require(listening.split(separator: ":").last?.split(separator: " ").first)
         let still = try Subprocess.run("/usr/bin/pgrep", ["-f", "otpkit emulate --tokens [0-9]+ --port 0"])
         #expect(still.stdout.isEmpty, "an emulator was left running (port \(port))")
+        let server = try Subprocess.run("/usr/bin/pgrep", ["-f", "otpkit verifier serve --db .*otpkit-demo-batch"])
+        #expect(server.stdout.isEmpty, "the demo's verification server was left running")
     }
 }

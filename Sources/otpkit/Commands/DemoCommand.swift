@@ -16,8 +16,10 @@ struct DemoCommand: ParsableCommand {
         over USB/IP, reads the counters, presses one token's button three times and checks each code against \
         otpkit's own HOTP and oathtool's, prints the seed record a verification server would receive, imports the \
         seeds into an embedded verifier (SQLite in a temporary folder), verifies codes from presses, lets the token \
-        drift 50 presses ahead, shows a plain verify fail and two consecutive codes resynchronise it, and stops \
-        the emulator. The secrets are throwaway ones.
+        drift 50 presses ahead, shows a plain verify fail and two consecutive codes resynchronise it; provisions a \
+        batch of three more tokens through the seed journal; gives one of them to user `demo` and logs in with its \
+        code over RADIUS (`otpkit verifier serve --radius-listen` and FreeRADIUS's `radtest`); and stops everything. \
+        The secrets are throwaway ones.
         """)
 
     func run() throws {
@@ -61,7 +63,7 @@ struct DemoCommand: ParsableCommand {
 
             try verifierStory(seeds: [handOff] + records.dropFirst(), token: token)
             try batchStory()
-            print("9. Emulators stopped; nothing left running.")
+            print("10. Emulators and the verification server stopped; nothing left running.")
         }
     }
 
@@ -95,6 +97,45 @@ struct DemoCommand: ParsableCommand {
             let accepted = try verifier.verify(tokenID: "\(token.serial)-0", code: code).accepted
             print("   token \(token.serial): \(code) -> \(accepted ? "accepted" : "REFUSED")")
             guard accepted else { throw CLIFailure("a batch token's code was refused", code: .checkFailed) }
+        }
+        try radiusStory(verifier: verifier, folder: folder, tokenAddress: emulator.tokenAddresses[0])
+    }
+
+    /// The login a VPN or sshd asks for: the batch's first token given to user `demo`, `otpkit verifier serve
+    /// --radius-listen` on the same database, and FreeRADIUS's own `radtest` as the client.
+    private func radiusStory(verifier: Verifier, folder: URL, tokenAddress: String) throws {
+        guard let radtest = ["/usr/bin/radtest", "/usr/local/bin/radtest"].first(where: FileManager.default.isExecutableFile) else {
+            throw CLIFailure("radtest is not installed (apt-get install freeradius-utils; `make demo` does it)", code: .checkFailed)
+        }
+        let token = try TokenLocator.open(DeviceAddress(parsing: tokenAddress)).requireOpenHOTP("demo")
+        try verifier.assign(tokenID: "\(token.serial)-0", to: "demo")
+        let secret = Secret.random(byteCount: 16).hex
+        // Debian 12's radtest sends no Message-Authenticator: its client entry must say so (see the README).
+        try verifier.addRADIUSClient(name: "radtest", address: "127.0.0.1", secret: try Secret(bytes: Array(secret.utf8)),
+                                     messageAuthenticator: .notSent)
+        let server = try OwnCommandProcess(
+            ["verifier", "serve", "--db", folder.appendingPathComponent("verifier.sqlite").path,
+             "--key-file", folder.appendingPathComponent("verifier.key").path, "--listen", "127.0.0.1:0",
+             "--radius-listen", "127.0.0.1:0", "--audit-log", folder.appendingPathComponent("audit.log").path],
+            name: "otpkit verifier serve") { lines in lines.contains { $0.hasPrefix("radius listening on ") } }
+        defer { server.stop() }
+        let address = server.lines.first { $0.hasPrefix("radius listening on ") }!.dropFirst("radius listening on ".count)
+        print("9. A RADIUS login, as a VPN or sshd (pam_radius_auth) asks for one: token \(token.serial) assigned to user demo,")
+        print("   otpkit verifier serve --radius-listen \(address); FreeRADIUS's radtest as the client:")
+        let code = try token.driver.generate(0).code
+        for (label, wanted) in [("press", "Access-Accept"), ("the same code again", "Access-Reject")] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: radtest)
+            process.arguments = ["demo", code, String(address), "0", secret]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            let answer = ["Access-Accept", "Access-Reject"].first { text.contains("Received \($0)") } ?? "no answer"
+            print("   \(label): radtest demo \(code) \(address) 0 SECRET -> \(answer)")
+            guard answer == wanted else { throw CLIFailure("radtest got \(answer), not \(wanted)", code: .checkFailed) }
         }
     }
 
