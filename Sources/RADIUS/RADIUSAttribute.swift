@@ -1,6 +1,6 @@
 /// One attribute: Type(1) Length(1) Value. The value holds at most 253 bytes (the Length octet counts the two header
 /// bytes too), which every initialiser enforces, so an attribute can always be encoded.
-public struct RADIUSAttribute: Sendable, Equatable, CustomStringConvertible {
+public struct RADIUSAttribute: Sendable, Equatable, CustomStringConvertible, CustomReflectable {
     /// The largest value one attribute carries.
     public static let maximumValueLength = 253
 
@@ -48,4 +48,5 @@ public struct RADIUSAttribute: Sendable, Equatable, CustomStringConvertible {
 
     /// Shows type and length only: values may be hidden passwords or State tokens.
     public var description: String { "\(type) (\(value.count) bytes)" }
+    public var customMirror: Mirror { Mirror(self, children: ["type": type, "byteCount": value.count]) }
 }

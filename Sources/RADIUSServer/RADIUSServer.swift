@@ -57,7 +57,7 @@ public final class RADIUSServer: Sendable {
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                // No SO_REUSEADDR: on UDP it would let a second server bind the same port and share its datagrams.
                 // One byte more than the largest packet, so that a longer datagram shows (truncated) as too long.
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: RADIUSPacket.maximumLength + 1))
                 .channelInitializer { channel in
