@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -14,7 +15,7 @@ struct RADIUSPeerTests {
 
     @Test func radtestAcceptsTheRightCodeAndRejectsAWrongOneAndTheReplay() throws {
         let server = try Server(clients: [.init(name: "radtest", secret: Self.secret)])
-        let client = try RadiusClientTool(port: server.radiusPort, secret: Self.secret)
+        let client = try RadiusClientTool(port: server.port, secret: Self.secret)
         let accepted = try client.radtest(user: "alice", password: F.code(0))
         #expect(accepted.kind == .accept && accepted.exitStatus == 0, "\(accepted)\n\(server.output)")
         #expect(try client.radtest(user: "alice", password: F.code(0)).kind == .reject, "the replay")
@@ -30,7 +31,7 @@ struct RADIUSPeerTests {
 
     @Test func radclientWithMessageAuthenticatorIsAcceptedAndWithoutItDropped() throws {
         let server = try Server(clients: [.init(name: "radclient", secret: Self.secret)])
-        let client = try RadiusClientTool(port: server.radiusPort, secret: Self.secret, timeoutSeconds: 1, tries: 1)
+        let client = try RadiusClientTool(port: server.port, secret: Self.secret, timeoutSeconds: 1, tries: 1)
         let accepted = try client.authenticate(user: "alice", password: F.code(0))
         #expect(accepted.kind == .accept, "\(accepted)\n\(server.output)")
         // Required by default (BlastRADIUS): a request without one is dropped unanswered, and decides nothing.
@@ -41,7 +42,7 @@ struct RADIUSPeerTests {
 
     @Test func aCodeFarAheadIsChallengedAndTheNextCodeWithItsStateAccepted() throws {
         let server = try Server(clients: [.init(name: "radclient", secret: Self.secret)])
-        let client = try RadiusClientTool(port: server.radiusPort, secret: Self.secret)
+        let client = try RadiusClientTool(port: server.port, secret: Self.secret)
         let challenge = try client.authenticate(user: "alice", password: F.code(50))
         #expect(challenge.kind == .challenge, "\(challenge)\n\(server.output)")
         #expect(!(challenge.replyMessage ?? "").isEmpty, "a Reply-Message asks for the next code")
@@ -54,7 +55,7 @@ struct RADIUSPeerTests {
 
     @Test func statusServerIsAnsweredAndTouchesNoToken() throws {
         let server = try Server(clients: [.init(name: "monitor", secret: Self.secret)])
-        let client = try RadiusClientTool(port: server.radiusPort, secret: Self.secret)
+        let client = try RadiusClientTool(port: server.port, secret: Self.secret)
         let status = try client.statusServer()
         #expect(status.kind == .accept, "\(status)\n\(server.output)")
         #expect(try client.authenticate(user: "alice", password: F.code(0)).kind == .accept)
@@ -62,7 +63,7 @@ struct RADIUSPeerTests {
 
     @Test func aWrongSharedSecretGetsNoAnswerAtAll() throws {
         let server = try Server(clients: [.init(name: "radclient", secret: Self.secret)])
-        let right = try RadiusClientTool(port: server.radiusPort, secret: Self.secret, timeoutSeconds: 1, tries: 2)
+        let right = try RadiusClientTool(port: server.port, secret: Self.secret, timeoutSeconds: 1, tries: 2)
         let wrong = try right.withSecret("not-the-shared-secret")
         let withAuthenticator = try wrong.authenticate(user: "alice", password: F.code(0))
         #expect(withAuthenticator.kind == .noReply, "\(withAuthenticator)")
@@ -74,7 +75,7 @@ struct RADIUSPeerTests {
     @Test func pamtesterLogsInWithTheRightCodeAndFailsTheReplayAndAWrongCode() throws {
         // pam_radius_auth 2.0 (Debian 12) sends no Message-Authenticator: its entry must say so explicitly.
         let server = try Server(clients: [.init(name: "pam", secret: Self.secret, messageAuthenticator: .notSent)])
-        let service = try PAMRadiusService(port: server.radiusPort, secret: Self.secret)
+        let service = try PAMRadiusService(port: server.port, secret: Self.secret)
         let right = try service.authenticate(user: "alice", password: F.code(0))
         #expect(right.succeeded, "\(right)\n\(server.output)")
         #expect(try !service.authenticate(user: "alice", password: F.code(0)).succeeded, "the replay")
@@ -90,7 +91,7 @@ struct RADIUSPeerTests {
         // entry for the proxy keeps requiring it, even for a PAM login that reached the proxy without one.
         let server = try Server(clients: [.init(name: "freeradius-proxy", secret: Self.secret)])
         let proxy = try FreeRADIUSServer(FreeRADIUSConfiguration(
-            role: .proxy(realm: "otpkit", homeServer: .init(port: server.radiusPort, secret: Self.secret), realmName: .strip),
+            role: .proxy(realm: "otpkit", homeServer: .init(port: server.port, secret: Self.secret), realmName: .strip),
             clientSecret: "site-secret"))
         let client = try RadiusClientTool(port: proxy.port, secret: "site-secret")
         let accepted = try client.radtest(user: "alice@otpkit", password: F.code(0))
@@ -104,6 +105,29 @@ struct RADIUSPeerTests {
         #expect(challenge.kind == .challenge, "the challenge passes the proxy: \(challenge)")
         let state = try #require(challenge.state)
         #expect(try client.authenticate(user: "alice@otpkit", password: F.code(51), state: state).kind == .accept)
+    }
+}
+
+extension RADIUSPeerTests {
+    /// Two nodes on one PostgreSQL database answer RADIUS: the same code sent to both at the same moment is accepted
+    /// by exactly one of them, every round.
+    @Test func oneCodeSentToTwoNodesAtOnceIsAcceptedByExactlyOne() throws {
+        let cluster = try PostgresCluster.shared.get()
+        let first = try Server(clients: [.init(name: "radclient", secret: Self.secret)], database: try cluster.createDatabase(),
+                               environment: cluster.environment)
+        let second = try Server(sharingWith: first)
+        let clients = try [first, second].map { try RadiusClientTool(port: $0.port, secret: Self.secret, timeoutSeconds: 3, tries: 1) }
+        for round in 0..<20 {
+            let code = F.code(UInt64(round))
+            let replies = Mutex<[RadiusReply.Kind]>([])
+            VerifierClusterTests.atOnce(2) { node in
+                let kind = (try? clients[node].authenticate(user: "alice", password: code).kind) ?? .unrecognised
+                replies.withLock { $0.append(kind) }
+            }
+            let kinds = replies.withLock { $0 }
+            #expect(kinds.filter { $0 == .accept }.count == 1 && kinds.filter { $0 == .reject }.count == 1,
+                    "round \(round): \(kinds)\n\(first.output)\n\(second.output)")
+        }
     }
 }
 
@@ -132,12 +156,36 @@ final class RADIUSVerifierFixture: Sendable {
     }
 
     let verifier: VerifierServerFixture
-    let radiusPort: Int
+    /// The UDP port of its RADIUS front end, at 127.0.0.1.
+    let port: Int
     private let server: ServiceProcess
 
-    init(clients: [ClientEntry], user: String = "alice") throws {
-        verifier = try VerifierServerFixture(tokens: 1)
+    /// A node on its own SQLite database, or (`database`: a postgres:// URL, its password in `environment`) the
+    /// first node of a shared PostgreSQL database.
+    convenience init(clients: [ClientEntry], user: String = "alice", database: String? = nil,
+                     environment: [String: String] = [:]) throws {
+        try self.init(verifier: VerifierServerFixture(tokens: 1, database: database, environment: environment)) { verifier in
+            try Self.add(clients, assigningTokenTo: user, in: verifier)
+        }
+    }
+
+    /// Another node on `first`'s PostgreSQL database, with its master key: the clients and users are there already.
+    convenience init(sharingWith first: RADIUSVerifierFixture) throws {
+        let other = first.verifier
+        try self.init(verifier: VerifierServerFixture(tokens: 0, database: other.database, keyFile: other.keyFile,
+                                                      environment: other.environment)) { _ in }
+    }
+
+    /// Takes over the fixture's database: its HTTP-only server is stopped, `setUp` runs while no server does, then
+    /// the server starts again with RADIUS.
+    private init(verifier: VerifierServerFixture, setUp: (VerifierServerFixture) throws -> Void) throws {
+        self.verifier = verifier
         verifier.kill()
+        try setUp(verifier)
+        (server, port) = try Self.serve(verifier)
+    }
+
+    private static func add(_ clients: [ClientEntry], assigningTokenTo user: String, in verifier: VerifierServerFixture) throws {
         for client in clients {
             let secretFile = verifier.folder.appendingPathComponent("radius-client-\(client.name).secret").path
             try PrivateFile.create(secretFile, contents: client.secret + "\n")
@@ -154,8 +202,12 @@ final class RADIUSVerifierFixture: Sendable {
         }
         let assigned = try verifier.cli("verifier", "assign", "--token", "t0", "--user", user)
         guard assigned.status == 0 else { throw Failure(description: "assign: \(assigned.stderr)") }
+    }
+
+    /// `otpkit verifier serve` on the fixture's database, once it printed `radius listening on HOST:PORT`.
+    private static func serve(_ verifier: VerifierServerFixture) throws -> (ServiceProcess, Int) {
         let database = ["--db", verifier.database] + (verifier.keyFile.map { ["--key-file", $0] } ?? [])
-        server = try ServiceProcess(
+        let server = try ServiceProcess(
             name: "otpkit verifier serve", executable: ProjectPaths.otpkit.path,
             arguments: ["verifier", "serve", "--listen", "127.0.0.1:0", "--radius-listen", "127.0.0.1:0",
                         "--audit-log", verifier.auditPath] + database,
@@ -164,7 +216,7 @@ final class RADIUSVerifierFixture: Sendable {
         guard let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
             throw Failure(description: "no port in \"\(line)\"")
         }
-        radiusPort = port
+        return (server, port)
     }
 
     /// What the server printed (both streams), for failure messages.
