@@ -5,16 +5,21 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # What building and the demo need: libusb and libudev headers (the USB transport), SQLite (the verifier's store),
-# oathtool (the demo's cross-check).
-DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool
+# oathtool (the demo's cross-check), FreeRADIUS's client utilities (the demo ends with a `radtest` login).
+DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool freeradius-utils
 # What the tests add: the usbip client (acceptance test); python3 for the spec vector generator; python3-pskc (an
 # independent PSKC implementation); umockdev with its Python bindings (libusb against a virtual device); Yubico's
 # ykinfo/ykpersonalize and libnitrokey (with gcc for a small C program) to check the emulated vendor tokens; QEMU, a
 # static busybox, cpio and strip for the real-kernel test (the kernel itself is fetched into .cache/real-kernel);
 # openssl, curl and wrk for the HTTPS test and the load benchmark; PostgreSQL (its server binaries: the tests start a
-# throwaway cluster of their own, as the postgres user).
+# throwaway cluster of their own, as the postgres user); the peers of the RADIUS tests: FreeRADIUS (started by the
+# tests as a proxy, with configurations of their own), pam_radius_auth and pamtester (a PAM login against otpkit).
 TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev gir1.2-umockdev-1.0 \
-	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk postgresql
+	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk postgresql \
+	freeradius libpam-radius-auth pamtester
+# Packages whose system service must stay off: freeradius's postinst starts its service (invoke-rc.d, and on systemd
+# deb-systemd-invoke), which would listen on 1812/1813 from then on, and enables it for every boot.
+QUIET_SERVICES := freeradius
 KERNEL_CACHE := .cache/real-kernel
 
 .PHONY: demo test build bench bench-cluster bench-provision fuzz deps-demo deps-test clean install-udev
@@ -72,15 +77,33 @@ install-udev:
 	$(SUDO) udevadm trigger --subsystem-match=usb --subsystem-match=hidraw
 
 # Installs the packages of $(1) that dpkg does not list as installed; apt-get update runs first.
+# No service starts while they install: the demo and the tests start what they need themselves (FreeRADIUS,
+# PostgreSQL) on free loopback ports. Both of Debian's start helpers (invoke-rc.d, deb-systemd-invoke) ask
+# /usr/sbin/policy-rc.d first, so one that refuses every start (exit 101) stands there during apt-get and is removed
+# afterwards, even when interrupted; an existing one (Debian's container images ship one) is left alone. Then the
+# services of QUIET_SERVICES that this run installed are disabled, so a reboot does not start them either (and
+# stopped, in case an existing policy-rc.d let them start). Nothing we did not install is touched.
+POLICY_RC_D := /usr/sbin/policy-rc.d
 define install_missing
 missing=""; \
 for package in $(1); do \
   dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
 done; \
-if [ -n "$$missing" ]; then \
-  echo "Installing Debian packages:$$missing"; \
-  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
-else \
-  echo "Debian packages present: $(1)"; \
-fi
+if [ -z "$$missing" ]; then echo "Debian packages present: $(1)"; exit 0; fi; \
+echo "Installing Debian packages:$$missing"; \
+policy=""; \
+if [ ! -e $(POLICY_RC_D) ]; then \
+  policy=$(POLICY_RC_D); trap '$(SUDO) rm -f '$$policy EXIT INT TERM; \
+  printf '#!/bin/sh\n# otpkit make: no service starts while packages install\nexit 101\n' | $(SUDO) tee $$policy >/dev/null; \
+  $(SUDO) chmod 0755 $$policy; \
+fi; \
+$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing \
+  || exit 1; \
+for service in $(QUIET_SERVICES); do \
+  case " $$missing " in *" $$service "*) \
+    echo "Keeping the $$service service off (disabled, not started): the tests start their own"; \
+    if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now $$service.service >/dev/null 2>&1; \
+    else $(SUDO) update-rc.d $$service disable >/dev/null 2>&1; $(SUDO) invoke-rc.d $$service stop >/dev/null 2>&1; fi; \
+  esac; \
+done; true
 endef

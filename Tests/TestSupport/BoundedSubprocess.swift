@@ -1,0 +1,54 @@
+import Foundation
+import Synchronization
+
+extension Subprocess {
+    public struct TimedOut: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Runs `executable` to completion like `run`, but kills it and throws when it has not ended after `timeout`
+    /// seconds: a peer that hangs (a client waiting for a server that never answers) fails its test instead of
+    /// stopping the suite. A child that exits without reading its input is no error.
+    public static func run(_ executable: String, _ arguments: [String], input: String? = nil,
+                           environment: [String: String]? = nil, timeout: TimeInterval) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let out = Pipe(), err = Pipe(), inPipe = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = inPipe
+        let ended = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in ended.signal() }
+        try process.run()
+        let collected = Mutex((out: Data(), err: Data()))
+        let readers = DispatchGroup()
+        for (pipe, isError) in [(out, false), (err, true)] {
+            let handle = pipe.fileHandleForReading
+            readers.enter()
+            DispatchQueue.global().async {
+                let data = handle.readDataToEndOfFile()
+                collected.withLock { if isError { $0.err = data } else { $0.out = data } }
+                readers.leave()
+            }
+        }
+        // A child that ends before reading its input must cost a failed write, not the test process (SIGPIPE).
+        signal(SIGPIPE, SIG_IGN)
+        if let input { try? inPipe.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
+        try? inPipe.fileHandleForWriting.close()
+        let finished = ended.wait(timeout: .now() + timeout) == .success
+        if !finished {
+            kill(process.processIdentifier, SIGKILL)
+            ended.wait()
+        }
+        readers.wait()
+        let (stdout, stderr) = collected.withLock { (String(decoding: $0.out, as: UTF8.self), String(decoding: $0.err, as: UTF8.self)) }
+        guard finished else {
+            throw TimedOut(description: "\(executable) did not end within \(Int(timeout)) s (killed); it printed:\n\(stdout)\(stderr)")
+        }
+        return ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+}
