@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "Verifier", "OTPCore"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
         .testTarget(name: "RADIUSTests", dependencies: [
-            "RADIUS", "RADIUSServer", "TestSupport",
+            "RADIUS", "RADIUSServer", "TestSupport", "Verifier", "VerifierStorage", "VerifierServer", "OTPCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

@@ -110,9 +110,9 @@ struct DemoCommand: ParsableCommand {
         let token = try TokenLocator.open(DeviceAddress(parsing: tokenAddress)).requireOpenHOTP("demo")
         try verifier.assign(tokenID: "\(token.serial)-0", to: "demo")
         let secret = Secret.random(byteCount: 16).hex
-        // Debian 12's radtest sends no Message-Authenticator: its client entry must say so (see the README).
+        // radtest signs its requests with a Message-Authenticator, so its client entry requires one (the default).
         try verifier.addRADIUSClient(name: "radtest", address: "127.0.0.1", secret: try Secret(bytes: Array(secret.utf8)),
-                                     messageAuthenticator: .notSent)
+                                     messageAuthenticator: .required)
         let server = try OwnCommandProcess(
             ["verifier", "serve", "--db", folder.appendingPathComponent("verifier.sqlite").path,
              "--key-file", folder.appendingPathComponent("verifier.key").path, "--listen", "127.0.0.1:0",
