@@ -1,3 +1,5 @@
+import Foundation
+
 /// The user a PSKC key is handed to. RFC 6030 puts a `<UserId>` in `<Key>` (the key's user) and in `<DeviceInfo>`
 /// (the device's); both hold a distinguished name (RFC 4514), such as `UID=jsmith,DC=example-bank,DC=net` in its
 /// figure 3. otpkit files the key under the key's UserId, else the device's, and takes a DN's `UID` as the user name
@@ -5,8 +7,12 @@
 enum PSKCUserId {
     /// The user name for `key` in `package`, or nil when neither names one.
     static func user(of key: XMLTree.Element, in package: XMLTree.Element) -> String? {
-        guard let text = (key.child("UserId") ?? package.path("DeviceInfo", "UserId"))?.trimmedText, !text.isEmpty else { return nil }
-        return uid(inDistinguishedName: text) ?? text
+        guard let raw = (key.child("UserId") ?? package.path("DeviceInfo", "UserId"))?.text else { return nil }
+        // Whitespace around the text is layout, except a space escaped at the end of a DN (`UID=x\ `).
+        var text = Substring(raw.drop(while: \.isWhitespace))
+        while let last = text.last, last.isWhitespace, !(last == " " && text.dropLast().last == "\\") { text.removeLast() }
+        guard !text.isEmpty else { return nil }
+        return uid(inDistinguishedName: String(text)) ?? String(text).trimmingCharacters(in: .whitespaces)
     }
 
     /// The `<UserId>` text for a user name: a DN of one `UID`, escaped as RFC 4514 section 2.4 says.
