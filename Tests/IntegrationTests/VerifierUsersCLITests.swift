@@ -143,6 +143,51 @@ import Testing
         #expect(try login(Self.code(4)).status == 0, "without a PIN the code alone is the password again")
     }
 
+    /// Runs `set-pin` on a pseudo-terminal (Python's pty module), answering its two prompts as they appear; returns
+    /// what the terminal showed and the exit status.
+    static func setPINAtTerminal(_ store: Store, first: String, second: String) throws -> ProcessResult {
+        let python = try #require(Subprocess.which("python3"), "python3 is missing (Debian package python3)")
+        let driver = """
+        import os, pty, sys
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(sys.argv[3], sys.argv[3:])
+        seen = b""
+        def read_until(marker):
+            global seen
+            while marker not in seen:
+                try: chunk = os.read(fd, 1024)
+                except OSError: chunk = b""
+                if not chunk: return
+                seen += chunk
+        read_until(b"New PIN for alice: ")
+        os.write(fd, sys.argv[1].encode() + b"\\n")
+        read_until(b"The same PIN again: ")
+        os.write(fd, sys.argv[2].encode() + b"\\n")
+        while True:
+            try: chunk = os.read(fd, 1024)
+            except OSError: break
+            if not chunk: break
+            seen += chunk
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(seen.decode(errors="replace"))
+        sys.exit(os.waitstatus_to_exitcode(status))
+        """
+        return try Subprocess.run(python, ["-c", driver, first, second, ProjectPaths.otpkit.path,
+                                           "verifier", "set-pin", "--user", "alice", "--db", store.database])
+    }
+
+    @Test func setPINAsksTwiceAtTheTerminalWithoutEcho() throws {
+        let store = try Store(owners: [0: "alice"])
+        let differ = try Self.setPINAtTerminal(store, first: "Tq5813", second: "Tq5814")
+        #expect(differ.status == 64 && differ.stdout.contains("the two PINs differ"), "\(differ.stdout) \(differ.stderr)")
+        let set = try Self.setPINAtTerminal(store, first: "Tq5813", second: "Tq5813")
+        #expect(set.status == 0 && set.stdout.contains("PIN set for user alice"), "\(set.stdout)")
+        #expect(!set.stdout.contains("Tq5813") && !differ.stdout.contains("Tq581"), "the typed PIN is not echoed")
+        let login = try store.run(["verifier", "verify", "--user", "alice", "-"], input: "Tq5813" + Self.code(0) + "\n")
+        #expect(login.status == 0, "\(login.stdout)")
+    }
+
     @Test func radiusClientsAreAddedListedAndRemovedWithoutShowingTheSecret() throws {
         let store = try Store(tokens: 0)
         let secret = "s3cret-shared-0123456789abcdef"

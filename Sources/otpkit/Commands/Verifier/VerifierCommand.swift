@@ -25,10 +25,10 @@ struct VerifierCommand: ParsableCommand {
           otpkit verifier serve --db postgres://otpkit@db:5432/otpkit --key-file otpkit-verifier.sqlite.key
         """,
         subcommands: [
-            VerifierServeCommand.self, VerifierKeysCommand.self, VerifierImportCommand.self, VerifierExportCommand.self, VerifierVerifyCommand.self, VerifierResyncCommand.self,
-            VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
+            VerifierServeCommand.self, VerifierKeysCommand.self, VerifierRADIUSClientsCommand.self, VerifierImportCommand.self, VerifierExportCommand.self,
+            VerifierVerifyCommand.self, VerifierResyncCommand.self, VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
+            VerifierAssignCommand.self, VerifierUnassignCommand.self, VerifierSetPINCommand.self,
             VerifierDeleteCommand.self, VerifierRotateKeyCommand.self, VerifierMigrateCommand.self, VerifierCopyCommand.self,
-            VerifierPruneEventsCommand.self, VerifierAssignCommand.self, VerifierUnassignCommand.self, VerifierSetPINCommand.self,
-            VerifierRADIUSClientsCommand.self,
+            VerifierPruneEventsCommand.self,
         ])
 }
