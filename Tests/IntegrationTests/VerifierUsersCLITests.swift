@@ -25,9 +25,11 @@ import Testing
 
         deinit { try? FileManager.default.removeItem(at: folder) }
 
-        func file(_ name: String, _ text: String) throws -> String {
+        /// A file only its owner may read (as a secret's file should be), unless `mode` says otherwise.
+        func file(_ name: String, _ text: String, mode: Int = 0o600) throws -> String {
             let path = folder.appendingPathComponent(name).path
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
             return path
         }
 
@@ -201,6 +203,9 @@ import Testing
         let short = try store.run(["verifier", "radius-clients", "add", "--name", "old-nas", "--address", "2001:db8::/32",
                                    "--secret-file", try store.file("short.secret", "tenbytes!!")])
         #expect(short.status == 0 && short.stderr.contains("at least 16"), "\(short.stderr)")
+        let open = try store.run(["verifier", "radius-clients", "add", "--name", "wifi", "--address", "192.0.2.20",
+                                  "--secret-file", try store.file("open.secret", secret, mode: 0o644)])
+        #expect(open.status == 0 && open.stderr.contains("can be read by other users") && open.stderr.contains("chmod 600"), "\(open.stderr)")
 
         let duplicate = try store.run(["verifier", "radius-clients", "add", "--name", "vpn", "--address", "192.0.2.11", "--secret-file", secretFile])
         #expect(duplicate.status == 1 && duplicate.stderr.contains("exists already"), "\(duplicate.stderr)")

@@ -18,7 +18,7 @@ struct VerifierCommand: ParsableCommand {
           otpkit verifier assign --token 10000001-0 --user alice
           otpkit verifier set-pin --user alice
           echo 1234755224 | otpkit verifier verify --user alice -
-          otpkit verifier radius-clients add --name vpn --address 192.0.2.10 --secret-file vpn.secret
+          otpkit verifier radius-clients add --name vpn --address 192.0.2.10 --secret-file s
           otpkit verifier resync --token 10000001-0 287082 359152
           otpkit verifier set-counter --token 10000001-0 42
           otpkit verifier copy --from sqlite:otpkit-verifier.sqlite --to postgres://otpkit@db:5432/otpkit

@@ -26,8 +26,10 @@ struct VerifierRADIUSClientsCommand: ParsableCommand {
             CVE-2024-3596). Mark only clients that cannot send one, such as Debian 12's pam_radius_auth 2.0.
 
             Examples:
-              otpkit verifier radius-clients add --name vpn --address 192.0.2.10 --secret-file vpn.secret
-              otpkit verifier radius-clients add --name office --address 10.1.0.0/16 --secret-file office.secret
+              otpkit verifier radius-clients add --name vpn --address 192.0.2.10 \\
+                  --secret-file vpn.secret
+              otpkit verifier radius-clients add --name office --address 10.1.0.0/16 \\
+                  --secret-file office.secret
             """)
 
         @OptionGroup var verifier: VerifierOptions
@@ -45,6 +47,7 @@ struct VerifierRADIUSClientsCommand: ParsableCommand {
                     throw CLIFailure(error.description, code: .usage)
                 }
                 let secret = try readSecret()
+                warnIfReadableByOthers(secretFile, holding: "a RADIUS shared secret")
                 if secret.bytes.count < 16 {
                     writeError("otpkit: warning: the shared secret is \(secret.bytes.count) bytes; RFC 2865 asks for at least 16, random (a short one can be guessed offline from one captured request)\n")
                 }

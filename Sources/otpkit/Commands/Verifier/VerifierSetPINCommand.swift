@@ -54,6 +54,7 @@ struct VerifierSetPINCommand: ParsableCommand {
             }
             let pin = text.map { $0.hasSuffix("\r") ? String($0.dropLast()) : $0 } ?? ""
             guard !pin.isEmpty else { throw CLIFailure("the first line of \(pinFile == "-" ? "standard input" : pinFile) holds no PIN", code: .usage) }
+            warnIfReadableByOthers(pinFile, holding: "a PIN")
             return pin
         }
         guard isatty(STDIN_FILENO) == 1 else {
