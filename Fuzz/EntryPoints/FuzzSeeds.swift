@@ -50,7 +50,7 @@ enum FuzzSeeds {
 
     static func httpBodies() -> [[UInt8]] {
         [#"{"token":"10000001-0","code":"755224"}"#, #"{"token":"10000001-0","code1":"287082","code2":"359152"}"#,
-         #"{"counter":123456,"force":true}"#].map { Array($0.utf8) } + [json()] + pskc().prefix(1)
+         #"{"counter":123456,"force":true}"#, #"{"user":"alice@corp","code":"4321755224"}"#, #"{"user":"alice"}"#].map { Array($0.utf8) } + [json()] + pskc().prefix(1)
     }
 
     /// A GET_INFO request frame of OpenHOTP (Firmware-spec/OpenHOTP/vectors.json, "get-info").

@@ -8,6 +8,7 @@ enum HTTPBodyFuzzing {
         _ = try? VerifyRequest.decode(input)
         _ = try? ResyncRequest.decode(input)
         _ = try? CounterRequest.decode(input)
+        _ = try? AssignRequest.decode(input)
         _ = try? SeedFile.readContents(input)
     }
 }

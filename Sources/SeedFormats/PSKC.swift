@@ -127,7 +127,7 @@ public enum PSKC {
         return SeedRecord(serial: id,
                           family: package.path("DeviceInfo", "Model")?.trimmedText ?? package.path("DeviceInfo", "Manufacturer")?.trimmedText,
                           issuer: key.child("Issuer")?.trimmedText, algorithm: hash, digits: digits, counter: counter,
-                          period: period, timeDrift: timeDrift, secret: secret)
+                          period: period, timeDrift: timeDrift, user: PSKCUserId.user(of: key, in: package), secret: secret)
     }
 
     /// A data value: plain (base64 for the secret, decimal text for numbers; both come back as bytes) or encrypted.
@@ -301,7 +301,10 @@ public enum PSKC {
             } else {
                 lines.append("    <pskc:Counter><pskc:PlainValue>\(record.counter)</pskc:PlainValue></pskc:Counter>")
             }
-            lines += ["   </pskc:Data>", "  </pskc:Key>", " </pskc:KeyPackage>"]
+            lines.append("   </pskc:Data>")
+            // After Data, as RFC 6030's schema orders a Key's children.
+            if let user = record.user { lines.append("   <pskc:UserId>\(escape(PSKCUserId.distinguishedName(forUser: user)))</pskc:UserId>") }
+            lines += ["  </pskc:Key>", " </pskc:KeyPackage>"]
         }
         lines.append("</pskc:KeyContainer>")
         return lines.joined(separator: "\n") + "\n"

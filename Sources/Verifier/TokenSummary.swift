@@ -13,6 +13,8 @@ public struct TokenSummary: Encodable, Sendable, Equatable {
     public let masterKeyID: String
     /// TOTP: steps the token's clock runs ahead (negative: behind).
     public let timeDrift: Int?
+    /// The user who owns the token; absent when nobody does (verified by id only).
+    public let user: String?
 
     public init(_ token: VerifierToken) {
         id = token.id
@@ -27,5 +29,6 @@ public struct TokenSummary: Encodable, Sendable, Equatable {
         issuer = token.issuer
         masterKeyID = token.sealedSecret.keyID
         timeDrift = token.kind == .hotp ? nil : token.timeDrift
+        user = token.user
     }
 }

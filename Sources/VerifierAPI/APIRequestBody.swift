@@ -4,10 +4,36 @@ import Foundation
 /// the server and the fuzzer (`make fuzz`, target http-bodies) read bodies through the very same code.
 public protocol APIRequestBody: Decodable, Sendable {}
 
-/// `POST /v1/verify`
+/// `POST /v1/verify`: a code for one token (`{"token", "code"}`) or for a user's tokens (`{"user", "code"}`, the code
+/// after the user's PIN when they have one). Exactly one of token and user.
 public struct VerifyRequest: APIRequestBody {
-    public let token: String
+    /// Whose code it is.
+    public enum Subject: Sendable, Equatable {
+        case token(String)
+        case user(String)
+    }
+
+    public let subject: Subject
     public let code: String
+
+    private enum CodingKeys: String, CodingKey { case token, user, code }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let token = try container.decodeIfPresent(String.self, forKey: .token)
+        let user = try container.decodeIfPresent(String.self, forKey: .user)
+        code = try container.decode(String.self, forKey: .code)
+        switch (token, user) {
+        case (let token?, nil): subject = .token(token)
+        case (nil, let user?): subject = .user(user)
+        default: throw BadRequestBody(description: "give exactly one of the fields token and user")
+        }
+    }
+}
+
+/// `PUT /v1/tokens/ID/user`: the user who owns the token from now on.
+public struct AssignRequest: APIRequestBody {
+    public let user: String
 }
 
 /// `POST /v1/resync`
@@ -33,6 +59,8 @@ extension APIRequestBody {
     public static func decode(_ bytes: [UInt8]) throws(BadRequestBody) -> Self {
         do {
             return try JSONDecoder().decode(Self.self, from: Data(bytes))
+        } catch let error as BadRequestBody {
+            throw error
         } catch let error as DecodingError {
             switch error {
             case .keyNotFound(let key, _): throw BadRequestBody(description: "missing field \(key.stringValue)")

@@ -24,11 +24,10 @@ final class AuditLog: Sendable {
     /// Audit lines that could not be written since the start.
     var failures: Int { state.withLock { $0.failures } }
 
-    /// `user`: the user of a login by user name (RADIUS, or a verify by user); `token` then the token that matched.
-    func record(_ action: String, token: String, client: String, outcome: String, user: String? = nil) {
+    /// `user`: the user a login or an assignment named (a login by user name: `token` is the token that matched, or -).
+    func record(_ action: String, token: String, user: String? = nil, client: String, outcome: String) {
         let note: String? = state.withLock { state in
-            let line = "\(state.formatter.string(from: Date())) audit action=\(action)" + (user.map { " user=\(Self.clean($0))" } ?? "")
-                + " token=\(Self.clean(token)) client=\(Self.clean(client)) outcome=\(outcome)\n"
+            let line = "\(state.formatter.string(from: Date())) audit action=\(action) token=\(Self.clean(token))\(user.map { " user=" + Self.clean($0) } ?? "") client=\(Self.clean(client)) outcome=\(outcome)\n"
             do {
                 try state.handle.write(contentsOf: Data(line.utf8))
                 state.failing = false

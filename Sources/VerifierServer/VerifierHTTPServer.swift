@@ -154,13 +154,21 @@ public struct VerifierHTTPServer: Sendable {
         router.post("/v1/verify") { request, _ in
             await self.respond(request, role: .verify) { client in
                 let body = try await self.decode(VerifyRequest.self, from: request)
-                let outcome = try await self.deciding { try self.verifier.verify(tokenID: body.token, code: body.code) }
+                let outcome: VerificationOutcome, token: String, user: String?
+                switch body.subject {
+                case .token(let id):
+                    (outcome, token, user) = (try await self.deciding { try self.verifier.verify(tokenID: id, code: body.code) }, id, nil)
+                case .user(let name):
+                    // The whole password: the user's PIN, when they have one, followed by the code.
+                    let login = try await self.deciding { try self.verifier.verify(user: name, password: body.code) }
+                    (outcome, token, user) = (login.outcome, login.tokenID ?? "-", name)
+                }
                 let label: String = switch outcome {
                 case .accepted: "accepted"
                 case .rejected(let reason): reason.rawValue
                 }
                 self.metrics.decision("verify", outcome: label)
-                self.audit.record("verify", token: body.token, client: client.id, outcome: label)
+                self.audit.record("verify", token: token, user: user, client: client.id, outcome: label)
                 return .json(["accepted": outcome.accepted])
             }
         }
@@ -186,6 +194,7 @@ public struct VerifierHTTPServer: Sendable {
             }
         }
         addAdministration(to: router)
+        addUserAdministration(to: router)
         return router
     }
 
@@ -215,7 +224,9 @@ public struct VerifierHTTPServer: Sendable {
                     return (contents, try contents.records.map { try self.verifier.token(from: $0) })
                 }
                 try await self.deciding { try self.verifier.add(tokens) }
-                for record in contents.records { self.audit.record("import", token: record.tokenID, client: client.id, outcome: "imported") }
+                for record in contents.records {
+                    self.audit.record("import", token: record.tokenID, user: record.user, client: client.id, outcome: "imported")
+                }
                 return .json(ImportAnswer(imported: contents.records.map(\.tokenID), skipped: contents.skipped), status: .created)
             }
         }
@@ -261,7 +272,7 @@ public struct VerifierHTTPServer: Sendable {
     struct ImportAnswer: Encodable { let imported: [String]; let skipped: [String] }
 
     /// Authenticates, rate-limits and runs `body`, turning every failure into a JSON error answer.
-    private func respond(_ request: Request, role: APIKeyRole,
+    func respond(_ request: Request, role: APIKeyRole,
                          _ body: (APIKey) async throws -> Response) async -> Response {
         await respond(authorizing: (request, role), body) { error in
             let apiError = Self.apiError(error)
@@ -344,24 +355,24 @@ public struct VerifierHTTPServer: Sendable {
         }
     }
 
-    private func decode<Body: APIRequestBody>(_ type: Body.Type, from request: Request) async throws -> Body {
+    func decode<Body: APIRequestBody>(_ type: Body.Type, from request: Request) async throws -> Body {
         let bytes = try await collect(request, limit: options.maxBodyBytes)
         do { return try Body.decode(bytes) } catch { throw APIError.badRequest(error.description) }
     }
 
     /// The path's token id, percent-decoded: ids may hold spaces, `/` (as %2F) and any UTF-8.
-    private func tokenID(_ context: BasicRequestContext) throws -> String {
+    func tokenID(_ context: BasicRequestContext) throws -> String {
         guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding, !id.isEmpty else {
             throw APIError.badRequest("no token id, or one that is not percent-encoded UTF-8")
         }
         return id
     }
 
-    private func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await BlockingWork(threads: threads, health: health).run(work)
     }
 
-    private func deciding<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    func deciding<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await BlockingWork(threads: threads, health: health).deciding(work)
     }
 }

@@ -37,7 +37,7 @@ struct VerifierRADIUSAuthenticator: RADIUSAuthenticator {
             case .rejected(let reason): reason.rawValue
             }
             metrics.decision("radius", outcome: label)
-            audit.record("radius", token: verification.tokenID ?? "-", client: request.clientName, outcome: label, user: request.userName)
+            audit.record("radius", token: verification.tokenID ?? "-", user: request.userName, client: request.clientName, outcome: label)
             switch verification.outcome {
             case .accepted:
                 return .accept(replyMessage: nil)
@@ -47,7 +47,7 @@ struct VerifierRADIUSAuthenticator: RADIUSAuthenticator {
                 return .reject(replyMessage: nil)
             }
         } catch {
-            audit.record("radius", token: "-", client: request.clientName, outcome: "not_decided", user: request.userName)
+            audit.record("radius", token: "-", user: request.userName, client: request.clientName, outcome: "not_decided")
             OperatorNotes.write("RADIUS request of \(request.clientName) not answered: \(error)")
             return .noAnswer
         }

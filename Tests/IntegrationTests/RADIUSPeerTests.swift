@@ -7,7 +7,7 @@ import Testing
 /// (issue 12, part 3): FreeRADIUS's clients radtest and radclient, PAM through pam_radius_auth and pamtester, and
 /// FreeRADIUS as a proxy that hands a realm to otpkit. The peers and their fixtures are checked on their own by
 /// `FreeRADIUSHarnessTests`. User alice owns token t0 (the RFC 4226 key: 755224, 287082, ... for counters 0, 1, ...).
-@Suite(.serialized, .disabled("needs otpkit's RADIUS front end"))
+@Suite(.serialized)
 struct RADIUSPeerTests {
     typealias F = VerifierServerFixture
     typealias Server = RADIUSVerifierFixture

@@ -93,8 +93,8 @@ import VerifierStorage
             let next = try Self.request(Self.code(1), identifier: 9)
             #expect(try Self.reply(to: next, try await client.exchange(next)).code == .accessAccept)
             let audit = try String(contentsOfFile: node.auditPath, encoding: .utf8)
-            #expect(audit.contains("action=radius user=alice token=t1 client=local outcome=accepted"), "\(audit)")
-            #expect(audit.contains("action=radius user=alice token=- client=local outcome=replay"), "\(audit)")
+            #expect(audit.contains("action=radius token=t1 user=alice client=local outcome=accepted"), "\(audit)")
+            #expect(audit.contains("action=radius token=- user=alice client=local outcome=replay"), "\(audit)")
             #expect(!audit.contains(Self.code(0)) && !audit.contains(Self.code(1)), "no code in the audit log")
         }
     }

@@ -68,6 +68,8 @@ struct CLIFailure: Error, CustomStringConvertible {
         case let error as ValidationError:
             self.init(error.message, code: .usage)
         case let error as VerifierError:
+            // A user name or PIN that cannot be is bad input, as a bad option is.
+            if case .invalidUser = error { self.init(error.description, code: .usage); return }
             let code: Code = error.isMasterKeyProblem ? .keyProblem : error.isStorageProblem ? .unreachable : .refused
             self.init(error.description, code: code)
         default:

@@ -15,14 +15,19 @@ struct VerifierCommand: ParsableCommand {
         Examples:
           otpkit verifier import seeds.pskc --password-file pw.txt
           otpkit verifier verify --token 10000001-0 755224
+          otpkit verifier assign --token 10000001-0 --user alice
+          otpkit verifier set-pin --user alice
+          echo 1234755224 | otpkit verifier verify --user alice -
+          otpkit verifier radius-clients add --name vpn --address 192.0.2.10 --secret-file s
           otpkit verifier resync --token 10000001-0 287082 359152
           otpkit verifier set-counter --token 10000001-0 42
           otpkit verifier copy --from sqlite:otpkit-verifier.sqlite --to postgres://otpkit@db:5432/otpkit
           otpkit verifier serve --db postgres://otpkit@db:5432/otpkit --key-file otpkit-verifier.sqlite.key
         """,
         subcommands: [
-            VerifierServeCommand.self, VerifierKeysCommand.self, VerifierImportCommand.self, VerifierExportCommand.self, VerifierVerifyCommand.self, VerifierResyncCommand.self,
-            VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
+            VerifierServeCommand.self, VerifierKeysCommand.self, VerifierRADIUSClientsCommand.self, VerifierImportCommand.self, VerifierExportCommand.self,
+            VerifierVerifyCommand.self, VerifierResyncCommand.self, VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
+            VerifierAssignCommand.self, VerifierUnassignCommand.self, VerifierSetPINCommand.self,
             VerifierDeleteCommand.self, VerifierRotateKeyCommand.self, VerifierMigrateCommand.self, VerifierCopyCommand.self,
             VerifierPruneEventsCommand.self,
         ])

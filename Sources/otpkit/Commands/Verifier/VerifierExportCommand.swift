@@ -22,7 +22,7 @@ struct VerifierExportCommand: ParsableCommand {
             let records = try verifier.store.allTokens().map { token throws(VerifierError) in
                 SeedRecord(serial: token.id, issuer: token.issuer, algorithm: token.algorithm, digits: token.digits,
                            counter: token.counter, period: { if case .totp(let period) = token.kind { period } else { nil } }(),
-                           secret: try verifier.keyring.open(token.sealedSecret, tokenID: token.id))
+                           user: token.user, secret: try verifier.keyring.open(token.sealedSecret, tokenID: token.id))
             }
             try SeedExport.write(records, format: format, credentials: try credentialOptions.credentials(), to: out)
             print("Exported \(records.count) tokens to \(out).")

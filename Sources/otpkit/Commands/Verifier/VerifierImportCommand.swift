@@ -74,6 +74,8 @@ struct VerifierImportCommand: ParsableCommand {
             let verifier = try verifier.open()
             try verifier.add(try records.map { try verifier.token(from: $0) })
             print("Imported \(records.count) token\(records.count == 1 ? "" : "s"): \(records.map(\.tokenID).joined(separator: ", "))")
+            let owned = records.compactMap { record in record.user.map { "\(record.tokenID) to \($0)" } }
+            if !owned.isEmpty { print("Assigned \(owned.joined(separator: ", ")).") }
             for note in contents.skipped { print("Skipped \(note)") }
         }
     }

@@ -3,43 +3,6 @@ import Foundation
 import Verifier
 import VerifierStorage
 
-struct VerifierVerifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify",
-        abstract: "Check a code; exit 0 when accepted, 1 when refused (2: the database failed, 5: the master key is missing or wrong).",
-        discussion: "With --stdin, checks one code a line and prints `accepted` or `refused` for each as soon as it is durable.")
-
-    @OptionGroup var verifier: VerifierOptions
-    @OptionGroup var tokenOption: TokenIDOption
-    @Argument(help: "The code.") var code: String?
-    @Flag(name: .long, help: "Read codes from standard input, one a line.") var stdin = false
-
-    func validate() throws {
-        guard stdin != (code != nil) else { throw ValidationError("give a code or --stdin") }
-    }
-
-    func run() throws {
-        try reportingFailures {
-            let verifier = try verifier.open()
-            if stdin {
-                while let line = readLine() {
-                    let outcome = try verifier.verify(tokenID: tokenOption.token, code: line.trimmingCharacters(in: .whitespaces))
-                    emit(outcome.accepted ? "accepted" : "refused")
-                }
-                return
-            }
-            let outcome = try verifier.verify(tokenID: tokenOption.token, code: code ?? "")
-            switch outcome {
-            case .accepted(let counter):
-                print("accepted (counter \(counter))")
-            case .rejected(let reason):
-                print("refused (\(reason.rawValue.replacingOccurrences(of: "_", with: " ")))")
-                throw ExitCode(CLIFailure.Code.refused.rawValue)
-            }
-        }
-    }
-}
-
 struct VerifierResyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resync",
@@ -109,19 +72,26 @@ struct VerifierDeleteCommand: ParsableCommand {
 }
 
 struct VerifierListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens and their state (never secrets).")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List tokens, their state and their users (never secrets).",
+        discussion: "With --user, only the tokens that user owns (none for an unknown user). The last column is the token's user, - when nobody owns it.")
 
     @OptionGroup var verifier: VerifierOptions
-    @Flag(name: .long, help: "Print JSON.") var json = false
+    @Option(name: .long, help: ArgumentHelp("Only the tokens this user owns.", valueName: "name")) var user: String?
+    @Flag(name: .long, help: "Print JSON (a token's user is its `user` field).") var json = false
 
     func run() throws {
         try reportingFailures {
-            let tokens = try verifier.open().store.allTokens().map(TokenSummary.init)
+            let opened = try verifier.open()
+            let tokens = try (user.map { try opened.tokens(ofUser: $0) } ?? opened.store.allTokens()).map(TokenSummary.init)
             if json { return try printJSON(tokens) }
-            if tokens.isEmpty { print("No tokens. Import some with `otpkit verifier import FILE`.") }
+            if tokens.isEmpty {
+                print(user.map { "User \($0) owns no token. Give them one with `otpkit verifier assign --token ID --user \($0)`." }
+                    ?? "No tokens. Import some with `otpkit verifier import FILE`.")
+            }
             for token in tokens {
                 let state = token.locked ? "LOCKED" : token.failures > 0 ? "\(token.failures) failures" : "ok"
-                print("\(token.id)  \(token.kind) \(token.algorithm) \(token.digits) digits  counter \(token.counter)  \(state)")
+                print("\(token.id)  \(token.kind) \(token.algorithm) \(token.digits) digits  counter \(token.counter)  \(state)  user \(token.user ?? "-")")
             }
         }
     }

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Verifier
+
+struct VerifierVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a code; exit 0 when accepted, 1 when refused (2: the database failed, 5: the master key is missing or wrong).",
+        discussion: """
+        Give exactly one of --token (that token's code) or --user (a login: the code is checked against every token \
+        the user owns; with a PIN set by `set-pin`, the password is the PIN followed by the code). A refused login \
+        says only `refused`, whatever the cause (unknown user, wrong PIN, wrong code, replay, locked token), as a \
+        RADIUS client would learn it.
+
+        Give the code as - to read it from standard input (keeps a PIN out of the process list), or --stdin to \
+        check one code a line, printing `accepted` or `refused` for each as soon as it is durable.
+
+        Examples:
+          otpkit verifier verify --token 10000001-0 755224
+          echo 1234755224 | otpkit verifier verify --user alice -
+        """)
+
+    @OptionGroup var verifier: VerifierOptions
+    @Option(name: .long, help: ArgumentHelp("The token's id (as imported: the serial, with -SLOT for tokens with slots).", valueName: "id"))
+    var token: String?
+    @Option(name: .long, help: ArgumentHelp("A user: checks the code against each token they own.", valueName: "name"))
+    var user: String?
+    @Argument(help: "The code (with --user and a PIN: PIN followed by code), or - to read it from standard input.") var code: String?
+    @Flag(name: .long, help: "Read codes from standard input, one a line.") var stdin = false
+
+    func validate() throws {
+        guard (token == nil) != (user == nil) else { throw ValidationError("give exactly one of --token ID and --user NAME") }
+        guard stdin != (code != nil) else { throw ValidationError("give a code (or - to read it from standard input) or --stdin") }
+    }
+
+    /// What one check tells the person at the terminal.
+    private enum Answer {
+        case accepted(String)
+        case refused(String)
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let verifier = try verifier.open()
+            if stdin {
+                while let line = readLine() {
+                    switch try check(line.trimmingCharacters(in: .whitespaces), with: verifier) {
+                    case .accepted: emit("accepted")
+                    case .refused: emit("refused")
+                    }
+                }
+                return
+            }
+            var given = code ?? ""
+            if given == "-" {
+                guard let line = readLine() else { throw CLIFailure("no code on standard input", code: .usage) }
+                given = line.trimmingCharacters(in: .whitespaces)
+            }
+            switch try check(given, with: verifier) {
+            case .accepted(let text): print(text)
+            case .refused(let text):
+                print(text)
+                throw ExitCode(CLIFailure.Code.refused.rawValue)
+            }
+        }
+    }
+
+    private func check(_ code: String, with verifier: Verifier) throws -> Answer {
+        if let token {
+            switch try verifier.verify(tokenID: token, code: code) {
+            case .accepted(let counter): return .accepted("accepted (counter \(counter))")
+            case .rejected(let reason): return .refused("refused (\(reason.rawValue.replacingOccurrences(of: "_", with: " ")))")
+            }
+        }
+        let login = try verifier.verify(user: user ?? "", password: code)
+        switch login.outcome {
+        case .accepted(let counter): return .accepted("accepted (token \(login.tokenID ?? "?"), counter \(counter))")
+        // Only a right code beyond the look-ahead window gets here, so saying so tells nothing a guesser could use.
+        case .rejected(.resyncStarted): return .refused("refused (the code is ahead of the token's counter: verify the next code to resynchronise)")
+        case .rejected: return .refused("refused")
+        }
+    }
+}
