@@ -15,13 +15,15 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     public enum ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         case notAnAddress(String)
         case badPrefixLength(String)
-        case hostBitsSet(String)
+        /// `network`: the network the prefix names, which the operator may have meant.
+        case hostBitsSet(String, network: String)
 
         public var description: String {
             switch self {
             case .notAnAddress(let text): "'\(text)' is not an IPv4 or IPv6 address"
             case .badPrefixLength(let text): "'\(text)' has a prefix length outside 0...32 (IPv4) or 0...128 (IPv6)"
-            case .hostBitsSet(let text): "'\(text)' has bits set past its prefix length (did you mean a single address?)"
+            case .hostBitsSet(let text, let network):
+                "'\(text)' has bits set past its prefix length: the network is \(network) (or give a single address without /)"
             }
         }
     }
@@ -31,6 +33,11 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
     public let prefixLength: Int
 
     public var family: Family { address.count == 4 ? .v4 : .v6 }
+
+    private init(address: [UInt8], prefixLength: Int) {
+        self.address = address
+        self.prefixLength = prefixLength
+    }
 
     public init(_ text: String) throws(ParseError) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
@@ -45,7 +52,10 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
                   let value = Int(digits), value <= bits else { throw .badPrefixLength(text) }
             prefix = value
         }
-        guard Self.masked(bytes, prefix: prefix) == bytes else { throw .hostBitsSet(text) }
+        let network = Self.masked(bytes, prefix: prefix)
+        guard network == bytes else {
+            throw .hostBitsSet(text, network: IPNetwork(address: network, prefixLength: prefix).description)
+        }
         self.address = bytes
         self.prefixLength = prefix
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RADIUSServer
 import Foundation
 import OTPCore
 import Verifier
@@ -43,8 +44,9 @@ struct VerifierRADIUSClientsCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                do throws(RADIUSClientAddress.Invalid) { try RADIUSClientAddress.validate(address) } catch {
-                    throw CLIFailure(error.description, code: .usage)
+                // The front end's own parser: what is stored here is what it will match.
+                do throws(IPNetwork.ParseError) { _ = try IPNetwork(address) } catch {
+                    throw CLIFailure("\(error); give an IPv4 or IPv6 address, or a CIDR network such as 192.0.2.0/24", code: .usage)
                 }
                 let secret = try readSecret()
                 warnIfReadableByOthers(secretFile, holding: "a RADIUS shared secret")
