@@ -28,7 +28,7 @@ public final class PostgresCluster: @unchecked Sendable {
         }
         self.binaries = binaries
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-pg-\(UUID().uuidString.prefix(8))").path
-        port = try Self.freePort()
+        port = try LoopbackPorts.freeTCPPort()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let passwordFile = folder + "/pwfile"
         try Data((password + "\n").utf8).write(to: URL(fileURLWithPath: passwordFile))
@@ -103,14 +103,7 @@ public final class PostgresCluster: @unchecked Sendable {
     /// Stops and removes the cluster when this test process is gone, however it ended.
     private func watchdog() {
         let stop = (getuid() == 0 ? "/usr/sbin/runuser -u postgres -- " : "") + "\(binaries)/pg_ctl -D \(folder)/data -m immediate stop"
-        let script = "while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done; \(stop) >/dev/null 2>&1; rm -rf \(folder)"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try? process.run()
+        CleanupWatchdog.start(afterThisProcess: "\(stop) >/dev/null 2>&1; rm -rf \(folder)")
     }
 
     private static func findBinaries() -> String? {
@@ -121,21 +114,5 @@ public final class PostgresCluster: @unchecked Sendable {
 
     private static func check(_ result: ProcessResult, _ what: String) throws {
         guard result.status == 0 else { throw Failure(description: "\(what) failed: \(result.stdout)\(result.stderr)") }
-    }
-
-    /// A port nobody listens on now (bound and released).
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw Failure(description: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

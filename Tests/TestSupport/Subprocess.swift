@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs a program to completion and captures what it printed.
 public struct ProcessResult: Sendable {
@@ -8,10 +9,17 @@ public struct ProcessResult: Sendable {
 }
 
 public enum Subprocess {
-    /// Runs `executable` with `arguments`; `input` goes to its standard input.
+    public struct TimedOut: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Runs `executable` with `arguments` to completion; `input` goes to its standard input. With `timeout`, a child
+    /// still running after that many seconds is killed and `TimedOut` thrown: a peer that hangs (a client waiting for
+    /// a server that never answers) fails its test instead of stopping the suite. A child that exits without reading
+    /// its input is no error.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], input: String? = nil,
-                           environment: [String: String]? = nil) throws -> ProcessResult {
+                           environment: [String: String]? = nil, timeout: TimeInterval? = nil) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -22,22 +30,35 @@ public enum Subprocess {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = inPipe
+        let ended = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in ended.signal() }
         try process.run()
-        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-        try inPipe.fileHandleForWriting.close()
-        // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
+        let collected = Mutex((out: Data(), err: Data()))
+        let readers = DispatchGroup()
+        for (pipe, isError) in [(out, false), (err, true)] {
+            let handle = pipe.fileHandleForReading
+            readers.enter()
+            DispatchQueue.global().async {
+                let data = handle.readDataToEndOfFile()
+                collected.withLock { if isError { $0.err = data } else { $0.out = data } }
+                readers.leave()
+            }
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        // A child that ends before reading its input must cost a failed write, not the test process (SIGPIPE).
+        signal(SIGPIPE, SIG_IGN)
+        if let input { try? inPipe.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
+        try? inPipe.fileHandleForWriting.close()
+        let finished = ended.wait(timeout: timeout.map { .now() + $0 } ?? .distantFuture) == .success
+        if !finished {
+            kill(process.processIdentifier, SIGKILL)
+            ended.wait()
+        }
+        readers.wait()
+        let (stdout, stderr) = collected.withLock { (String(decoding: $0.out, as: UTF8.self), String(decoding: $0.err, as: UTF8.self)) }
+        guard finished else {
+            throw TimedOut(description: "\(executable) did not end within \(Int(timeout ?? 0)) s (killed); it printed:\n\(stdout)\(stderr)")
+        }
+        return ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
 
     /// The absolute path of `name` on PATH (or the usual system folders), or nil.

@@ -15,20 +15,13 @@ public final class UDPDatagramCatcher: @unchecked Sendable {
     public init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        guard bound else {
+        do {
+            port = try LoopbackPorts.bindToFreePort(descriptor)
+        } catch {
             close(descriptor)
-            throw Failure(description: "bind on 127.0.0.1: errno \(errno)")
+            throw Failure(description: "\(error)")
         }
         self.descriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
     }
 
     deinit { close(descriptor) }
