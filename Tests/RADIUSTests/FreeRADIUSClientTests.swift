@@ -19,7 +19,7 @@ import TestSupport
     /// bounds a failing test (an answer ends radclient at once); it is long because `make test` runs many suites at
     /// once on few cores.
     static func radclient(_ address: SocketAddress, _ command: String, input: String, secret: String = secret,
-                          timeoutSeconds: Int = 20) async throws -> ProcessResult {
+                          timeoutSeconds: Int = 20) async throws -> ToolResult {
         try await runTool(try tool("radclient"), ["-x", "-r", "1", "-t", String(timeoutSeconds), "127.0.0.1:\(address.port!)", command, secret],
                           input: input)
     }
