@@ -204,7 +204,11 @@ final class BackgroundTool: Sendable {
         }
     }
 
+    /// Kills the program (SIGKILL: a program started from a test thread inherits its blocked signals, SIGTERM among
+    /// them) and waits for it to end.
     func stop() {
-        if process.isRunning { process.terminate() }
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 }
