@@ -114,6 +114,7 @@ let package = Package(
             "RADIUS", "RADIUSServer", "TestSupport", "Verifier", "VerifierStorage", "VerifierServer", "OTPCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.

@@ -24,18 +24,13 @@ final class RADIUSDatagramHandler: ChannelInboundHandler {
             let promise = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: source, data: context.channel.allocator.buffer(bytes: reply))),
                                   promise: promise)
-            count(promise.futureResult)
+            processor.metrics.countWrite(promise.futureResult)
         case .decide(let pending):
             let channel = context.channel, processor = self.processor
             Task {
                 guard let reply = await processor.decide(pending) else { return }
                 let envelope = AddressedEnvelope(remoteAddress: source, data: channel.allocator.buffer(bytes: reply))
-                do {
-                    try await channel.writeAndFlush(envelope)
-                    processor.metrics.update { $0.repliesSent += 1 }
-                } catch {
-                    processor.metrics.update { $0.writeFailures += 1 }
-                }
+                processor.metrics.countWrite(channel.writeAndFlush(envelope))
             }
         }
     }
@@ -43,13 +38,15 @@ final class RADIUSDatagramHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         processor.metrics.update { $0.readErrors += 1 }
     }
+}
 
-    private func count(_ write: EventLoopFuture<Void>) {
-        let metrics = processor.metrics
+extension RADIUSServerMetrics {
+    /// Counts a reply's write when it completes: sent, or refused by the socket.
+    func countWrite(_ write: EventLoopFuture<Void>) {
         write.whenComplete { result in
             switch result {
-            case .success: metrics.update { $0.repliesSent += 1 }
-            case .failure: metrics.update { $0.writeFailures += 1 }
+            case .success: self.update { $0.repliesSent += 1 }
+            case .failure: self.update { $0.writeFailures += 1 }
             }
         }
     }

@@ -15,9 +15,11 @@ import TestSupport
         try #require(Subprocess.which(name), "\(name) is missing: `make test` installs it (apt-get install freeradius-utils)")
     }
 
-    /// radclient with `input` (one request), verbose, one try: prints what it sent and received.
+    /// radclient with `input` (one request), verbose, one try: prints what it sent and received. The timeout only
+    /// bounds a failing test (an answer ends radclient at once); it is long because `make test` runs many suites at
+    /// once on few cores.
     static func radclient(_ address: SocketAddress, _ command: String, input: String, secret: String = secret,
-                          timeoutSeconds: Int = 5) async throws -> ProcessResult {
+                          timeoutSeconds: Int = 20) async throws -> ToolResult {
         try await runTool(try tool("radclient"), ["-x", "-r", "1", "-t", String(timeoutSeconds), "127.0.0.1:\(address.port!)", command, secret],
                           input: input)
     }
@@ -35,7 +37,9 @@ import TestSupport
             #expect(rejected.status != 0)
             #expect(authenticator.calls.map(\.userName) == ["alice", "alice"])
             #expect(authenticator.calls.first?.password.text == "123456")
-            #expect(server.metrics.snapshot().droppedTotal == 0)
+            // radtest retries after 3 s; on a busy machine a retry may meet its request still being decided.
+            let metrics = server.metrics.snapshot()
+            #expect(metrics.droppedTotal == metrics.dropped(.duplicateInProgress))
         }
     }
 
@@ -89,7 +93,7 @@ import TestSupport
     }
 
     @Test func radclientChallengeThenAcceptWithState() async throws {
-        try await withRADIUSServer(clients: [TestClients.loopback(name: "radclient")]) { _, address in
+        try await withRADIUSServer(clients: [TestClients.loopback(name: "radclient")]) { server, address in
             let first = try await Self.radclient(address, "auth", input: """
                 User-Name = "alice"
                 User-Password = "challenge"
@@ -97,7 +101,7 @@ import TestSupport
 
                 """)
             let output = first.stdout + first.stderr
-            let received = try #require(output.range(of: "Received Access-Challenge"), "\(output)")
+            let received = try #require(output.range(of: "Received Access-Challenge"), "\(output) \(server.metrics.snapshot())")
             let reply = String(output[received.lowerBound...])
             #expect(reply.contains("Reply-Message = \"Enter the next code\""), "\(output)")
             let stateLine = try #require(reply.split(separator: "\n").first { $0.contains("State = 0x") }, "\(output)")

@@ -1,5 +1,7 @@
 import Foundation
+import NIOCore
 import RADIUS
+import RADIUSServer
 import Testing
 import TestSupport
 
@@ -157,6 +159,13 @@ import TestSupport
         for text in [String(describing: secret), String(reflecting: secret), "\(secret)", dumped(secret),
                      String(describing: password), String(reflecting: password), "\(password)", dumped(password)] {
             #expect(!text.contains("hunter2"), "\(text)")
+        }
+        let request = RADIUSAccessRequest(clientName: "nas", userName: "alice", password: password, state: nil, nasIdentifier: nil,
+                                          callingStationID: nil, source: try SocketAddress(ipAddress: "127.0.0.1", port: 1))
+        let credentials = RADIUSCredentials(userName: "alice", password: password, state: nil)
+        for text in ["\(request)", dumped(request), dumped(credentials), String(reflecting: credentials)] {
+            #expect(!text.contains("hunter2"), "\(text)")
+            #expect(!text.contains("104, 117, 110"), "no password bytes: \(text)")
         }
         #expect(throws: RADIUSSharedSecret.Error.empty) { try RADIUSSharedSecret("") }
     }

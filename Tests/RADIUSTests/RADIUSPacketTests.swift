@@ -134,7 +134,8 @@ import Testing
     @Test func randomInputNeverTraps() throws {
         var generator = SystemRandomNumberGenerator()
         let valid = try Self.validRequest()
-        for round in 0..<20_000 {
+        var mismatches = 0, decoded = 0
+        for round in 0..<10_000 {
             var bytes: [UInt8]
             if round % 2 == 0 {
                 bytes = (0..<Int.random(in: 0...80, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -146,9 +147,12 @@ import Testing
                 }
             }
             if let packet = try? RADIUSPacket(decoding: bytes) {
+                decoded += 1
                 let length = Int(bytes[2]) << 8 | Int(bytes[3])
-                #expect(try packet.encoded() == Array(bytes[0..<length]))
+                if (try? packet.encoded()) != Array(bytes[0..<length]) { mismatches += 1 }
             }
         }
+        #expect(mismatches == 0)
+        #expect(decoded > 1000, "the damage left many packets decodable, so the re-encoding was checked")
     }
 }

@@ -266,6 +266,13 @@ import Testing
         }
     }
 
+    @Test func aSecondServerCannotShareThePort() async throws {
+        try await withRADIUSServer(clients: []) { _, address in
+            let second = RADIUSServer(host: "127.0.0.1", port: address.port!, clients: RADIUSClientList([]), authenticator: TestAuthenticator())
+            await #expect(throws: (any Error).self) { try await second.run() }
+        }
+    }
+
     @Test func stopEndsRunAndASecondRunIsRefused() async throws {
         let server = RADIUSServer(host: "127.0.0.1", port: 0, clients: RADIUSClientList([]), authenticator: TestAuthenticator())
         let (bound, listening) = AsyncStream<SocketAddress>.makeStream()

@@ -45,13 +45,47 @@ enum TestClients {
     }
 }
 
-/// Runs a program on a thread of its own, so the cooperative pool (which decides the server's requests) never blocks.
-func runTool(_ executable: String, _ arguments: [String], input: String? = nil) async throws -> ProcessResult {
+/// What a program run by `runTool` printed, and how it ended.
+struct ToolResult: Sendable {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs a program to completion on a thread of its own, its input and output through files in a temporary folder.
+/// Neither a pipe reader nor the wait occupies a libdispatch worker: on Linux those also run Swift's cooperative pool,
+/// which decides the server's requests, so blocking them would stall the server under test.
+func runTool(_ executable: String, _ arguments: [String], input: String? = nil) async throws -> ToolResult {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try Subprocess.run(executable, arguments, input: input) })
+        let thread = Thread {
+            continuation.resume(with: Result { try runToolBlocking(executable, arguments, input: input) })
         }
+        thread.start()
     }
+}
+
+private func runToolBlocking(_ executable: String, _ arguments: [String], input: String?) throws -> ToolResult {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-radius-tool-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let inURL = folder.appendingPathComponent("stdin"), outURL = folder.appendingPathComponent("stdout")
+    let errURL = folder.appendingPathComponent("stderr")
+    try Data((input ?? "").utf8).write(to: inURL)
+    FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let stdin = try FileHandle(forReadingFrom: inURL), stdout = try FileHandle(forWritingTo: outURL)
+    let stderr = try FileHandle(forWritingTo: errURL)
+    defer { try? stdin.close(); try? stdout.close(); try? stderr.close() }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    process.waitUntilExit()
+    return ToolResult(status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                         stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
 }
 
 extension [UInt8] {
