@@ -9,9 +9,11 @@ final class RADIUSDatagramHandler: ChannelInboundHandler {
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     private let processor: RADIUSRequestProcessor
+    private let executor: RADIUSDecisionExecutor
 
-    init(processor: RADIUSRequestProcessor) {
+    init(processor: RADIUSRequestProcessor, executor: RADIUSDecisionExecutor) {
         self.processor = processor
+        self.executor = executor
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -27,7 +29,7 @@ final class RADIUSDatagramHandler: ChannelInboundHandler {
             processor.metrics.countWrite(promise.futureResult)
         case .decide(let pending):
             let channel = context.channel, processor = self.processor
-            Task {
+            Task(executorPreference: executor) {
                 guard let reply = await processor.decide(pending) else { return }
                 let envelope = AddressedEnvelope(remoteAddress: source, data: channel.allocator.buffer(bytes: reply))
                 processor.metrics.countWrite(channel.writeAndFlush(envelope))

@@ -32,6 +32,7 @@ public final class RADIUSServer: Sendable {
     public let port: Int
     public let metrics: RADIUSServerMetrics
     private let processor: RADIUSRequestProcessor
+    private let executor: RADIUSDecisionExecutor
     private let group: any EventLoopGroup
     private let lifecycle = Mutex(Lifecycle.idle)
 
@@ -44,6 +45,7 @@ public final class RADIUSServer: Sendable {
         let metrics = RADIUSServerMetrics()
         self.metrics = metrics
         self.processor = RADIUSRequestProcessor(clients: clients, authenticator: authenticator, options: options, metrics: metrics)
+        self.executor = RADIUSDecisionExecutor(width: System.coreCount)
     }
 
     /// Binds the socket, calls `onListening` with the bound address (its port is the real one when `port` was 0),
@@ -53,7 +55,7 @@ public final class RADIUSServer: Sendable {
             guard case .idle = state else { throw Error.alreadyStarted }
             state = .binding
         }
-        let processor = self.processor
+        let processor = self.processor, executor = self.executor
         let channel: any Channel
         do {
             channel = try await DatagramBootstrap(group: group)
@@ -62,7 +64,7 @@ public final class RADIUSServer: Sendable {
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: RADIUSPacket.maximumLength + 1))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(RADIUSDatagramHandler(processor: processor))
+                        try channel.pipeline.syncOperations.addHandler(RADIUSDatagramHandler(processor: processor, executor: executor))
                     }
                 }
                 .bind(host: host, port: port)

@@ -24,6 +24,28 @@ import TestSupport
                           input: input)
     }
 
+    /// Decisions run on the server's own threads, not Swift's cooperative pool: with every cooperative thread blocked,
+    /// radclient still gets its answer within its 2 s timeout (a NAS would otherwise retransmit or fail over).
+    @Test func aBlockedCooperativePoolDelaysNoAnswer() async throws {
+        let radclient = try Self.tool("radclient")
+        try await withRADIUSServer(clients: [TestClients.loopback(name: "radclient")]) { _, address in
+            let blockers = 2 * System.coreCount
+            let release = DispatchSemaphore(value: 0)
+            for _ in 0..<blockers { Task.detached { release.wait() } }
+            let result: ToolResult = try await withCheckedThrowingContinuation { continuation in
+                Thread {
+                    let result = Result {
+                        try runToolBlocking(radclient, ["-x", "-r", "1", "-t", "2", "127.0.0.1:\(address.port!)", "auth", Self.secret],
+                                            input: "User-Name = \"alice\"\nUser-Password = \"123456\"\nMessage-Authenticator = 0x00\n")
+                    }
+                    for _ in 0..<blockers { release.signal() }
+                    continuation.resume(with: result)
+                }.start()
+            }
+            #expect(result.stdout.contains("Received Access-Accept"), "\(result.stdout)\(result.stderr)")
+        }
+    }
+
     @Test func radtestGetsAcceptAndReject() async throws {
         let radtest = try Self.tool("radtest")
         let client = TestClients.loopback(name: "radtest", messageAuthenticator: .notRequired)

@@ -30,7 +30,7 @@ import Testing
         #expect(await processor.decide(pending) != nil)
 
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandlers([RefusingWriter(), RADIUSDatagramHandler(processor: processor)])
+        try channel.pipeline.syncOperations.addHandlers([RefusingWriter(), RADIUSDatagramHandler(processor: processor, executor: RADIUSDecisionExecutor(width: 1))])
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1812)).get()
         #expect(channel.isActive)
         try channel.writeInbound(AddressedEnvelope(remoteAddress: source, data: ByteBuffer(bytes: request)))

@@ -64,7 +64,7 @@ func runTool(_ executable: String, _ arguments: [String], input: String? = nil) 
     }
 }
 
-private func runToolBlocking(_ executable: String, _ arguments: [String], input: String?) throws -> ToolResult {
+func runToolBlocking(_ executable: String, _ arguments: [String], input: String?) throws -> ToolResult {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-radius-tool-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
