@@ -54,7 +54,13 @@ struct BenchmarkDatabase {
 
     /// The codes accepted on the tokens whose ids start with `prefix`: the sum of their counters (each starts at 0).
     func acceptedCodes(prefix: String) throws -> Double {
-        Double(try store().allTokens().filter { $0.id.hasPrefix(prefix) }.reduce(0) { $0 + Int($1.counter) })
+        Double(try counters(prefix: prefix).values.reduce(0, +))
+    }
+
+    /// The counters of the tokens whose ids start with `prefix`, by id: the index of each one's next code, where a
+    /// further load goes on.
+    func counters(prefix: String) throws -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: try store().allTokens().filter { $0.id.hasPrefix(prefix) }.map { ($0.id, Int($0.counter)) })
     }
 
     private var options: [String] { ["--db", location, "--key-file", keyFile] }

@@ -24,3 +24,25 @@ enum ProcessCPU {
         return text[text.index(after: close)...].split(separator: " ").map(String.init)
     }
 }
+
+extension ProcessCPU {
+    /// Seconds of CPU used by this process (the RADIUS load client runs in it) and by its children waited for
+    /// (wrk, once it has ended).
+    static func ownAndChildren() -> (own: Double, children: Double) {
+        func seconds(_ who: __rusage_who_t) -> Double {
+            var usage = rusage()
+            getrusage(who, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        return (seconds(__rusage_who_t(RUSAGE_SELF.rawValue)), seconds(__rusage_who_t(RUSAGE_CHILDREN.rawValue)))
+    }
+
+    /// The machine's CPU time so far, busy and in all (from `/proc/stat`, in ticks), to tell how loaded it was.
+    static func machine() -> (busy: Double, total: Double) {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = text.split(separator: "\n").first else { return (0, 0) }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 5 else { return (0, 0) }
+        let total = ticks.prefix(8).reduce(0, +)
+        return (total - ticks[3] - ticks[4], total)  // idle and iowait are not busy
+    }
+}

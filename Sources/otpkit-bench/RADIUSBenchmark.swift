@@ -59,22 +59,24 @@ enum RADIUSBenchmark {
         print("\(label):")
 
         let share = tokens / nodes.count
-        let targets = nodes.enumerated().map { index, node in
-            RADIUSLoad.Target(port: node.radiusPort!, users: (index * share..<(index + 1) * share).map { "u\($0)" })
-        }
         let radiusSecret = try RADIUSSharedSecret(bytes: secret)
         var rates: [Front: [Double]] = [:]
         for load in [Front.http, .radius, .radius, .http] {
             let prefix = load == .http ? "t" : "r"
-            let committedBefore = try database.acceptedCodes(prefix: prefix)
+            let counters = try database.counters(prefix: prefix)
+            let committedBefore = Double(counters.values.reduce(0, +))
             let before = ServerCost(nodes, postmaster: postmaster)
             var figures: LoadFigures
             var counts = ""
             switch load {
             case .http:
-                figures = try WrkLoad.run(wrk, ports: nodes.map(\.httpPort), tokens: tokens, prefix: prefix, apiKey: apiKey, codes: codes,
-                                          connections: outstanding, folder: folder)
+                figures = try WrkLoad.run(wrk, ports: nodes.map(\.httpPort), tokens: tokens, prefix: prefix, nextCodes: counters,
+                                          apiKey: apiKey, codes: codes, connections: outstanding, folder: folder)
             case .radius:
+                let targets = nodes.enumerated().map { index, node in
+                    let users = (index * share..<(index + 1) * share)
+                    return RADIUSLoad.Target(port: node.radiusPort!, users: users.map { "u\($0)" }, nextCodes: users.map { counters["r\($0)"] ?? 0 })
+                }
                 let result = try RADIUSLoad.run(targets: targets, lanes: outstanding, codes: codes, secret: radiusSecret,
                                                 duration: .seconds(Int64(seconds)))
                 figures = result.figures

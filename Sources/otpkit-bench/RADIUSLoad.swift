@@ -9,6 +9,8 @@ enum RADIUSLoad {
     struct Target: Sendable {
         let port: Int
         let users: [String]
+        /// Each user's next code (their token's counter), parallel to `users`.
+        let nextCodes: [Int]
     }
 
     struct Result: Sendable {
@@ -39,7 +41,8 @@ enum RADIUSLoad {
             let share = target.users.count / lanesPerTarget
             precondition(share > 0, "fewer users than lanes")
             for lane in 0..<lanesPerTarget {
-                let plan = RADIUSLoadLane.Plan(server: server, users: Array(target.users[(lane * share)..<((lane + 1) * share)]),
+                let slice = (lane * share)..<((lane + 1) * share)
+                let plan = RADIUSLoadLane.Plan(server: server, users: Array(target.users[slice]), nextCodes: Array(target.nextCodes[slice]),
                                                codes: codes, secret: secret, until: start + duration, retransmitAfter: retransmitAfter)
                 let eventLoop = group.next()
                 let done = eventLoop.makePromise(of: RADIUSLaneTally.self)

@@ -21,7 +21,8 @@ struct RADIUSLaneTally: Sendable {
 }
 
 /// One lane of the RADIUS load, as one NAS port would be: its own UDP socket, one Access-Request outstanding at a
-/// time, each the next code of the next of its own users (walked in order, so every code is its token's next one),
+/// time, each the next code of the next of its own users (walked in order from their tokens' counters, so every code
+/// is its token's next one),
 /// with Message-Authenticator. Each reply is checked with the codec's `verifyReply`. A request unanswered after
 /// `retransmitAfter` is sent again, with the very same bytes, once (as a NAS does); unanswered again, it is counted
 /// as a timeout and the lane goes on. The lane stops sending at `until` and reports its tally.
@@ -32,7 +33,9 @@ final class RADIUSLoadLane: ChannelInboundHandler {
     struct Plan: Sendable {
         let server: SocketAddress
         let users: [String]
-        /// The token's codes by counter: user `users[i]`'s n-th request carries `codes[n]`.
+        /// The index in `codes` of each user's next code (their token's counter), parallel to `users`.
+        let nextCodes: [Int]
+        /// The tokens' codes by counter.
         let codes: [String]
         let secret: RADIUSSharedSecret
         let until: NIODeadline
@@ -52,6 +55,7 @@ final class RADIUSLoadLane: ChannelInboundHandler {
     private let done: EventLoopPromise<RADIUSLaneTally>
     private var tally = RADIUSLaneTally()
     private var step = 0
+    private lazy var positions = plan.nextCodes
     private var identifier: UInt8 = 0
     private var outstanding: Outstanding?
     private var context: ChannelHandlerContext?
@@ -118,8 +122,10 @@ final class RADIUSLoadLane: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        let user = plan.users[step % plan.users.count]
-        let code = plan.codes[(step / plan.users.count) % plan.codes.count]
+        let index = step % plan.users.count
+        let user = plan.users[index]
+        let code = plan.codes[positions[index] % plan.codes.count]
+        positions[index] += 1
         step += 1
         identifier &+= 1
         let authenticator = Self.randomAuthenticator()

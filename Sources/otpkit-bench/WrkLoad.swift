@@ -10,18 +10,20 @@ struct WrkLoad {
         ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: FileManager.default.isExecutableFile)
     }
 
-    /// Starts wrk for 10 s with `connections` connections on tokens `prefix + n` for n in `tokens`.
-    static func start(_ wrk: String, port: Int, tokens: Range<Int>, prefix: String, apiKey: String, codes: [String],
-                      connections: Int, script: String, seconds: Int = 10) throws -> WrkLoad {
+    /// Starts wrk for 10 s with `connections` connections on tokens `prefix + n` for n in `tokens`, each token
+    /// from code `nextCodes[prefix + n]` (its counter; 0 when absent) on.
+    static func start(_ wrk: String, port: Int, tokens: Range<Int>, prefix: String, nextCodes: [String: Int], apiKey: String,
+                      codes: [String], connections: Int, script: String, seconds: Int = 10) throws -> WrkLoad {
         let half = tokens.count / 2
         let lua = """
         local codes = {\(codes.map { "\"\($0)\"" }.joined(separator: ","))}
+        local counters = {\(tokens.map { "[\($0)]=\(nextCodes[prefix + String($0)] ?? 0)" }.joined(separator: ","))}
         local threads = 0
         function setup(thread) thread:set("id", threads); threads = threads + 1 end
         function init(args) first = \(tokens.lowerBound) + id * \(half); step = 0 end
         function request()
           local token = first + (step % \(half)); step = step + 1
-          local index = math.floor((step - 1) / \(half)) + 1
+          local index = counters[token] + math.floor((step - 1) / \(half)) + 1
           return wrk.format("POST", "/v1/verify", {["Authorization"] = "Bearer \(apiKey)", ["Content-Type"] = "application/json"},
             '{"token":"\(prefix)' .. token .. '","code":"' .. codes[index] .. '"}')
         end
@@ -55,13 +57,14 @@ struct WrkLoad {
 
 extension WrkLoad {
     /// Loads every node at once, one wrk each with `connections / nodes` connections, over tokens `prefix + n`
-    /// (n below `tokens`, split evenly over the nodes), and adds up their figures (`accepted` left 0).
-    static func run(_ wrk: String, ports: [Int], tokens: Int, prefix: String, apiKey: String, codes: [String],
-                    connections: Int, folder: URL) throws -> LoadFigures {
+    /// (n below `tokens`, split evenly over the nodes, each from its counter in `nextCodes` on), and adds up their
+    /// figures (`accepted` left 0).
+    static func run(_ wrk: String, ports: [Int], tokens: Int, prefix: String, nextCodes: [String: Int] = [:], apiKey: String,
+                    codes: [String], connections: Int, folder: URL) throws -> LoadFigures {
         let share = tokens / ports.count
         let loads = try ports.enumerated().map { index, port in
-            try start(wrk, port: port, tokens: (index * share)..<((index + 1) * share), prefix: prefix, apiKey: apiKey, codes: codes,
-                      connections: connections / ports.count, script: folder.appendingPathComponent("wrk-node\(index).lua").path)
+            try start(wrk, port: port, tokens: (index * share)..<((index + 1) * share), prefix: prefix, nextCodes: nextCodes, apiKey: apiKey,
+                      codes: codes, connections: connections / ports.count, script: folder.appendingPathComponent("wrk-node\(index).lua").path)
         }
         return LoadFigures.sideBySide(try loads.map { try $0.wait() })
     }
