@@ -84,6 +84,8 @@ enum RADIUSBenchmark {
             }
             let cost = ServerCost(nodes, postmaster: postmaster).perRequest(since: before, requests: figures.requests, postgres: postmaster != nil)
             let committed = try database.acceptedCodes(prefix: prefix) - committedBefore
+            // wrk cannot tell accepted answers apart: the database's count stands in, and includes the requests still
+            // in flight when wrk stopped (hence a little over 100%).
             if load == .http { figures.accepted = committed }
             rates[load, default: []].append(figures.rate)
             print("  " + load.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0) + figures.summary + cost)
