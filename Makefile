@@ -22,7 +22,7 @@ TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev
 QUIET_SERVICES := freeradius
 KERNEL_CACHE := .cache/real-kernel
 
-.PHONY: demo test build bench bench-cluster bench-provision fuzz deps-demo deps-test clean install-udev
+.PHONY: demo test build bench bench-cluster bench-radius bench-provision fuzz deps-demo deps-test clean install-udev
 
 demo: deps-demo build
 	.build/debug/otpkit demo
@@ -43,6 +43,12 @@ bench: deps-demo
 bench-cluster: deps-test
 	$(SWIFT) build -c release --product otpkit
 	$(SWIFT) run -c release otpkit-bench cluster
+
+# Durable RADIUS logins (the benchmark's own load client, 16 outstanding) beside the HTTP figure (wrk) of the same
+# nodes and the disk's fdatasync rate: SQLite one node, PostgreSQL two nodes sharing a throwaway cluster.
+bench-radius: deps-test
+	$(SWIFT) build -c release --product otpkit
+	$(SWIFT) run -c release otpkit-bench radius
 
 # Provisions 1,000 emulated tokens over USB/IP through the whole loop (journal, program, read back, export).
 bench-provision: deps-demo

@@ -97,7 +97,9 @@ let package = Package(
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage",
-            "VerifierServer", "VerifierPostgres", "TestSupport",
+            "VerifierServer", "VerifierPostgres", "RADIUS", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // Loads Firmware-spec vectors, finds the built binaries, runs processes, speaks HTTP: for tests and benchmarks.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -32,6 +32,10 @@ if CommandLine.arguments.dropFirst().first == "cluster" {
     try ClusterBenchmark.run()
     exit(0)
 }
+if CommandLine.arguments.dropFirst().first == "radius" {
+    try RADIUSBenchmark.run()
+    exit(0)
+}
 if CommandLine.arguments.dropFirst().first == "refusals" {
     try RefusalBenchmark.run()
     exit(0)
