@@ -170,16 +170,23 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
 
     // MARK: Users
 
+    /// One statement, one round trip: the user's tokens (none: one row of nulls), the PIN and whether any user has one.
+    private static let login = """
+        SELECT \(columns.split(separator: ",").map { "t." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")),
+            p.pin, EXISTS (SELECT 1 FROM user_pins)
+        FROM (SELECT 1) AS one
+        LEFT JOIN tokens t ON t.user_name = $1
+        LEFT JOIN user_pins p ON p.user_name = $1
+        ORDER BY t.id
+        """
+
     public func login(user: UserName) throws(VerifierError) -> UserLogin {
         try pool.withConnection { (session) throws(VerifierError) in
+            let rows = try session.query(Self.login, [PostgresData(string: user.text)])
             var owned: [VerifierToken] = []
-            for row in try session.query("SELECT \(Self.columns) FROM tokens WHERE user_name = $1 ORDER BY id", [PostgresData(string: user.text)]) {
-                owned.append(try Self.token(from: row))
-            }
-            let pins = try session.query("SELECT (SELECT pin FROM user_pins WHERE user_name = $1), EXISTS (SELECT 1 FROM user_pins)",
-                                         [PostgresData(string: user.text)]).first
-            let pin = try PostgresRows.optionalText(pins, 0).map { (text) throws(VerifierError) in try PINHash(encoded: text) }
-            return UserLogin(tokens: owned, pin: pin, pinsInUse: try PostgresRows.bool(pins, 1))
+            for row in rows where try PostgresRows.optionalText(row, 0) != nil { owned.append(try Self.token(from: row)) }
+            let pin = try PostgresRows.optionalText(rows.first, 19).map { (text) throws(VerifierError) in try PINHash(encoded: text) }
+            return UserLogin(tokens: owned, pin: pin, pinsInUse: try PostgresRows.bool(rows.first, 20))
         }
     }
 
