@@ -106,6 +106,22 @@ struct RADIUSPeerTests {
         let state = try #require(challenge.state)
         #expect(try client.authenticate(user: "alice@otpkit", password: F.code(51), state: state).kind == .accept)
     }
+
+    /// A proxy that passes the realm on (`nostrip`): otpkit knows no user `alice@otpkit`, unless it runs with
+    /// `--strip-realm`, which makes the name `alice`.
+    @Test func aRealmPassedOnIsStrippedOnlyWithStripRealm() throws {
+        for strip in [false, true] {
+            let server = try Server(clients: [.init(name: "freeradius-proxy", secret: Self.secret)],
+                                    serveArguments: strip ? ["--strip-realm"] : [])
+            let proxy = try FreeRADIUSServer(FreeRADIUSConfiguration(
+                role: .proxy(realm: "otpkit", homeServer: .init(port: server.port, secret: Self.secret), realmName: .keep),
+                clientSecret: "site-secret"))
+            let answer = try RadiusClientTool(port: proxy.port, secret: "site-secret").radtest(user: "alice@otpkit", password: F.code(0))
+            #expect(answer.kind == (strip ? .accept : .reject), "--strip-realm \(strip): \(answer)\n\(server.output)")
+            let audit = try String(contentsOfFile: server.verifier.auditPath, encoding: .utf8)
+            #expect(audit.contains(strip ? "user=alice client=freeradius-proxy" : "user=alice@otpkit client=freeradius-proxy"), "\(audit)")
+        }
+    }
 }
 
 extension RADIUSPeerTests {
@@ -162,9 +178,11 @@ final class RADIUSVerifierFixture: Sendable {
 
     /// A node on its own SQLite database, or (`database`: a postgres:// URL, its password in `environment`) the
     /// first node of a shared PostgreSQL database.
+    /// `serveArguments`: more options for `serve` (`--strip-realm`).
     convenience init(clients: [ClientEntry], user: String = "alice", database: String? = nil,
-                     environment: [String: String] = [:]) throws {
-        try self.init(verifier: VerifierServerFixture(tokens: 1, database: database, environment: environment)) { verifier in
+                     environment: [String: String] = [:], serveArguments: [String] = []) throws {
+        try self.init(verifier: VerifierServerFixture(tokens: 1, database: database, environment: environment),
+                      serveArguments: serveArguments) { verifier in
             try Self.add(clients, assigningTokenTo: user, in: verifier)
         }
     }
@@ -178,11 +196,11 @@ final class RADIUSVerifierFixture: Sendable {
 
     /// Takes over the fixture's database: its HTTP-only server is stopped, `setUp` runs while no server does, then
     /// the server starts again with RADIUS.
-    private init(verifier: VerifierServerFixture, setUp: (VerifierServerFixture) throws -> Void) throws {
+    private init(verifier: VerifierServerFixture, serveArguments: [String] = [], setUp: (VerifierServerFixture) throws -> Void) throws {
         self.verifier = verifier
         verifier.kill()
         try setUp(verifier)
-        (server, port) = try Self.serve(verifier)
+        (server, port) = try Self.serve(verifier, arguments: serveArguments)
     }
 
     private static func add(_ clients: [ClientEntry], assigningTokenTo user: String, in verifier: VerifierServerFixture) throws {
@@ -205,12 +223,12 @@ final class RADIUSVerifierFixture: Sendable {
     }
 
     /// `otpkit verifier serve` on the fixture's database, once it printed `radius listening on HOST:PORT`.
-    private static func serve(_ verifier: VerifierServerFixture) throws -> (ServiceProcess, Int) {
+    private static func serve(_ verifier: VerifierServerFixture, arguments: [String]) throws -> (ServiceProcess, Int) {
         let database = ["--db", verifier.database] + (verifier.keyFile.map { ["--key-file", $0] } ?? [])
         let server = try ServiceProcess(
             name: "otpkit verifier serve", executable: ProjectPaths.otpkit.path,
             arguments: ["verifier", "serve", "--listen", "127.0.0.1:0", "--radius-listen", "127.0.0.1:0",
-                        "--audit-log", verifier.auditPath] + database,
+                        "--audit-log", verifier.auditPath] + database + arguments,
             environment: verifier.environment)
         let line = try server.waitForLine(containing: "radius listening on ")
         guard let port = line.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) else {
