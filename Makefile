@@ -11,26 +11,34 @@ DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool
 # independent PSKC implementation); umockdev with its Python bindings (libusb against a virtual device); Yubico's
 # ykinfo/ykpersonalize and libnitrokey (with gcc for a small C program) to check the emulated vendor tokens; QEMU, a
 # static busybox, cpio and strip for the real-kernel test (the kernel itself is fetched into .cache/real-kernel);
-# openssl, curl and wrk for the HTTPS test and the load benchmark; PostgreSQL (its server binaries: the tests start a
+# openssl, curl and wrk for the HTTPS test and the load benchmark; python3-venv for the test tools from PyPI (below); PostgreSQL (its server binaries: the tests start a
 # throwaway cluster of their own, as the postgres user); the peers of the RADIUS tests: FreeRADIUS (started by the
 # tests as a proxy, with configurations of their own), pam_radius_auth and pamtester (a PAM login against otpkit).
 TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev gir1.2-umockdev-1.0 \
 	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk postgresql \
-	freeradius libpam-radius-auth pamtester
+	freeradius libpam-radius-auth pamtester python3-venv
 # Packages whose system service must stay off: freeradius's postinst starts its service (invoke-rc.d, and on systemd
 # deb-systemd-invoke), which would listen on 1812/1813 from then on, and enables it for every boot.
 QUIET_SERVICES := freeradius
 KERNEL_CACHE := .cache/real-kernel
+TEST_VENV := .cache/venv
+SCHEMATHESIS_VERSION := 4.32.5
 
 .PHONY: demo test build bench bench-cluster bench-radius bench-provision fuzz deps-demo deps-test clean install-udev
 
 demo: deps-demo build
 	.build/debug/otpkit demo
 
-test: deps-test
+test: deps-test $(TEST_VENV)/bin/schemathesis
 	Tests/RealKernel/fetch-kernel.sh $(KERNEL_CACHE)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
+
+# Python tools from PyPI that Debian does not package, in a virtual environment of the project's own (Debian's python3,
+# versions pinned): schemathesis checks the running server against openapi.yaml.
+$(TEST_VENV)/bin/schemathesis: | deps-test
+	/usr/bin/python3 -m venv $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
 
 build:
 	$(SWIFT) build

@@ -151,6 +151,9 @@ public struct VerifierHTTPServer: Sendable {
             }
         }
         router.get("/metrics") { _, _ in self.metricsResponse(.publicPort) }
+        router.get("/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
         router.post("/v1/verify") { request, _ in
             await self.respond(request, role: .verify) { client in
                 let body = try await self.decode(VerifyRequest.self, from: request)
