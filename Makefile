@@ -20,6 +20,8 @@ TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev
 # Packages whose system service must stay off: freeradius's postinst starts its service (invoke-rc.d, and on systemd
 # deb-systemd-invoke), which would listen on 1812/1813 from then on, and enables it for every boot.
 QUIET_SERVICES := freeradius
+# What `make bench` adds: liboath's headers and gcc, for the small C program that measures liboath as the HOTP anchor.
+BENCH_PACKAGES := liboath-dev gcc
 KERNEL_CACHE := .cache/real-kernel
 TEST_VENV := .cache/venv
 SCHEMATHESIS_VERSION := 4.32.5
@@ -45,6 +47,7 @@ build:
 
 # Benchmarks run in release mode; the figures go into the issue notes.
 bench: deps-demo
+	@$(call install_missing,$(BENCH_PACKAGES))
 	$(SWIFT) run -c release otpkit-bench
 
 # Durable verify requests over HTTP (wrk): SQLite one node, PostgreSQL one and two nodes (a throwaway cluster).
