@@ -1,20 +1,22 @@
 import Foundation
 import OTPCore
+import Synchronization
 import Verifier
 
 /// API keys of the verification server, in the verifier's SQLite database (table created by the schema migrations).
-public final class SQLiteAPIKeyStore: APIKeyStore, @unchecked Sendable {
-    private let connection: SQLiteConnection
-    private let lock = NSLock()
+public final class SQLiteAPIKeyStore: APIKeyStore {
+    /// The connection, used by one thread at a time.
+    private let database: Mutex<SQLiteConnection>
 
     public init(path: String) throws(VerifierError) {
-        connection = try SQLiteConnection(path: path)
+        let connection = try SQLiteConnection(path: path)
         try connection.makeDurable()
         try SQLiteSchema.migrate(connection)
+        database = Mutex(connection)
     }
 
     public func storedKey(id: String) throws(VerifierError) -> StoredAPIKey? {
-        try locked { () throws(VerifierError) -> StoredAPIKey? in
+        try locked { (connection) throws(VerifierError) -> StoredAPIKey? in
             let query = try connection.prepare("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = ?")
             query.bind([.text(id)])
             guard try query.step(), let key = Self.key(from: query) else { return nil }
@@ -23,7 +25,7 @@ public final class SQLiteAPIKeyStore: APIKeyStore, @unchecked Sendable {
     }
 
     public func storedKeys() throws(VerifierError) -> [StoredAPIKey] {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created")
             query.bind([])
             var keys: [StoredAPIKey] = []
@@ -35,7 +37,7 @@ public final class SQLiteAPIKeyStore: APIKeyStore, @unchecked Sendable {
     }
 
     public func insert(_ keys: [StoredAPIKey]) throws(VerifierError) {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 let statement = try connection.prepare("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES (?, ?, ?, ?, ?, ?)")
                 for stored in keys {
@@ -47,7 +49,7 @@ public final class SQLiteAPIKeyStore: APIKeyStore, @unchecked Sendable {
     }
 
     public func revoke(id: String) throws(VerifierError) -> Bool {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             try connection.prepare("UPDATE api_keys SET revoked = 1 WHERE id = ? AND revoked = 0").run([.text(id)])
             return connection.changes == 1
         }
@@ -58,9 +60,7 @@ public final class SQLiteAPIKeyStore: APIKeyStore, @unchecked Sendable {
         return APIKey(id: row.text(0), name: row.text(1), role: role, created: Date(timeIntervalSince1970: row.real(3)), revoked: row.integer(4) != 0)
     }
 
-    private func locked<T>(_ body: () throws(VerifierError) -> T) throws(VerifierError) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+    private func locked<T: Sendable>(_ body: (SQLiteConnection) throws(VerifierError) -> T) throws(VerifierError) -> T {
+        try database.withLock { (connection) throws(VerifierError) -> T in try body(connection) }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OTPCore
+import Synchronization
 import Verifier
 
 /// The embedded token store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is on disk (the WAL
@@ -7,23 +8,24 @@ import Verifier
 ///
 /// Compare-and-set is `UPDATE ... WHERE id = ? AND version = ?` inside a write transaction; several processes may
 /// share the file (SQLite's locks serialise writers; the busy timeout waits for them).
-public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
-    private let connection: SQLiteConnection
-    private let lock = NSLock()
+public final class SQLiteTokenStore: TokenStore {
+    /// The connection, used by one thread at a time.
+    private let database: Mutex<SQLiteConnection>
     /// What opening the file did to its schema (opening migrates it).
     public let migration: MigrationReport
 
     public init(path: String) throws(VerifierError) {
-        connection = try SQLiteConnection(path: path)
+        let connection = try SQLiteConnection(path: path)
         try connection.makeDurable()
         migration = try SQLiteSchema.migrate(connection)
+        database = Mutex(connection)
     }
 
-    private static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
+    fileprivate static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
         + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name"
 
     public func token(id: String) throws(VerifierError) -> VerifierToken? {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT \(Self.columns) FROM tokens WHERE id = ?")
             query.bind([.text(id)])
             return try query.step() ? try Self.token(from: query) : nil
@@ -31,7 +33,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func allTokens() throws(VerifierError) -> [VerifierToken] {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT \(Self.columns) FROM tokens ORDER BY id")
             query.bind([])
             var tokens: [VerifierToken] = []
@@ -41,15 +43,15 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool {
-        try racingTransaction { () throws(VerifierError) in
-            try compareAndSet([token], event: event)
+        try racingTransaction { (connection) throws(VerifierError) in
+            try connection.compareAndSet([token], event: event)
             return true
         }
     }
 
     public func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) throws(VerifierError) -> Bool {
-        try racingTransaction { () throws(VerifierError) in
-            try compareAndSet(tokens, event: "reseal")
+        try racingTransaction { (connection) throws(VerifierError) in
+            try connection.compareAndSet(tokens, event: "reseal")
             let resealClient = try connection.prepare("UPDATE radius_clients SET key_id = ?, sealed = ? WHERE name = ?")
             for client in clients {
                 try resealClient.run([.text(client.sealedSecret.keyID), .blob(client.sealedSecret.box), .text(client.name)])
@@ -58,55 +60,39 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
             others.bind([.text(masterKeyID)])
             // A token added since the caller read them all is still under the old key: roll back, read again.
             guard try others.step(), others.integer(0) == 0 else { throw VerifierError.contention("(all)") }
-            try recordMasterKey(masterKeyID)
+            try connection.recordMasterKey(masterKeyID)
             return true
         }
     }
 
-    /// The compare-and-set of each token, with its event row, inside the caller's transaction; throws `contention`
-    /// (which rolls the transaction back) when a token's version moved.
-    private func compareAndSet(_ tokens: [VerifierToken], event: String) throws(VerifierError) {
-        let statement = try connection.prepare("""
-            UPDATE tokens SET kind = ?, period = ?, algorithm = ?, digits = ?, counter = ?, last_step = ?,
-                window = ?, sync_window = ?, failures = ?, locked_at = ?, pending_counter = ?,
-                pending_since = ?, key_id = ?, sealed = ?, issuer = ?, version = version + 1, time_drift = ?, user_name = ?
-            WHERE id = ? AND version = ?
-            """)
-        for token in tokens {
-            let values = Self.values(token)
-            try statement.run(Array(values[1..<16]) + [values[17], values[18], .text(token.id), .integer(token.version)])
-            if connection.changes != 1 { throw VerifierError.contention(token.id) }
-            try insertEvent(tokenID: token.id, event: event)
-        }
-    }
 
     public func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) throws(VerifierError) {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
-                let current = try currentMasterKey()
+                let current = try connection.currentMasterKey()
                 if let current, current != masterKeyID { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
-                if current == nil { try recordMasterKey(masterKeyID) }
-                try insertRows(tokens)
+                if current == nil { try connection.recordMasterKey(masterKeyID) }
+                try connection.insertRows(tokens)
             }
         }
     }
 
     public func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) throws(VerifierError) {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.execute("DELETE FROM tokens")
-                if let masterKeyID { try recordMasterKey(masterKeyID) }
-                try insertRows(tokens)
+                if let masterKeyID { try connection.recordMasterKey(masterKeyID) }
+                try connection.insertRows(tokens)
             }
         }
     }
 
     public func masterKeyID() throws(VerifierError) -> String? {
-        try locked { () throws(VerifierError) in try currentMasterKey() }
+        try locked { (connection) throws(VerifierError) in try connection.currentMasterKey() }
     }
 
     public func sealingKeyIDs() throws(VerifierError) -> Set<String> {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT key_id FROM tokens UNION SELECT key_id FROM radius_clients")
             query.bind([])
             var ids: Set<String> = []
@@ -115,29 +101,11 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    private func currentMasterKey() throws(VerifierError) -> String? {
-        let query = try connection.prepare("SELECT key_id FROM master_key")
-        query.bind([])
-        return try query.step() ? query.text(0) : nil
-    }
 
-    private func recordMasterKey(_ id: String) throws(VerifierError) {
-        try connection.prepare("INSERT INTO master_key (singleton, key_id) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET key_id = excluded.key_id")
-            .run([.text(id)])
-    }
 
-    private func insertRows(_ tokens: [VerifierToken]) throws(VerifierError) {
-        let exists = try connection.prepare("SELECT 1 FROM tokens WHERE id = ?")
-        let statement = try connection.prepare("INSERT INTO tokens (\(Self.columns)) VALUES (\(Array(repeating: "?", count: 19).joined(separator: ", ")))")
-        for token in tokens {
-            exists.bind([.text(token.id)])
-            if try exists.step() { throw VerifierError.duplicateToken(token.id) }
-            try statement.run(Self.values(token))
-        }
-    }
 
     public func delete(id: String) throws(VerifierError) -> Bool {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.prepare("DELETE FROM tokens WHERE id = ?").run([.text(id)])
                 return connection.changes == 1
@@ -148,16 +116,16 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     /// Besides the event row, rewrites one row (the schema's), as a token's update does: an unknown token's refusal
     /// then commits as many pages as a known token's, and takes as long.
     public func recordEvent(tokenID: String, event: String) throws(VerifierError) {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.execute("UPDATE otpkit_schema SET version = version")
-                try insertEvent(tokenID: tokenID, event: event)
+                try connection.insertEvent(tokenID: tokenID, event: event)
             }
         }
     }
 
     public func pruneEvents(before date: Date) throws(VerifierError) -> Int {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.prepare("DELETE FROM events WHERE at < ?").run([.real(date.timeIntervalSince1970)])
                 return connection.changes
@@ -165,26 +133,15 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    /// Adds an event row inside the caller's transaction, keeping the most recent 100,000 (a bounded record for
-    /// investigations; the audit log has them all).
-    private func insertEvent(tokenID: String, event: String) throws(VerifierError) {
-        try connection.prepare("INSERT INTO events (at, token, event) VALUES (?, ?, ?)")
-            .run([.real(Date().timeIntervalSince1970), .text(String(tokenID.prefix(128))), .text(event)])
-        if connection.lastInsertRowID % 1000 == 0 {
-            try connection.execute("DELETE FROM events WHERE rowid <= \(connection.lastInsertRowID - 100_000)")
-        }
-    }
 
-    private func locked<T>(_ body: () throws(VerifierError) -> T) throws(VerifierError) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
+    private func locked<T: Sendable>(_ body: (SQLiteConnection) throws(VerifierError) -> T) throws(VerifierError) -> T {
+        try database.withLock { (connection) throws(VerifierError) -> T in try body(connection) }
     }
 
     /// A write transaction that a lost compare-and-set (`contention` thrown inside) rolls back, answering false.
-    private func racingTransaction(_ body: () throws(VerifierError) -> Bool) throws(VerifierError) -> Bool {
+    private func racingTransaction(_ body: (SQLiteConnection) throws(VerifierError) -> Bool) throws(VerifierError) -> Bool {
         do {
-            return try locked { () throws(VerifierError) in try connection.transaction(body) }
+            return try locked { (connection) throws(VerifierError) in try connection.transaction { () throws(VerifierError) in try body(connection) } }
         } catch {
             if case .contention = error { return false }
             throw error
@@ -194,7 +151,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     // MARK: Users
 
     public func login(user: UserName) throws(VerifierError) -> UserLogin {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             let tokens = try connection.prepare("SELECT \(Self.columns) FROM tokens WHERE user_name = ? ORDER BY id")
             tokens.bind([.text(user.text)])
             var owned: [VerifierToken] = []
@@ -208,7 +165,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func setPIN(_ pin: PINHash?, user: UserName) throws(VerifierError) -> Bool {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.prepare("DELETE FROM user_pins WHERE user_name = ?").run([.text(user.text)])
                 let existed = connection.changes == 1
@@ -224,7 +181,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     // MARK: RADIUS clients
 
     public func radiusClients() throws(VerifierError) -> [RADIUSClientRecord] {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT name, address, message_authenticator, key_id, sealed, created FROM radius_clients ORDER BY name")
             query.bind([])
             var clients: [RADIUSClientRecord] = []
@@ -241,11 +198,11 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) throws(VerifierError) {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
-                let current = try currentMasterKey()
+                let current = try connection.currentMasterKey()
                 if let current, current != masterKeyID { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
-                if current == nil { try recordMasterKey(masterKeyID) }
+                if current == nil { try connection.recordMasterKey(masterKeyID) }
                 let exists = try connection.prepare("SELECT 1 FROM radius_clients WHERE name = ?")
                 exists.bind([.text(client.name)])
                 if try exists.step() { throw VerifierError.duplicateRADIUSClient(client.name) }
@@ -257,7 +214,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func removeRADIUSClient(name: String) throws(VerifierError) -> Bool {
-        try locked { () throws(VerifierError) in
+        try locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.prepare("DELETE FROM radius_clients WHERE name = ?").run([.text(name)])
                 return connection.changes == 1
@@ -268,7 +225,7 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
     // MARK: Rows
 
     /// Counters are unsigned 64-bit; SQLite integers are signed: the bit pattern is stored.
-    private static func values(_ token: VerifierToken) -> [SQLiteStatement.Value] {
+    fileprivate static func values(_ token: VerifierToken) -> [SQLiteStatement.Value] {
         let period: SQLiteStatement.Value
         switch token.kind {
         case .hotp: period = .null
@@ -306,5 +263,56 @@ public final class SQLiteTokenStore: TokenStore, @unchecked Sendable {
         token.timeDrift = Int(row.integer(17))
         token.user = row.isNull(18) ? nil : row.text(18)
         return token
+    }
+}
+
+/// The store's statements that run inside a transaction the store opened (with its lock held).
+private extension SQLiteConnection {
+    /// The compare-and-set of each token, with its event row, inside the caller's transaction; throws `contention`
+    /// (which rolls the transaction back) when a token's version moved.
+    func compareAndSet(_ tokens: [VerifierToken], event: String) throws(VerifierError) {
+        let statement = try prepare("""
+            UPDATE tokens SET kind = ?, period = ?, algorithm = ?, digits = ?, counter = ?, last_step = ?,
+                window = ?, sync_window = ?, failures = ?, locked_at = ?, pending_counter = ?,
+                pending_since = ?, key_id = ?, sealed = ?, issuer = ?, version = version + 1, time_drift = ?, user_name = ?
+            WHERE id = ? AND version = ?
+            """)
+        for token in tokens {
+            let values = SQLiteTokenStore.values(token)
+            try statement.run(Array(values[1..<16]) + [values[17], values[18], .text(token.id), .integer(token.version)])
+            if changes != 1 { throw VerifierError.contention(token.id) }
+            try insertEvent(tokenID: token.id, event: event)
+        }
+    }
+
+    func currentMasterKey() throws(VerifierError) -> String? {
+        let query = try prepare("SELECT key_id FROM master_key")
+        query.bind([])
+        return try query.step() ? query.text(0) : nil
+    }
+
+    func recordMasterKey(_ id: String) throws(VerifierError) {
+        try prepare("INSERT INTO master_key (singleton, key_id) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET key_id = excluded.key_id")
+            .run([.text(id)])
+    }
+
+    func insertRows(_ tokens: [VerifierToken]) throws(VerifierError) {
+        let exists = try prepare("SELECT 1 FROM tokens WHERE id = ?")
+        let statement = try prepare("INSERT INTO tokens (\(SQLiteTokenStore.columns)) VALUES (\(Array(repeating: "?", count: 19).joined(separator: ", ")))")
+        for token in tokens {
+            exists.bind([.text(token.id)])
+            if try exists.step() { throw VerifierError.duplicateToken(token.id) }
+            try statement.run(SQLiteTokenStore.values(token))
+        }
+    }
+
+    /// Adds an event row inside the caller's transaction, keeping the most recent 100,000 (a bounded record for
+    /// investigations; the audit log has them all).
+    func insertEvent(tokenID: String, event: String) throws(VerifierError) {
+        try prepare("INSERT INTO events (at, token, event) VALUES (?, ?, ?)")
+            .run([.real(Date().timeIntervalSince1970), .text(String(tokenID.prefix(128))), .text(event)])
+        if lastInsertRowID % 1000 == 0 {
+            try execute("DELETE FROM events WHERE rowid <= \(lastInsertRowID - 100_000)")
+        }
     }
 }
