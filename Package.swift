@@ -82,7 +82,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // RADIUS (RFC 2865, 3579, 5997): the packet codec, authenticators and User-Password hiding. Pure Swift.
-        .target(name: "RADIUS", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "RADIUS", dependencies: ["OTPCore", .product(name: "Crypto", package: "swift-crypto")]),
         // The RADIUS UDP server (SwiftNIO), deciding through a delegate protocol (it knows nothing of the verifier).
         .target(name: "RADIUSServer", dependencies: [
             "RADIUS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Crypto
+import OTPCore
 
 /// Message-Authenticator (RFC 3579 section 3.2): HMAC-MD5 keyed with the shared secret over the whole packet with
 /// this attribute's value zeroed. In a request the header holds the Request Authenticator; in a reply it is computed
@@ -52,6 +53,6 @@ public enum RADIUSMessageAuthenticator {
         }
         guard received.count == length else { return .malformed }
         guard let expected = compute(packet, headerAuthenticator: headerAuthenticator, secret: secret) else { return .invalid }
-        return RADIUSConstantTime.equals(expected, received) ? .valid : .invalid
+        return ConstantTime.equals(expected, received) ? .valid : .invalid
     }
 }

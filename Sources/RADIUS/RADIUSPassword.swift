@@ -1,3 +1,4 @@
+import OTPCore
 /// A password as a RADIUS client sent it (a User-Password after de-obfuscation): bytes that never appear in
 /// `description`, `dump` or interpolation. Equality is constant-time.
 public struct RADIUSPassword: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
@@ -25,7 +26,7 @@ public struct RADIUSPassword: Sendable, Equatable, CustomStringConvertible, Cust
     public var customMirror: Mirror { Mirror(self, children: []) }
 
     public static func == (lhs: RADIUSPassword, rhs: RADIUSPassword) -> Bool {
-        RADIUSConstantTime.equals(lhs.bytes, rhs.bytes)
+        ConstantTime.equals(lhs.bytes, rhs.bytes)
     }
 }
 

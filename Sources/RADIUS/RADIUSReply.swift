@@ -1,4 +1,5 @@
 import Crypto
+import OTPCore
 
 /// Encodes a server's replies (Access-Accept, Access-Reject, Access-Challenge).
 ///
@@ -35,6 +36,6 @@ public enum RADIUSResponseAuthenticator {
     /// Whether `reply` carries the Response Authenticator its request's authenticator and the secret give.
     public static func isValid(_ reply: RADIUSPacket, requestAuthenticator: [UInt8], secret: RADIUSSharedSecret) -> Bool {
         guard let bytes = try? reply.encoded(authenticator: requestAuthenticator) else { return false }
-        return RADIUSConstantTime.equals(compute(bytes, secret: secret), reply.authenticator)
+        return ConstantTime.equals(compute(bytes, secret: secret), reply.authenticator)
     }
 }

@@ -7,6 +7,14 @@ public enum VerificationOutcome: Equatable, Sendable {
     public var accepted: Bool {
         if case .accepted = self { true } else { false }
     }
+
+    /// `accepted` or the refusal's reason: the word of audit lines, event rows and detailed metrics.
+    public var label: String {
+        switch self {
+        case .accepted: "accepted"
+        case .rejected(let reason): reason.rawValue
+        }
+    }
 }
 
 public enum RejectionReason: String, Equatable, Sendable {

@@ -146,12 +146,7 @@ public final class Verifier: Sendable {
         /// The token as the decision leaves it, to be stored (compare-and-set on its version).
         let token: VerifierToken
 
-        var event: String {
-            switch outcome {
-            case .accepted: "verify:accepted"
-            case .rejected(let reason): "verify:" + reason.rawValue
-            }
-        }
+        var event: String { "verify:" + outcome.label }
     }
 
     /// Decides `code` on `token` and stores the decision; a lost compare-and-set reads the token again and decides

@@ -166,10 +166,7 @@ public struct VerifierHTTPServer: Sendable {
                     let login = try await self.deciding { try self.verifier.verify(user: name, password: body.code) }
                     (outcome, token, user) = (login.outcome, login.tokenID ?? "-", name)
                 }
-                let label: String = switch outcome {
-                case .accepted: "accepted"
-                case .rejected(let reason): reason.rawValue
-                }
+                let label = outcome.label
                 self.metrics.decision("verify", outcome: label)
                 self.audit.record("verify", token: token, user: user, client: client.id, outcome: label)
                 return .json(["accepted": outcome.accepted])

@@ -32,10 +32,7 @@ struct VerifierRADIUSAuthenticator: RADIUSAuthenticator {
                 return (result, try verifier.resyncChallengeState(user: request.userName, tokenID: token))
             }
             let (verification, challenge) = result
-            let label = switch verification.outcome {
-            case .accepted: "accepted"
-            case .rejected(let reason): reason.rawValue
-            }
+            let label = verification.outcome.label
             metrics.decision("radius", outcome: label)
             audit.record("radius", token: verification.tokenID ?? "-", user: request.userName, client: request.clientName, outcome: label)
             switch verification.outcome {
