@@ -19,7 +19,7 @@ final class EmulatorProcessFixture {
         process.standardOutput = output
         process.standardInput = input
         process.standardError = FileHandle.standardError
-        try process.run()
+        try ProcessLaunch.run(process)
         var text = ""
         let deadline = Date().addingTimeInterval(20)
         while text.components(separatedBy: "\n").filter({ $0.hasPrefix("usbip://") }).count < tokens {

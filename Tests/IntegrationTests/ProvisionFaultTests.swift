@@ -93,7 +93,7 @@ import Testing
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ProcessLaunch.run(process)
         Thread.sleep(forTimeInterval: 1.1)  // the first two tokens are in; the third arrives later
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()

@@ -68,7 +68,7 @@ import Testing
             process.arguments = ["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try ProcessLaunch.run(process)
             Thread.sleep(forTimeInterval: delay)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -25,7 +25,7 @@ import Testing
             process.standardInput = input
             process.standardOutput = output
             process.standardError = FileHandle.standardError
-            try process.run()
+            try ProcessLaunch.run(process)
             var text = ""
             while !text.contains("DEVICE=") {
                 let chunk = output.fileHandleForReading.availableData
@@ -92,7 +92,7 @@ import Testing
         holder.environment = ProcessInfo.processInfo.environment.merging(bridge.environment) { $1 }
         let holderOutput = Pipe()
         holder.standardOutput = holderOutput
-        try holder.run()
+        try ProcessLaunch.run(holder)
         #expect(String(decoding: holderOutput.fileHandleForReading.availableData, as: UTF8.self).contains("Touch the token's button"))
 
         let second = try bridge.otpkit("counter")

@@ -91,7 +91,7 @@ final class VerifierServerFixture: @unchecked Sendable {
             _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         }
-        try process.run()
+        try ProcessLaunch.run(process)
         var text = ""
         let deadline = Date().addingTimeInterval(20)
         while !text.split(separator: "\n").contains(where: { $0.hasPrefix("listening on ") }) || !text.hasSuffix("\n")

@@ -238,7 +238,7 @@ import Glibc
         let lockerOut = Pipe(), lockerIn = Pipe()
         locker.standardOutput = lockerOut
         locker.standardInput = lockerIn
-        try locker.run()
+        try ProcessLaunch.run(locker)
         defer { if locker.isRunning { locker.terminate() } }
         #expect(String(decoding: lockerOut.fileHandleForReading.availableData, as: UTF8.self).contains("locked"))
 

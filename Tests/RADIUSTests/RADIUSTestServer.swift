@@ -82,7 +82,7 @@ func runToolBlocking(_ executable: String, _ arguments: [String], input: String?
     process.standardInput = stdin
     process.standardOutput = stdout
     process.standardError = stderr
-    try process.run()
+    try ProcessLaunch.run(process)
     process.waitUntilExit()
     return ToolResult(status: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
                          stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))

@@ -13,6 +13,6 @@ public enum CleanupWatchdog {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
-        try? process.run()
+        try? ProcessLaunch.run(process)
     }
 }

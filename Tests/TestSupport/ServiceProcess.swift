@@ -53,7 +53,7 @@ public final class ServiceProcess: Sendable {
         process.terminationHandler = { finished in
             Self.update(shared) { $0.exitStatus = finished.terminationStatus }
         }
-        try process.run()
+        try ProcessLaunch.run(process)
         processIdentifier = process.processIdentifier
         try? output.fileHandleForWriting.close()
         let reader = output.fileHandleForReading

@@ -32,7 +32,7 @@ public enum Subprocess {
         process.standardInput = inPipe
         let ended = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in ended.signal() }
-        try process.run()
+        try ProcessLaunch.run(process)
         let collected = Mutex((out: Data(), err: Data()))
         let readers = DispatchGroup()
         for (pipe, isError) in [(out, false), (err, true)] {
