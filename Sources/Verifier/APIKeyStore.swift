@@ -42,30 +42,30 @@ public struct StoredAPIKey: Sendable, Equatable {
 /// accepts the same keys. Only a hash of each key's secret part is stored; a key is shown once, when created.
 public protocol APIKeyStore: Sendable {
     /// The stored key with this id, revoked or not.
-    func storedKey(id: String) throws(VerifierError) -> StoredAPIKey?
-    func revoke(id: String) throws(VerifierError) -> Bool
+    func storedKey(id: String) async throws(VerifierError) -> StoredAPIKey?
+    func revoke(id: String) async throws(VerifierError) -> Bool
     /// Every key with its hash, and adding such keys (for `otpkit verifier copy`).
-    func storedKeys() throws(VerifierError) -> [StoredAPIKey]
-    func insert(_ keys: [StoredAPIKey]) throws(VerifierError)
+    func storedKeys() async throws(VerifierError) -> [StoredAPIKey]
+    func insert(_ keys: [StoredAPIKey]) async throws(VerifierError)
 }
 
 extension APIKeyStore {
     /// The key a request presents, if it is valid and not revoked. The comparison is constant-time.
-    public func authenticate(_ text: String) throws(VerifierError) -> APIKey? {
-        guard let (id, secret) = APIKeyText.parse(text), let stored = try storedKey(id: id), !stored.key.revoked,
+    public func authenticate(_ text: String) async throws(VerifierError) -> APIKey? {
+        guard let (id, secret) = APIKeyText.parse(text), let stored = try await storedKey(id: id), !stored.key.revoked,
               APIKeyText.matches(secret, hash: stored.hash) else { return nil }
         return stored.key
     }
 
-    public func list() throws(VerifierError) -> [APIKey] {
-        try storedKeys().map(\.key)
+    public func list() async throws(VerifierError) -> [APIKey] {
+        try await storedKeys().map(\.key)
     }
 
     /// Creates a key and returns it with its one-time full text `otpk_<id>_<secret>`.
-    public func create(name: String, role: APIKeyRole) throws(VerifierError) -> (key: APIKey, text: String) {
+    public func create(name: String, role: APIKeyRole) async throws(VerifierError) -> (key: APIKey, text: String) {
         let (id, secret) = APIKeyText.generate()
         let key = APIKey(id: id, name: name, role: role, created: Date(), revoked: false)
-        try insert([StoredAPIKey(key: key, hash: APIKeyText.hash(secret))])
+        try await insert([StoredAPIKey(key: key, hash: APIKeyText.hash(secret))])
         return (key, APIKeyText.text(id: id, secret: secret))
     }
 }

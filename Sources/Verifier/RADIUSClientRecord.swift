@@ -33,9 +33,9 @@ public struct RADIUSClientRecord: Sendable, Equatable {
 
 /// Where RADIUS clients live: beside the tokens, in the same database.
 public protocol RADIUSClientStore: Sendable {
-    func radiusClients() throws(VerifierError) -> [RADIUSClientRecord]
+    func radiusClients() async throws(VerifierError) -> [RADIUSClientRecord]
     /// Adds a client whose secret is sealed under `masterKeyID`, checked against the store's current key in the same
     /// transaction as a token insert is. A name in use: `duplicateRADIUSClient`.
-    func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) throws(VerifierError)
-    func removeRADIUSClient(name: String) throws(VerifierError) -> Bool
+    func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) async throws(VerifierError)
+    func removeRADIUSClient(name: String) async throws(VerifierError) -> Bool
 }

@@ -39,9 +39,9 @@ extension Verifier {
 
     /// The answer to such a challenge: `code` is the next code of the token the State names. A State that does not
     /// open (forged, another user's, expired) is refused as an unknown token is, at the same cost.
-    public func answerResyncChallenge(user: String, state: [UInt8], code: String) throws(VerifierError) -> UserVerification {
+    public func answerResyncChallenge(user: String, state: [UInt8], code: String) async throws(VerifierError) -> UserVerification {
         let name = try? UserName(user)
         let tokenID = name.flatMap { ResyncChallenge.open(state, user: $0, now: clock(), keyring: keyring) }
-        return try completeResync(user: user, tokenID: tokenID ?? "", code: code)
+        return try await completeResync(user: user, tokenID: tokenID ?? "", code: code)
     }
 }

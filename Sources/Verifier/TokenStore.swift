@@ -7,32 +7,32 @@ import Foundation
 /// A store also records the id of its current master key: the key every secret in it is sealed under. Inserts
 /// check it in their transaction, so a process still holding a retired key cannot seal under it after a rotation.
 public protocol TokenStore: UserStore, RADIUSClientStore {
-    func token(id: String) throws(VerifierError) -> VerifierToken?
+    func token(id: String) async throws(VerifierError) -> VerifierToken?
     /// Stores `token` if the stored version is still `token.version`; the stored version becomes `version + 1`.
     /// `event` (what happened, such as `verify:accepted`; never a code) is added to the database's event rows in the
     /// same transaction. Returns false, changing nothing, when another writer changed the token first.
-    func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool
+    func update(_ token: VerifierToken, event: String) async throws(VerifierError) -> Bool
     /// Adds tokens in one transaction: a duplicate id fails the whole import. Their secrets are sealed under
     /// `masterKeyID`, which must be the store's current master key (it becomes it in a store that has none yet);
     /// otherwise nothing is added and `masterKeyRetired` is thrown.
-    func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) throws(VerifierError)
+    func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) async throws(VerifierError)
     /// Replaces every token with `tokens` in one transaction (`otpkit verifier copy --replace`), recording
     /// `masterKeyID` (the source's) as the current master key.
-    func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) throws(VerifierError)
+    func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) async throws(VerifierError)
     /// Stores resealed tokens (each a compare-and-set, with an event row) and RADIUS clients, and makes `masterKeyID`
     /// the current key, in one transaction, provided no token or client is then left sealed under another key.
     /// Returns false, changing nothing, when another writer changed a token or added one first.
-    func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) throws(VerifierError) -> Bool
-    func delete(id: String) throws(VerifierError) -> Bool
+    func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) async throws(VerifierError) -> Bool
+    func delete(id: String) async throws(VerifierError) -> Bool
     /// Durably notes an event that changed no token (a refusal: unknown token, locked token, replay). Every refusal
     /// then costs one commit, as a wrong code does, so a client cannot tell the cases apart by timing.
-    func recordEvent(tokenID: String, event: String) throws(VerifierError)
+    func recordEvent(tokenID: String, event: String) async throws(VerifierError)
     /// Deletes the event rows older than `date`; returns how many.
-    func pruneEvents(before date: Date) throws(VerifierError) -> Int
-    func allTokens() throws(VerifierError) -> [VerifierToken]
+    func pruneEvents(before date: Date) async throws(VerifierError) -> Int
+    func allTokens() async throws(VerifierError) -> [VerifierToken]
     /// The current master key's id; nil for a store that never held a sealed secret.
-    func masterKeyID() throws(VerifierError) -> String?
+    func masterKeyID() async throws(VerifierError) -> String?
     /// The ids of the keys the stored secrets (seeds and RADIUS clients' secrets) are sealed under (one, unless a
     /// store predates the recorded key).
-    func sealingKeyIDs() throws(VerifierError) -> Set<String>
+    func sealingKeyIDs() async throws(VerifierError) -> Set<String>
 }

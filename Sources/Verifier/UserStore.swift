@@ -2,10 +2,10 @@
 /// and the PINs of those who have one.
 public protocol UserStore: Sendable {
     /// What a login by user name reads: the user's tokens, PIN and whether any user has a PIN.
-    func login(user: UserName) throws(VerifierError) -> UserLogin
+    func login(user: UserName) async throws(VerifierError) -> UserLogin
     /// Sets (nil: removes) `user`'s PIN, durably; returns whether a PIN was there before.
     @discardableResult
-    func setPIN(_ pin: PINHash?, user: UserName) throws(VerifierError) -> Bool
+    func setPIN(_ pin: PINHash?, user: UserName) async throws(VerifierError) -> Bool
 }
 
 /// A user as a login finds them.

@@ -21,13 +21,14 @@ extension Verifier {
     /// (failures, an auto-resync started, a replay). An unknown user, a user owning no token, locked tokens and a
     /// wrong code cost the same: one read, one PIN derivation when any user has a PIN, the HMACs of a wrong code
     /// per token, one commit per token (for an unknown user: one event row).
-    public func verify(user rawName: String, password: String) throws(VerifierError) -> UserVerification {
+    public func verify(user rawName: String, password: String) async throws(VerifierError) -> UserVerification {
         let user = try? UserName(rawName)
-        let login = try user.map { (user) throws(VerifierError) in try store.login(user: user) } ?? UserLogin(tokens: [], pin: nil, pinsInUse: true)
+        var login = UserLogin(tokens: [], pin: nil, pinsInUse: true)
+        if let user { login = try await store.login(user: user) }
         guard !login.tokens.isEmpty else {
             if login.pinsInUse { deriveDecoyPIN(password) }
             try decoyWork(budget: verifyBudget(nil))
-            try store.recordEvent(tokenID: "user " + String((user?.text ?? rawName).prefix(120)), event: "verify:" + RejectionReason.unknownUser.rawValue)
+            try await store.recordEvent(tokenID: "user " + String((user?.text ?? rawName).prefix(120)), event: "verify:" + RejectionReason.unknownUser.rawValue)
             return UserVerification(outcome: .rejected(.unknownUser), tokenID: nil)
         }
         let now = clock()
@@ -39,12 +40,12 @@ extension Verifier {
             decisions.append((token, try decision(on: token, code: code, pinAccepted: pinAccepted, now: now), code, pinAccepted))
         }
         if let accepting = decisions.first(where: { $0.decision.outcome.accepted }) {
-            let outcome = try settle(accepting.token, code: accepting.code, pinAccepted: true, first: accepting.decision)
+            let outcome = try await settle(accepting.token, code: accepting.code, pinAccepted: true, first: accepting.decision)
             return UserVerification(outcome: outcome, tokenID: accepting.token.id)
         }
         var outcomes: [(outcome: VerificationOutcome, tokenID: String)] = []
         for entry in decisions {
-            outcomes.append((try settle(entry.token, code: entry.code, pinAccepted: entry.pinAccepted, first: entry.decision), entry.token.id))
+            outcomes.append((try await settle(entry.token, code: entry.code, pinAccepted: entry.pinAccepted, first: entry.decision), entry.token.id))
         }
         // A lost race decides again, and may then accept; an auto-resync started needs its token named (the challenge).
         if let named = outcomes.first(where: { $0.outcome.accepted }) ?? outcomes.first(where: { $0.outcome == .rejected(.resyncStarted) }) {
@@ -55,14 +56,14 @@ extension Verifier {
 
     /// Completes an auto-resync a login by user started on `tokenID` (the RADIUS challenge's answer): `code` is the
     /// code after the one that started it. Refused as an unknown token when the token is not the user's.
-    func completeResync(user rawName: String, tokenID: String, code: String) throws(VerifierError) -> UserVerification {
+    func completeResync(user rawName: String, tokenID: String, code: String) async throws(VerifierError) -> UserVerification {
         let user = try? UserName(rawName)
-        guard let token = try store.token(id: tokenID), token.user != nil, token.user == user?.text else {
+        guard let token = try await store.token(id: tokenID), token.user != nil, token.user == user?.text else {
             try decoyWork(budget: verifyBudget(nil))
-            try store.recordEvent(tokenID: tokenID.isEmpty ? "(challenge)" : tokenID, event: "verify:" + RejectionReason.unknownToken.rawValue)
+            try await store.recordEvent(tokenID: tokenID.isEmpty ? "(challenge)" : tokenID, event: "verify:" + RejectionReason.unknownToken.rawValue)
             return UserVerification(outcome: .rejected(.unknownToken), tokenID: nil)
         }
-        let outcome = try settle(token, code: code, pinAccepted: true)
+        let outcome = try await settle(token, code: code, pinAccepted: true)
         return UserVerification(outcome: outcome, tokenID: outcome.accepted ? tokenID : nil)
     }
 
@@ -78,27 +79,27 @@ extension Verifier {
     // MARK: Users and their tokens
 
     /// Gives the token to `user` (a token has at most one owner; assigning again moves it).
-    public func assign(tokenID: String, to user: String) throws(VerifierError) {
+    public func assign(tokenID: String, to user: String) async throws(VerifierError) {
         let name = try UserName(user)
-        try change(tokenID, event: "assign") { (token: inout VerifierToken) throws(VerifierError) in token.user = name.text }
+        try await change(tokenID, event: "assign") { (token: inout VerifierToken) throws(VerifierError) in token.user = name.text }
     }
 
     /// Takes the token from its user; it is then verified by id only.
-    public func unassign(tokenID: String) throws(VerifierError) {
-        try change(tokenID, event: "unassign") { (token: inout VerifierToken) throws(VerifierError) in token.user = nil }
+    public func unassign(tokenID: String) async throws(VerifierError) {
+        try await change(tokenID, event: "unassign") { (token: inout VerifierToken) throws(VerifierError) in token.user = nil }
     }
 
     /// The tokens `user` owns, by id.
-    public func tokens(ofUser user: String) throws(VerifierError) -> [VerifierToken] {
-        try store.login(user: try UserName(user)).tokens
+    public func tokens(ofUser user: String) async throws(VerifierError) -> [VerifierToken] {
+        try await store.login(user: try UserName(user)).tokens
     }
 
     /// Sets `user`'s PIN (nil: removes it). A user must own a token first (a PIN for a mistyped name helps nobody).
-    public func setPIN(_ pin: String?, user: String) throws(VerifierError) {
+    public func setPIN(_ pin: String?, user: String) async throws(VerifierError) {
         let name = try UserName(user)
         let hash = try pin.map { (pin) throws(VerifierError) in try PINHash.make(pin: pin) }
-        if hash != nil, try store.login(user: name).tokens.isEmpty { throw .userOwnsNoToken(name.text) }
-        try store.setPIN(hash, user: name)
+        if hash != nil, try await store.login(user: name).tokens.isEmpty { throw .userOwnsNoToken(name.text) }
+        try await store.setPIN(hash, user: name)
     }
 }
 

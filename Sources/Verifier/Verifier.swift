@@ -50,10 +50,10 @@ public final class Verifier: Sendable {
     /// Refuses, when opening, a keyring that cannot open what the store holds: the store's current master key and
     /// every key its secrets are sealed under must be in it, and (`.sealing`) the keyring must seal under the store's
     /// current key, else a key rotation was left unfinished. So a wrong key file is found at start, not per request.
-    public func checkKeyring(_ check: KeyringCheck = .sealing) throws(VerifierError) {
+    public func checkKeyring(_ check: KeyringCheck = .sealing) async throws(VerifierError) {
         let known = ([keyring.current] + keyring.older).map(\.id)
-        var needed = try store.sealingKeyIDs()
-        let current = try store.masterKeyID()
+        var needed = try await store.sealingKeyIDs()
+        let current = try await store.masterKeyID()
         if let current { needed.insert(current) }
         if let missing = needed.sorted().first(where: { !known.contains($0) }) {
             throw .wrongMasterKey(storeKeyID: missing, keyring: known)
@@ -65,9 +65,9 @@ public final class Verifier: Sendable {
 
     /// Whether a new master key may be made for `store`: only when it holds no token and never recorded a key
     /// (a missing key file for any other store is a lost key, never replaced).
-    public static func mayCreateMasterKey(for store: TokenStore) throws(VerifierError) -> Bool {
-        guard try store.masterKeyID() == nil else { return false }
-        return try store.sealingKeyIDs().isEmpty
+    public static func mayCreateMasterKey(for store: TokenStore) async throws(VerifierError) -> Bool {
+        guard try await store.masterKeyID() == nil else { return false }
+        return try await store.sealingKeyIDs().isEmpty
     }
 
     // MARK: Enrolment
@@ -93,12 +93,12 @@ public final class Verifier: Sendable {
 
     /// Stores new tokens in one transaction. Refused (`masterKeyRetired`) when the store's master key was rotated
     /// since this verifier read its keys: it must not seal anything under the retired key.
-    public func add(_ tokens: [VerifierToken]) throws(VerifierError) {
+    public func add(_ tokens: [VerifierToken]) async throws(VerifierError) {
         guard !tokens.isEmpty else { return }
         if let other = tokens.first(where: { $0.sealedSecret.keyID != keyring.current.id }) {
             throw .invalidToken("\(other.id) is not sealed under this verifier's master key")
         }
-        try store.insert(tokens, sealedUnder: keyring.current.id)
+        try await store.insert(tokens, sealedUnder: keyring.current.id)
     }
 
     /// The stored form of an imported seed record, filed under `record.tokenID`.
@@ -111,13 +111,13 @@ public final class Verifier: Sendable {
     // MARK: Verification
 
     /// Checks `code` for the token `id`. Every refusal costs the same work (see the type's note).
-    public func verify(tokenID id: String, code: String) throws(VerifierError) -> VerificationOutcome {
-        guard let token = try store.token(id: id) else {
+    public func verify(tokenID id: String, code: String) async throws(VerifierError) -> VerificationOutcome {
+        guard let token = try await store.token(id: id) else {
             try decoyWork(budget: verifyBudget(nil))
-            try store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
+            try await store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
             return .rejected(.unknownToken)
         }
-        return try settle(token, code: code, pinAccepted: true)
+        return try await settle(token, code: code, pinAccepted: true)
     }
 
     /// One code's decision on one token, in memory: the outcome, the token as it must then be stored, with the
@@ -153,14 +153,14 @@ public final class Verifier: Sendable {
     /// again, so one code is accepted at most once. `first`: a decision already made on `token` as read.
     /// Every decision is durable before it is answered, and every one writes the token (a replay changes nothing but
     /// its version), so each costs the same commit.
-    func settle(_ token: VerifierToken, code: String, pinAccepted: Bool, first: Decision? = nil) throws(VerifierError) -> VerificationOutcome {
+    func settle(_ token: VerifierToken, code: String, pinAccepted: Bool, first: Decision? = nil) async throws(VerifierError) -> VerificationOutcome {
         var token = token, decided = first
         for _ in 0..<Self.maxAttempts {
             let decision: Decision
             if let first = decided { decision = first } else { decision = try self.decision(on: token, code: code, pinAccepted: pinAccepted, now: clock()) }
             decided = nil
-            if try store.update(decision.token, event: decision.event) { return decision.outcome }
-            guard let reread = try store.token(id: token.id) else { return .rejected(.unknownToken) }
+            if try await store.update(decision.token, event: decision.event) { return decision.outcome }
+            guard let reread = try await store.token(id: token.id) else { return .rejected(.unknownToken) }
             token = reread
         }
         throw .contention(token.id)
@@ -168,17 +168,17 @@ public final class Verifier: Sendable {
 
     /// Resynchronises a drifted token from two consecutive codes: HOTP codes in counter ... counter + syncWindow,
     /// TOTP codes of consecutive steps within syncWindow / 2 steps either side of now (which sets the token's drift).
-    public func resync(tokenID id: String, code1: String, code2: String) throws(VerifierError) -> ResyncOutcome {
+    public func resync(tokenID id: String, code1: String, code2: String) async throws(VerifierError) -> ResyncOutcome {
         for _ in 0..<Self.maxAttempts {
             let now = clock()
-            guard var token = try store.token(id: id) else {
+            guard var token = try await store.token(id: id) else {
                 try decoyWork(budget: resyncBudget(nil))
-                throw try refuseResync(id, .unknownToken(id))
+                throw try await refuseResync(id, .unknownToken(id))
             }
             var work = HMACWork(try hotp(for: token))
             if isLocked(&token, now: now) {
                 finish(&work, budget: resyncBudget(token))
-                if try store.update(token, event: "resync:refused") { throw .tokenLocked(id) }
+                if try await store.update(token, event: "resync:refused") { throw .tokenLocked(id) }
                 continue
             }
             var changed = token
@@ -195,7 +195,7 @@ public final class Verifier: Sendable {
                 outcome = .notFound
             }
             finish(&work, budget: outcome == .notFound ? resyncBudget(token) : 0)
-            if try store.update(changed, event: outcome == .notFound ? "resync:not_found" : "resync:resynchronized") { return outcome }
+            if try await store.update(changed, event: outcome == .notFound ? "resync:not_found" : "resync:resynchronized") { return outcome }
         }
         throw .contention(id)
     }
@@ -228,14 +228,14 @@ public final class Verifier: Sendable {
         return next
     }
 
-    private func refuseResync(_ id: String, _ error: VerifierError) throws(VerifierError) -> VerifierError {
-        try store.recordEvent(tokenID: id, event: "resync:refused")
+    private func refuseResync(_ id: String, _ error: VerifierError) async throws(VerifierError) -> VerifierError {
+        try await store.recordEvent(tokenID: id, event: "resync:refused")
         return error
     }
 
     /// The hard resync: the counter read off the token (`otpkit counter`). Forward only unless `force`.
-    public func setCounter(tokenID id: String, to value: UInt64, force: Bool = false) throws(VerifierError) {
-        try change(id, event: force ? "set_counter:forced" : "set_counter") { (token: inout VerifierToken) throws(VerifierError) in
+    public func setCounter(tokenID id: String, to value: UInt64, force: Bool = false) async throws(VerifierError) {
+        try await change(id, event: force ? "set_counter:forced" : "set_counter") { (token: inout VerifierToken) throws(VerifierError) in
             guard force || value >= token.counter else {
                 throw .counterWouldGoBack(id: id, current: token.counter, requested: value)
             }
@@ -244,8 +244,8 @@ public final class Verifier: Sendable {
         }
     }
 
-    public func unlock(tokenID id: String) throws(VerifierError) {
-        try change(id, event: "unlock") { (token: inout VerifierToken) throws(VerifierError) in
+    public func unlock(tokenID id: String) async throws(VerifierError) {
+        try await change(id, event: "unlock") { (token: inout VerifierToken) throws(VerifierError) in
             token.failures = 0
             token.lockedAt = nil
         }
@@ -254,21 +254,21 @@ public final class Verifier: Sendable {
     /// Re-seals every secret (seeds and RADIUS clients' secrets) under the current master key and makes it the
     /// store's current key, in one transaction (a verifier still sealing under the old key is refused from then on).
     /// Returns how many tokens were resealed.
-    public func resealAll() throws(VerifierError) -> Int {
+    public func resealAll() async throws(VerifierError) -> Int {
         for _ in 0..<Self.maxAttempts {
-            let tokens = try store.allTokens()
+            let tokens = try await store.allTokens()
             var changed: [VerifierToken] = []
             for var token in tokens where token.sealedSecret.keyID != keyring.current.id {
                 token.sealedSecret = try keyring.seal(try keyring.open(token.sealedSecret, tokenID: token.id), tokenID: token.id)
                 changed.append(token)
             }
             var clients: [RADIUSClientRecord] = []
-            for var client in try store.radiusClients() where client.sealedSecret.keyID != keyring.current.id {
+            for var client in try await store.radiusClients() where client.sealedSecret.keyID != keyring.current.id {
                 let name = RADIUSClientRecord.sealingName(client.name)
                 client.sealedSecret = try keyring.seal(try keyring.open(client.sealedSecret, tokenID: name), tokenID: name)
                 clients.append(client)
             }
-            if try store.reseal(changed, clients: clients, to: keyring.current.id) { return changed.count }
+            if try await store.reseal(changed, clients: clients, to: keyring.current.id) { return changed.count }
         }
         throw .contention("(all)")
     }
@@ -410,11 +410,11 @@ public final class Verifier: Sendable {
         }
     }
 
-    func change(_ id: String, event: String, _ body: (inout VerifierToken) throws(VerifierError) -> Void) throws(VerifierError) {
+    func change(_ id: String, event: String, _ body: (inout VerifierToken) throws(VerifierError) -> Void) async throws(VerifierError) {
         for _ in 0..<Self.maxAttempts {
-            guard var token = try store.token(id: id) else { throw .unknownToken(id) }
+            guard var token = try await store.token(id: id) else { throw .unknownToken(id) }
             try body(&token)
-            if try store.update(token, event: event) { return }
+            if try await store.update(token, event: event) { return }
         }
         throw .contention(id)
     }

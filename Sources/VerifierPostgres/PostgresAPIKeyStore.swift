@@ -10,15 +10,15 @@ public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
         self.pool = pool
     }
 
-    public func storedKey(id: String) throws(VerifierError) -> StoredAPIKey? {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func storedKey(id: String) async throws(VerifierError) -> StoredAPIKey? {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.query("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = $1", [PostgresData(string: id)])
                 .first.map { (row) throws(VerifierError) in try Self.stored(from: row) }
         }
     }
 
-    public func storedKeys() throws(VerifierError) -> [StoredAPIKey] {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func storedKeys() async throws(VerifierError) -> [StoredAPIKey] {
+        try await pool.withConnection { (session) throws(VerifierError) in
             var keys: [StoredAPIKey] = []
             for row in try session.query("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created") {
                 keys.append(try Self.stored(from: row))
@@ -27,8 +27,8 @@ public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
         }
     }
 
-    public func insert(_ keys: [StoredAPIKey]) throws(VerifierError) {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func insert(_ keys: [StoredAPIKey]) async throws(VerifierError) {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.transaction { () throws(VerifierError) in
                 for stored in keys {
                     try session.query("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES ($1, $2, $3, $4, $5, $6)", [
@@ -40,8 +40,8 @@ public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
         }
     }
 
-    public func revoke(id: String) throws(VerifierError) -> Bool {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func revoke(id: String) async throws(VerifierError) -> Bool {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.query("UPDATE api_keys SET revoked = TRUE WHERE id = $1 AND NOT revoked", [PostgresData(string: id)]).metadata.rows == 1
         }
     }

@@ -42,6 +42,7 @@ public final class PostgresPool: @unchecked Sendable {
     private let state = NIOLockedValueBox<(idle: [PostgresConnection], figures: Figures)>(([], Figures()))
     private let logger = Logger(label: "otpkit.postgres")
     private let nextID = NIOLockedValueBox(0)
+    private let blockingThreads = BlockingStoreQueue(label: "otpkit.postgres", concurrent: true)
 
     public init(_ location: PostgresLocation, settings: Settings = Settings()) {
         self.location = location
@@ -59,6 +60,11 @@ public final class PostgresPool: @unchecked Sendable {
     }
 
     public var figures: Figures { state.withLockedValue { $0.figures } }
+
+    /// `withConnection` on a thread that may block, for the async store protocol.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws(VerifierError) -> T) async throws(VerifierError) -> T {
+        try await blockingThreads.run { () throws(VerifierError) -> T in try self.withConnection(body) }
+    }
 
     /// Runs `body` with a connection of its own. A failure that leaves the connection unusable closes it.
     public func withConnection<T>(_ body: (PostgresSession) throws(VerifierError) -> T) throws(VerifierError) -> T {
@@ -136,8 +142,8 @@ public final class PostgresPool: @unchecked Sendable {
     }
 
     /// True when a statement goes through now (for /healthz).
-    public func isReachable() -> Bool {
-        (try? withConnection { (session) throws(VerifierError) in _ = try session.query("SELECT 1") }) != nil
+    public func isReachable() async -> Bool {
+        (try? await withConnection { @Sendable (session) throws(VerifierError) in _ = try session.query("SELECT 1") }) != nil
     }
 }
 

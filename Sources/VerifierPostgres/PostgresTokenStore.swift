@@ -26,15 +26,15 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     private static let columns = #"id, kind, period, algorithm, digits, counter, last_step, "window", sync_window, failures, "#
         + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name"
 
-    public func token(id: String) throws(VerifierError) -> VerifierToken? {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func token(id: String) async throws(VerifierError) -> VerifierToken? {
+        try await pool.withConnection { (session) throws(VerifierError) in
             let rows = try session.query("SELECT \(Self.columns) FROM tokens WHERE id = $1", [PostgresData(string: id)])
             return try rows.first.map { (row) throws(VerifierError) in try Self.token(from: row) }
         }
     }
 
-    public func allTokens() throws(VerifierError) -> [VerifierToken] {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func allTokens() async throws(VerifierError) -> [VerifierToken] {
+        try await pool.withConnection { (session) throws(VerifierError) in
             var tokens: [VerifierToken] = []
             for row in try session.query("SELECT \(Self.columns) FROM tokens ORDER BY id") { tokens.append(try Self.token(from: row)) }
             return tokens
@@ -54,12 +54,12 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         INSERT INTO events (at, token, event) SELECT $20, id, $21 FROM changed RETURNING id
         """
 
-    public func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool {
-        try pool.withConnection { (session) throws(VerifierError) in try Self.update(token, event: event, session: session) }
+    public func update(_ token: VerifierToken, event: String) async throws(VerifierError) -> Bool {
+        try await pool.withConnection { (session) throws(VerifierError) in try Self.update(token, event: event, session: session) }
     }
 
-    public func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) throws(VerifierError) -> Bool {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) async throws(VerifierError) -> Bool {
+        try await pool.withConnection { (session) throws(VerifierError) in
             do throws(VerifierError) {
                 return try session.transaction { () throws(VerifierError) in
                     // The key row first: an insert holding it (FOR SHARE) finishes before, one after waits and sees the new key.
@@ -91,8 +91,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         return true
     }
 
-    public func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) throws(VerifierError) {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) async throws(VerifierError) {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.transaction { () throws(VerifierError) in
                 // The first seal claims the store for its key; FOR SHARE holds the row until commit, so a rotation
                 // (which updates it) waits for this insert, or this insert sees the rotation's key.
@@ -104,8 +104,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    public func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) throws(VerifierError) {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) async throws(VerifierError) {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.transaction { () throws(VerifierError) in
                 try session.query("DELETE FROM tokens")
                 if let masterKeyID { try Self.recordMasterKey(masterKeyID, session: session) }
@@ -114,14 +114,14 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    public func masterKeyID() throws(VerifierError) -> String? {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func masterKeyID() async throws(VerifierError) -> String? {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.query("SELECT key_id FROM master_key").first.map { (row) throws(VerifierError) in try PostgresRows.text(row, 0) }
         }
     }
 
-    public func sealingKeyIDs() throws(VerifierError) -> Set<String> {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func sealingKeyIDs() async throws(VerifierError) -> Set<String> {
+        try await pool.withConnection { (session) throws(VerifierError) in
             var ids: Set<String> = []
             for row in try session.query("SELECT key_id FROM tokens UNION SELECT key_id FROM radius_clients") { ids.insert(try PostgresRows.text(row, 0)) }
             return ids
@@ -142,14 +142,14 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    public func delete(id: String) throws(VerifierError) -> Bool {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func delete(id: String) async throws(VerifierError) -> Bool {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.query("DELETE FROM tokens WHERE id = $1", [PostgresData(string: id)]).metadata.rows == 1
         }
     }
 
-    public func recordEvent(tokenID: String, event: String) throws(VerifierError) {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func recordEvent(tokenID: String, event: String) async throws(VerifierError) {
+        try await pool.withConnection { (session) throws(VerifierError) in
             let rows = try session.query("INSERT INTO events (at, token, event) VALUES ($1, $2, $3) RETURNING id",
                                          [PostgresData(double: Date().timeIntervalSince1970), PostgresData(string: String(tokenID.prefix(128))),
                                           PostgresData(string: event)])
@@ -157,8 +157,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    public func pruneEvents(before date: Date) throws(VerifierError) -> Int {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func pruneEvents(before date: Date) async throws(VerifierError) -> Int {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.query("DELETE FROM events WHERE at < $1", [PostgresData(double: date.timeIntervalSince1970)]).metadata.rows ?? 0
         }
     }
@@ -180,8 +180,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         ORDER BY t.id
         """
 
-    public func login(user: UserName) throws(VerifierError) -> UserLogin {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func login(user: UserName) async throws(VerifierError) -> UserLogin {
+        try await pool.withConnection { (session) throws(VerifierError) in
             let rows = try session.query(Self.login, [PostgresData(string: user.text)])
             var owned: [VerifierToken] = []
             for row in rows where try PostgresRows.optionalText(row, 0) != nil { owned.append(try Self.token(from: row)) }
@@ -190,8 +190,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    public func setPIN(_ pin: PINHash?, user: UserName) throws(VerifierError) -> Bool {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func setPIN(_ pin: PINHash?, user: UserName) async throws(VerifierError) -> Bool {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.transaction { () throws(VerifierError) in
                 let existed = try session.query("DELETE FROM user_pins WHERE user_name = $1", [PostgresData(string: user.text)]).metadata.rows == 1
                 if let pin {
@@ -205,8 +205,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
 
     // MARK: RADIUS clients
 
-    public func radiusClients() throws(VerifierError) -> [RADIUSClientRecord] {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func radiusClients() async throws(VerifierError) -> [RADIUSClientRecord] {
+        try await pool.withConnection { (session) throws(VerifierError) in
             var clients: [RADIUSClientRecord] = []
             for row in try session.query("SELECT name, address, message_authenticator, key_id, sealed, created FROM radius_clients ORDER BY name") {
                 let name = try PostgresRows.text(row, 0)
@@ -221,8 +221,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    public func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) throws(VerifierError) {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) async throws(VerifierError) {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.transaction { () throws(VerifierError) in
                 // As a token insert: the key row held FOR SHARE until commit, so a rotation waits or is seen.
                 try session.query("INSERT INTO master_key (key_id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING", [PostgresData(string: masterKeyID)])
@@ -239,8 +239,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    public func removeRADIUSClient(name: String) throws(VerifierError) -> Bool {
-        try pool.withConnection { (session) throws(VerifierError) in
+    public func removeRADIUSClient(name: String) async throws(VerifierError) -> Bool {
+        try await pool.withConnection { (session) throws(VerifierError) in
             try session.query("DELETE FROM radius_clients WHERE name = $1", [PostgresData(string: name)]).metadata.rows == 1
         }
     }

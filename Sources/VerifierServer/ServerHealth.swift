@@ -53,10 +53,11 @@ final class ServerHealth: Sendable {
     var keyOpensSecrets: Bool { state.withLock { $0.keyOpensSecrets } }
 
     /// Opens one sealed secret with the verifier's keyring (an empty store has nothing to open and passes).
-    func checkKey(_ verifier: Verifier) throws(VerifierError) {
-        var token = try state.withLock { $0.probeTokenID }.flatMap { id throws(VerifierError) in try verifier.store.token(id: id) }
+    func checkKey(_ verifier: Verifier) async throws(VerifierError) {
+        var token: VerifierToken?
+        if let probe = state.withLock({ $0.probeTokenID }) { token = try await verifier.store.token(id: probe) }
         if token == nil {
-            token = try verifier.store.allTokens().first
+            token = try await verifier.store.allTokens().first
             state.withLock { $0.probeTokenID = token?.id }
         }
         if let token { _ = try verifier.keyring.open(token.sealedSecret, tokenID: token.id) }

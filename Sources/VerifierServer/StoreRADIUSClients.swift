@@ -8,20 +8,18 @@ import Verifier
 /// The RADIUS clients of the verifier's store, so that every node on a shared database knows the same clients.
 ///
 /// The list is read again when it is older than `refresh` (a client added or removed on any node counts within that
-/// time), off the event loop; a store that cannot be read drops the requests (the NAS retries or fails over) rather
+/// time); a store that cannot be read drops the requests (the NAS retries or fails over) rather
 /// than answering from a list of unknown age. A client whose address or secret cannot be used is left out and said once.
 final class StoreRADIUSClients: RADIUSClientDirectory {
     static let defaultRefresh: Duration = .seconds(5)
 
     private let verifier: Verifier
-    private let work: BlockingWork
     private let refresh: Duration
     private let cache = Mutex<(list: RADIUSClientList, loaded: ContinuousClock.Instant)?>(nil)
     private let noted = Mutex<Set<String>>([])
 
-    init(verifier: Verifier, work: BlockingWork, refresh: Duration = defaultRefresh) {
+    init(verifier: Verifier, refresh: Duration = defaultRefresh) {
         self.verifier = verifier
-        self.work = work
         self.refresh = refresh
     }
 
@@ -30,7 +28,7 @@ final class StoreRADIUSClients: RADIUSClientDirectory {
         if let cached = cache.withLock({ $0 }), now - cached.loaded < refresh {
             return cached.list.clientMatching(address)
         }
-        let list = try await work.run { [verifier] in try verifier.store.radiusClients() }
+        let list = try await verifier.store.radiusClients()
         var clients: [RADIUSClient] = []
         for record in list {
             do {

@@ -10,9 +10,9 @@ extension VerifierHTTPServer {
             await self.respond(request, role: .admin) { client in
                 let id = try self.tokenID(context)
                 let body = try await self.decode(AssignRequest.self, from: request)
-                let token = try await self.deciding { () throws -> VerifierToken? in
-                    try self.verifier.assign(tokenID: id, to: body.user)
-                    return try self.verifier.store.token(id: id)
+                let token = try await self.deciding { () async throws -> VerifierToken? in
+                    try await self.verifier.assign(tokenID: id, to: body.user)
+                    return try await self.verifier.store.token(id: id)
                 }
                 guard let token else { throw APIError(VerifierError.unknownToken(id)) }
                 self.audit.record("assign", token: id, user: token.user, client: client.id, outcome: "assigned")
@@ -22,9 +22,9 @@ extension VerifierHTTPServer {
         router.delete("/v1/tokens/:id/user") { request, context in
             await self.respond(request, role: .admin) { client in
                 let id = try self.tokenID(context)
-                let token = try await self.deciding { () throws -> VerifierToken? in
-                    try self.verifier.unassign(tokenID: id)
-                    return try self.verifier.store.token(id: id)
+                let token = try await self.deciding { () async throws -> VerifierToken? in
+                    try await self.verifier.unassign(tokenID: id)
+                    return try await self.verifier.store.token(id: id)
                 }
                 guard let token else { throw APIError(VerifierError.unknownToken(id)) }
                 self.audit.record("unassign", token: id, client: client.id, outcome: "unassigned")
@@ -34,7 +34,7 @@ extension VerifierHTTPServer {
         router.get("/v1/users/:name/tokens") { request, context in
             await self.respond(request, role: .admin) { _ in
                 let name = try self.userName(context)
-                return .json(try await self.blocking { try self.verifier.tokens(ofUser: name).map(TokenSummary.init) })
+                return .json(try await self.verifier.tokens(ofUser: name).map(TokenSummary.init))
             }
         }
     }

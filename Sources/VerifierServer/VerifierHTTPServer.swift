@@ -29,9 +29,6 @@ public struct VerifierHTTPServer: Sendable {
         /// PEM files; with both set the server speaks HTTPS only.
         public var tlsCertificatePath: String?
         public var tlsKeyPath: String?
-        /// Threads that run blocking store work. A remote database wants about one per pooled connection, so that
-        /// concurrent requests share its commits; SQLite serialises writers anyway.
-        public var blockingThreads = System.coreCount
         /// Threads of their own for parsing imports (PBKDF2 may run for seconds), so that imports never hold the
         /// threads verification needs; `maxPendingImports` more may wait, further ones get 503 `imports_busy`.
         public var importThreads = 1
@@ -43,7 +40,7 @@ public struct VerifierHTTPServer: Sendable {
         public var metricsHost: String?
         public var metricsPort = 0
         /// Whether the database answers now (/healthz); nil: the store is local and always there.
-        public var databaseCheck: (@Sendable () -> Bool)?
+        public var databaseCheck: (@Sendable () async -> Bool)?
         /// Extra Prometheus lines about the database (pool, latency).
         public var databaseMetrics: (@Sendable () -> String)?
         /// Where to answer RADIUS (UDP) too, in the same process and on the same store; nil: nowhere.
@@ -59,7 +56,6 @@ public struct VerifierHTTPServer: Sendable {
     let audit: AuditLog
     let health = ServerHealth()
     let limiter: RateLimiter
-    let threads: NIOThreadPool
     let imports: ImportGate
     /// The RADIUS front end, when `options.radius` asks for one.
     let radius: RADIUSServer?
@@ -70,11 +66,10 @@ public struct VerifierHTTPServer: Sendable {
         self.options = options
         self.audit = AuditLog(handle: auditLog)
         self.limiter = RateLimiter(rate: options.rateLimit, burst: options.rateBurst)
-        self.threads = NIOThreadPool(numberOfThreads: max(1, options.blockingThreads))
         self.imports = ImportGate(threads: options.importThreads, maxPending: options.maxPendingImports)
-        radius = options.radius.map { [threads, health, audit, metrics] listener in
-            let work = BlockingWork(threads: threads, health: health)
-            return RADIUSServer(host: listener.host, port: listener.port, clients: StoreRADIUSClients(verifier: verifier, work: work),
+        radius = options.radius.map { [health, audit, metrics] listener in
+            let work = DecisionWork(health: health)
+            return RADIUSServer(host: listener.host, port: listener.port, clients: StoreRADIUSClients(verifier: verifier),
                                 authenticator: VerifierRADIUSAuthenticator(verifier: verifier, work: work, audit: audit, metrics: metrics),
                                 options: RADIUSServerOptions(realm: listener.realm))
         }
@@ -85,12 +80,8 @@ public struct VerifierHTTPServer: Sendable {
     public func run(onListening: @escaping @Sendable (String) -> Void,
                     onMetricsListening: @escaping @Sendable (String) -> Void = { _ in },
                     onRADIUSListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
-        threads.start()
         imports.start()
-        defer {
-            threads.shutdownGracefully { _ in }
-            imports.shutdown()
-        }
+        defer { imports.shutdown() }
         let limits = options.connectionLimits
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestReadDeadline(timeout: limits.requestReadTimeout.timeAmount)],
@@ -160,10 +151,10 @@ public struct VerifierHTTPServer: Sendable {
                 let outcome: VerificationOutcome, token: String, user: String?
                 switch body.subject {
                 case .token(let id):
-                    (outcome, token, user) = (try await self.deciding { try self.verifier.verify(tokenID: id, code: body.code) }, id, nil)
+                    (outcome, token, user) = (try await self.deciding { try await self.verifier.verify(tokenID: id, code: body.code) }, id, nil)
                 case .user(let name):
                     // The whole password: the user's PIN, when they have one, followed by the code.
-                    let login = try await self.deciding { try self.verifier.verify(user: name, password: body.code) }
+                    let login = try await self.deciding { try await self.verifier.verify(user: name, password: body.code) }
                     (outcome, token, user) = (login.outcome, login.tokenID ?? "-", name)
                 }
                 let label = outcome.label
@@ -177,7 +168,7 @@ public struct VerifierHTTPServer: Sendable {
                 let body = try await self.decode(ResyncRequest.self, from: request)
                 let label: String
                 do {
-                    let outcome = try await self.deciding { try self.verifier.resync(tokenID: body.token, code1: body.code1, code2: body.code2) }
+                    let outcome = try await self.deciding { try await self.verifier.resync(tokenID: body.token, code1: body.code1, code2: body.code2) }
                     label = outcome == .notFound ? "not_found" : "resynchronized"
                 } catch let error as VerifierError {
                     // A verify-only client learns nothing more than "not resynchronised".
@@ -201,7 +192,7 @@ public struct VerifierHTTPServer: Sendable {
     private func addAdministration(to router: Router<BasicRequestContext>) {
         router.get("/v1/tokens") { request, _ in
             await self.respond(request, role: .admin) { _ in
-                .json(try await self.blocking { try self.verifier.store.allTokens().map(TokenSummary.init) })
+                .json(try await self.verifier.store.allTokens().map(TokenSummary.init))
             }
         }
         router.post("/v1/tokens") { request, _ in
@@ -223,7 +214,7 @@ public struct VerifierHTTPServer: Sendable {
                     let contents = try SeedFile.readContents(body, credentials: readCredentials)
                     return (contents, try contents.records.map { try self.verifier.token(from: $0) })
                 }
-                try await self.deciding { try self.verifier.add(tokens) }
+                try await self.deciding { try await self.verifier.add(tokens) }
                 for record in contents.records {
                     self.audit.record("import", token: record.tokenID, user: record.user, client: client.id, outcome: "imported")
                 }
@@ -233,7 +224,7 @@ public struct VerifierHTTPServer: Sendable {
         router.get("/v1/tokens/:id") { request, context in
             await self.respond(request, role: .admin) { _ in
                 let id = try self.tokenID(context)
-                guard let token = try await self.blocking({ try self.verifier.store.token(id: id) }) else {
+                guard let token = try await self.verifier.store.token(id: id) else {
                     throw APIError(VerifierError.unknownToken(id))
                 }
                 return .json(TokenSummary(token))
@@ -243,7 +234,7 @@ public struct VerifierHTTPServer: Sendable {
             await self.respond(request, role: .admin) { client in
                 let id = try self.tokenID(context)
                 let body = try await self.decode(CounterRequest.self, from: request)
-                try await self.deciding { try self.verifier.setCounter(tokenID: id, to: body.counter, force: body.force ?? false) }
+                try await self.deciding { try await self.verifier.setCounter(tokenID: id, to: body.counter, force: body.force ?? false) }
                 self.audit.record("set_counter", token: id, client: client.id, outcome: "set")
                 return .json(["counter": body.counter])
             }
@@ -251,7 +242,7 @@ public struct VerifierHTTPServer: Sendable {
         router.post("/v1/tokens/:id/unlock") { request, context in
             await self.respond(request, role: .admin) { client in
                 let id = try self.tokenID(context)
-                try await self.deciding { try self.verifier.unlock(tokenID: id) }
+                try await self.deciding { try await self.verifier.unlock(tokenID: id) }
                 self.audit.record("unlock", token: id, client: client.id, outcome: "unlocked")
                 return .json(["unlocked": true])
             }
@@ -259,7 +250,7 @@ public struct VerifierHTTPServer: Sendable {
         router.delete("/v1/tokens/:id") { request, context in
             await self.respond(request, role: .admin) { client in
                 let id = try self.tokenID(context)
-                guard try await self.deciding({ try self.verifier.store.delete(id: id) }) else { throw APIError(VerifierError.unknownToken(id)) }
+                guard try await self.deciding({ try await self.verifier.store.delete(id: id) }) else { throw APIError(VerifierError.unknownToken(id)) }
                 self.audit.record("delete", token: id, client: client.id, outcome: "deleted")
                 return .json(["deleted": true])
             }
@@ -293,7 +284,7 @@ public struct VerifierHTTPServer: Sendable {
                 guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized }
                 let presented = String(header.dropFirst(7))
                 // Read from the store every time (no cache): a key revoked anywhere, on any node, stops at once.
-                guard let key = try await blocking({ try self.keys.authenticate(presented) }) else { throw APIError.unauthorized }
+                guard let key = try await keys.authenticate(presented) else { throw APIError.unauthorized }
                 guard role == .verify || key.role == .admin else { throw APIError.forbidden }
                 guard limiter.allow(key.id) else { throw APIError.rateLimited }
                 client = key
@@ -328,19 +319,19 @@ public struct VerifierHTTPServer: Sendable {
     /// Ready when the database answers, no decision failed on the store lately, and the master key opens a secret.
     private func checkHealth() async throws {
         if let check = options.databaseCheck {
-            guard try await blocking(check) else { throw VerifierError.unavailable("the database does not answer") }
+            guard await check() else { throw VerifierError.unavailable("the database does not answer") }
         } else {
-            _ = try await blocking { try self.verifier.store.token(id: "") }
+            _ = try await verifier.store.token(id: "")
         }
         if let failure = health.recentFailure { throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "the last decision failed: \(failure)") }
         // A `rotate-key` since this node started: it would seal under a retired key and cannot open resealed secrets.
         let current = verifier.keyring.current.id
-        if let stored = try await blocking({ try self.verifier.store.masterKeyID() }), stored != current {
+        if let stored = try await verifier.store.masterKeyID(), stored != current {
             throw APIError(status: .serviceUnavailable, code: "not_ready", message: "",
                            cause: VerifierError.masterKeyRetired(sealingKeyID: current, storeKeyID: stored).description)
         }
         if !health.keyOpensSecrets {
-            do { try await blocking { try self.health.checkKey(self.verifier) } } catch let error as VerifierError {
+            do { try await health.checkKey(verifier) } catch {
                 throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "master key check: \(error)")
             }
         }
@@ -368,12 +359,8 @@ public struct VerifierHTTPServer: Sendable {
         return id
     }
 
-    func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await BlockingWork(threads: threads, health: health).run(work)
-    }
-
-    func deciding<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await BlockingWork(threads: threads, health: health).deciding(work)
+    func deciding<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        try await DecisionWork(health: health).deciding(work)
     }
 }
 

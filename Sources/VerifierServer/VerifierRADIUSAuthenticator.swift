@@ -13,7 +13,7 @@ struct VerifierRADIUSAuthenticator: RADIUSAuthenticator {
     static let challengeMessage = "Your token's counter has drifted. Enter the next code of your token."
 
     let verifier: Verifier
-    let work: BlockingWork
+    let work: DecisionWork
     let audit: AuditLog
     let metrics: ServerMetrics
 
@@ -22,11 +22,11 @@ struct VerifierRADIUSAuthenticator: RADIUSAuthenticator {
         let password = request.password.text ?? String(decoding: request.password.bytes, as: UTF8.self)
         let verifier = self.verifier
         do {
-            let result = try await work.deciding { () throws -> (UserVerification, [UInt8]?) in
+            let result = try await work.deciding { () async throws -> (UserVerification, [UInt8]?) in
                 let result = if let state = request.state {
-                    try verifier.answerResyncChallenge(user: request.userName, state: state, code: password)
+                    try await verifier.answerResyncChallenge(user: request.userName, state: state, code: password)
                 } else {
-                    try verifier.verify(user: request.userName, password: password)
+                    try await verifier.verify(user: request.userName, password: password)
                 }
                 guard result.outcome == .rejected(.resyncStarted), let token = result.tokenID else { return (result, nil) }
                 return (result, try verifier.resyncChallengeState(user: request.userName, tokenID: token))

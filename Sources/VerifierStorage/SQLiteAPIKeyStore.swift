@@ -7,6 +7,7 @@ import Verifier
 public final class SQLiteAPIKeyStore: APIKeyStore {
     /// The connection, used by one thread at a time.
     private let database: Mutex<SQLiteConnection>
+    private let thread = BlockingStoreQueue(label: "otpkit.sqlite")
 
     public init(path: String) throws(VerifierError) {
         let connection = try SQLiteConnection(path: path)
@@ -15,8 +16,8 @@ public final class SQLiteAPIKeyStore: APIKeyStore {
         database = Mutex(connection)
     }
 
-    public func storedKey(id: String) throws(VerifierError) -> StoredAPIKey? {
-        try locked { (connection) throws(VerifierError) -> StoredAPIKey? in
+    public func storedKey(id: String) async throws(VerifierError) -> StoredAPIKey? {
+        try await locked { (connection) throws(VerifierError) -> StoredAPIKey? in
             let query = try connection.prepare("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = ?")
             query.bind([.text(id)])
             guard try query.step(), let key = Self.key(from: query) else { return nil }
@@ -24,8 +25,8 @@ public final class SQLiteAPIKeyStore: APIKeyStore {
         }
     }
 
-    public func storedKeys() throws(VerifierError) -> [StoredAPIKey] {
-        try locked { (connection) throws(VerifierError) in
+    public func storedKeys() async throws(VerifierError) -> [StoredAPIKey] {
+        try await locked { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created")
             query.bind([])
             var keys: [StoredAPIKey] = []
@@ -36,8 +37,8 @@ public final class SQLiteAPIKeyStore: APIKeyStore {
         }
     }
 
-    public func insert(_ keys: [StoredAPIKey]) throws(VerifierError) {
-        try locked { (connection) throws(VerifierError) in
+    public func insert(_ keys: [StoredAPIKey]) async throws(VerifierError) {
+        try await locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 let statement = try connection.prepare("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES (?, ?, ?, ?, ?, ?)")
                 for stored in keys {
@@ -48,8 +49,8 @@ public final class SQLiteAPIKeyStore: APIKeyStore {
         }
     }
 
-    public func revoke(id: String) throws(VerifierError) -> Bool {
-        try locked { (connection) throws(VerifierError) in
+    public func revoke(id: String) async throws(VerifierError) -> Bool {
+        try await locked { (connection) throws(VerifierError) in
             try connection.prepare("UPDATE api_keys SET revoked = 1 WHERE id = ? AND revoked = 0").run([.text(id)])
             return connection.changes == 1
         }
@@ -60,7 +61,10 @@ public final class SQLiteAPIKeyStore: APIKeyStore {
         return APIKey(id: row.text(0), name: row.text(1), role: role, created: Date(timeIntervalSince1970: row.real(3)), revoked: row.integer(4) != 0)
     }
 
-    private func locked<T: Sendable>(_ body: (SQLiteConnection) throws(VerifierError) -> T) throws(VerifierError) -> T {
-        try database.withLock { (connection) throws(VerifierError) -> T in try body(connection) }
+    /// Runs `body` with the connection on the store's own thread.
+    private func locked<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(VerifierError) -> T) async throws(VerifierError) -> T {
+        try await thread.run { () throws(VerifierError) -> T in
+            try self.database.withLock { (connection) throws(VerifierError) -> T in try body(connection) }
+        }
     }
 }

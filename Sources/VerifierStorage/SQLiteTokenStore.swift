@@ -11,6 +11,7 @@ import Verifier
 public final class SQLiteTokenStore: TokenStore {
     /// The connection, used by one thread at a time.
     private let database: Mutex<SQLiteConnection>
+    private let thread = BlockingStoreQueue(label: "otpkit.sqlite")
     /// What opening the file did to its schema (opening migrates it).
     public let migration: MigrationReport
 
@@ -24,16 +25,16 @@ public final class SQLiteTokenStore: TokenStore {
     fileprivate static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
         + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name"
 
-    public func token(id: String) throws(VerifierError) -> VerifierToken? {
-        try locked { (connection) throws(VerifierError) in
+    public func token(id: String) async throws(VerifierError) -> VerifierToken? {
+        try await locked { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT \(Self.columns) FROM tokens WHERE id = ?")
             query.bind([.text(id)])
             return try query.step() ? try Self.token(from: query) : nil
         }
     }
 
-    public func allTokens() throws(VerifierError) -> [VerifierToken] {
-        try locked { (connection) throws(VerifierError) in
+    public func allTokens() async throws(VerifierError) -> [VerifierToken] {
+        try await locked { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT \(Self.columns) FROM tokens ORDER BY id")
             query.bind([])
             var tokens: [VerifierToken] = []
@@ -42,15 +43,15 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool {
-        try racingTransaction { (connection) throws(VerifierError) in
+    public func update(_ token: VerifierToken, event: String) async throws(VerifierError) -> Bool {
+        try await racingTransaction { (connection) throws(VerifierError) in
             try connection.compareAndSet([token], event: event)
             return true
         }
     }
 
-    public func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) throws(VerifierError) -> Bool {
-        try racingTransaction { (connection) throws(VerifierError) in
+    public func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) async throws(VerifierError) -> Bool {
+        try await racingTransaction { (connection) throws(VerifierError) in
             try connection.compareAndSet(tokens, event: "reseal")
             let resealClient = try connection.prepare("UPDATE radius_clients SET key_id = ?, sealed = ? WHERE name = ?")
             for client in clients {
@@ -66,8 +67,8 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
 
-    public func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) throws(VerifierError) {
-        try locked { (connection) throws(VerifierError) in
+    public func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) async throws(VerifierError) {
+        try await locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 let current = try connection.currentMasterKey()
                 if let current, current != masterKeyID { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
@@ -77,8 +78,8 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) throws(VerifierError) {
-        try locked { (connection) throws(VerifierError) in
+    public func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) async throws(VerifierError) {
+        try await locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.execute("DELETE FROM tokens")
                 if let masterKeyID { try connection.recordMasterKey(masterKeyID) }
@@ -87,12 +88,12 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func masterKeyID() throws(VerifierError) -> String? {
-        try locked { (connection) throws(VerifierError) in try connection.currentMasterKey() }
+    public func masterKeyID() async throws(VerifierError) -> String? {
+        try await locked { (connection) throws(VerifierError) in try connection.currentMasterKey() }
     }
 
-    public func sealingKeyIDs() throws(VerifierError) -> Set<String> {
-        try locked { (connection) throws(VerifierError) in
+    public func sealingKeyIDs() async throws(VerifierError) -> Set<String> {
+        try await locked { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT key_id FROM tokens UNION SELECT key_id FROM radius_clients")
             query.bind([])
             var ids: Set<String> = []
@@ -104,8 +105,8 @@ public final class SQLiteTokenStore: TokenStore {
 
 
 
-    public func delete(id: String) throws(VerifierError) -> Bool {
-        try locked { (connection) throws(VerifierError) in
+    public func delete(id: String) async throws(VerifierError) -> Bool {
+        try await locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.prepare("DELETE FROM tokens WHERE id = ?").run([.text(id)])
                 return connection.changes == 1
@@ -115,8 +116,8 @@ public final class SQLiteTokenStore: TokenStore {
 
     /// Besides the event row, rewrites one row (the schema's), as a token's update does: an unknown token's refusal
     /// then commits as many pages as a known token's, and takes as long.
-    public func recordEvent(tokenID: String, event: String) throws(VerifierError) {
-        try locked { (connection) throws(VerifierError) in
+    public func recordEvent(tokenID: String, event: String) async throws(VerifierError) {
+        try await locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.execute("UPDATE otpkit_schema SET version = version")
                 try connection.insertEvent(tokenID: tokenID, event: event)
@@ -124,8 +125,8 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func pruneEvents(before date: Date) throws(VerifierError) -> Int {
-        try locked { (connection) throws(VerifierError) in
+    public func pruneEvents(before date: Date) async throws(VerifierError) -> Int {
+        try await locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.prepare("DELETE FROM events WHERE at < ?").run([.real(date.timeIntervalSince1970)])
                 return connection.changes
@@ -134,14 +135,17 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
 
-    private func locked<T: Sendable>(_ body: (SQLiteConnection) throws(VerifierError) -> T) throws(VerifierError) -> T {
-        try database.withLock { (connection) throws(VerifierError) -> T in try body(connection) }
+    /// Runs `body` with the connection on the store's own thread.
+    private func locked<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(VerifierError) -> T) async throws(VerifierError) -> T {
+        try await thread.run { () throws(VerifierError) -> T in
+            try self.database.withLock { (connection) throws(VerifierError) -> T in try body(connection) }
+        }
     }
 
     /// A write transaction that a lost compare-and-set (`contention` thrown inside) rolls back, answering false.
-    private func racingTransaction(_ body: (SQLiteConnection) throws(VerifierError) -> Bool) throws(VerifierError) -> Bool {
+    private func racingTransaction(_ body: @escaping @Sendable (SQLiteConnection) throws(VerifierError) -> Bool) async throws(VerifierError) -> Bool {
         do {
-            return try locked { (connection) throws(VerifierError) in try connection.transaction { () throws(VerifierError) in try body(connection) } }
+            return try await locked { (connection) throws(VerifierError) in try connection.transaction { () throws(VerifierError) in try body(connection) } }
         } catch {
             if case .contention = error { return false }
             throw error
@@ -150,8 +154,8 @@ public final class SQLiteTokenStore: TokenStore {
 
     // MARK: Users
 
-    public func login(user: UserName) throws(VerifierError) -> UserLogin {
-        try locked { (connection) throws(VerifierError) in
+    public func login(user: UserName) async throws(VerifierError) -> UserLogin {
+        try await locked { (connection) throws(VerifierError) in
             let tokens = try connection.prepare("SELECT \(Self.columns) FROM tokens WHERE user_name = ? ORDER BY id")
             tokens.bind([.text(user.text)])
             var owned: [VerifierToken] = []
@@ -164,8 +168,8 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func setPIN(_ pin: PINHash?, user: UserName) throws(VerifierError) -> Bool {
-        try locked { (connection) throws(VerifierError) in
+    public func setPIN(_ pin: PINHash?, user: UserName) async throws(VerifierError) -> Bool {
+        try await locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.prepare("DELETE FROM user_pins WHERE user_name = ?").run([.text(user.text)])
                 let existed = connection.changes == 1
@@ -180,8 +184,8 @@ public final class SQLiteTokenStore: TokenStore {
 
     // MARK: RADIUS clients
 
-    public func radiusClients() throws(VerifierError) -> [RADIUSClientRecord] {
-        try locked { (connection) throws(VerifierError) in
+    public func radiusClients() async throws(VerifierError) -> [RADIUSClientRecord] {
+        try await locked { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT name, address, message_authenticator, key_id, sealed, created FROM radius_clients ORDER BY name")
             query.bind([])
             var clients: [RADIUSClientRecord] = []
@@ -197,8 +201,8 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) throws(VerifierError) {
-        try locked { (connection) throws(VerifierError) in
+    public func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) async throws(VerifierError) {
+        try await locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 let current = try connection.currentMasterKey()
                 if let current, current != masterKeyID { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
@@ -213,8 +217,8 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-    public func removeRADIUSClient(name: String) throws(VerifierError) -> Bool {
-        try locked { (connection) throws(VerifierError) in
+    public func removeRADIUSClient(name: String) async throws(VerifierError) -> Bool {
+        try await locked { (connection) throws(VerifierError) in
             try connection.transaction { () throws(VerifierError) in
                 try connection.prepare("DELETE FROM radius_clients WHERE name = ?").run([.text(name)])
                 return connection.changes == 1

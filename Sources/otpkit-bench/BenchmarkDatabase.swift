@@ -46,21 +46,21 @@ struct BenchmarkDatabase {
     }
 
     /// Registers a RADIUS client on loopback that signs its requests with Message-Authenticator.
-    func addRADIUSClient(name: String, secret: [UInt8]) throws {
+    func addRADIUSClient(name: String, secret: [UInt8]) async throws {
         let keys = try MasterKeyFile.load(path: keyFile, creating: .refused)
         let verifier = Verifier(store: try store(), keyring: keys.keyring)
-        try verifier.addRADIUSClient(name: name, address: "127.0.0.1", secret: try Secret(bytes: secret), messageAuthenticator: .required)
+        try await verifier.addRADIUSClient(name: name, address: "127.0.0.1", secret: try Secret(bytes: secret), messageAuthenticator: .required)
     }
 
     /// The codes accepted on the tokens whose ids start with `prefix`: the sum of their counters (each starts at 0).
-    func acceptedCodes(prefix: String) throws -> Double {
-        Double(try counters(prefix: prefix).values.reduce(0, +))
+    func acceptedCodes(prefix: String) async throws -> Double {
+        Double(try await counters(prefix: prefix).values.reduce(0, +))
     }
 
     /// The counters of the tokens whose ids start with `prefix`, by id: the index of each one's next code, where a
     /// further load goes on.
-    func counters(prefix: String) throws -> [String: Int] {
-        Dictionary(uniqueKeysWithValues: try store().allTokens().filter { $0.id.hasPrefix(prefix) }.map { ($0.id, Int($0.counter)) })
+    func counters(prefix: String) async throws -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: try await store().allTokens().filter { $0.id.hasPrefix(prefix) }.map { ($0.id, Int($0.counter)) })
     }
 
     private var options: [String] { ["--db", location, "--key-file", keyFile] }

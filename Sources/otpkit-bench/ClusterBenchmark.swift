@@ -8,7 +8,7 @@ import TestSupport
 enum ClusterBenchmark {
     static let tokens = 256
 
-    static func run() throws {
+    static func run() async throws {
         guard let wrk = WrkLoad.findWrk() else {
             print("wrk is not installed (apt-get install wrk)")
             return
@@ -22,12 +22,12 @@ enum ClusterBenchmark {
         print(String(format: "disk anchor: %.0f fdatasyncs/s (4 KiB overwrite + fdatasync, in %@)", anchor, folder.deletingLastPathComponent().path))
 
         let sqlite = BenchmarkDatabase(location: folder.appendingPathComponent("verifier.sqlite").path, environment: [:], keyFile: key)
-        try measure("SQLite, one node", sqlite, nodes: 1, codes: codes, wrk: wrk, folder: folder, anchor: anchor)
+        try await measure("SQLite, one node", sqlite, nodes: 1, codes: codes, wrk: wrk, folder: folder, anchor: anchor)
 
         let cluster = try PostgresCluster()
         for nodes in [1, 2] {
             let database = BenchmarkDatabase(location: try cluster.createDatabase(), environment: cluster.environment, keyFile: key)
-            try measure("PostgreSQL, \(nodes) node\(nodes == 1 ? "" : "s")", database, nodes: nodes, codes: codes, wrk: wrk, folder: folder,
+            try await measure("PostgreSQL, \(nodes) node\(nodes == 1 ? "" : "s")", database, nodes: nodes, codes: codes, wrk: wrk, folder: folder,
                         anchor: anchor)
         }
     }
@@ -35,7 +35,7 @@ enum ClusterBenchmark {
     /// Starts `nodes` nodes on `database` (several: sharing it) and loads each from its own wrk over its own share of
     /// the tokens.
     static func measure(_ label: String, _ database: BenchmarkDatabase, nodes count: Int, codes: [String], wrk: String, folder: URL,
-                        anchor: Double) throws {
+                        anchor: Double) async throws {
         try database.seed(tokens: tokens, users: 0, folder: folder)
         let apiKey = try database.createVerifyKey()
         let nodes = try (0..<count).map { _ in
@@ -44,13 +44,13 @@ enum ClusterBenchmark {
         defer { for node in nodes { node.stop() } }
         for connections in [16, 64] {
             // Each load goes on from the tokens' counters, so the second one's codes are next codes too.
-            let counters = try database.counters(prefix: "t")
-            let acceptedBefore = try database.acceptedCodes(prefix: "t")
+            let counters = try await database.counters(prefix: "t")
+            let acceptedBefore = try await database.acceptedCodes(prefix: "t")
             let before = DatabaseRoundTrips(nodes)
             var figures = try WrkLoad.run(wrk, ports: nodes.map(\.httpPort), tokens: tokens, prefix: "t", nextCodes: counters, apiKey: apiKey,
                                           codes: codes, connections: connections, folder: folder)
             let roundTrips = DatabaseRoundTrips(nodes).perRequest(since: before, requests: figures.requests)
-            figures.accepted = try database.acceptedCodes(prefix: "t") - acceptedBefore
+            figures.accepted = try await database.acceptedCodes(prefix: "t") - acceptedBefore
             print(String(format: "%@, %d connections: %.0f durable verify requests/s (%.2fx the disk's fdatasync rate), p50 %.2f ms, p99 %.2f ms; %.1f%% were accepted codes",
                          label, connections, figures.rate, figures.rate / anchor, figures.p50, figures.p99, figures.acceptedPercent) + roundTrips)
         }

@@ -22,7 +22,7 @@ enum RADIUSBenchmark {
         case radius = "RADIUS (own)"
     }
 
-    static func run() throws {
+    static func run() async throws {
         guard let wrk = WrkLoad.findWrk() else { throw TestProcessFailure("wrk is not installed: apt-get install wrk (make bench-radius does)") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-radius-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -36,22 +36,22 @@ enum RADIUSBenchmark {
         print(String(format: "disk anchor: %.0f fdatasyncs/s (4 KiB overwrite + fdatasync, in %@)", anchor, folder.deletingLastPathComponent().path))
 
         let sqlite = BenchmarkDatabase(location: folder.appendingPathComponent("verifier.sqlite").path, environment: [:], keyFile: key)
-        try measure("SQLite, one node", sqlite, nodes: 1, postmaster: nil, codes: codes, wrk: wrk, folder: folder, anchor: anchor)
+        try await measure("SQLite, one node", sqlite, nodes: 1, postmaster: nil, codes: codes, wrk: wrk, folder: folder, anchor: anchor)
 
         let cluster = try PostgresCluster()
         let postgres = BenchmarkDatabase(location: try cluster.createDatabase(), environment: cluster.environment, keyFile: key)
         let postmaster = (try? String(contentsOfFile: cluster.folder + "/data/postmaster.pid", encoding: .utf8))
             .flatMap { $0.split(separator: "\n").first }.flatMap { Int32($0) }
-        try measure("PostgreSQL, two nodes sharing one database", postgres, nodes: 2, postmaster: postmaster, codes: codes, wrk: wrk,
+        try await measure("PostgreSQL, two nodes sharing one database", postgres, nodes: 2, postmaster: postmaster, codes: codes, wrk: wrk,
                     folder: folder, anchor: anchor)
     }
 
     static func measure(_ label: String, _ database: BenchmarkDatabase, nodes count: Int, postmaster: Int32?, codes: [String], wrk: String,
-                        folder: URL, anchor: Double) throws {
+                        folder: URL, anchor: Double) async throws {
         try database.seed(tokens: tokens, users: tokens, folder: folder)
         let apiKey = try database.createVerifyKey()
         let secret = Array("bench-\(UUID().uuidString)".utf8)
-        try database.addRADIUSClient(name: "bench-load", secret: secret)
+        try await database.addRADIUSClient(name: "bench-load", secret: secret)
         let nodes = try (0..<count).map { _ in
             try VerifierNode.start(database: database.location, key: database.keyFile, environment: database.environment, radius: true)
         }
@@ -63,7 +63,7 @@ enum RADIUSBenchmark {
         var rates: [Front: [Double]] = [:]
         for load in [Front.http, .radius, .radius, .http] {
             let prefix = load == .http ? "t" : "r"
-            let counters = try database.counters(prefix: prefix)
+            let counters = try await database.counters(prefix: prefix)
             let committedBefore = Double(counters.values.reduce(0, +))
             let before = ServerCost(nodes, postmaster: postmaster)
             var figures: LoadFigures
@@ -83,7 +83,7 @@ enum RADIUSBenchmark {
                 counts = result.counts
             }
             let cost = ServerCost(nodes, postmaster: postmaster).perRequest(since: before, requests: figures.requests, postgres: postmaster != nil)
-            let committed = try database.acceptedCodes(prefix: prefix) - committedBefore
+            let committed = try await database.acceptedCodes(prefix: prefix) - committedBefore
             // wrk cannot tell accepted answers apart: the database's count stands in, and includes the requests still
             // in flight when wrk stopped (hence a little over 100%).
             if load == .http { figures.accepted = committed }

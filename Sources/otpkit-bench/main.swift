@@ -29,15 +29,15 @@ final class CountingChannel: FeatureReportChannel {
 }
 
 if CommandLine.arguments.dropFirst().first == "cluster" {
-    try ClusterBenchmark.run()
+    try await ClusterBenchmark.run()
     exit(0)
 }
 if CommandLine.arguments.dropFirst().first == "radius" {
-    try RADIUSBenchmark.run()
+    try await RADIUSBenchmark.run()
     exit(0)
 }
 if CommandLine.arguments.dropFirst().first == "refusals" {
-    try RefusalBenchmark.run()
+    try await RefusalBenchmark.run()
     exit(0)
 }
 
@@ -51,6 +51,19 @@ func measure(target: Double = 2, batchSize: Int, _ batch: (Int) throws -> Void) 
     var round = 0
     while seconds(clock.now - start) < target {
         try batch(round)
+        done += batchSize
+        round += 1
+    }
+    return Double(done) / seconds(clock.now - start)
+}
+
+func measure(target: Double = 2, batchSize: Int, _ batch: (Int) async throws -> Void) async rethrows -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var done = 0
+    var round = 0
+    while seconds(clock.now - start) < target {
+        try await batch(round)
         done += batchSize
         round += 1
     }
@@ -131,26 +144,26 @@ defer { try? FileManager.default.removeItem(at: verifierFolder) }
 let databasePath = verifierFolder.appendingPathComponent("verifier.sqlite").path
 let verifier = Verifier(store: try SQLiteTokenStore(path: databasePath), keyring: MasterKeyring(current: MasterKey.generate()))
 let benchTokens = 64
-try verifier.add(try (0..<benchTokens).map { try verifier.makeToken(id: "t\($0)", secret: rfcKey) })
+try await verifier.add(try (0..<benchTokens).map { try verifier.makeToken(id: "t\($0)", secret: rfcKey) })
 let codes = (0..<UInt64(20_000)).map { sha1.code(counter: $0) }
 
 var nextCounter = [Int](repeating: 0, count: benchTokens)
 var verified = 0
-let inProcessRate = try measure(target: 3, batchSize: benchTokens) { _ in
+let inProcessRate = try await measure(target: 3, batchSize: benchTokens) { _ in
     for token in 0..<benchTokens {
-        guard try verifier.verify(tokenID: "t\(token)", code: codes[nextCounter[token]]).accepted else { fatalError("refused") }
+        guard try await verifier.verify(tokenID: "t\(token)", code: codes[nextCounter[token]]).accepted else { fatalError("refused") }
         nextCounter[token] += 1
         verified += 1
     }
 }
 report("  verifications/s in process, one thread, all accepted", inProcessRate, "verify/s")
 
-try verifier.add([try verifier.makeToken(id: "drift", secret: rfcKey)])
+try await verifier.add([try verifier.makeToken(id: "drift", secret: rfcKey)])
 var resyncCounter: UInt64 = 0
 var resyncs = 0
-let resyncRate = try measure(target: 2, batchSize: 1) { _ in
+let resyncRate = try await measure(target: 2, batchSize: 1) { _ in
     let far = resyncCounter + 998  // the last pair inside the 1000-code sync window
-    guard case .resynchronized = try verifier.resync(tokenID: "drift", code1: sha1.code(counter: far), code2: sha1.code(counter: far + 1)) else {
+    guard case .resynchronized = try await verifier.resync(tokenID: "drift", code1: sha1.code(counter: far), code2: sha1.code(counter: far + 1)) else {
         fatalError("resync failed")
     }
     resyncCounter = far + 2
@@ -171,14 +184,14 @@ if let liboath {
 }
 
 // What a verify-only client could time: a wrong code, an unknown token, a locked token (all answered "refused").
-try verifier.add([try verifier.makeToken(id: "wrong", secret: rfcKey), try verifier.makeToken(id: "locked", secret: rfcKey)])
-for _ in 0..<10 { _ = try verifier.verify(tokenID: "locked", code: "000000") }
+try await verifier.add([try verifier.makeToken(id: "wrong", secret: rfcKey), try verifier.makeToken(id: "locked", secret: rfcKey)])
+for _ in 0..<10 { _ = try await verifier.verify(tokenID: "locked", code: "000000") }
 var patient = VerifierPolicy()
 patient.maxFailures = .max  // so that the wrong-code case never locks during the measurement
 let timing = Verifier(store: verifier.store, keyring: verifier.keyring, policy: patient)
 for (label, id) in [("wrong code", "wrong"), ("unknown token", "nobody"), ("locked token, right code", "locked")] {
-    let rate = try measure(target: 1, batchSize: 1) { _ in
-        _ = try timing.verify(tokenID: id, code: label == "locked token, right code" ? "755224" : "000000")
+    let rate = try await measure(target: 1, batchSize: 1) { _ in
+        _ = try await timing.verify(tokenID: id, code: label == "locked token, right code" ? "755224" : "000000")
     }
     report("  refused in process: \(label), per request", 1e6 / rate, "us")
 }
@@ -186,7 +199,7 @@ for (label, id) in [("wrong code", "wrong"), ("unknown token", "nobody"), ("lock
 // HTTP on loopback: an in-process server and client threads with keep-alive connections, each sending the next
 // valid code of its own tokens.
 let keyStore = try SQLiteAPIKeyStore(path: databasePath)
-let apiKey = try keyStore.create(name: "bench", role: .verify).text
+let apiKey = try await keyStore.create(name: "bench", role: .verify).text
 var serverOptions = VerifierHTTPServer.Options()
 serverOptions.port = 0
 let httpServer = VerifierHTTPServer(verifier: verifier, keys: keyStore, options: serverOptions,

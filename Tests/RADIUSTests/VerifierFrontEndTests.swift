@@ -31,8 +31,8 @@ import VerifierStorage
         defer { try? FileManager.default.removeItem(at: folder) }
         let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("v.sqlite").path),
                                 keyring: MasterKeyring(current: MasterKey.generate()))
-        try verifier.add([try verifier.makeToken(id: "t1", secret: rfcSecret, user: "alice")])
-        try verifier.addRADIUSClient(name: "local", address: "127.0.0.1", secret: try Secret(bytes: Array("s3cr3t-shared".utf8)),
+        try await verifier.add([try verifier.makeToken(id: "t1", secret: rfcSecret, user: "alice")])
+        try await verifier.addRADIUSClient(name: "local", address: "127.0.0.1", secret: try Secret(bytes: Array("s3cr3t-shared".utf8)),
                                      messageAuthenticator: .required)
         let auditPath = folder.appendingPathComponent("audit.log").path
         FileManager.default.createFile(atPath: auditPath, contents: nil)
@@ -69,7 +69,7 @@ import VerifierStorage
                                             password: try RADIUSPassword(password), state: state, secret: TestClients.secret)
     }
 
-    static func reply(to request: [UInt8], _ datagram: [UInt8]?) throws -> RADIUSPacket {
+    static func reply(to request: [UInt8], _ datagram: [UInt8]?) async throws -> RADIUSPacket {
         let sent = try RADIUSPacket(decoding: request)
         return try RADIUSClientCodec.verifyReply(try #require(datagram, "no answer"), identifier: sent.identifier,
                                                  requestAuthenticator: sent.authenticator, secret: TestClients.secret)
@@ -83,15 +83,15 @@ import VerifierStorage
             defer { Task { await client.close() } }
             let first = try Self.request(Self.code(0), identifier: 7)
             let answer = try await client.exchange(first)
-            #expect(try Self.reply(to: first, answer).code == .accessAccept)
+            #expect(try await Self.reply(to: first, answer).code == .accessAccept)
             let again = try await client.exchange(first)
             #expect(again == answer, "the retransmit gets the cached reply, byte for byte")
-            let token = try #require(try node.verifier.store.token(id: "t1"))
+            let token = try #require(try await node.verifier.store.token(id: "t1"))
             #expect(token.counter == 1 && token.version == 1, "one decision, one write (version \(token.version))")
             let replay = try Self.request(Self.code(0), identifier: 8)
-            #expect(try Self.reply(to: replay, try await client.exchange(replay)).code == .accessReject)
+            #expect(try await Self.reply(to: replay, try await client.exchange(replay)).code == .accessReject)
             let next = try Self.request(Self.code(1), identifier: 9)
-            #expect(try Self.reply(to: next, try await client.exchange(next)).code == .accessAccept)
+            #expect(try await Self.reply(to: next, try await client.exchange(next)).code == .accessAccept)
             let audit = try String(contentsOfFile: node.auditPath, encoding: .utf8)
             #expect(audit.contains("action=radius token=t1 user=alice client=local outcome=accepted"), "\(audit)")
             #expect(audit.contains("action=radius token=- user=alice client=local outcome=replay"), "\(audit)")
@@ -106,17 +106,17 @@ import VerifierStorage
             let client = try await UDPTestClient(server: node.radius)
             defer { Task { await client.close() } }
             let far = try Self.request(Self.code(40), identifier: 1)
-            let challenge = try Self.reply(to: far, try await client.exchange(far))
+            let challenge = try await Self.reply(to: far, try await client.exchange(far))
             #expect(challenge.code == .accessChallenge)
             let state = try #require(challenge.values(of: .state).first)
             #expect(challenge.values(of: .replyMessage).first.map { String(decoding: $0, as: UTF8.self) }?.contains("next code") == true)
             var forged = state
             forged[forged.count - 1] ^= 0x01
             let wrongState = try Self.request(Self.code(41), identifier: 2, state: forged)
-            #expect(try Self.reply(to: wrongState, try await client.exchange(wrongState)).code == .accessReject)
+            #expect(try await Self.reply(to: wrongState, try await client.exchange(wrongState)).code == .accessReject)
             let answer = try Self.request(Self.code(41), identifier: 3, state: state)
-            #expect(try Self.reply(to: answer, try await client.exchange(answer)).code == .accessAccept)
-            #expect(try node.verifier.store.token(id: "t1")?.counter == 42)
+            #expect(try await Self.reply(to: answer, try await client.exchange(answer)).code == .accessAccept)
+            #expect(try await node.verifier.store.token(id: "t1")?.counter == 42)
         }
     }
 
@@ -134,7 +134,7 @@ import VerifierStorage
             for garbage in [lying, [UInt8](repeating: 0, count: 5), Array(valid.prefix(30)), wrongSecret] {
                 #expect(try await client.exchange(garbage, timeout: .milliseconds(300)) == nil)
             }
-            #expect(try Self.reply(to: valid, try await client.exchange(valid)).code == .accessAccept, "still answering, the code unspent")
+            #expect(try await Self.reply(to: valid, try await client.exchange(valid)).code == .accessAccept, "still answering, the code unspent")
             let metrics = try HTTPTestClient(port: node.httpPort).send("GET", "/metrics").body
             #expect(metrics.contains("otpkit_radius_dropped_total{reason=\"malformed\"} 3"), "\(metrics)")
             #expect(metrics.contains("otpkit_radius_dropped_total{reason=\"bad_message_authenticator\"} 1"), "\(metrics)")

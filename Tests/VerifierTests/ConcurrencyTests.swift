@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Testing
 import Verifier
@@ -6,24 +5,24 @@ import VerifierStorage
 
 /// One valid code carried by 64 concurrent requests is accepted exactly once, every round.
 @Suite struct ConcurrencyTests {
-    @Test(arguments: StoreKind.allCases) func sixtyFourConcurrentRequestsAcceptOnce(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func sixtyFourConcurrentRequestsAcceptOnce(_ kind: StoreKind) async throws {
         let fixture = try VerifierFixture(kind)
-        let verifier = try fixture.addRFCToken()
+        let verifier = try await fixture.addRFCToken()
         for round in 0..<10 {
             let code = VerifierFixture.code(UInt64(round))
-            let outcomes = decisions(64) { _ in try verifier.verify(tokenID: "rfc", code: code) }
+            let outcomes = await decisions(64) { _ in try await verifier.verify(tokenID: "rfc", code: code) }
             #expect(outcomes == Tally(accepted: 1, replays: 63, errors: 0), "round \(round)")
         }
     }
 
     /// Separate connections to one file behave like separate verifier processes.
-    @Test(arguments: StoreKind.allCases) func separateConnectionsAcceptOnce(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func separateConnectionsAcceptOnce(_ kind: StoreKind) async throws {
         let fixture = try VerifierFixture(kind)
-        try fixture.addRFCToken()
+        try await fixture.addRFCToken()
         let verifiers = try (0..<4).map { _ in fixture.verifier(store: try fixture.anotherStore()) }
         for round in 0..<5 {
             let code = VerifierFixture.code(UInt64(round))
-            let outcomes = decisions(64) { index in try verifiers[index % 4].verify(tokenID: "rfc", code: code) }
+            let outcomes = await decisions(64) { index in try await verifiers[index % 4].verify(tokenID: "rfc", code: code) }
             #expect(outcomes == Tally(accepted: 1, replays: 63, errors: 0), "round \(round)")
         }
     }
@@ -32,20 +31,20 @@ import VerifierStorage
         var accepted = 0, replays = 0, errors = 0
     }
 
-    /// Runs `count` verifications at once; every one must end as an acceptance or a replay refusal.
-    private func decisions(_ count: Int, _ body: @Sendable (Int) throws -> VerificationOutcome) -> Tally {
-        let lock = NSLock()
-        nonisolated(unsafe) var tally = Tally()
-        DispatchQueue.concurrentPerform(iterations: count) { index in
-            let outcome = try? body(index)
-            lock.withLock {
+    /// Runs `count` verifications at once (child tasks: the stores run their blocking work on threads of their
+    /// own, so all may be in flight together); every one must end as an acceptance or a replay refusal.
+    private func decisions(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> VerificationOutcome) async -> Tally {
+        await withTaskGroup(of: VerificationOutcome?.self) { group in
+            for index in 0..<count { group.addTask { try? await body(index) } }
+            var tally = Tally()
+            for await outcome in group {
                 switch outcome {
                 case .accepted?: tally.accepted += 1
                 case .rejected(.replay)?: tally.replays += 1
                 default: tally.errors += 1
                 }
             }
+            return tally
         }
-        return tally
     }
 }

@@ -15,32 +15,32 @@ final class CountingTokenStore: TokenStore {
     private func read() { counts.withLock { $0.reads += 1 } }
     private func commit() { counts.withLock { $0.commits += 1 } }
 
-    func token(id: String) throws(VerifierError) -> VerifierToken? { read(); return try inner.token(id: id) }
-    func update(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool { commit(); return try inner.update(token, event: event) }
-    func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) throws(VerifierError) {
+    func token(id: String) async throws(VerifierError) -> VerifierToken? { read(); return try await inner.token(id: id) }
+    func update(_ token: VerifierToken, event: String) async throws(VerifierError) -> Bool { commit(); return try await inner.update(token, event: event) }
+    func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) async throws(VerifierError) {
         commit()
-        try inner.insert(tokens, sealedUnder: masterKeyID)
+        try await inner.insert(tokens, sealedUnder: masterKeyID)
     }
-    func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) throws(VerifierError) {
+    func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) async throws(VerifierError) {
         commit()
-        try inner.replaceAll(with: tokens, sealedUnder: masterKeyID)
+        try await inner.replaceAll(with: tokens, sealedUnder: masterKeyID)
     }
-    func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) throws(VerifierError) -> Bool {
+    func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) async throws(VerifierError) -> Bool {
         commit()
-        return try inner.reseal(tokens, clients: clients, to: masterKeyID)
+        return try await inner.reseal(tokens, clients: clients, to: masterKeyID)
     }
-    func delete(id: String) throws(VerifierError) -> Bool { commit(); return try inner.delete(id: id) }
-    func recordEvent(tokenID: String, event: String) throws(VerifierError) { commit(); try inner.recordEvent(tokenID: tokenID, event: event) }
-    func pruneEvents(before date: Date) throws(VerifierError) -> Int { commit(); return try inner.pruneEvents(before: date) }
-    func allTokens() throws(VerifierError) -> [VerifierToken] { read(); return try inner.allTokens() }
-    func masterKeyID() throws(VerifierError) -> String? { read(); return try inner.masterKeyID() }
-    func sealingKeyIDs() throws(VerifierError) -> Set<String> { read(); return try inner.sealingKeyIDs() }
-    func login(user: UserName) throws(VerifierError) -> UserLogin { read(); return try inner.login(user: user) }
-    func setPIN(_ pin: PINHash?, user: UserName) throws(VerifierError) -> Bool { commit(); return try inner.setPIN(pin, user: user) }
-    func radiusClients() throws(VerifierError) -> [RADIUSClientRecord] { read(); return try inner.radiusClients() }
-    func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) throws(VerifierError) {
+    func delete(id: String) async throws(VerifierError) -> Bool { commit(); return try await inner.delete(id: id) }
+    func recordEvent(tokenID: String, event: String) async throws(VerifierError) { commit(); try await inner.recordEvent(tokenID: tokenID, event: event) }
+    func pruneEvents(before date: Date) async throws(VerifierError) -> Int { commit(); return try await inner.pruneEvents(before: date) }
+    func allTokens() async throws(VerifierError) -> [VerifierToken] { read(); return try await inner.allTokens() }
+    func masterKeyID() async throws(VerifierError) -> String? { read(); return try await inner.masterKeyID() }
+    func sealingKeyIDs() async throws(VerifierError) -> Set<String> { read(); return try await inner.sealingKeyIDs() }
+    func login(user: UserName) async throws(VerifierError) -> UserLogin { read(); return try await inner.login(user: user) }
+    func setPIN(_ pin: PINHash?, user: UserName) async throws(VerifierError) -> Bool { commit(); return try await inner.setPIN(pin, user: user) }
+    func radiusClients() async throws(VerifierError) -> [RADIUSClientRecord] { read(); return try await inner.radiusClients() }
+    func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) async throws(VerifierError) {
         commit()
-        try inner.addRADIUSClient(client, sealedUnder: masterKeyID)
+        try await inner.addRADIUSClient(client, sealedUnder: masterKeyID)
     }
-    func removeRADIUSClient(name: String) throws(VerifierError) -> Bool { commit(); return try inner.removeRADIUSClient(name: name) }
+    func removeRADIUSClient(name: String) async throws(VerifierError) -> Bool { commit(); return try await inner.removeRADIUSClient(name: name) }
 }

@@ -7,15 +7,15 @@ import Verifier
 @Suite struct EventRowTests {
     typealias F = VerifierFixture
 
-    @Test(arguments: StoreKind.allCases) func everyDecisionLeavesOneEventRow(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func everyDecisionLeavesOneEventRow(_ kind: StoreKind) async throws {
         let fixture = try F(kind)
-        let verifier = try fixture.addRFCToken()
-        _ = try verifier.verify(tokenID: "rfc", code: F.code(0))
-        _ = try verifier.verify(tokenID: "rfc", code: F.code(0))
-        _ = try verifier.verify(tokenID: "rfc", code: "000000")
-        _ = try verifier.verify(tokenID: "nobody", code: F.code(1))
-        try verifier.unlock(tokenID: "rfc")
-        #expect(try fixture.events() == ["rfc verify:accepted", "rfc verify:replay", "rfc verify:wrong_code", "nobody verify:unknown_token",
+        let verifier = try await fixture.addRFCToken()
+        _ = try await verifier.verify(tokenID: "rfc", code: F.code(0))
+        _ = try await verifier.verify(tokenID: "rfc", code: F.code(0))
+        _ = try await verifier.verify(tokenID: "rfc", code: "000000")
+        _ = try await verifier.verify(tokenID: "nobody", code: F.code(1))
+        try await verifier.unlock(tokenID: "rfc")
+        #expect(try await fixture.events() == ["rfc verify:accepted", "rfc verify:replay", "rfc verify:wrong_code", "nobody verify:unknown_token",
                                          "rfc unlock"])
     }
 }

@@ -9,85 +9,85 @@ import Verifier
 @Suite struct MasterKeyRecordTests {
     typealias F = VerifierFixture
 
-    @Test(arguments: StoreKind.allCases) func onlyAStoreThatNeverSealedMayGetANewKey(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func onlyAStoreThatNeverSealedMayGetANewKey(_ kind: StoreKind) async throws {
         let fixture = try F(kind)
-        #expect(try Verifier.mayCreateMasterKey(for: fixture.store))
-        #expect(try fixture.store.masterKeyID() == nil)
-        let verifier = try fixture.addRFCToken()
-        #expect(try fixture.store.masterKeyID() == fixture.keyring.current.id, "the first seal records its key")
-        #expect(try !Verifier.mayCreateMasterKey(for: fixture.store))
-        #expect(try fixture.store.delete(id: "rfc"))
-        #expect(try !Verifier.mayCreateMasterKey(for: fixture.store), "a store that once sealed keeps needing its key, even emptied")
-        try verifier.checkKeyring()
+        #expect(try await Verifier.mayCreateMasterKey(for: fixture.store))
+        #expect(try await fixture.store.masterKeyID() == nil)
+        let verifier = try await fixture.addRFCToken()
+        #expect(try await fixture.store.masterKeyID() == fixture.keyring.current.id, "the first seal records its key")
+        #expect(try await !Verifier.mayCreateMasterKey(for: fixture.store))
+        #expect(try await fixture.store.delete(id: "rfc"))
+        #expect(try await !Verifier.mayCreateMasterKey(for: fixture.store), "a store that once sealed keeps needing its key, even emptied")
+        try await verifier.checkKeyring()
     }
 
-    @Test(arguments: StoreKind.allCases) func aWrongKeyringIsRefusedWhenOpening(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func aWrongKeyringIsRefusedWhenOpening(_ kind: StoreKind) async throws {
         let fixture = try F(kind)
-        try fixture.addRFCToken()
+        try await fixture.addRFCToken()
         let stranger = MasterKey.generate()
         let wrong = Verifier(store: fixture.store, keyring: MasterKeyring(current: stranger))
-        #expect(throws: VerifierError.wrongMasterKey(storeKeyID: fixture.keyring.current.id, keyring: [stranger.id])) {
-            try wrong.checkKeyring()
+        await #expect(throws: VerifierError.wrongMasterKey(storeKeyID: fixture.keyring.current.id, keyring: [stranger.id])) {
+            try await wrong.checkKeyring()
         }
         // A key file whose first key is newer than the store's: a rotation stopped before its reseal.
         let unfinished = Verifier(store: fixture.store, keyring: MasterKeyring(current: stranger, older: [fixture.keyring.current]))
-        #expect(throws: VerifierError.rotationUnfinished(storeKeyID: fixture.keyring.current.id, keyFileKeyID: stranger.id)) {
-            try unfinished.checkKeyring()
+        await #expect(throws: VerifierError.rotationUnfinished(storeKeyID: fixture.keyring.current.id, keyFileKeyID: stranger.id)) {
+            try await unfinished.checkKeyring()
         }
-        try unfinished.checkKeyring(.rotating)
-        #expect(try unfinished.resealAll() == 1, "rotate-key finishes it")
-        try Verifier(store: fixture.store, keyring: MasterKeyring(current: stranger)).checkKeyring()
+        try await unfinished.checkKeyring(.rotating)
+        #expect(try await unfinished.resealAll() == 1, "rotate-key finishes it")
+        try await Verifier(store: fixture.store, keyring: MasterKeyring(current: stranger)).checkKeyring()
     }
 
     /// Item 5: a verifier opened before a rotation (as a running server is) cannot add tokens after it; a verifier
     /// holding the new key verifies them all, the old one's tokens included.
-    @Test(arguments: StoreKind.allCases) func aVerifierOpenedBeforeARotationCannotSealAfterIt(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func aVerifierOpenedBeforeARotationCannotSealAfterIt(_ kind: StoreKind) async throws {
         let fixture = try F(kind)
-        let running = try fixture.addRFCToken("before")
-        #expect(try running.verify(tokenID: "before", code: F.code(0)) == .accepted(counter: 0))
+        let running = try await fixture.addRFCToken("before")
+        #expect(try await running.verify(tokenID: "before", code: F.code(0)) == .accepted(counter: 0))
 
         let newKey = MasterKey.generate()
         let rotating = Verifier(store: try fixture.anotherStore(), keyring: MasterKeyring(current: newKey, older: [fixture.keyring.current]))
-        #expect(try rotating.resealAll() == 1)
-        #expect(try fixture.store.masterKeyID() == newKey.id)
+        #expect(try await rotating.resealAll() == 1)
+        #expect(try await fixture.store.masterKeyID() == newKey.id)
 
         let late = try running.makeToken(id: "after", secret: F.rfcSecret)
-        #expect(throws: VerifierError.masterKeyRetired(sealingKeyID: fixture.keyring.current.id, storeKeyID: newKey.id)) {
-            try running.add([late])
+        await #expect(throws: VerifierError.masterKeyRetired(sealingKeyID: fixture.keyring.current.id, storeKeyID: newKey.id)) {
+            try await running.add([late])
         }
-        #expect(try fixture.store.token(id: "after") == nil, "nothing was sealed under the retired key")
+        #expect(try await fixture.store.token(id: "after") == nil, "nothing was sealed under the retired key")
 
         let restarted = Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey))
-        try restarted.checkKeyring()
-        #expect(try restarted.verify(tokenID: "before", code: F.code(1)) == .accepted(counter: 1))
-        try restarted.add([try restarted.makeToken(id: "after", secret: F.rfcSecret)])
-        #expect(try restarted.verify(tokenID: "after", code: F.code(0)) == .accepted(counter: 0))
+        try await restarted.checkKeyring()
+        #expect(try await restarted.verify(tokenID: "before", code: F.code(1)) == .accepted(counter: 1))
+        try await restarted.add([try restarted.makeToken(id: "after", secret: F.rfcSecret)])
+        #expect(try await restarted.verify(tokenID: "after", code: F.code(0)) == .accepted(counter: 0))
     }
 
     /// A token inserted under the old key between the rotation's read and its transaction makes the reseal start
     /// again, so no token is ever left under the retired key.
-    @Test(arguments: StoreKind.allCases) func aResealRacingAnInsertLeavesNoTokenUnderTheOldKey(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func aResealRacingAnInsertLeavesNoTokenUnderTheOldKey(_ kind: StoreKind) async throws {
         let fixture = try F(kind)
-        let running = try fixture.addRFCToken("first")
+        let running = try await fixture.addRFCToken("first")
         let newKey = MasterKey.generate()
         let ring = MasterKeyring(current: newKey, older: [fixture.keyring.current])
-        var stale = try fixture.store.allTokens()
+        var stale = try await fixture.store.allTokens()
         stale[0].sealedSecret = try ring.seal(try ring.open(stale[0].sealedSecret, tokenID: "first"), tokenID: "first")
-        try running.add([try running.makeToken(id: "second", secret: F.rfcSecret)])
-        #expect(try fixture.store.reseal(stale, clients: [], to: newKey.id) == false, "a token it did not reseal appeared")
-        #expect(try fixture.store.masterKeyID() == fixture.keyring.current.id, "nothing changed")
-        #expect(try fixture.store.token(id: "first")?.sealedSecret.keyID == fixture.keyring.current.id)
-        #expect(try Verifier(store: fixture.store, keyring: ring).resealAll() == 2, "read again, both resealed")
-        #expect(try fixture.store.sealingKeyIDs() == [newKey.id])
+        try await running.add([try running.makeToken(id: "second", secret: F.rfcSecret)])
+        #expect(try await fixture.store.reseal(stale, clients: [], to: newKey.id) == false, "a token it did not reseal appeared")
+        #expect(try await fixture.store.masterKeyID() == fixture.keyring.current.id, "nothing changed")
+        #expect(try await fixture.store.token(id: "first")?.sealedSecret.keyID == fixture.keyring.current.id)
+        #expect(try await Verifier(store: fixture.store, keyring: ring).resealAll() == 2, "read again, both resealed")
+        #expect(try await fixture.store.sealingKeyIDs() == [newKey.id])
     }
 
-    @Test(arguments: StoreKind.allCases) func replacingAllTokensRecordsTheirKey(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func replacingAllTokensRecordsTheirKey(_ kind: StoreKind) async throws {
         let fixture = try F(kind)
-        try fixture.addRFCToken()
-        let tokens = try fixture.store.allTokens()
+        try await fixture.addRFCToken()
+        let tokens = try await fixture.store.allTokens()
         let other = try F(kind)
-        try other.store.replaceAll(with: tokens, sealedUnder: fixture.keyring.current.id)
-        #expect(try other.store.masterKeyID() == fixture.keyring.current.id)
-        try Verifier(store: other.store, keyring: fixture.keyring).checkKeyring()
+        try await other.store.replaceAll(with: tokens, sealedUnder: fixture.keyring.current.id)
+        #expect(try await other.store.masterKeyID() == fixture.keyring.current.id)
+        try await Verifier(store: other.store, keyring: fixture.keyring).checkKeyring()
     }
 }

@@ -16,22 +16,22 @@ import Verifier
         var description: String { "\(hmacs) HMACs, \(reads) reads, \(commits) commits" }
     }
 
-    static func work(_ verifier: Verifier, _ store: CountingTokenStore, _ body: () throws -> Void) rethrows -> Work {
+    static func work(_ verifier: Verifier, _ store: CountingTokenStore, _ body: () async throws -> Void) async rethrows -> Work {
         let (hmacs, reads, commits) = (verifier.hmacsComputed, store.reads, store.commits)
-        try body()
+        try await body()
         return Work(hmacs: verifier.hmacsComputed - hmacs, reads: store.reads - reads, commits: store.commits - commits)
     }
 
-    @Test(arguments: StoreKind.allCases) func everyVerifyRefusalCostsTheSame(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func everyVerifyRefusalCostsTheSame(_ kind: StoreKind) async throws {
         let fixture = try F(kind)
-        for id in ["wrong", "length", "replay", "locked", "ahead"] { try fixture.addRFCToken(id) }
-        try fixture.addRFCToken("totp", kind: .totp(period: 30))
-        for _ in 0..<10 { _ = try fixture.verifier().verify(tokenID: "locked", code: "000000") }
+        for id in ["wrong", "length", "replay", "locked", "ahead"] { try await fixture.addRFCToken(id) }
+        try await fixture.addRFCToken("totp", kind: .totp(period: 30))
+        for _ in 0..<10 { _ = try await fixture.verifier().verify(tokenID: "locked", code: "000000") }
         let store = CountingTokenStore(fixture.store)
         let verifier = fixture.verifier(store: store)
-        #expect(try verifier.verify(tokenID: "replay", code: F.code(0)).accepted)
+        #expect(try await verifier.verify(tokenID: "replay", code: F.code(0)).accepted)
         let totpNow = F.code(1_700_000_000 / 30)
-        #expect(try verifier.verify(tokenID: "totp", code: totpNow).accepted)
+        #expect(try await verifier.verify(tokenID: "totp", code: totpNow).accepted)
 
         let cases: [(String, String, String, RejectionReason)] = [
             ("unknown token", "nobody", "000000", .unknownToken),
@@ -45,7 +45,7 @@ import Verifier
         ]
         var costs: [String: Work] = [:]
         for (label, id, code, reason) in cases {
-            costs[label] = try Self.work(verifier, store) { () throws in #expect(try verifier.verify(tokenID: id, code: code) == .rejected(reason), "\(label)") }
+            costs[label] = try await Self.work(verifier, store) { () async throws in #expect(try await verifier.verify(tokenID: id, code: code) == .rejected(reason), "\(label)") }
         }
         let unknown = try #require(costs["unknown token"])
         #expect(unknown.hmacs > 1000, "a full search of the default sync window")
@@ -53,11 +53,11 @@ import Verifier
         for (label, cost) in costs { #expect(cost == unknown, "\(label): \(cost), unknown token: \(unknown)") }
     }
 
-    @Test(arguments: StoreKind.allCases) func everyResyncRefusalCostsTheSame(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func everyResyncRefusalCostsTheSame(_ kind: StoreKind) async throws {
         let fixture = try F(kind)
-        for id in ["far", "length", "locked"] { try fixture.addRFCToken(id) }
-        try fixture.addRFCToken("totp", kind: .totp(period: 30))
-        for _ in 0..<10 { _ = try fixture.verifier().verify(tokenID: "locked", code: "000000") }
+        for id in ["far", "length", "locked"] { try await fixture.addRFCToken(id) }
+        try await fixture.addRFCToken("totp", kind: .totp(period: 30))
+        for _ in 0..<10 { _ = try await fixture.verifier().verify(tokenID: "locked", code: "000000") }
         let store = CountingTokenStore(fixture.store)
         let verifier = fixture.verifier(store: store)
         let cases: [(String, String, String, String)] = [
@@ -69,8 +69,8 @@ import Verifier
         ]
         var costs: [String: Work] = [:]
         for (label, id, code1, code2) in cases {
-            costs[label] = try Self.work(verifier, store) { () throws in
-                let outcome = try? verifier.resync(tokenID: id, code1: code1, code2: code2)
+            costs[label] = try await Self.work(verifier, store) { () async throws in
+                let outcome = try? await verifier.resync(tokenID: id, code1: code1, code2: code2)
                 #expect(outcome == nil || outcome == .notFound, "\(label)")
             }
         }

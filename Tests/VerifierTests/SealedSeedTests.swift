@@ -5,13 +5,13 @@ import Verifier
 import VerifierStorage
 
 @Suite struct SealedSeedTests {
-    @Test(arguments: StoreKind.allCases) func theDatabaseNeverHoldsTheSecret(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func theDatabaseNeverHoldsTheSecret(_ kind: StoreKind) async throws {
         let fixture = try VerifierFixture(kind)
-        try fixture.addRFCToken()
+        try await fixture.addRFCToken()
         let secret = Secret.random()
         let verifier = fixture.verifier()
-        try verifier.add([try verifier.makeToken(id: "random", secret: secret)])
-        let files = try fixture.databaseFiles()
+        try await verifier.add([try verifier.makeToken(id: "random", secret: secret)])
+        let files = try await fixture.databaseFiles()
         #expect(!files.isEmpty)
         for file in files {
             let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: file)))
@@ -22,32 +22,32 @@ import VerifierStorage
         }
     }
 
-    @Test func aSealedSecretOpensOnlyWithItsKeyAndItsToken() throws {
+    @Test func aSealedSecretOpensOnlyWithItsKeyAndItsToken() async throws {
         let keyring = MasterKeyring(current: MasterKey.generate())
         let secret = Secret.random()
         let sealed = try keyring.seal(secret, tokenID: "a")
-        #expect(try keyring.open(sealed, tokenID: "a") == secret)
-        #expect(throws: VerifierError.sealedSecretDamaged("b")) { try keyring.open(sealed, tokenID: "b") }
+        #expect(try await keyring.open(sealed, tokenID: "a") == secret)
+        await #expect(throws: VerifierError.sealedSecretDamaged("b")) { try await keyring.open(sealed, tokenID: "b") }
         let other = MasterKeyring(current: MasterKey.generate())
-        #expect(throws: VerifierError.unknownMasterKey(sealed.keyID)) { try other.open(sealed, tokenID: "a") }
+        await #expect(throws: VerifierError.unknownMasterKey(sealed.keyID)) { try await other.open(sealed, tokenID: "a") }
         var damaged = sealed
         damaged.box[20] ^= 1
-        #expect(throws: VerifierError.sealedSecretDamaged("a")) { try keyring.open(damaged, tokenID: "a") }
+        await #expect(throws: VerifierError.sealedSecretDamaged("a")) { try await keyring.open(damaged, tokenID: "a") }
     }
 
-    @Test(arguments: StoreKind.allCases) func rotationResealsEveryTokenUnderTheNewKey(_ kind: StoreKind) throws {
+    @Test(arguments: StoreKind.allCases) func rotationResealsEveryTokenUnderTheNewKey(_ kind: StoreKind) async throws {
         let fixture = try VerifierFixture(kind)
         let old = fixture.verifier()
-        try old.add(try (0..<5).map { try old.makeToken(id: "t\($0)", secret: VerifierFixture.rfcSecret) })
+        try await old.add(try (0..<5).map { try old.makeToken(id: "t\($0)", secret: VerifierFixture.rfcSecret) })
         let newKey = MasterKey.generate()
         let rotating = Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey, older: [fixture.keyring.current]))
-        #expect(try rotating.resealAll() == 5)
-        #expect(try fixture.store.allTokens().allSatisfy { $0.sealedSecret.keyID == newKey.id })
+        #expect(try await rotating.resealAll() == 5)
+        #expect(try await fixture.store.allTokens().allSatisfy { $0.sealedSecret.keyID == newKey.id })
         let afterwards = Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey))
-        #expect(try afterwards.verify(tokenID: "t3", code: "755224") == .accepted(counter: 0), "the old key is no longer needed")
+        #expect(try await afterwards.verify(tokenID: "t3", code: "755224") == .accepted(counter: 0), "the old key is no longer needed")
     }
 
-    @Test func keyFilesAreCreatedPrivateAndRead() throws {
+    @Test func keyFilesAreCreatedPrivateAndRead() async throws {
         let fixture = try VerifierFixture()
         let path = fixture.folder.appendingPathComponent("master.key").path
         let created = try MasterKeyFile.load(path: path, creating: .allowed)
@@ -58,7 +58,7 @@ import VerifierStorage
         #expect(again.createdPath == nil)
         #expect(again.keyring.current.id == created.keyring.current.id)
         try Data("not base64!\n".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(throws: VerifierError.self) { try MasterKeyFile.load(path: path, creating: .allowed) }
+        await #expect(throws: VerifierError.self) { try await MasterKeyFile.load(path: path, creating: .allowed) }
     }
 
     private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

@@ -57,7 +57,7 @@ final class VerifierFixture: @unchecked Sendable {
 
     /// Every file the database's data lives in now (for PostgreSQL after a CHECKPOINT: this database's tables and
     /// the write-ahead log).
-    func databaseFiles() throws -> [String] {
+    func databaseFiles() async throws -> [String] {
         switch kind {
         case .sqlite:
             return [location, location + "-wal"].filter { FileManager.default.fileExists(atPath: $0) }
@@ -75,7 +75,7 @@ final class VerifierFixture: @unchecked Sendable {
     }
 
     /// The event rows, oldest first, as "token event".
-    func events() throws -> [String] {
+    func events() async throws -> [String] {
         let output: String
         switch kind {
         case .sqlite:
@@ -96,9 +96,9 @@ final class VerifierFixture: @unchecked Sendable {
 
     /// Adds the RFC 4226 test token as `id`, at `counter`.
     @discardableResult
-    func addRFCToken(_ id: String = "rfc", counter: UInt64 = 0, kind: VerifierToken.Kind = .hotp, digits: Int = 6) throws -> Verifier {
+    func addRFCToken(_ id: String = "rfc", counter: UInt64 = 0, kind: VerifierToken.Kind = .hotp, digits: Int = 6) async throws -> Verifier {
         let verifier = verifier()
-        try verifier.add([try verifier.makeToken(id: id, secret: Self.rfcSecret, kind: kind, digits: digits, counter: counter)])
+        try await verifier.add([try verifier.makeToken(id: id, secret: Self.rfcSecret, kind: kind, digits: digits, counter: counter)])
         return verifier
     }
 

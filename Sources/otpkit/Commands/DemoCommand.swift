@@ -7,7 +7,7 @@ import SeedFormats
 import Verifier
 import VerifierStorage
 
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Show otpkit end to end on two emulated tokens.",
@@ -22,8 +22,8 @@ struct DemoCommand: ParsableCommand {
         The secrets are throwaway ones.
         """)
 
-    func run() throws {
-        try reportingFailures {
+    func run() async throws {
+        try await reportingFailures {
             let emulator = try EmulatorProcess.start(arguments: ["--tokens", "2", "--port", "0"])
             defer { emulator.stop() }
             print("1. Emulator started: two OpenHOTP tokens on \(emulator.listenAddress) (USB/IP).")
@@ -61,14 +61,14 @@ struct DemoCommand: ParsableCommand {
             handOff.counter = counter
             try printJSON(handOff)
 
-            try verifierStory(seeds: [handOff] + records.dropFirst(), token: token)
-            try batchStory()
+            try await verifierStory(seeds: [handOff] + records.dropFirst(), token: token)
+            try await batchStory()
             print("10. Emulators and the verification server stopped; nothing left running.")
         }
     }
 
     /// IT staff's side: a batch of tokens provisioned through the seed journal, handed to a verifier, verified.
-    private func batchStory() throws {
+    private func batchStory() async throws {
         let emulator = try EmulatorProcess.start(arguments: ["--tokens", "3", "--port", "0"], tokens: 3)
         defer { emulator.stop() }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-demo-batch-\(UUID().uuidString)")
@@ -89,29 +89,29 @@ struct DemoCommand: ParsableCommand {
         let keys = try MasterKeyFile.load(path: folder.appendingPathComponent("verifier.key").path, creating: .allowed)
         let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("verifier.sqlite").path), keyring: keys.keyring)
         let seeds = try SeedFile.read(Array(data))
-        try verifier.add(try seeds.map { try verifier.token(from: $0) })
+        try await verifier.add(try seeds.map { try verifier.token(from: $0) })
         print("   handed \(seeds.count) seeds to the verifier; one press of each token:")
         for address in emulator.tokenAddresses {
             let token = try TokenLocator.open(DeviceAddress(parsing: address)).requireOpenHOTP("demo")
             let code = try token.driver.generate(0).code
-            let accepted = try verifier.verify(tokenID: "\(token.serial)-0", code: code).accepted
+            let accepted = try await verifier.verify(tokenID: "\(token.serial)-0", code: code).accepted
             print("   token \(token.serial): \(code) -> \(accepted ? "accepted" : "REFUSED")")
             guard accepted else { throw CLIFailure("a batch token's code was refused", code: .checkFailed) }
         }
-        try radiusStory(verifier: verifier, folder: folder, tokenAddress: emulator.tokenAddresses[0])
+        try await radiusStory(verifier: verifier, folder: folder, tokenAddress: emulator.tokenAddresses[0])
     }
 
     /// The login a VPN or sshd asks for: the batch's first token given to user `demo`, `otpkit verifier serve
     /// --radius-listen` on the same database, and FreeRADIUS's own `radtest` as the client.
-    private func radiusStory(verifier: Verifier, folder: URL, tokenAddress: String) throws {
+    private func radiusStory(verifier: Verifier, folder: URL, tokenAddress: String) async throws {
         guard let radtest = ["/usr/bin/radtest", "/usr/local/bin/radtest"].first(where: FileManager.default.isExecutableFile) else {
             throw CLIFailure("radtest is not installed (apt-get install freeradius-utils; `make demo` does it)", code: .checkFailed)
         }
         let token = try TokenLocator.open(DeviceAddress(parsing: tokenAddress)).requireOpenHOTP("demo")
-        try verifier.assign(tokenID: "\(token.serial)-0", to: "demo")
+        try await verifier.assign(tokenID: "\(token.serial)-0", to: "demo")
         let secret = Secret.random(byteCount: 16).hex
         // radtest signs its requests with a Message-Authenticator, so its client entry requires one (the default).
-        try verifier.addRADIUSClient(name: "radtest", address: "127.0.0.1", secret: try Secret(bytes: Array(secret.utf8)),
+        try await verifier.addRADIUSClient(name: "radtest", address: "127.0.0.1", secret: try Secret(bytes: Array(secret.utf8)),
                                      messageAuthenticator: .required)
         let server = try OwnCommandProcess(
             ["verifier", "serve", "--db", folder.appendingPathComponent("verifier.sqlite").path,
@@ -140,35 +140,35 @@ struct DemoCommand: ParsableCommand {
     }
 
     /// The verification server's side: import, verify, drift, resync.
-    private func verifierStory(seeds: [SeedRecord], token: OpenedToken) throws {
+    private func verifierStory(seeds: [SeedRecord], token: OpenedToken) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let keys = try MasterKeyFile.load(path: folder.appendingPathComponent("master.key").path, creating: .allowed)
         let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("verifier.sqlite").path),
                                 keyring: keys.keyring)
-        try verifier.add(try seeds.map { try verifier.token(from: $0) })
+        try await verifier.add(try seeds.map { try verifier.token(from: $0) })
         let id = seeds[0].tokenID
         print("5. Imported \(seeds.count) seeds into an embedded verifier (SQLite, secrets sealed with AES-GCM); token \(id):")
         for _ in 0..<2 {
             let code = try token.driver.generate(0).code
-            let outcome = try verifier.verify(tokenID: id, code: code)
+            let outcome = try await verifier.verify(tokenID: id, code: code)
             print("   press -> \(code) -> \(outcome.accepted ? "accepted" : "REFUSED")")
             guard outcome.accepted else { throw CLIFailure("the verifier refused a fresh code", code: .checkFailed) }
-            print("   the same code again -> \(try verifier.verify(tokenID: id, code: code).accepted ? "ACCEPTED" : "refused (replay)")")
+            print("   the same code again -> \(try await verifier.verify(tokenID: id, code: code).accepted ? "ACCEPTED" : "refused (replay)")")
         }
         for _ in 0..<50 { _ = try token.driver.generate(0) }
         let drifted = try token.driver.generate(0).code
-        let plain = try verifier.verify(tokenID: id, code: drifted)
+        let plain = try await verifier.verify(tokenID: id, code: drifted)
         print("6. 50 presses nobody verified; the next code \(drifted) -> \(plain.accepted ? "ACCEPTED" : "refused (beyond the look-ahead window of 10)")")
         guard !plain.accepted else { throw CLIFailure("a code far ahead was accepted on its own", code: .checkFailed) }
         let code1 = try token.driver.generate(0).code, code2 = try token.driver.generate(0).code
-        guard case .resynchronized(let counter) = try verifier.resync(tokenID: id, code1: code1, code2: code2) else {
+        guard case .resynchronized(let counter) = try await verifier.resync(tokenID: id, code1: code1, code2: code2) else {
             throw CLIFailure("resync failed", code: .checkFailed)
         }
         print("7. Resync with two consecutive codes \(code1) \(code2) -> the verifier expects counter \(counter) next")
         let next = try token.driver.generate(0).code
-        let afterwards = try verifier.verify(tokenID: id, code: next)
+        let afterwards = try await verifier.verify(tokenID: id, code: next)
         print("   the next press \(next) -> \(afterwards.accepted ? "accepted" : "REFUSED")")
         guard afterwards.accepted else { throw CLIFailure("the code after the resync was refused", code: .checkFailed) }
     }

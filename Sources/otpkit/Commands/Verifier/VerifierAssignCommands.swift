@@ -8,7 +8,7 @@ struct UserNameOption: ParsableArguments {
     var user: String
 }
 
-struct VerifierAssignCommand: ParsableCommand {
+struct VerifierAssignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assign",
         abstract: "Give a token to a user: their logins (RADIUS, PAM, verify --user) then accept its codes.",
@@ -24,17 +24,17 @@ struct VerifierAssignCommand: ParsableCommand {
     @OptionGroup var tokenOption: TokenIDOption
     @OptionGroup var userOption: UserNameOption
 
-    func run() throws {
-        try reportingFailures {
-            let opened = try verifier.open()
-            try opened.assign(tokenID: tokenOption.token, to: userOption.user)
-            let owner = try opened.store.token(id: tokenOption.token)?.user ?? userOption.user
+    func run() async throws {
+        try await reportingFailures {
+            let opened = try await verifier.open()
+            try await opened.assign(tokenID: tokenOption.token, to: userOption.user)
+            let owner = try await opened.store.token(id: tokenOption.token)?.user ?? userOption.user
             print("Token \(tokenOption.token) belongs to user \(owner).")
         }
     }
 }
 
-struct VerifierUnassignCommand: ParsableCommand {
+struct VerifierUnassignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unassign",
         abstract: "Take a token from its user: it is then verified by its id only.")
@@ -42,9 +42,9 @@ struct VerifierUnassignCommand: ParsableCommand {
     @OptionGroup var verifier: VerifierOptions
     @OptionGroup var tokenOption: TokenIDOption
 
-    func run() throws {
-        try reportingFailures {
-            try verifier.open().unassign(tokenID: tokenOption.token)
+    func run() async throws {
+        try await reportingFailures {
+            try await verifier.open().unassign(tokenID: tokenOption.token)
             print("Token \(tokenOption.token) belongs to no user.")
         }
     }

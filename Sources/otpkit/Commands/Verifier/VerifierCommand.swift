@@ -1,6 +1,6 @@
 import ArgumentParser
 
-struct VerifierCommand: ParsableCommand {
+struct VerifierCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verifier",
         abstract: "Run and administer the HOTP/TOTP verification server.",

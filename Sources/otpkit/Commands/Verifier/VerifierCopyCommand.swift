@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Verifier
 
-struct VerifierCopyCommand: ParsableCommand {
+struct VerifierCopyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
         abstract: "Copy every token and API key from one verifier database to another (SQLite to PostgreSQL, say).",
@@ -30,27 +30,27 @@ struct VerifierCopyCommand: ParsableCommand {
     @Flag(name: .long, help: "Replace the tokens the target holds already.")
     var replace = false
 
-    func run() throws {
-        try reportingFailures {
+    func run() async throws {
+        try await reportingFailures {
             let source = try VerifierDatabase.open(from, passwordFile: dbPasswordFile, poolSize: 1)
             try source.migrateAnnouncing()
             let target = try VerifierDatabase.open(to, passwordFile: dbPasswordFile, poolSize: 1)
             try target.migrateAnnouncing()
-            let tokens = try source.tokens.allTokens()
-            let existing = try target.tokens.allTokens().count
+            let tokens = try await source.tokens.allTokens()
+            let existing = try await target.tokens.allTokens().count
             if existing > 0 && !replace {
                 throw CLIFailure("\(target.description) holds \(existing) tokens already; nothing copied (--replace swaps them for the source's)", code: .refused)
             }
             // The source's current master key becomes the target's: the copied secrets are sealed under it.
-            let keyID = try source.tokens.masterKeyID()
+            let keyID = try await source.tokens.masterKeyID()
             if replace {
-                try target.tokens.replaceAll(with: tokens, sealedUnder: keyID)
+                try await target.tokens.replaceAll(with: tokens, sealedUnder: keyID)
             } else if let keyID, !tokens.isEmpty {
-                try target.tokens.insert(tokens, sealedUnder: keyID)
+                try await target.tokens.insert(tokens, sealedUnder: keyID)
             }
-            let present = Set(try target.apiKeys.list().map(\.id))
-            let keys = try source.apiKeys.storedKeys().filter { !present.contains($0.key.id) }
-            try target.apiKeys.insert(keys)
+            let present = Set(try await target.apiKeys.list().map(\.id))
+            let keys = try await source.apiKeys.storedKeys().filter { !present.contains($0.key.id) }
+            try await target.apiKeys.insert(keys)
             let locked = tokens.filter { $0.lockedAt != nil }.count
             let totp = tokens.filter { $0.kind != .hotp }.count
             let resyncing = tokens.filter { $0.pendingResync != nil }.count

@@ -5,7 +5,7 @@ import OTPCore
 import SeedFormats
 import Verifier
 
-struct VerifierExportCommand: ParsableCommand {
+struct VerifierExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export tokens with their secrets, for another verifier: encrypted PSKC by default.",
@@ -16,10 +16,10 @@ struct VerifierExportCommand: ParsableCommand {
     @Option(name: .long, help: "pskc, csv or json.") var format = "pskc"
     @Option(name: .long, help: ArgumentHelp("Where to write.", valueName: "path")) var out: String
 
-    func run() throws {
-        try reportingFailures {
-            let verifier = try verifier.open()
-            let records = try verifier.store.allTokens().map { token throws(VerifierError) in
+    func run() async throws {
+        try await reportingFailures {
+            let verifier = try await verifier.open()
+            let records = try await verifier.store.allTokens().map { token throws(VerifierError) in
                 SeedRecord(serial: token.id, issuer: token.issuer, algorithm: token.algorithm, digits: token.digits,
                            counter: token.counter, period: { if case .totp(let period) = token.kind { period } else { nil } }(),
                            user: token.user, secret: try verifier.keyring.open(token.sealedSecret, tokenID: token.id))

@@ -43,7 +43,7 @@ extension CLIFailure {
     }
 }
 
-struct VerifierImportCommand: ParsableCommand {
+struct VerifierImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import tokens from a seed file: PSKC (plain or encrypted), Yubico CSV or otpkit seed JSON.",
@@ -55,8 +55,8 @@ struct VerifierImportCommand: ParsableCommand {
     var allowMissingMAC = false
     @Argument(help: "The seed file, or - for standard input.") var file: String
 
-    func run() throws {
-        try reportingFailures {
+    func run() async throws {
+        try await reportingFailures {
             let data = try readSeedFile(file)
             var credentials = try credentialOptions.credentials()
             credentials.allowMissingMAC = allowMissingMAC
@@ -71,8 +71,8 @@ struct VerifierImportCommand: ParsableCommand {
             guard !records.isEmpty || contents.skipped.isEmpty else {
                 throw CLIFailure("nothing to import: \(contents.skipped.joined(separator: "; "))", code: .usage)
             }
-            let verifier = try verifier.open()
-            try verifier.add(try records.map { try verifier.token(from: $0) })
+            let verifier = try await verifier.open()
+            try await verifier.add(try records.map { try verifier.token(from: $0) })
             print("Imported \(records.count) token\(records.count == 1 ? "" : "s"): \(records.map(\.tokenID).joined(separator: ", "))")
             let owned = records.compactMap { record in record.user.map { "\(record.tokenID) to \($0)" } }
             if !owned.isEmpty { print("Assigned \(owned.joined(separator: ", ")).") }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Verifier
 
-struct VerifierMigrateCommand: ParsableCommand {
+struct VerifierMigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Bring the database's schema up to this otpkit's version.",
@@ -14,7 +14,7 @@ struct VerifierMigrateCommand: ParsableCommand {
 
     @OptionGroup var verifier: VerifierOptions
 
-    func run() throws {
+    func run() async throws {
         try reportingFailures {
             let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
                                                      poolSize: 1, timeout: verifier.dbTimeout)

@@ -42,29 +42,29 @@ struct VerifierOptions: ParsableArguments {
     }
 
     /// The database with its schema brought up to date (announced on stderr when it changed).
-    func openDatabase() throws -> VerifierDatabase {
+    func openDatabase() async throws -> VerifierDatabase {
         let database = try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: dbPoolSize, timeout: dbTimeout)
         try database.migrateAnnouncing()
         return database
     }
 
     /// The verifier over the database; a key file created now is announced on stderr with how to protect it.
-    func open(policy: VerifierPolicy = VerifierPolicy()) throws -> Verifier {
-        try open(openDatabase(), policy: policy)
+    func open(policy: VerifierPolicy = VerifierPolicy()) async throws -> Verifier {
+        try await open(openDatabase(), policy: policy)
     }
 
     /// A key file is created only for a database that never held a sealed secret; the keys are checked against what
     /// the database holds before anything is decided (`Verifier.checkKeyring`).
     func open(_ database: VerifierDatabase, policy: VerifierPolicy = VerifierPolicy(),
-              check: Verifier.KeyringCheck = .sealing) throws -> Verifier {
-        let creation: MasterKeyFile.Creation = try Verifier.mayCreateMasterKey(for: database.tokens) ? .allowed : .refused
+              check: Verifier.KeyringCheck = .sealing) async throws -> Verifier {
+        let creation: MasterKeyFile.Creation = try await Verifier.mayCreateMasterKey(for: database.tokens) ? .allowed : .refused
         let keys = try MasterKeyFile.load(path: try keyFilePath, creating: creation)
         if let created = keys.createdPath {
             try? FileHandle.standardError.write(contentsOf: Data(("otpkit: created a new master key in \(created) (mode 0600). Keep it apart from "
                 + "the database and back it up: the sealed seeds cannot be opened without it.\n").utf8))
         }
         let verifier = Verifier(store: database.tokens, keyring: keys.keyring, policy: policy)
-        try verifier.checkKeyring(check)
+        try await verifier.checkKeyring(check)
         return verifier
     }
 }

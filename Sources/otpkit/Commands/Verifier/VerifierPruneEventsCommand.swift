@@ -4,7 +4,7 @@ import Verifier
 
 /// `otpkit verifier prune-events`: the retention of the database's event rows, which otherwise keep the newest
 /// 100,000 (the audit log is the complete record).
-struct VerifierPruneEventsCommand: ParsableCommand {
+struct VerifierPruneEventsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune-events",
         abstract: "Delete the event rows older than a given age.",
@@ -18,11 +18,11 @@ struct VerifierPruneEventsCommand: ParsableCommand {
                                             valueName: "duration"))
     var olderThan: EventAge
 
-    func run() throws {
-        try reportingFailures {
-            let database = try verifier.openDatabase()
+    func run() async throws {
+        try await reportingFailures {
+            let database = try await verifier.openDatabase()
             let cutoff = Date().addingTimeInterval(-olderThan.seconds)
-            let deleted = try database.tokens.pruneEvents(before: cutoff)
+            let deleted = try await database.tokens.pruneEvents(before: cutoff)
             print("Deleted \(deleted) event rows older than \(olderThan.text).")
         }
     }

@@ -4,7 +4,7 @@ import Foundation
 import OTPCore
 import Verifier
 
-struct VerifierRADIUSClientsCommand: ParsableCommand {
+struct VerifierRADIUSClientsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "radius-clients",
         abstract: "Manage the RADIUS clients (VPN concentrators, Wi-Fi controllers, pam_radius hosts, FreeRADIUS proxies) allowed to ask for logins.",
@@ -15,7 +15,7 @@ struct VerifierRADIUSClientsCommand: ParsableCommand {
         """,
         subcommands: [Add.self, List.self, Remove.self])
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add", abstract: "Allow a RADIUS client, with its shared secret.",
             discussion: """
@@ -42,8 +42,8 @@ struct VerifierRADIUSClientsCommand: ParsableCommand {
         @Flag(name: .long, help: "The client sends no Message-Authenticator (exposed to BlastRADIUS, CVE-2024-3596; only for clients that cannot).")
         var noMessageAuthenticator = false
 
-        func run() throws {
-            try reportingFailures {
+        func run() async throws {
+            try await reportingFailures {
                 // The front end's own parser: what is stored here is what it will match.
                 do throws(IPNetwork.ParseError) { _ = try IPNetwork(address) } catch {
                     throw CLIFailure("\(error); give an IPv4 or IPv6 address, or a CIDR network such as 192.0.2.0/24", code: .usage)
@@ -59,7 +59,7 @@ struct VerifierRADIUSClientsCommand: ParsableCommand {
                 if noMessageAuthenticator {
                     writeError("otpkit: warning: client \(name) is marked as sending no Message-Authenticator: an attacker on its network path can forge an Access-Accept for its requests (BlastRADIUS, CVE-2024-3596). Mark only clients that cannot send one (Debian 12's pam_radius_auth 2.0); upgrade them when you can.\n")
                 }
-                try verifier.open().addRADIUSClient(name: name, address: address, secret: secret,
+                try await verifier.open().addRADIUSClient(name: name, address: address, secret: secret,
                                                     messageAuthenticator: noMessageAuthenticator ? .notSent : .required)
                 print("RADIUS client \(name) added (\(address), Message-Authenticator \(noMessageAuthenticator ? "not sent" : "required")).")
             }
@@ -84,7 +84,7 @@ struct VerifierRADIUSClientsCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List the RADIUS clients: name, address, whether a Message-Authenticator is required, when added (never the secret).")
 
@@ -99,10 +99,10 @@ struct VerifierRADIUSClientsCommand: ParsableCommand {
             let created: String
         }
 
-        func run() throws {
-            try reportingFailures {
+        func run() async throws {
+            try await reportingFailures {
                 let formatter = ISO8601DateFormatter()
-                let clients = try verifier.openDatabase().tokens.radiusClients().map {
+                let clients = try await verifier.openDatabase().tokens.radiusClients().map {
                     Summary(name: $0.name, address: $0.address, messageAuthenticator: $0.messageAuthenticator.rawValue,
                             created: formatter.string(from: $0.created))
                 }
@@ -117,15 +117,15 @@ struct VerifierRADIUSClientsCommand: ParsableCommand {
         }
     }
 
-    struct Remove: ParsableCommand {
+    struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove a RADIUS client: its requests are dropped from now on.")
 
         @OptionGroup var verifier: VerifierOptions
         @Option(name: .long, help: "The client's name.") var name: String
 
-        func run() throws {
-            try reportingFailures {
-                guard try verifier.openDatabase().tokens.removeRADIUSClient(name: name) else {
+        func run() async throws {
+            try await reportingFailures {
+                guard try await verifier.openDatabase().tokens.removeRADIUSClient(name: name) else {
                     throw CLIFailure("no RADIUS client \(name) (see `otpkit verifier radius-clients list`)", code: .refused)
                 }
                 print("RADIUS client \(name) removed.")

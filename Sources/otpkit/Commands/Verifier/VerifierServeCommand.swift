@@ -130,10 +130,10 @@ struct VerifierServeCommand: AsyncParsableCommand {
             let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
                                                      poolSize: verifier.dbPoolSize, timeout: verifier.dbTimeout)
             announce("\(database.description): \(try database.migrate())")
-            let core = try verifier.open(database, policy: policy)
+            let core = try await verifier.open(database, policy: policy)
             let keys = database.apiKeys
-            if try keys.list().isEmpty {
-                let created = try keys.create(name: "first admin", role: .admin)
+            if try await keys.list().isEmpty {
+                let created = try await keys.create(name: "first admin", role: .admin)
                 announce("created admin API key \(created.key.id) (shown once, keep it safe): \(created.text)")
             }
             var options = VerifierHTTPServer.Options()
@@ -158,8 +158,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
             options.tlsCertificatePath = tlsCert
             options.tlsKeyPath = tlsKey
             if let pool = database.pool {
-                options.blockingThreads = pool.settings.size
-                options.databaseCheck = { pool.isReachable() }
+                options.databaseCheck = { await pool.isReachable() }
                 options.databaseMetrics = { database.prometheusText() }
             }
             let audit: FileHandle
@@ -172,49 +171,49 @@ struct VerifierServeCommand: AsyncParsableCommand {
     }
 }
 
-struct VerifierKeysCommand: ParsableCommand {
+struct VerifierKeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Manage the API keys of the verification server (stored hashed; shown once).",
         subcommands: [Create.self, List.self, Revoke.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a key and print it once.")
         @OptionGroup var verifier: VerifierOptions
         @Option(name: .long, help: "verify (verify and resync only) or admin.") var role = "verify"
         @Option(name: .long, help: "A name to recognise the key by.") var name = "unnamed"
 
-        func run() throws {
-            try reportingFailures {
+        func run() async throws {
+            try await reportingFailures {
                 guard let parsed = APIKeyRole(rawValue: role) else { throw CLIFailure("--role must be verify or admin", code: .usage) }
-                let created = try verifier.openDatabase().apiKeys.create(name: name, role: parsed)
+                let created = try await verifier.openDatabase().apiKeys.create(name: name, role: parsed)
                 print(created.text)
                 try? FileHandle.standardError.write(contentsOf: Data("otpkit: created \(role) key \(created.key.id) (\(name)); it is not shown again.\n".utf8))
             }
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List keys (ids, names, roles; never the keys).")
         @OptionGroup var verifier: VerifierOptions
 
-        func run() throws {
-            try reportingFailures {
-                for key in try verifier.openDatabase().apiKeys.list() {
+        func run() async throws {
+            try await reportingFailures {
+                for key in try await verifier.openDatabase().apiKeys.list() {
                     print("\(key.id)  \(key.role.rawValue)  \(key.name)\(key.revoked ? "  (revoked)" : "")")
                 }
             }
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a key at once.")
         @OptionGroup var verifier: VerifierOptions
         @Argument(help: "The key's id.") var id: String
 
-        func run() throws {
-            try reportingFailures {
-                guard try verifier.openDatabase().apiKeys.revoke(id: id) else {
+        func run() async throws {
+            try await reportingFailures {
+                guard try await verifier.openDatabase().apiKeys.revoke(id: id) else {
                     throw CLIFailure("no active key \(id)", code: .refused)
                 }
                 print("Key \(id) revoked.")

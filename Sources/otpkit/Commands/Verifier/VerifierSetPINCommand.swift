@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Verifier
 
-struct VerifierSetPINCommand: ParsableCommand {
+struct VerifierSetPINCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set-pin",
         abstract: "Set or remove a user's PIN: their login password becomes the PIN followed by the code.",
@@ -28,15 +28,15 @@ struct VerifierSetPINCommand: ParsableCommand {
         guard !(remove && pinFile != nil) else { throw ValidationError("--remove takes no --pin-file") }
     }
 
-    func run() throws {
-        try reportingFailures {
-            let opened = try verifier.open()
+    func run() async throws {
+        try await reportingFailures {
+            let opened = try await verifier.open()
             if remove {
-                try opened.setPIN(nil, user: userOption.user)
+                try await opened.setPIN(nil, user: userOption.user)
                 print("User \(userOption.user) has no PIN: the password is the code alone.")
                 return
             }
-            try opened.setPIN(try readPIN(), user: userOption.user)
+            try await opened.setPIN(try readPIN(), user: userOption.user)
             print("PIN set for user \(userOption.user): the password is now the PIN followed by the code.")
         }
     }

@@ -3,7 +3,7 @@ import Foundation
 import Verifier
 import VerifierStorage
 
-struct VerifierResyncCommand: ParsableCommand {
+struct VerifierResyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resync",
         abstract: "Resynchronise a drifted token from two consecutive codes (HOTP: up to 1000 ahead; TOTP: 500 steps either side of now).")
@@ -13,9 +13,9 @@ struct VerifierResyncCommand: ParsableCommand {
     @Argument(help: "The first code.") var code1: String
     @Argument(help: "The next code.") var code2: String
 
-    func run() throws {
-        try reportingFailures {
-            switch try verifier.open().resync(tokenID: tokenOption.token, code1: code1, code2: code2) {
+    func run() async throws {
+        try await reportingFailures {
+            switch try await verifier.open().resync(tokenID: tokenOption.token, code1: code1, code2: code2) {
             case .resynchronized(let counter): print("resynchronised: the next code is at counter \(counter)")
             case .notFound: throw CLIFailure("the two codes are not consecutive codes within the sync window", code: .refused)
             }
@@ -23,7 +23,7 @@ struct VerifierResyncCommand: ParsableCommand {
     }
 }
 
-struct VerifierSetCounterCommand: ParsableCommand {
+struct VerifierSetCounterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set-counter",
         abstract: "Set a token's counter to the one read off the token (`otpkit counter`): the hard resync.")
@@ -33,37 +33,37 @@ struct VerifierSetCounterCommand: ParsableCommand {
     @Argument(help: "The counter of the token's next code.") var value: UInt64
     @Flag(name: .long, help: "Allow moving the counter back (old codes become valid again).") var force = false
 
-    func run() throws {
-        try reportingFailures {
-            try verifier.open().setCounter(tokenID: tokenOption.token, to: value, force: force)
+    func run() async throws {
+        try await reportingFailures {
+            try await verifier.open().setCounter(tokenID: tokenOption.token, to: value, force: force)
             print("Token \(tokenOption.token) expects counter \(value) next.")
         }
     }
 }
 
-struct VerifierUnlockCommand: ParsableCommand {
+struct VerifierUnlockCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "unlock", abstract: "Unlock a token locked by failures.")
 
     @OptionGroup var verifier: VerifierOptions
     @OptionGroup var tokenOption: TokenIDOption
 
-    func run() throws {
-        try reportingFailures {
-            try verifier.open().unlock(tokenID: tokenOption.token)
+    func run() async throws {
+        try await reportingFailures {
+            try await verifier.open().unlock(tokenID: tokenOption.token)
             print("Token \(tokenOption.token) unlocked.")
         }
     }
 }
 
-struct VerifierDeleteCommand: ParsableCommand {
+struct VerifierDeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a token and its sealed secret.")
 
     @OptionGroup var verifier: VerifierOptions
     @OptionGroup var tokenOption: TokenIDOption
 
-    func run() throws {
-        try reportingFailures {
-            guard try verifier.open().store.delete(id: tokenOption.token) else {
+    func run() async throws {
+        try await reportingFailures {
+            guard try await verifier.open().store.delete(id: tokenOption.token) else {
                 throw CLIFailure("no token \(tokenOption.token)", code: .refused)
             }
             print("Token \(tokenOption.token) deleted.")
@@ -71,7 +71,7 @@ struct VerifierDeleteCommand: ParsableCommand {
     }
 }
 
-struct VerifierListCommand: ParsableCommand {
+struct VerifierListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List tokens, their state and their users (never secrets).",
         discussion: "With --user, only the tokens that user owns (none for an unknown user). The last column is the token's user, - when nobody owns it.")
@@ -80,10 +80,11 @@ struct VerifierListCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Only the tokens this user owns.", valueName: "name")) var user: String?
     @Flag(name: .long, help: "Print JSON (a token's user is its `user` field).") var json = false
 
-    func run() throws {
-        try reportingFailures {
-            let opened = try verifier.open()
-            let tokens = try (user.map { try opened.tokens(ofUser: $0) } ?? opened.store.allTokens()).map(TokenSummary.init)
+    func run() async throws {
+        try await reportingFailures {
+            let opened = try await verifier.open()
+            let found = if let user { try await opened.tokens(ofUser: user) } else { try await opened.store.allTokens() }
+            let tokens = found.map(TokenSummary.init)
             if json { return try printJSON(tokens) }
             if tokens.isEmpty {
                 print(user.map { "User \($0) owns no token. Give them one with `otpkit verifier assign --token ID --user \($0)`." }
@@ -97,7 +98,7 @@ struct VerifierListCommand: ParsableCommand {
     }
 }
 
-struct VerifierRotateKeyCommand: ParsableCommand {
+struct VerifierRotateKeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-key",
         abstract: "Seal every secret under a new master key, then retire the old key.",
@@ -105,17 +106,17 @@ struct VerifierRotateKeyCommand: ParsableCommand {
 
     @OptionGroup var verifier: VerifierOptions
 
-    func run() throws {
-        try reportingFailures {
+    func run() async throws {
+        try await reportingFailures {
             guard nonEmptyEnvironment(MasterKeyFile.environmentVariable) == nil else {
                 throw CLIFailure("the master key comes from \(MasterKeyFile.environmentVariable); rotate it where it is kept", code: .usage)
             }
             let path = try verifier.keyFilePath
-            let current = try verifier.open(try verifier.openDatabase(), check: .rotating)
+            let current = try await verifier.open(try await verifier.openDatabase(), check: .rotating)
             let newKey = MasterKey.generate()
             try MasterKeyFile.write([newKey, current.keyring.current] + current.keyring.older, to: path)
             let rotating = Verifier(store: current.store, keyring: MasterKeyring(current: newKey, older: [current.keyring.current] + current.keyring.older))
-            let count = try rotating.resealAll()
+            let count = try await rotating.resealAll()
             try MasterKeyFile.write([newKey], to: path)
             print("Resealed \(count) tokens under master key \(newKey.id); the old key \(current.keyring.current.id) is retired.")
         }

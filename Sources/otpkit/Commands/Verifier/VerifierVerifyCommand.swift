@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Verifier
 
-struct VerifierVerifyCommand: ParsableCommand {
+struct VerifierVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a code; exit 0 when accepted, 1 when refused (2: the database failed, 5: the master key is missing or wrong).",
@@ -39,12 +39,12 @@ struct VerifierVerifyCommand: ParsableCommand {
         case refused(String)
     }
 
-    func run() throws {
-        try reportingFailures {
-            let verifier = try verifier.open()
+    func run() async throws {
+        try await reportingFailures {
+            let verifier = try await verifier.open()
             if stdin {
                 while let line = readLine() {
-                    switch try check(line.trimmingCharacters(in: .whitespaces), with: verifier) {
+                    switch try await check(line.trimmingCharacters(in: .whitespaces), with: verifier) {
                     case .accepted: emit("accepted")
                     case .refused: emit("refused")
                     }
@@ -56,7 +56,7 @@ struct VerifierVerifyCommand: ParsableCommand {
                 guard let line = readLine() else { throw CLIFailure("no code on standard input", code: .usage) }
                 given = line.trimmingCharacters(in: .whitespaces)
             }
-            switch try check(given, with: verifier) {
+            switch try await check(given, with: verifier) {
             case .accepted(let text): print(text)
             case .refused(let text):
                 print(text)
@@ -65,14 +65,14 @@ struct VerifierVerifyCommand: ParsableCommand {
         }
     }
 
-    private func check(_ code: String, with verifier: Verifier) throws -> Answer {
+    private func check(_ code: String, with verifier: Verifier) async throws -> Answer {
         if let token {
-            switch try verifier.verify(tokenID: token, code: code) {
+            switch try await verifier.verify(tokenID: token, code: code) {
             case .accepted(let counter): return .accepted("accepted (counter \(counter))")
             case .rejected(let reason): return .refused("refused (\(reason.rawValue.replacingOccurrences(of: "_", with: " ")))")
             }
         }
-        let login = try verifier.verify(user: user ?? "", password: code)
+        let login = try await verifier.verify(user: user ?? "", password: code)
         switch login.outcome {
         case .accepted(let counter): return .accepted("accepted (token \(login.tokenID ?? "?"), counter \(counter))")
         // Only a right code beyond the look-ahead window gets here, so saying so tells nothing a guesser could use.
