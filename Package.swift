@@ -22,7 +22,11 @@ let package = Package(
     ],
     targets: [
         // HOTP/TOTP, Base32, otpauth URIs, secrets. No I/O, nothing of USB.
-        .target(name: "OTPCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // _CryptoExtras for swift-crypto's BoringSSL (CCryptoBoringSSL), which it builds on every platform: HOTP runs
+        // BoringSSL's hash contexts as plain values (HashState.swift).
+        .target(name: "OTPCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         // Frame checksums (CRC-32/ISO-HDLC and friends), shared by drivers and firmware models.
         .target(name: "Checksums"),
         // Atomic, private, durable writes of files that hold secrets.

@@ -1,108 +1,106 @@
-import Crypto
-
 /// HOTP (RFC 4226) for one key: HMAC(key, counter) dynamically truncated to `digits` decimal digits.
 ///
-/// The HMAC's inner and outer hash states are computed once from the key and copied for every code,
-/// so a code costs the two compressions of the counter block and the outer block, not four.
-/// `HOTP.hmac(_:)` exposes the full MAC for tests that compare it with swift-crypto's own `HMAC`.
+/// The HMAC's inner and outer states are computed once from the key (`KeyedHMAC`) and copied on the stack for
+/// every code. A search over a window (`firstMatch`) or a run of codes (`values`) computes its codes in one batch
+/// and compares numbers, never strings. `hmac(_:)` exposes the full MAC for tests that compare it with
+/// swift-crypto's own `HMAC`.
 public struct HOTP: Sendable {
     public let algorithm: OTPAlgorithm
     public let digits: Int
-    private let keyedMAC: KeyedMAC
+    private let modulus: UInt64
+    private let keyed: Keyed
 
     public init(secret: Secret, algorithm: OTPAlgorithm = .sha1, digits: Int = 6) throws(OTPError) {
         guard OTPDigits.allowed.contains(digits) else { throw .digitsOutOfRange(digits) }
         self.algorithm = algorithm
         self.digits = digits
-        self.keyedMAC = KeyedMAC(key: secret.bytes, algorithm: algorithm)
+        self.modulus = OTPDigits.powersOfTen[digits]
+        self.keyed = Keyed(key: secret.bytes, algorithm: algorithm)
     }
 
     /// The code for `counter` as a number below 10^digits.
     public func value(counter: UInt64) -> UInt64 {
-        let binary = keyedMAC.truncatedMAC(counter: counter)
-        return UInt64(binary) % OTPDigits.powersOfTen[digits]
+        var value: UInt64 = 0
+        forEachValue(from: counter, count: 1) { _, code in value = code }
+        return value
     }
 
-    /// HMAC(secret, message) with the token's algorithm.
-    public func hmac(_ message: [UInt8]) -> [UInt8] {
-        message.withUnsafeBytes { buffer in
-            switch keyedMAC {
-            case .sha1(let keyed): Array(keyed.mac(buffer))
-            case .sha256(let keyed): Array(keyed.mac(buffer))
-            case .sha512(let keyed): Array(keyed.mac(buffer))
+    /// The codes (as numbers) of the counters `start ..< start + count`, cut short where the counter would pass
+    /// `UInt64.max`; none for a count below 1.
+    public func values(from start: UInt64, count: Int) -> [UInt64] {
+        let count = Self.clamped(count, from: start)
+        return [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var index = 0
+            forEachValue(from: start, count: count) { _, code in
+                buffer[index] = code
+                index += 1
             }
+            initialized = count
         }
+    }
+
+    /// The first counter of `start ..< start + count` (cut as in `values`) whose code is `value`. Every code of the
+    /// range is computed and compared, wherever the match is, so the time depends on `count` alone.
+    public func firstMatch(_ value: UInt64, from start: UInt64, count: Int) -> UInt64? {
+        var match = UInt64.max  // never a counter of the range, which stops below UInt64.max
+        forEachValue(from: start, count: Self.clamped(count, from: start)) { counter, code in
+            let isFirstHit = (code == value) && (match == .max)
+            match = isFirstHit ? counter : match
+        }
+        return match == .max ? nil : match
     }
 
     /// The code for `counter` as the token shows it: zero-padded to `digits`.
     public func code(counter: UInt64) -> String {
-        let number = String(value(counter: counter))
-        return String(repeating: "0", count: digits - number.count) + number
-    }
-}
-
-/// HMAC (RFC 2104) keyed once, per hash function, over swift-crypto's hash implementations.
-///
-/// swift-crypto's `HMAC<H>` is generic across a module boundary and copies its states through heap-allocated
-/// contexts, which caps it near 2 million codes/s here; the same construction on the concrete hash types,
-/// specialised in this module, reaches well over 3 million. Tests check it against `HMAC<H>` byte for byte.
-private enum KeyedMAC: @unchecked Sendable {
-    // The hash states are values whose copies share nothing mutable, so crossing threads is safe.
-    case sha1(PrecomputedHMAC<Insecure.SHA1>)
-    case sha256(PrecomputedHMAC<SHA256>)
-    case sha512(PrecomputedHMAC<SHA512>)
-
-    init(key: [UInt8], algorithm: OTPAlgorithm) {
-        switch algorithm {
-        case .sha1: self = .sha1(PrecomputedHMAC(key: key))
-        case .sha256: self = .sha256(PrecomputedHMAC(key: key))
-        case .sha512: self = .sha512(PrecomputedHMAC(key: key))
+        var number = value(counter: counter)
+        return String(unsafeUninitializedCapacity: digits) { buffer in
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                buffer[index] = UInt8(ascii: "0") + UInt8(number % 10)
+                number /= 10
+            }
+            return digits
         }
     }
 
-    /// RFC 4226 section 5.3: the 31-bit number at the offset named by the MAC's last nibble.
-    func truncatedMAC(counter: UInt64) -> UInt32 {
-        switch self {
-        case .sha1(let keyed): keyed.truncated(counter: counter)
-        case .sha256(let keyed): keyed.truncated(counter: counter)
-        case .sha512(let keyed): keyed.truncated(counter: counter)
+    /// HMAC(secret, message) with the token's algorithm.
+    public func hmac(_ message: [UInt8]) -> [UInt8] {
+        message.withUnsafeBytes { message in
+            switch keyed {
+            case .sha1(let keyed): keyed.mac(message)
+            case .sha256(let keyed): keyed.mac(message)
+            case .sha512(let keyed): keyed.mac(message)
+            }
         }
     }
-}
 
-/// The inner and outer hash states of an HMAC after absorbing the padded key: two compressions saved per code.
-struct PrecomputedHMAC<H: HashFunction> {
-    let inner: H
-    let outer: H
-
-    init(key: [UInt8]) {
-        var block = key.count > H.blockByteCount ? Array(H.hash(data: key)) : key
-        block += [UInt8](repeating: 0, count: H.blockByteCount - block.count)
-        var inner = H(), outer = H()
-        inner.update(data: block.map { $0 ^ 0x36 })
-        outer.update(data: block.map { $0 ^ 0x5c })
-        self.inner = inner
-        self.outer = outer
+    /// How many of `count` counters from `start` exist below `UInt64.max`.
+    private static func clamped(_ count: Int, from start: UInt64) -> Int {
+        Int(min(UInt64(max(0, count)), UInt64.max - start))
     }
 
-    /// HMAC(key, message) in full.
-    func mac(_ message: UnsafeRawBufferPointer) -> H.Digest {
-        var innerHash = inner
-        innerHash.update(bufferPointer: message)
-        var outerHash = outer
-        innerHash.finalize().withUnsafeBytes { outerHash.update(bufferPointer: $0) }
-        return outerHash.finalize()
-    }
-
+    /// One batch: `body` gets each counter and its code; `count` is already clamped.
     @inline(__always)
-    func truncated(counter: UInt64) -> UInt32 {
-        let digest = withUnsafeBytes(of: counter.bigEndian) { mac($0) }
-        return digest.withUnsafeBytes { bytes in
-            let offset = Int(bytes[bytes.count - 1] & 0x0f)
-            return UInt32(bytes[offset] & 0x7f) << 24
-                | UInt32(bytes[offset + 1]) << 16
-                | UInt32(bytes[offset + 2]) << 8
-                | UInt32(bytes[offset + 3])
+    private func forEachValue(from start: UInt64, count: Int, _ body: (UInt64, UInt64) -> Void) {
+        let modulus = modulus
+        switch keyed {
+        case .sha1(let keyed): keyed.forEachTruncated(from: start, count: count) { body($0, UInt64($1) % modulus) }
+        case .sha256(let keyed): keyed.forEachTruncated(from: start, count: count) { body($0, UInt64($1) % modulus) }
+        case .sha512(let keyed): keyed.forEachTruncated(from: start, count: count) { body($0, UInt64($1) % modulus) }
+        }
+    }
+
+    /// The keyed HMAC states for the token's hash function.
+    private enum Keyed: Sendable {
+        case sha1(KeyedHMAC<SHA1State>)
+        case sha256(KeyedHMAC<SHA256State>)
+        case sha512(KeyedHMAC<SHA512State>)
+
+        init(key: [UInt8], algorithm: OTPAlgorithm) {
+            switch algorithm {
+            case .sha1: self = .sha1(KeyedHMAC(key: key))
+            case .sha256: self = .sha256(KeyedHMAC(key: key))
+            case .sha512: self = .sha512(KeyedHMAC(key: key))
+            }
         }
     }
 }
