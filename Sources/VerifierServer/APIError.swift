@@ -15,9 +15,15 @@ struct APIError: HTTPResponseError, Sendable {
     var headers: HTTPFields = [:]
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = Response.json(["error": ["code": code, "message": message]], status: status)
+        var response = Response.json(Body(error: .init(code: code, message: message)), status: status)
         response.headers.append(contentsOf: headers)
         return response
+    }
+
+    /// `{"error": {"code", "message"}}` (`Response.json` sorts the keys: always in this order).
+    private struct Body: Encodable {
+        struct Detail: Encodable { let code: String; let message: String }
+        let error: Detail
     }
 
     static let unauthorized = APIError(status: .unauthorized, code: "unauthorized", message: "a valid API key is required (Authorization: Bearer KEY)")

@@ -29,6 +29,7 @@ final class ServerMetrics: Sendable {
     let auditWriteFailures: CoreMetrics.Counter
     /// Requests being answered now (a graceful shutdown waits for these).
     let requestsInFlight: Meter
+    private let requestSeconds: CoreMetrics.Timer
 
     init() {
         var shared = PrometheusMetricsFactory(registry: shared)
@@ -38,6 +39,7 @@ final class ServerMetrics: Sendable {
         publicFactory = PrometheusMetricsFactory(registry: decisionsAcceptedOrRefused)
         auditWriteFailures = CoreMetrics.Counter(label: "otpkit_audit_write_failures_total", factory: sharedFactory)
         requestsInFlight = Meter(label: "otpkit_http_requests_in_flight", factory: sharedFactory)
+        requestSeconds = CoreMetrics.Timer(label: "otpkit_http_request_seconds", factory: sharedFactory)
     }
 
     /// `outcome`: "accepted", "resynchronized" or a refusal's reason (the public view says "refused" for those).
@@ -52,7 +54,7 @@ final class ServerMetrics: Sendable {
     func request(status: Int, duration: Duration) {
         CoreMetrics.Counter(label: "otpkit_http_requests_total", dimensions: [("status", String(status))], factory: sharedFactory)
             .increment()
-        CoreMetrics.Timer(label: "otpkit_http_request_seconds", factory: sharedFactory).recordNanoseconds(duration.nanoseconds)
+        requestSeconds.recordNanoseconds(duration.nanoseconds)
     }
 
     /// The view in Prometheus' text format.

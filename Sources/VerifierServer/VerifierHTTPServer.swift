@@ -354,8 +354,12 @@ public struct VerifierHTTPServer: Sendable {
 }
 
 extension Response {
+    /// Keys sorted: the same answer is the same bytes every time (Foundation's encoder otherwise orders keys as
+    /// they hash, which differs from request to request).
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
