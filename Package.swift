@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // HOTP/TOTP, Base32, otpauth URIs, secrets. No I/O, nothing of USB.
@@ -78,6 +80,8 @@ let package = Package(
         .target(name: "VerifierServer", dependencies: [
             "Verifier", "VerifierAPI", "SeedFormats", "OTPCore", "RADIUS", "RADIUSServer",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -90,6 +94,7 @@ let package = Package(
         // The RADIUS UDP server (SwiftNIO), deciding through a delegate protocol (it knows nothing of the verifier).
         .target(name: "RADIUSServer", dependencies: [
             "RADIUS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Provisioning at scale: the crash-safe seed journal (and, later, the batch loop and hand-off).
         .target(name: "Provisioning", dependencies: ["OTPCore", "Verifier", "PrivateFiles"]),
@@ -123,6 +128,12 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
+        // The HTTP API in process (HummingbirdTesting's router client) over a real SQLite store in a temporary folder.
+        .testTarget(name: "VerifierServerTests", dependencies: [
+            "VerifierServer", "Verifier", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",

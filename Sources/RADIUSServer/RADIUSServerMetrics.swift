@@ -1,7 +1,10 @@
+import CoreMetrics
+import Prometheus
 import Synchronization
 
-/// The RADIUS server's counters, in Prometheus' text format through `prometheusText()`. Never labelled with user
-/// names, codes or secrets.
+/// The RADIUS server's counters: a snapshot that tests and tools can wait on, and the same counts made through
+/// swift-metrics into a Prometheus registry of this server's own (`prometheusText()`; no global metrics system, so
+/// several servers in one process count apart). Never labelled with user names, codes or secrets.
 public final class RADIUSServerMetrics: Sendable {
     public struct Snapshot: Sendable, Equatable {
         /// Datagrams received.
@@ -42,8 +45,40 @@ public final class RADIUSServerMetrics: Sendable {
     }
 
     private let state = Mutex(State())
+    private let registry = PrometheusCollectorRegistry()
+    private let series: Series
 
-    public init() {}
+    public init() {
+        series = Series(factory: PrometheusMetricsFactory(registry: registry))  // every series from the start, at 0
+    }
+
+    /// The swift-metrics handles, made once (a packet costs a few atomic adds, no registry look-up).
+    private struct Series: Sendable {
+        let received, rejectedWithoutPassword, statusServer, retransmits, repliesSent, writeFailures, readErrors: CoreMetrics.Counter
+        let dropped: [RADIUSDropReason: CoreMetrics.Counter]
+        let decisions: [RADIUSOutcome: CoreMetrics.Counter]
+        let inFlight: Meter
+
+        init(factory: PrometheusMetricsFactory) {
+            func counter(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
+                CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            }
+            received = counter("otpkit_radius_received_total")
+            dropped = Dictionary(uniqueKeysWithValues: RADIUSDropReason.allCases.map {
+                ($0, counter("otpkit_radius_dropped_total", [("reason", $0.rawValue)]))
+            })
+            decisions = Dictionary(uniqueKeysWithValues: RADIUSOutcome.allCases.map {
+                ($0, counter("otpkit_radius_decisions_total", [("outcome", $0.rawValue)]))
+            })
+            rejectedWithoutPassword = counter("otpkit_radius_rejected_without_password_total")
+            statusServer = counter("otpkit_radius_status_server_total")
+            retransmits = counter("otpkit_radius_retransmits_answered_total")
+            repliesSent = counter("otpkit_radius_replies_sent_total")
+            writeFailures = counter("otpkit_radius_write_failures_total")
+            readErrors = counter("otpkit_radius_read_errors_total")
+            inFlight = Meter(label: "otpkit_radius_decisions_in_flight", factory: factory)
+        }
+    }
 
     public func snapshot() -> Snapshot {
         state.withLock { $0.snapshot }
@@ -51,7 +86,9 @@ public final class RADIUSServerMetrics: Sendable {
 
     func update(_ change: (inout Snapshot) -> Void) {
         let (ready, timers) = state.withLock { state -> ([CheckedContinuation<Bool, Never>], [Task<Void, Never>]) in
+            let before = state.snapshot
             change(&state.snapshot)
+            record(from: before, to: state.snapshot)
             guard !state.waiters.isEmpty else { return ([], []) }
             let snapshot = state.snapshot
             let matched = state.waiters.filter { $0.value.predicate(snapshot) }
@@ -95,38 +132,25 @@ public final class RADIUSServerMetrics: Sendable {
         }
     }
 
+    /// The counters in Prometheus' text format.
     public func prometheusText() -> String {
-        let s = snapshot()
-        var lines = ["# HELP otpkit_radius_received_total RADIUS datagrams received.",
-                     "# TYPE otpkit_radius_received_total counter", "otpkit_radius_received_total \(s.received)",
-                     "# HELP otpkit_radius_dropped_total RADIUS datagrams dropped without an answer, by reason.",
-                     "# TYPE otpkit_radius_dropped_total counter"]
-        for reason in RADIUSDropReason.allCases {
-            lines.append("otpkit_radius_dropped_total{reason=\"\(reason.rawValue)\"} \(s.dropped(reason))")
+        registry.emitToString()
+    }
+
+    /// Adds what changed between two snapshots to the counters (under the state's lock, so in order).
+    private func record(from before: Snapshot, to after: Snapshot) {
+        func count(_ counter: CoreMetrics.Counter, _ old: Int, _ new: Int) {
+            if new > old { counter.increment(by: new - old) }
         }
-        lines += ["# HELP otpkit_radius_decisions_total Access-Requests decided and answered, by outcome.",
-                  "# TYPE otpkit_radius_decisions_total counter"]
-        for outcome in RADIUSOutcome.allCases {
-            lines.append("otpkit_radius_decisions_total{outcome=\"\(outcome.rawValue)\"} \(s.decisions(outcome))")
-        }
-        lines += [
-            "# HELP otpkit_radius_rejected_without_password_total Access-Requests without User-Password (CHAP, EAP), rejected.",
-            "# TYPE otpkit_radius_rejected_without_password_total counter",
-            "otpkit_radius_rejected_without_password_total \(s.rejectedWithoutPassword)",
-            "# HELP otpkit_radius_status_server_total Status-Server requests answered.",
-            "# TYPE otpkit_radius_status_server_total counter", "otpkit_radius_status_server_total \(s.statusServerAnswered)",
-            "# HELP otpkit_radius_retransmits_answered_total Retransmits answered from the duplicate cache.",
-            "# TYPE otpkit_radius_retransmits_answered_total counter",
-            "otpkit_radius_retransmits_answered_total \(s.answeredFromCache)",
-            "# HELP otpkit_radius_replies_sent_total Replies handed to the socket.",
-            "# TYPE otpkit_radius_replies_sent_total counter", "otpkit_radius_replies_sent_total \(s.repliesSent)",
-            "# HELP otpkit_radius_write_failures_total Replies the socket refused.",
-            "# TYPE otpkit_radius_write_failures_total counter", "otpkit_radius_write_failures_total \(s.writeFailures)",
-            "# HELP otpkit_radius_read_errors_total Errors reading the socket.",
-            "# TYPE otpkit_radius_read_errors_total counter", "otpkit_radius_read_errors_total \(s.readErrors)",
-            "# HELP otpkit_radius_decisions_in_flight Access-Requests being decided now.",
-            "# TYPE otpkit_radius_decisions_in_flight gauge", "otpkit_radius_decisions_in_flight \(s.inFlight)",
-        ]
-        return lines.joined(separator: "\n") + "\n"
+        count(series.received, before.received, after.received)
+        for (reason, counter) in series.dropped { count(counter, before.dropped(reason), after.dropped(reason)) }
+        for (outcome, counter) in series.decisions { count(counter, before.decisions(outcome), after.decisions(outcome)) }
+        count(series.rejectedWithoutPassword, before.rejectedWithoutPassword, after.rejectedWithoutPassword)
+        count(series.statusServer, before.statusServerAnswered, after.statusServerAnswered)
+        count(series.retransmits, before.answeredFromCache, after.answeredFromCache)
+        count(series.repliesSent, before.repliesSent, after.repliesSent)
+        count(series.writeFailures, before.writeFailures, after.writeFailures)
+        count(series.readErrors, before.readErrors, after.readErrors)
+        if before.inFlight != after.inFlight { series.inFlight.set(after.inFlight) }
     }
 }

@@ -2,20 +2,39 @@ import Hummingbird
 import SeedFormats
 import Verifier
 
-/// An error answer: an HTTP status and a stable machine-readable code, with a message for people.
+/// An error answer: an HTTP status and a stable machine-readable code, with a message for people. It renders itself
+/// (Hummingbird's `HTTPResponseError`) as `{"error": {"code", "message"}}`.
 /// Bad input is always a 4xx; only a store that cannot be reached gives 503.
-struct APIError: Error, Sendable {
+struct APIError: HTTPResponseError, Sendable {
     let status: HTTPResponse.Status
     let code: String
     let message: String
     /// What went wrong underneath, for the operator's stderr note on a 503 (never sent to the client).
     var cause: String?
+    /// Headers the answer carries besides its JSON (`Allow` on a 405).
+    var headers: HTTPFields = [:]
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = Response.json(Body(error: .init(code: code, message: message)), status: status)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    /// `{"error": {"code", "message"}}` (`Response.json` sorts the keys: always in this order).
+    private struct Body: Encodable {
+        struct Detail: Encodable { let code: String; let message: String }
+        let error: Detail
+    }
 
     static let unauthorized = APIError(status: .unauthorized, code: "unauthorized", message: "a valid API key is required (Authorization: Bearer KEY)")
     static let forbidden = APIError(status: .forbidden, code: "forbidden", message: "this API key may not do that (an admin key is needed)")
     static let rateLimited = APIError(status: .tooManyRequests, code: "rate_limited", message: "too many requests from this client; slow down")
     static let importsBusy = APIError(status: .serviceUnavailable, code: "imports_busy", message: "too many imports are in progress; try again later",
                                       cause: "import refused: the import queue is full")
+    static func methodNotAllowed(allow: String) -> APIError {
+        APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "this path takes only \(allow)",
+                 headers: [.allow: allow])
+    }
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
     static func tooLarge(_ limit: Int) -> APIError {
         APIError(status: .contentTooLarge, code: "body_too_large", message: "the request body exceeds \(limit) bytes")
@@ -53,11 +72,12 @@ struct APIError: Error, Sendable {
         self.init(status: .badRequest, code: error.code, message: error.message(naming: Self.seedFileWording))
     }
 
-    init(status: HTTPResponse.Status, code: String, message: String, cause: String? = nil) {
+    init(status: HTTPResponse.Status, code: String, message: String, cause: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
         self.cause = cause
+        self.headers = headers
     }
 
     /// Over HTTP a seed file's credentials and consent travel in headers.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Synchronization
 
@@ -11,18 +12,17 @@ final class AuditLog: Sendable {
     private struct State {
         let handle: FileHandle
         let formatter = ISO8601DateFormatter()
-        var failures = 0
         var failing = false
     }
 
     private let state: Mutex<State>
+    /// Counts the lines that could not be written (`otpkit_audit_write_failures_total`).
+    private let failures: CoreMetrics.Counter
 
-    init(handle: FileHandle) {
+    init(handle: FileHandle, failures: CoreMetrics.Counter) {
         state = Mutex(State(handle: handle))
+        self.failures = failures
     }
-
-    /// Audit lines that could not be written since the start.
-    var failures: Int { state.withLock { $0.failures } }
 
     /// `user`: the user a login or an assignment named (a login by user name: `token` is the token that matched, or -).
     func record(_ action: String, token: String, user: String? = nil, client: String, outcome: String) {
@@ -33,7 +33,7 @@ final class AuditLog: Sendable {
                 state.failing = false
                 return nil
             } catch {
-                state.failures += 1
+                failures.increment()
                 guard !state.failing else { return nil }
                 state.failing = true
                 return "audit log write failed (\(Self.reason(error))); serving on, counting failures in otpkit_audit_write_failures_total"

@@ -11,6 +11,8 @@ info:
     administers tokens and their users. Every /v1 request carries `Authorization: Bearer KEY`; keys are created with
     `otpkit verifier keys create --role verify|admin`. A decision is answered only after it was committed.
     Refusals look alike: a verify-only client learns accepted or not, never why.
+    A path below asked with a method it does not list is answered 405 `method_not_allowed` with an `Allow` header
+    naming the methods it takes (components/responses/MethodNotAllowed); a path not listed here is 404.
 servers:
   - url: http://127.0.0.1:8400
 security:
@@ -397,7 +399,7 @@ components:
                      token_locked, counter_would_go_back, invalid_token, invalid_user, user_owns_no_token,
                      duplicate_radius_client, unknown_radius_client, bad_csv, bad_pskc, forbidden_xml, wrong_password,
                      bad_mac, missing_mac, needs_key, too_large, unsupported, bad_json, unrecognised_format, contention, unavailable,
-                     database_unavailable, master_key_rotated, imports_busy]
+                     database_unavailable, master_key_rotated, imports_busy, method_not_allowed]
             message: {type: string}
   responses:
     BadRequest:
@@ -437,6 +439,15 @@ components:
           schema: {$ref: "#/components/schemas/Error"}
     Unavailable:
       description: Nothing was decided (the database is unreachable, the master key was rotated, too many imports); try again
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    MethodNotAllowed:
+      description: The path exists but does not take this method
+      headers:
+        Allow:
+          description: The methods the path takes, such as `DELETE, GET`
+          schema: {type: string}
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}

@@ -8,6 +8,7 @@ import NIOPosix
 import OTPCore
 import SeedFormats
 import RADIUSServer
+import ServiceLifecycle
 import Verifier
 import VerifierAPI
 
@@ -45,6 +46,9 @@ public struct VerifierHTTPServer: Sendable {
         public var databaseMetrics: (@Sendable () -> String)?
         /// Where to answer RADIUS (UDP) too, in the same process and on the same store; nil: nowhere.
         public var radius: RADIUSListener?
+        /// Services the store needs (a database client's connection pool): started before the listeners, stopped
+        /// after them, once the last request in flight was answered.
+        public var services: [any Service] = []
 
         public init() {}
     }
@@ -64,7 +68,7 @@ public struct VerifierHTTPServer: Sendable {
         self.verifier = verifier
         self.keys = keys
         self.options = options
-        self.audit = AuditLog(handle: auditLog)
+        self.audit = AuditLog(handle: auditLog, failures: metrics.auditWriteFailures)
         self.limiter = RateLimiter(rate: options.rateLimit, burst: options.rateBurst)
         self.imports = ImportGate(threads: options.importThreads, maxPending: options.maxPendingImports)
         radius = options.radius.map { [health, audit, metrics] listener in
@@ -75,13 +79,23 @@ public struct VerifierHTTPServer: Sendable {
         }
     }
 
-    /// Serves until SIGINT or SIGTERM; `onListening` gets the bound address (useful with port 0), then
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully: the listeners close, requests and RADIUS
+    /// decisions in flight are answered, then the import threads and `options.services` stop, and `run` returns
+    /// (the caller may then close the store). `onListening` gets the bound address (useful with port 0), then
     /// `onMetricsListening` the metrics listener's when there is one.
     public func run(onListening: @escaping @Sendable (String) -> Void,
                     onMetricsListening: @escaping @Sendable (String) -> Void = { _ in },
                     onRADIUSListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
-        imports.start()
-        defer { imports.shutdown() }
+        let app = try makeApplication(onListening: onListening, onMetricsListening: onMetricsListening, onRADIUSListening: onRADIUSListening)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    /// The HTTP application with its services (the import threads, the metrics listener, RADIUS); `app.test(.router)` runs it
+    /// in process.
+    func makeApplication(onListening: @escaping @Sendable (String) -> Void = { _ in },
+                         onMetricsListening: @escaping @Sendable (String) -> Void = { _ in },
+                         onRADIUSListening: @escaping @Sendable (String) -> Void = { _ in })
+        throws -> Application<MethodNotAllowedResponder<RouterResponder<VerifierRequestContext>>> {
         let limits = options.connectionLimits
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestReadDeadline(timeout: limits.requestReadTimeout.timeAmount)],
@@ -93,12 +107,18 @@ public struct VerifierHTTPServer: Sendable {
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
             server = try .tls(.http1(configuration: http1), tlsConfiguration: tls)
         }
+        let router = makeRouter()
+        let importThreads = ImportThreadsService(imports: imports)
+        // Services stop in the reverse of this order: the HTTP listener (Hummingbird's own, last) first, then
+        // RADIUS and the metrics listener, then the import threads, then what the store needs.
         var app = Application(
-            router: makeRouter(),
+            responder: MethodNotAllowedResponder(router.buildResponder(), routes: router.routes.map { ($0.path, $0.method) }),
             server: server,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "otpkit",
                                  availableConnectionsDelegate: MaximumAvailableConnections(max(1, limits.maxConnections))),
+            services: options.services + [importThreads],
             onServerRunning: { channel in onListening(Self.address(channel)) })
+        app.beforeServerStarts { importThreads.start() }
         if let metricsHost = options.metricsHost {
             // Its own small listener: a scraper, not the public, reaches it; the same timeouts and a small cap.
             app.addServices(Application(
@@ -109,7 +129,7 @@ public struct VerifierHTTPServer: Sendable {
                 onServerRunning: { channel in onMetricsListening(Self.address(channel)) }))
         }
         if let radius { app.addServices(RADIUSService(server: radius, onListening: onRADIUSListening)) }
-        try await app.runService()
+        return app
     }
 
     private static func address(_ channel: any Channel) -> String {
@@ -124,136 +144,141 @@ public struct VerifierHTTPServer: Sendable {
     }
 
     private func metricsResponse(_ view: ServerMetrics.View) -> Response {
-        let text = metrics.prometheusText(view, auditWriteFailures: audit.failures) + (options.databaseMetrics?() ?? "")
-            + (radius?.metrics.prometheusText() ?? "")
+        let text = metrics.prometheusText(view) + (options.databaseMetrics?() ?? "") + (radius?.metrics.prometheusText() ?? "")
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    /// The routes: health, metrics and the description without a key; verification for any key; administration
+    /// for admin keys. Errors render through `APIErrorMiddleware`, every answer is counted and timed.
+    func makeRouter() -> Router<VerifierRequestContext> {
+        let router = Router(context: VerifierRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: APIErrorMiddleware())
         router.get("/healthz") { _, _ in
-            await self.respond(authorizing: nil) { _ in
+            do {
                 try await self.checkHealth()
-                return .json(["status": "ready", "database": "reachable"])
-            } onError: { error in
+                return Response.json(["status": "ready", "database": "reachable"])
+            } catch {
                 let unreachable = (error as? VerifierError).map { if case .unavailable = $0 { true } else { false } } ?? false
                 OperatorNotes.write("503 GET /healthz not_ready: \(Self.cause(of: error))")
-                return .json(["status": "not_ready", "database": unreachable ? "unreachable" : "reachable"], status: .serviceUnavailable)
+                return Response.json(["status": "not_ready", "database": unreachable ? "unreachable" : "reachable"], status: .serviceUnavailable)
             }
         }
         router.get("/metrics") { _, _ in self.metricsResponse(.publicPort) }
         router.get("/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
-        router.post("/v1/verify") { request, _ in
-            await self.respond(request, role: .verify) { client in
-                let body = try await self.decode(VerifyRequest.self, from: request)
-                let outcome: VerificationOutcome, token: String, user: String?
-                switch body.subject {
-                case .token(let id):
-                    (outcome, token, user) = (try await self.deciding { try await self.verifier.verify(tokenID: id, code: body.code) }, id, nil)
-                case .user(let name):
-                    // The whole password: the user's PIN, when they have one, followed by the code.
-                    let login = try await self.deciding { try await self.verifier.verify(user: name, password: body.code) }
-                    (outcome, token, user) = (login.outcome, login.tokenID ?? "-", name)
-                }
-                let label = outcome.label
-                self.metrics.decision("verify", outcome: label)
-                self.audit.record("verify", token: token, user: user, client: client.id, outcome: label)
-                return .json(["accepted": outcome.accepted])
-            }
-        }
-        router.post("/v1/resync") { request, _ in
-            await self.respond(request, role: .verify) { client in
-                let body = try await self.decode(ResyncRequest.self, from: request)
-                let label: String
-                do {
-                    let outcome = try await self.deciding { try await self.verifier.resync(tokenID: body.token, code1: body.code1, code2: body.code2) }
-                    label = outcome == .notFound ? "not_found" : "resynchronized"
-                } catch let error as VerifierError {
-                    // A verify-only client learns nothing more than "not resynchronised".
-                    switch error {
-                    case .unknownToken: label = "unknown_token"
-                    case .tokenLocked: label = "locked"
-                    case .invalidToken: label = "not_hotp"
-                    default: throw error
-                    }
-                }
-                self.metrics.decision("resync", outcome: label)
-                self.audit.record("resync", token: body.token, client: client.id, outcome: label)
-                return .json(["resynchronized": label == "resynchronized"])
-            }
-        }
-        addAdministration(to: router)
-        addUserAdministration(to: router)
+        addVerification(to: keyed(router, role: .verify))
+        let admin = keyed(router, role: .admin)
+        addAdministration(to: admin)
+        addUserAdministration(to: admin)
         return router
     }
 
-    private func addAdministration(to router: Router<BasicRequestContext>) {
-        router.get("/v1/tokens") { request, _ in
-            await self.respond(request, role: .admin) { _ in
-                .json(try await self.verifier.store.allTokens().map(TokenSummary.init))
+    /// The `/v1` routes a key of `role` may call: authenticated, then rate-limited per key.
+    private func keyed(_ router: Router<VerifierRequestContext>, role: APIKeyRole) -> RouterGroup<VerifierRequestContext> {
+        router.group("/v1")
+            .add(middleware: APIKeyAuthentication(keys: keys, role: role))
+            .add(middleware: RateLimitMiddleware(limiter: limiter))
+    }
+
+    private func addVerification(to group: RouterGroup<VerifierRequestContext>) {
+        group.post("verify") { request, context in
+            let client = try context.authenticatedKey()
+            let body = try await self.decode(VerifyRequest.self, from: request)
+            let outcome: VerificationOutcome, token: String, user: String?
+            switch body.subject {
+            case .token(let id):
+                (outcome, token, user) = (try await self.deciding { try await self.verifier.verify(tokenID: id, code: body.code) }, id, nil)
+            case .user(let name):
+                // The whole password: the user's PIN, when they have one, followed by the code.
+                let login = try await self.deciding { try await self.verifier.verify(user: name, password: body.code) }
+                (outcome, token, user) = (login.outcome, login.tokenID ?? "-", name)
             }
+            let label = outcome.label
+            self.metrics.decision("verify", outcome: label)
+            self.audit.record("verify", token: token, user: user, client: client.id, outcome: label)
+            return Response.json(["accepted": outcome.accepted])
         }
-        router.post("/v1/tokens") { request, _ in
-            await self.respond(request, role: .admin) { client in
-                let body = try await self.collect(request, limit: self.options.maxImportBytes)
-                var credentials = SeedFile.Credentials()
-                if let key = request.headers[HTTPField.Name("X-PSKC-Key")!] {
-                    guard let bytes = try? Hex.decode(key) else { throw APIError.badRequest("X-PSKC-Key must be hex") }
-                    credentials.preSharedKey = bytes
+        group.post("resync") { request, context in
+            let client = try context.authenticatedKey()
+            let body = try await self.decode(ResyncRequest.self, from: request)
+            let label: String
+            do {
+                let outcome = try await self.deciding { try await self.verifier.resync(tokenID: body.token, code1: body.code1, code2: body.code2) }
+                label = outcome == .notFound ? "not_found" : "resynchronized"
+            } catch let error as VerifierError {
+                // A verify-only client learns nothing more than "not resynchronised".
+                switch error {
+                case .unknownToken: label = "unknown_token"
+                case .tokenLocked: label = "locked"
+                case .invalidToken: label = "not_hotp"
+                default: throw error
                 }
-                credentials.password = request.headers[HTTPField.Name("X-PSKC-Password")!]
-                switch request.headers[HTTPField.Name("X-PSKC-Allow-Missing-MAC")!]?.lowercased() {
-                case nil, "false": break
-                case "true": credentials.allowMissingMAC = true
-                default: throw APIError.badRequest("X-PSKC-Allow-Missing-MAC must be true or false")
-                }
-                let readCredentials = credentials
-                let (contents, tokens) = try await self.imports.run {
-                    let contents = try SeedFile.readContents(body, credentials: readCredentials)
-                    return (contents, try contents.records.map { try self.verifier.token(from: $0) })
-                }
-                try await self.deciding { try await self.verifier.add(tokens) }
-                for record in contents.records {
-                    self.audit.record("import", token: record.tokenID, user: record.user, client: client.id, outcome: "imported")
-                }
-                return .json(ImportAnswer(imported: contents.records.map(\.tokenID), skipped: contents.skipped), status: .created)
             }
+            self.metrics.decision("resync", outcome: label)
+            self.audit.record("resync", token: body.token, client: client.id, outcome: label)
+            return Response.json(["resynchronized": label == "resynchronized"])
         }
-        router.get("/v1/tokens/:id") { request, context in
-            await self.respond(request, role: .admin) { _ in
-                let id = try self.tokenID(context)
-                guard let token = try await self.verifier.store.token(id: id) else {
-                    throw APIError(VerifierError.unknownToken(id))
-                }
-                return .json(TokenSummary(token))
-            }
+    }
+
+    private func addAdministration(to admin: RouterGroup<VerifierRequestContext>) {
+        admin.get("tokens") { _, _ in
+            Response.json(try await self.verifier.store.allTokens().map(TokenSummary.init))
         }
-        router.put("/v1/tokens/:id/counter") { request, context in
-            await self.respond(request, role: .admin) { client in
-                let id = try self.tokenID(context)
-                let body = try await self.decode(CounterRequest.self, from: request)
-                try await self.deciding { try await self.verifier.setCounter(tokenID: id, to: body.counter, force: body.force ?? false) }
-                self.audit.record("set_counter", token: id, client: client.id, outcome: "set")
-                return .json(["counter": body.counter])
+        admin.post("tokens") { request, context in
+            let client = try context.authenticatedKey()
+            let body = try await self.collect(request, limit: self.options.maxImportBytes)
+            var credentials = SeedFile.Credentials()
+            if let key = request.headers[HTTPField.Name("X-PSKC-Key")!] {
+                guard let bytes = try? Hex.decode(key) else { throw APIError.badRequest("X-PSKC-Key must be hex") }
+                credentials.preSharedKey = bytes
             }
+            credentials.password = request.headers[HTTPField.Name("X-PSKC-Password")!]
+            switch request.headers[HTTPField.Name("X-PSKC-Allow-Missing-MAC")!]?.lowercased() {
+            case nil, "false": break
+            case "true": credentials.allowMissingMAC = true
+            default: throw APIError.badRequest("X-PSKC-Allow-Missing-MAC must be true or false")
+            }
+            let readCredentials = credentials
+            let (contents, tokens) = try await self.imports.run {
+                let contents = try SeedFile.readContents(body, credentials: readCredentials)
+                return (contents, try contents.records.map { try self.verifier.token(from: $0) })
+            }
+            try await self.deciding { try await self.verifier.add(tokens) }
+            for record in contents.records {
+                self.audit.record("import", token: record.tokenID, user: record.user, client: client.id, outcome: "imported")
+            }
+            return Response.json(ImportAnswer(imported: contents.records.map(\.tokenID), skipped: contents.skipped), status: .created)
         }
-        router.post("/v1/tokens/:id/unlock") { request, context in
-            await self.respond(request, role: .admin) { client in
-                let id = try self.tokenID(context)
-                try await self.deciding { try await self.verifier.unlock(tokenID: id) }
-                self.audit.record("unlock", token: id, client: client.id, outcome: "unlocked")
-                return .json(["unlocked": true])
+        admin.get("tokens/:id") { _, context in
+            let id = try self.tokenID(context)
+            guard let token = try await self.verifier.store.token(id: id) else {
+                throw APIError(VerifierError.unknownToken(id))
             }
+            return Response.json(TokenSummary(token))
         }
-        router.delete("/v1/tokens/:id") { request, context in
-            await self.respond(request, role: .admin) { client in
-                let id = try self.tokenID(context)
-                guard try await self.deciding({ try await self.verifier.store.delete(id: id) }) else { throw APIError(VerifierError.unknownToken(id)) }
-                self.audit.record("delete", token: id, client: client.id, outcome: "deleted")
-                return .json(["deleted": true])
-            }
+        admin.put("tokens/:id/counter") { request, context in
+            let client = try context.authenticatedKey()
+            let id = try self.tokenID(context)
+            let body = try await self.decode(CounterRequest.self, from: request)
+            try await self.deciding { try await self.verifier.setCounter(tokenID: id, to: body.counter, force: body.force ?? false) }
+            self.audit.record("set_counter", token: id, client: client.id, outcome: "set")
+            return Response.json(["counter": body.counter])
+        }
+        admin.post("tokens/:id/unlock") { _, context in
+            let client = try context.authenticatedKey()
+            let id = try self.tokenID(context)
+            try await self.deciding { try await self.verifier.unlock(tokenID: id) }
+            self.audit.record("unlock", token: id, client: client.id, outcome: "unlocked")
+            return Response.json(["unlocked": true])
+        }
+        admin.delete("tokens/:id") { _, context in
+            let client = try context.authenticatedKey()
+            let id = try self.tokenID(context)
+            guard try await self.deciding({ try await self.verifier.store.delete(id: id) }) else { throw APIError(VerifierError.unknownToken(id)) }
+            self.audit.record("delete", token: id, client: client.id, outcome: "deleted")
+            return Response.json(["deleted": true])
         }
     }
 
@@ -261,51 +286,6 @@ public struct VerifierHTTPServer: Sendable {
 
     /// What an import stored, and what the file held that is no HOTP/TOTP token (a PIN key, a Yubico OTP line).
     struct ImportAnswer: Encodable { let imported: [String]; let skipped: [String] }
-
-    /// Authenticates, rate-limits and runs `body`, turning every failure into a JSON error answer.
-    func respond(_ request: Request, role: APIKeyRole,
-                         _ body: (APIKey) async throws -> Response) async -> Response {
-        await respond(authorizing: (request, role), body) { error in
-            let apiError = Self.apiError(error)
-            if apiError.status == .serviceUnavailable {
-                OperatorNotes.write("503 \(request.method) \(request.uri.path.prefix(64)) \(apiError.code): \(apiError.cause ?? apiError.message)")
-            }
-            return .json(["error": ["code": apiError.code, "message": apiError.message]], status: apiError.status)
-        }
-    }
-
-    private func respond(authorizing: (Request, APIKeyRole)?, _ body: (APIKey) async throws -> Response,
-                         onError: (Error) -> Response) async -> Response {
-        let start = ContinuousClock.now
-        let response: Response
-        do {
-            var client = APIKey(id: "-", name: "-", role: .verify, created: Date(), revoked: false)
-            if let (request, role) = authorizing {
-                guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized }
-                let presented = String(header.dropFirst(7))
-                // Read from the store every time (no cache): a key revoked anywhere, on any node, stops at once.
-                guard let key = try await keys.authenticate(presented) else { throw APIError.unauthorized }
-                guard role == .verify || key.role == .admin else { throw APIError.forbidden }
-                guard limiter.allow(key.id) else { throw APIError.rateLimited }
-                client = key
-            }
-            response = try await body(client)
-        } catch {
-            response = onError(error)
-        }
-        let elapsed = ContinuousClock.now - start
-        metrics.request(status: response.status.code, seconds: elapsed.seconds)
-        return response
-    }
-
-    private static func apiError(_ error: Error) -> APIError {
-        switch error {
-        case let error as APIError: error
-        case let error as VerifierError: APIError(error)
-        case let error as SeedFormatError: APIError(error)
-        default: APIError(status: .internalServerError, code: "internal", message: "internal error")
-        }
-    }
 
     /// One line for the operator; verifier errors name tokens and stores, never secrets or codes.
     private static func cause(of error: Error) -> String {
@@ -352,7 +332,7 @@ public struct VerifierHTTPServer: Sendable {
     }
 
     /// The path's token id, percent-decoded: ids may hold spaces, `/` (as %2F) and any UTF-8.
-    func tokenID(_ context: BasicRequestContext) throws -> String {
+    func tokenID(_ context: VerifierRequestContext) throws -> String {
         guard let raw = context.parameters.get("id"), let id = raw.removingPercentEncoding, !id.isEmpty else {
             throw APIError.badRequest("no token id, or one that is not percent-encoded UTF-8")
         }
@@ -365,8 +345,12 @@ public struct VerifierHTTPServer: Sendable {
 }
 
 extension Response {
+    /// Keys sorted: the same answer is the same bytes every time (Foundation's encoder otherwise orders keys as
+    /// they hash, which differs from request to request).
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONEncoder().encode(value)) ?? Data("{}".utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
