@@ -44,13 +44,6 @@ struct OTPKitCommand: AsyncParsableCommand {
         // A reader that went away (a pipe closed, a client gone) makes a write fail with EPIPE, which is handled,
         // instead of killing a server between a committed decision and its answer.
         signal(SIGPIPE, SIG_IGN)
-        // Foundation's `Process.run()` (the demo's emulator, oathtool, `serve`) reads up to 256 bytes past glibc's
-        // 32 KiB directory buffer when it lists /proc/self/fd (swift-corelibs-foundation PR 5472), which crashes when
-        // the buffer ends at the edge of mapped memory; allocations of that size in mappings of their own (whole
-        // pages) leave slack after it.
-        if let symbol = dlsym(nil, "mallopt") {  // <malloc.h> is not in Swift's Glibc module; M_MMAP_THRESHOLD is -3
-            _ = unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)(-3, 32 * 1024)
-        }
         await main(nil)
     }
 }

@@ -54,6 +54,13 @@ public enum Subprocess {
             ended.wait()
         }
         readers.wait()
+        // Foundation does not close a Pipe's descriptors when the child ends: a thousand runs would leave thousands
+        // open, and past about 1,300 `Process.run()` itself crashes (it over-reads its /proc/self/fd listing,
+        // swift-corelibs-foundation PR 5472).
+        for pipe in [out, err, inPipe] {
+            try? pipe.fileHandleForReading.close()
+            try? pipe.fileHandleForWriting.close()
+        }
         let (stdout, stderr) = collected.withLock { (String(decoding: $0.out, as: UTF8.self), String(decoding: $0.err, as: UTF8.self)) }
         guard finished else {
             throw TimedOut(description: "\(executable) did not end within \(Int(timeout ?? 0)) s (killed); it printed:\n\(stdout)\(stderr)")
