@@ -20,7 +20,7 @@ final class SQLiteReaders: Sendable {
                     box.connection.withLock { connection in for job in jobs { job(connection) } }
                 }
             }
-            thread.name = "otpkit.sqlite.reader.\(index)"
+            thread.name = "sqlite-reader-\(index)"
             thread.start()
         }
     }

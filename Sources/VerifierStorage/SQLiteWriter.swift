@@ -43,7 +43,7 @@ final class SQLiteWriter: Sendable {
                 box.connection.withLock { connection in Self.run(jobs, on: connection, counters: counters, fault: fault) }
             }
         }
-        thread.name = "otpkit.sqlite.writer"
+        thread.name = "sqlite-writer"  // at most 15 characters (a Linux thread name)
         thread.start()
     }
 
