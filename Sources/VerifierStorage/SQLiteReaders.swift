@@ -16,11 +16,11 @@ final class SQLiteReaders: Sendable {
             let box = ConnectionBox(connection)
             let queue = self.queue
             let thread = Thread {
+                Thread.current.name = "sqlite-reader-\(index)"
                 while let jobs = queue.take(limit: 1) {
                     box.connection.withLock { connection in for job in jobs { job(connection) } }
                 }
             }
-            thread.name = "sqlite-reader-\(index)"
             thread.start()
         }
     }

@@ -39,11 +39,12 @@ final class SQLiteWriter: Sendable {
         let box = ConnectionBox(connection)
         let queue = self.queue
         let thread = Thread {
+            // Named for profiles and `top -H` (at most 15 characters on Linux).
+            Thread.current.name = "sqlite-writer"
             while let jobs = queue.take(limit: Self.batchLimit) {
                 box.connection.withLock { connection in Self.run(jobs, on: connection, counters: counters, fault: fault) }
             }
         }
-        thread.name = "sqlite-writer"  // at most 15 characters (a Linux thread name)
         thread.start()
     }
 
