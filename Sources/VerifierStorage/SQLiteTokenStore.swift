@@ -23,7 +23,8 @@ public final class SQLiteTokenStore: TokenStore {
     /// The writer's counts since the store opened: commits, and the decisions they carried.
     public var figures: SQLiteStoreFigures { database.counters.figures }
 
-    /// The writer's counts in Prometheus' text format (`otpkit_store_commits_total`, `otpkit_store_decisions_total`).
+    /// The writer's counts in Prometheus' text format: `otpkit_store_commits_total`, `otpkit_store_decisions_total`
+    /// and the `otpkit_store_commit_seconds` histogram.
     public func prometheusText() -> String { database.counters.prometheusText }
 
     static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "

@@ -91,8 +91,9 @@ final class SQLiteWriter: Sendable {
             case .transaction(let write):
                 commit(group, on: connection, counters: counters, fault: fault)
                 group = []
+                let start = ContinuousClock.now
                 let (committed, answer) = write(connection)
-                if committed { counters.committed(decisions: 0) }
+                if committed { counters.committed(decisions: 0, duration: .now - start) }
                 answer()
             }
         }
@@ -103,6 +104,7 @@ final class SQLiteWriter: Sendable {
     private static func commit(_ group: Group, on connection: SQLiteConnection, counters: StoreCounters, fault: CommitFault) {
         guard !group.isEmpty else { return }
         func fail(_ error: VerifierError) { for member in group { member.answer(.failure(error)) } }
+        let start = ContinuousClock.now
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
@@ -129,7 +131,7 @@ final class SQLiteWriter: Sendable {
             try? connection.execute("ROLLBACK")
             return fail(error)
         }
-        let decisionCommits = counters.committed(decisions: outcomes.reduce(0) { $0 + $1.count })
+        let decisionCommits = counters.committed(decisions: outcomes.reduce(0) { $0 + $1.count }, duration: .now - start)
         fault.afterDecisionCommit(decisionCommits)
         for (member, matched) in zip(group, outcomes) { member.answer(.success(matched)) }
     }
