@@ -65,7 +65,10 @@ let package = Package(
         ]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The verifier's durable parts: the SQLite token store and the master key file.
-        .target(name: "VerifierStorage", dependencies: ["Verifier", "OTPCore", "CSQLite", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "VerifierStorage", dependencies: [
+            "Verifier", "OTPCore", "CSQLite", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // The verifier's shared store for several nodes: PostgreSQL through postgres-nio, with its own small pool.
         .target(name: "VerifierPostgres", dependencies: [
             "Verifier", "OTPCore",

@@ -1,32 +1,34 @@
 import Foundation
 import OTPCore
-import Synchronization
 import Verifier
 
 /// API keys of the verification server, in the verifier's SQLite database (table created by the schema migrations).
+/// Lookups (one per request) run on the reader threads, changes on the writer thread.
 public final class SQLiteAPIKeyStore: APIKeyStore {
-    /// The connection, used by one thread at a time.
-    private let database: Mutex<SQLiteConnection>
-    private let thread = BlockingStoreQueue(label: "otpkit.sqlite")
+    private let database: SQLiteDatabase
 
+    /// A store with threads and connections of its own (a command that needs only the keys).
     public init(path: String) throws(VerifierError) {
-        let connection = try SQLiteConnection(path: path)
-        try connection.makeDurable()
-        try SQLiteSchema.migrate(connection)
-        database = Mutex(connection)
+        database = try SQLiteDatabase(path: path, readers: 1)
+    }
+
+    /// The keys of the token store's file, through its threads and connections (one writer for the file).
+    public init(sharing tokens: SQLiteTokenStore) {
+        database = tokens.database
     }
 
     public func storedKey(id: String) async throws(VerifierError) -> StoredAPIKey? {
-        try await locked { (connection) throws(VerifierError) -> StoredAPIKey? in
-            let query = try connection.prepare("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = ?")
-            query.bind([.text(id)])
-            guard try query.step(), let key = Self.key(from: query) else { return nil }
-            return StoredAPIKey(key: key, hash: query.blob(5))
+        try await database.readers.read { (connection) throws(VerifierError) -> StoredAPIKey? in
+            try connection.withCached("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = ?") { (query) throws(VerifierError) in
+                query.bind([.text(id)])
+                guard try query.step(), let key = Self.key(from: query) else { return nil }
+                return StoredAPIKey(key: key, hash: query.blob(5))
+            }
         }
     }
 
     public func storedKeys() async throws(VerifierError) -> [StoredAPIKey] {
-        try await locked { (connection) throws(VerifierError) in
+        try await database.readers.read { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created")
             query.bind([])
             var keys: [StoredAPIKey] = []
@@ -38,19 +40,17 @@ public final class SQLiteAPIKeyStore: APIKeyStore {
     }
 
     public func insert(_ keys: [StoredAPIKey]) async throws(VerifierError) {
-        try await locked { (connection) throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in
-                let statement = try connection.prepare("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES (?, ?, ?, ?, ?, ?)")
-                for stored in keys {
-                    try statement.run([.text(stored.key.id), .text(stored.key.name), .text(stored.key.role.rawValue), .blob(stored.hash),
-                                       .real(stored.key.created.timeIntervalSince1970), .integer(stored.key.revoked ? 1 : 0)])
-                }
+        try await database.writer.transaction { (connection) throws(VerifierError) in
+            let statement = try connection.prepare("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES (?, ?, ?, ?, ?, ?)")
+            for stored in keys {
+                try statement.run([.text(stored.key.id), .text(stored.key.name), .text(stored.key.role.rawValue), .blob(stored.hash),
+                                   .real(stored.key.created.timeIntervalSince1970), .integer(stored.key.revoked ? 1 : 0)])
             }
         }
     }
 
     public func revoke(id: String) async throws(VerifierError) -> Bool {
-        try await locked { (connection) throws(VerifierError) in
+        try await database.writer.transaction { (connection) throws(VerifierError) in
             try connection.prepare("UPDATE api_keys SET revoked = 1 WHERE id = ? AND revoked = 0").run([.text(id)])
             return connection.changes == 1
         }
@@ -59,12 +59,5 @@ public final class SQLiteAPIKeyStore: APIKeyStore {
     private static func key(from row: SQLiteStatement) -> APIKey? {
         guard let role = APIKeyRole(rawValue: row.text(2)) else { return nil }
         return APIKey(id: row.text(0), name: row.text(1), role: role, created: Date(timeIntervalSince1970: row.real(3)), revoked: row.integer(4) != 0)
-    }
-
-    /// Runs `body` with the connection on the store's own thread.
-    private func locked<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(VerifierError) -> T) async throws(VerifierError) -> T {
-        try await thread.run { () throws(VerifierError) -> T in
-            try self.database.withLock { (connection) throws(VerifierError) -> T in try body(connection) }
-        }
     }
 }

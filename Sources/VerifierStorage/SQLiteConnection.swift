@@ -2,10 +2,12 @@ import CSQLite
 import Foundation
 import Verifier
 
-/// One SQLite connection, used by one thread at a time (the store serialises access).
+/// One SQLite connection, used by one thread at a time (each belongs to one of the store's threads).
 final class SQLiteConnection {
     private var handle: OpaquePointer?
     let path: String
+    /// Statements every request runs, prepared once (`withCached`).
+    private var cached: [String: SQLiteStatement] = [:]
 
     init(path: String) throws(VerifierError) {
         self.path = path
@@ -23,7 +25,24 @@ final class SQLiteConnection {
         sqlite3_busy_timeout(opened, 10_000)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        cached = [:]
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs `body` with a statement prepared once on this connection and kept; it is reset afterwards, so that a
+    /// query stopped at a row holds no read transaction open (which would pin an old snapshot).
+    func withCached<T>(_ sql: String, _ body: (SQLiteStatement) throws(VerifierError) -> T) throws(VerifierError) -> T {
+        let statement: SQLiteStatement
+        if let kept = cached[sql] {
+            statement = kept
+        } else {
+            statement = try prepare(sql)
+            cached[sql] = statement
+        }
+        defer { statement.reset() }
+        return try body(statement)
+    }
 
     /// WAL with a full sync on every commit: a transaction is on disk (the WAL fsynced) when COMMIT returns.
     func makeDurable() throws(VerifierError) {
@@ -69,7 +88,8 @@ final class SQLiteConnection {
 /// A prepared statement; values bind from 1, columns read from 0.
 final class SQLiteStatement {
     private let statement: OpaquePointer
-    private let connection: SQLiteConnection
+    /// Unowned: a connection keeps its cached statements, and is never outlived by a statement in use.
+    private unowned let connection: SQLiteConnection
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     init(statement: OpaquePointer, connection: SQLiteConnection) {
@@ -101,6 +121,9 @@ final class SQLiteStatement {
             }
         }
     }
+
+    /// Ends a query early, releasing what it holds (its read transaction).
+    func reset() { sqlite3_reset(statement) }
 
     /// Steps once: true when a row is available.
     func step() throws(VerifierError) -> Bool {

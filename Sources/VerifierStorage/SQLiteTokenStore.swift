@@ -6,35 +6,41 @@ import Verifier
 /// The embedded token store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is on disk (the WAL
 /// fsynced) before `update` returns and before any answer is sent, even across a power loss.
 ///
-/// Compare-and-set is `UPDATE ... WHERE id = ? AND version = ?` inside a write transaction; several processes may
-/// share the file (SQLite's locks serialise writers; the busy timeout waits for them).
+/// Writes go to one writer thread that commits decisions in groups (`SQLiteWriter`): decisions arriving while a
+/// commit is in flight share the next one, each still its own compare-and-set, `UPDATE ... WHERE id = ? AND
+/// version = ?`, answered only once its group is on disk. Reads run on reader threads with connections of their own
+/// (`SQLiteReaders`), beside the writer. Several processes may share the file (SQLite's locks serialise writers;
+/// the busy timeout waits for them).
 public final class SQLiteTokenStore: TokenStore {
-    /// The connection, used by one thread at a time.
-    private let database: Mutex<SQLiteConnection>
-    private let thread = BlockingStoreQueue(label: "otpkit.sqlite")
+    let database: SQLiteDatabase
     /// What opening the file did to its schema (opening migrates it).
-    public let migration: MigrationReport
+    public var migration: MigrationReport { database.migration }
 
     public init(path: String) throws(VerifierError) {
-        let connection = try SQLiteConnection(path: path)
-        try connection.makeDurable()
-        migration = try SQLiteSchema.migrate(connection)
-        database = Mutex(connection)
+        database = try SQLiteDatabase(path: path)
     }
 
-    fileprivate static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
+    /// The writer's counts since the store opened: commits, and the decisions they carried.
+    public var figures: SQLiteStoreFigures { database.counters.figures }
+
+    /// The writer's counts in Prometheus' text format: `otpkit_store_commits_total`, `otpkit_store_decisions_total`
+    /// and the `otpkit_store_commit_seconds` histogram.
+    public func prometheusText() -> String { database.counters.prometheusText }
+
+    static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
         + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name"
 
     public func token(id: String) async throws(VerifierError) -> VerifierToken? {
-        try await locked { (connection) throws(VerifierError) in
-            let query = try connection.prepare("SELECT \(Self.columns) FROM tokens WHERE id = ?")
-            query.bind([.text(id)])
-            return try query.step() ? try Self.token(from: query) : nil
+        try await database.readers.read { (connection) throws(VerifierError) in
+            try connection.withCached("SELECT \(Self.columns) FROM tokens WHERE id = ?") { (query) throws(VerifierError) in
+                query.bind([.text(id)])
+                return try query.step() ? try Self.token(from: query) : nil
+            }
         }
     }
 
     public func allTokens() async throws(VerifierError) -> [VerifierToken] {
-        try await locked { (connection) throws(VerifierError) in
+        try await database.readers.read { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT \(Self.columns) FROM tokens ORDER BY id")
             query.bind([])
             var tokens: [VerifierToken] = []
@@ -44,56 +50,66 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func update(_ token: VerifierToken, event: String) async throws(VerifierError) -> Bool {
-        try await racingTransaction { (connection) throws(VerifierError) in
-            try connection.compareAndSet([token], event: event)
-            return true
-        }
+        try await database.writer.decide([.update(token, event: event)])[0]
+    }
+
+    /// Several compare-and-sets of one caller, applied in order in one group commit (the tests' way to put
+    /// decisions in one batch for certain); each answer says whether that one matched.
+    package func update(_ updates: [(token: VerifierToken, event: String)]) async throws(VerifierError) -> [Bool] {
+        try await database.writer.decide(updates.map { .update($0.token, event: $0.event) })
+    }
+
+    /// Besides the event row, rewrites one row (the schema's), as a token's update does: an unknown token's refusal
+    /// then commits as many pages as a known token's, and takes as long.
+    public func recordEvent(tokenID: String, event: String) async throws(VerifierError) {
+        _ = try await database.writer.decide([.event(tokenID: tokenID, event: event)])
     }
 
     public func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) async throws(VerifierError) -> Bool {
-        try await racingTransaction { (connection) throws(VerifierError) in
-            try connection.compareAndSet(tokens, event: "reseal")
-            let resealClient = try connection.prepare("UPDATE radius_clients SET key_id = ?, sealed = ? WHERE name = ?")
-            for client in clients {
-                try resealClient.run([.text(client.sealedSecret.keyID), .blob(client.sealedSecret.box), .text(client.name)])
+        do {
+            return try await database.writer.transaction { (connection) throws(VerifierError) in
+                for token in tokens where try !connection.compareAndSet(token, event: "reseal") { throw VerifierError.contention(token.id) }
+                let resealClient = try connection.prepare("UPDATE radius_clients SET key_id = ?, sealed = ? WHERE name = ?")
+                for client in clients {
+                    try resealClient.run([.text(client.sealedSecret.keyID), .blob(client.sealedSecret.box), .text(client.name)])
+                }
+                let others = try connection.prepare("SELECT (SELECT count(*) FROM tokens WHERE key_id <> ?1) + (SELECT count(*) FROM radius_clients WHERE key_id <> ?1)")
+                others.bind([.text(masterKeyID)])
+                // A token added since the caller read them all is still under the old key: roll back, read again.
+                guard try others.step(), others.integer(0) == 0 else { throw VerifierError.contention("(all)") }
+                try connection.recordMasterKey(masterKeyID)
+                return true
             }
-            let others = try connection.prepare("SELECT (SELECT count(*) FROM tokens WHERE key_id <> ?1) + (SELECT count(*) FROM radius_clients WHERE key_id <> ?1)")
-            others.bind([.text(masterKeyID)])
-            // A token added since the caller read them all is still under the old key: roll back, read again.
-            guard try others.step(), others.integer(0) == 0 else { throw VerifierError.contention("(all)") }
-            try connection.recordMasterKey(masterKeyID)
-            return true
+        } catch {
+            // A lost compare-and-set rolled the transaction back: nothing changed.
+            if case .contention = error { return false }
+            throw error
         }
     }
 
-
     public func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) async throws(VerifierError) {
-        try await locked { (connection) throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in
-                let current = try connection.currentMasterKey()
-                if let current, current != masterKeyID { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
-                if current == nil { try connection.recordMasterKey(masterKeyID) }
-                try connection.insertRows(tokens)
-            }
+        try await database.writer.transaction { (connection) throws(VerifierError) in
+            let current = try connection.currentMasterKey()
+            if let current, current != masterKeyID { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
+            if current == nil { try connection.recordMasterKey(masterKeyID) }
+            try connection.insertRows(tokens)
         }
     }
 
     public func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) async throws(VerifierError) {
-        try await locked { (connection) throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in
-                try connection.execute("DELETE FROM tokens")
-                if let masterKeyID { try connection.recordMasterKey(masterKeyID) }
-                try connection.insertRows(tokens)
-            }
+        try await database.writer.transaction { (connection) throws(VerifierError) in
+            try connection.execute("DELETE FROM tokens")
+            if let masterKeyID { try connection.recordMasterKey(masterKeyID) }
+            try connection.insertRows(tokens)
         }
     }
 
     public func masterKeyID() async throws(VerifierError) -> String? {
-        try await locked { (connection) throws(VerifierError) in try connection.currentMasterKey() }
+        try await database.readers.read { (connection) throws(VerifierError) in try connection.currentMasterKey() }
     }
 
     public func sealingKeyIDs() async throws(VerifierError) -> Set<String> {
-        try await locked { (connection) throws(VerifierError) in
+        try await database.readers.read { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT key_id FROM tokens UNION SELECT key_id FROM radius_clients")
             query.bind([])
             var ids: Set<String> = []
@@ -102,90 +118,55 @@ public final class SQLiteTokenStore: TokenStore {
         }
     }
 
-
-
-
     public func delete(id: String) async throws(VerifierError) -> Bool {
-        try await locked { (connection) throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in
-                try connection.prepare("DELETE FROM tokens WHERE id = ?").run([.text(id)])
-                return connection.changes == 1
-            }
-        }
-    }
-
-    /// Besides the event row, rewrites one row (the schema's), as a token's update does: an unknown token's refusal
-    /// then commits as many pages as a known token's, and takes as long.
-    public func recordEvent(tokenID: String, event: String) async throws(VerifierError) {
-        try await locked { (connection) throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in
-                try connection.execute("UPDATE otpkit_schema SET version = version")
-                try connection.insertEvent(tokenID: tokenID, event: event)
-            }
+        try await database.writer.transaction { (connection) throws(VerifierError) in
+            try connection.prepare("DELETE FROM tokens WHERE id = ?").run([.text(id)])
+            return connection.changes == 1
         }
     }
 
     public func pruneEvents(before date: Date) async throws(VerifierError) -> Int {
-        try await locked { (connection) throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in
-                try connection.prepare("DELETE FROM events WHERE at < ?").run([.real(date.timeIntervalSince1970)])
-                return connection.changes
-            }
-        }
-    }
-
-
-    /// Runs `body` with the connection on the store's own thread.
-    private func locked<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(VerifierError) -> T) async throws(VerifierError) -> T {
-        try await thread.run { () throws(VerifierError) -> T in
-            try self.database.withLock { (connection) throws(VerifierError) -> T in try body(connection) }
-        }
-    }
-
-    /// A write transaction that a lost compare-and-set (`contention` thrown inside) rolls back, answering false.
-    private func racingTransaction(_ body: @escaping @Sendable (SQLiteConnection) throws(VerifierError) -> Bool) async throws(VerifierError) -> Bool {
-        do {
-            return try await locked { (connection) throws(VerifierError) in try connection.transaction { () throws(VerifierError) in try body(connection) } }
-        } catch {
-            if case .contention = error { return false }
-            throw error
+        try await database.writer.transaction { (connection) throws(VerifierError) in
+            try connection.prepare("DELETE FROM events WHERE at < ?").run([.real(date.timeIntervalSince1970)])
+            return connection.changes
         }
     }
 
     // MARK: Users
 
     public func login(user: UserName) async throws(VerifierError) -> UserLogin {
-        try await locked { (connection) throws(VerifierError) in
-            let tokens = try connection.prepare("SELECT \(Self.columns) FROM tokens WHERE user_name = ? ORDER BY id")
-            tokens.bind([.text(user.text)])
-            var owned: [VerifierToken] = []
-            while try tokens.step() { owned.append(try Self.token(from: tokens)) }
-            let pins = try connection.prepare("SELECT (SELECT pin FROM user_pins WHERE user_name = ?), EXISTS (SELECT 1 FROM user_pins)")
-            pins.bind([.text(user.text)])
-            guard try pins.step() else { throw VerifierError.storage("no answer to the PIN query") }
-            let pin = try pins.isNull(0) ? nil : PINHash(encoded: pins.text(0))
-            return UserLogin(tokens: owned, pin: pin, pinsInUse: pins.integer(1) != 0)
+        try await database.readers.read { (connection) throws(VerifierError) in
+            let owned = try connection.withCached("SELECT \(Self.columns) FROM tokens WHERE user_name = ? ORDER BY id") { (tokens) throws(VerifierError) in
+                tokens.bind([.text(user.text)])
+                var owned: [VerifierToken] = []
+                while try tokens.step() { owned.append(try Self.token(from: tokens)) }
+                return owned
+            }
+            return try connection.withCached("SELECT (SELECT pin FROM user_pins WHERE user_name = ?), EXISTS (SELECT 1 FROM user_pins)") { (pins) throws(VerifierError) in
+                pins.bind([.text(user.text)])
+                guard try pins.step() else { throw VerifierError.storage("no answer to the PIN query") }
+                let pin = try pins.isNull(0) ? nil : PINHash(encoded: pins.text(0))
+                return UserLogin(tokens: owned, pin: pin, pinsInUse: pins.integer(1) != 0)
+            }
         }
     }
 
     public func setPIN(_ pin: PINHash?, user: UserName) async throws(VerifierError) -> Bool {
-        try await locked { (connection) throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in
-                try connection.prepare("DELETE FROM user_pins WHERE user_name = ?").run([.text(user.text)])
-                let existed = connection.changes == 1
-                if let pin {
-                    try connection.prepare("INSERT INTO user_pins (user_name, pin, changed) VALUES (?, ?, ?)")
-                        .run([.text(user.text), .text(pin.encoded), .real(Date().timeIntervalSince1970)])
-                }
-                return existed
+        try await database.writer.transaction { (connection) throws(VerifierError) in
+            try connection.prepare("DELETE FROM user_pins WHERE user_name = ?").run([.text(user.text)])
+            let existed = connection.changes == 1
+            if let pin {
+                try connection.prepare("INSERT INTO user_pins (user_name, pin, changed) VALUES (?, ?, ?)")
+                    .run([.text(user.text), .text(pin.encoded), .real(Date().timeIntervalSince1970)])
             }
+            return existed
         }
     }
 
     // MARK: RADIUS clients
 
     public func radiusClients() async throws(VerifierError) -> [RADIUSClientRecord] {
-        try await locked { (connection) throws(VerifierError) in
+        try await database.readers.read { (connection) throws(VerifierError) in
             let query = try connection.prepare("SELECT name, address, message_authenticator, key_id, sealed, created FROM radius_clients ORDER BY name")
             query.bind([])
             var clients: [RADIUSClientRecord] = []
@@ -202,34 +183,31 @@ public final class SQLiteTokenStore: TokenStore {
     }
 
     public func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) async throws(VerifierError) {
-        try await locked { (connection) throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in
-                let current = try connection.currentMasterKey()
-                if let current, current != masterKeyID { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
-                if current == nil { try connection.recordMasterKey(masterKeyID) }
-                let exists = try connection.prepare("SELECT 1 FROM radius_clients WHERE name = ?")
-                exists.bind([.text(client.name)])
-                if try exists.step() { throw VerifierError.duplicateRADIUSClient(client.name) }
-                try connection.prepare("INSERT INTO radius_clients (name, address, message_authenticator, key_id, sealed, created) VALUES (?, ?, ?, ?, ?, ?)")
-                    .run([.text(client.name), .text(client.address), .text(client.messageAuthenticator.rawValue),
-                          .text(client.sealedSecret.keyID), .blob(client.sealedSecret.box), .real(client.created.timeIntervalSince1970)])
-            }
+        try await database.writer.transaction { (connection) throws(VerifierError) in
+            let current = try connection.currentMasterKey()
+            if let current, current != masterKeyID { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
+            if current == nil { try connection.recordMasterKey(masterKeyID) }
+            let exists = try connection.prepare("SELECT 1 FROM radius_clients WHERE name = ?")
+            exists.bind([.text(client.name)])
+            if try exists.step() { throw VerifierError.duplicateRADIUSClient(client.name) }
+            exists.reset()
+            try connection.prepare("INSERT INTO radius_clients (name, address, message_authenticator, key_id, sealed, created) VALUES (?, ?, ?, ?, ?, ?)")
+                .run([.text(client.name), .text(client.address), .text(client.messageAuthenticator.rawValue),
+                      .text(client.sealedSecret.keyID), .blob(client.sealedSecret.box), .real(client.created.timeIntervalSince1970)])
         }
     }
 
     public func removeRADIUSClient(name: String) async throws(VerifierError) -> Bool {
-        try await locked { (connection) throws(VerifierError) in
-            try connection.transaction { () throws(VerifierError) in
-                try connection.prepare("DELETE FROM radius_clients WHERE name = ?").run([.text(name)])
-                return connection.changes == 1
-            }
+        try await database.writer.transaction { (connection) throws(VerifierError) in
+            try connection.prepare("DELETE FROM radius_clients WHERE name = ?").run([.text(name)])
+            return connection.changes == 1
         }
     }
 
     // MARK: Rows
 
     /// Counters are unsigned 64-bit; SQLite integers are signed: the bit pattern is stored.
-    fileprivate static func values(_ token: VerifierToken) -> [SQLiteStatement.Value] {
+    static func values(_ token: VerifierToken) -> [SQLiteStatement.Value] {
         let period: SQLiteStatement.Value
         switch token.kind {
         case .hotp: period = .null
@@ -270,23 +248,36 @@ public final class SQLiteTokenStore: TokenStore {
     }
 }
 
-/// The store's statements that run inside a transaction the store opened (with its lock held).
-private extension SQLiteConnection {
-    /// The compare-and-set of each token, with its event row, inside the caller's transaction; throws `contention`
-    /// (which rolls the transaction back) when a token's version moved.
-    func compareAndSet(_ tokens: [VerifierToken], event: String) throws(VerifierError) {
-        let statement = try prepare("""
+/// The store's statements that run inside a transaction the writer opened.
+extension SQLiteConnection {
+    /// One decision inside the writer's group transaction: whether its compare-and-set matched (an event alone
+    /// always does).
+    func apply(_ decision: SQLiteWriter.Decision) throws(VerifierError) -> Bool {
+        switch decision {
+        case .update(let token, let event):
+            return try compareAndSet(token, event: event)
+        case .event(let tokenID, let event):
+            try withCached("UPDATE otpkit_schema SET version = version") { (statement) throws(VerifierError) in try statement.run([]) }
+            try insertEvent(tokenID: tokenID, event: event)
+            return true
+        }
+    }
+
+    /// The compare-and-set of `token` on its version, with its event row when it matched. A mismatch (another
+    /// writer moved the token first) changes nothing and rolls nothing back.
+    func compareAndSet(_ token: VerifierToken, event: String) throws(VerifierError) -> Bool {
+        let values = SQLiteTokenStore.values(token)
+        try withCached("""
             UPDATE tokens SET kind = ?, period = ?, algorithm = ?, digits = ?, counter = ?, last_step = ?,
                 window = ?, sync_window = ?, failures = ?, locked_at = ?, pending_counter = ?,
                 pending_since = ?, key_id = ?, sealed = ?, issuer = ?, version = version + 1, time_drift = ?, user_name = ?
             WHERE id = ? AND version = ?
-            """)
-        for token in tokens {
-            let values = SQLiteTokenStore.values(token)
+            """) { (statement) throws(VerifierError) in
             try statement.run(Array(values[1..<16]) + [values[17], values[18], .text(token.id), .integer(token.version)])
-            if changes != 1 { throw VerifierError.contention(token.id) }
-            try insertEvent(tokenID: token.id, event: event)
         }
+        guard changes == 1 else { return false }
+        try insertEvent(tokenID: token.id, event: event)
+        return true
     }
 
     func currentMasterKey() throws(VerifierError) -> String? {
@@ -306,6 +297,7 @@ private extension SQLiteConnection {
         for token in tokens {
             exists.bind([.text(token.id)])
             if try exists.step() { throw VerifierError.duplicateToken(token.id) }
+            exists.reset()
             try statement.run(SQLiteTokenStore.values(token))
         }
     }
@@ -313,8 +305,9 @@ private extension SQLiteConnection {
     /// Adds an event row inside the caller's transaction, keeping the most recent 100,000 (a bounded record for
     /// investigations; the audit log has them all).
     func insertEvent(tokenID: String, event: String) throws(VerifierError) {
-        try prepare("INSERT INTO events (at, token, event) VALUES (?, ?, ?)")
-            .run([.real(Date().timeIntervalSince1970), .text(String(tokenID.prefix(128))), .text(event)])
+        try withCached("INSERT INTO events (at, token, event) VALUES (?, ?, ?)") { (statement) throws(VerifierError) in
+            try statement.run([.real(Date().timeIntervalSince1970), .text(String(tokenID.prefix(128))), .text(event)])
+        }
         if lastInsertRowID % 1000 == 0 {
             try execute("DELETE FROM events WHERE rowid <= \(lastInsertRowID - 100_000)")
         }

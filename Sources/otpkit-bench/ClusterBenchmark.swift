@@ -23,6 +23,8 @@ enum ClusterBenchmark {
 
         let sqlite = BenchmarkDatabase(location: folder.appendingPathComponent("verifier.sqlite").path, environment: [:], keyFile: key)
         try await measure("SQLite, one node", sqlite, nodes: 1, codes: codes, wrk: wrk, folder: folder, anchor: anchor)
+        // `otpkit-bench cluster --sqlite-only`: the embedded store alone.
+        if CommandLine.arguments.dropFirst(2).contains("--sqlite-only") { return }
 
         let cluster = try PostgresCluster()
         for nodes in [1, 2] {
@@ -47,12 +49,14 @@ enum ClusterBenchmark {
             let counters = try await database.counters(prefix: "t")
             let acceptedBefore = try await database.acceptedCodes(prefix: "t")
             let before = DatabaseRoundTrips(nodes)
+            let commitsBefore = StoreCommits(nodes)
             var figures = try WrkLoad.run(wrk, ports: nodes.map(\.httpPort), tokens: tokens, prefix: "t", nextCodes: counters, apiKey: apiKey,
                                           codes: codes, connections: connections, folder: folder)
             let roundTrips = DatabaseRoundTrips(nodes).perRequest(since: before, requests: figures.requests)
             figures.accepted = try await database.acceptedCodes(prefix: "t") - acceptedBefore
             print(String(format: "%@, %d connections: %.0f durable verify requests/s (%.2fx the disk's fdatasync rate), p50 %.2f ms, p99 %.2f ms; %.1f%% were accepted codes",
-                         label, connections, figures.rate, figures.rate / anchor, figures.p50, figures.p99, figures.acceptedPercent) + roundTrips)
+                         label, connections, figures.rate, figures.rate / anchor, figures.p50, figures.p99, figures.acceptedPercent) + roundTrips
+                  + StoreCommits(nodes).perSecond(since: commitsBefore, requests: figures.requests, rate: figures.rate, anchor: anchor))
         }
     }
 }

@@ -70,4 +70,61 @@ import Testing
         }
         #expect(acceptedAgain == 0, "\(acceptedAgain) of \(acknowledged.count) acknowledged codes were accepted again")
     }
+
+    /// Killed between a commit and its answers: the store's writer SIGKILLs its own process right after its 40th
+    /// commit of decisions returned, before any caller of that batch is answered (the fault point
+    /// `OTPKIT_TEST_SIGKILL_AFTER_COMMIT`). Each client walks its own token's codes in order, one request at a time,
+    /// so after the kill each token's stored counter says whether its last code was committed. Every code a client
+    /// saw accepted is consumed; the codes of the killed batch (no client heard of them) are consumed too and are
+    /// refused as replays after a restart; nothing beyond them is.
+    @Test func codesCommittedButNotAnsweredStayConsumed() throws {
+        let clients = 8
+        let server = try F(tokens: clients, environment: ["OTPKIT_TEST_SIGKILL_AFTER_COMMIT": "40"])
+        let lock = NSLock()
+        nonisolated(unsafe) var acknowledged = [Int](repeating: 0, count: clients)
+        nonisolated(unsafe) var refused = 0
+        DispatchQueue.concurrentPerform(iterations: clients) { index in
+            let client = HTTPTestClient(port: server.port)
+            for counter in 0..<UInt64(100_000) {
+                guard let response = try? server.verify(client, token: "t\(index)", code: F.code(counter)) else { return }
+                lock.withLock {
+                    if response.body == #"{"accepted":true}"# { acknowledged[index] += 1 } else { refused += 1 }
+                }
+                if response.body != #"{"accepted":true}"# { return }
+            }
+        }
+        server.process.waitUntilExit()
+        #expect(server.process.terminationReason == .uncaughtSignal && server.process.terminationStatus == SIGKILL,
+                "the fault point killed the server")
+        #expect(refused == 0)
+        let script = "import sqlite3,sys\nfor i, c in sqlite3.connect(sys.argv[1]).execute('SELECT id, counter FROM tokens ORDER BY id'): print(i, c)"
+        let rows = try Subprocess.run("/usr/bin/python3", ["-c", script, server.database]).stdout.split(separator: "\n")
+        var stored: [String: Int] = [:]
+        for row in rows {
+            let fields = row.split(separator: " ")
+            if fields.count == 2, let counter = Int(fields[1]) { stored[String(fields[0])] = counter }
+        }
+        var committedUnanswered = 0
+        for index in 0..<clients {
+            let counter = try #require(stored["t\(index)"])
+            #expect(counter == acknowledged[index] || counter == acknowledged[index] + 1,
+                    "t\(index): \(acknowledged[index]) codes acknowledged, counter \(counter)")
+            if counter == acknowledged[index] + 1 { committedUnanswered += 1 }
+        }
+        #expect(committedUnanswered >= 1, "the killed batch held at least one decision no client heard of")
+        #expect(acknowledged.reduce(0, +) >= 39, "the batches before the kill were answered")
+
+        server.environment = [:]
+        try server.start()
+        let client = server.client()
+        for index in 0..<clients {
+            let counter = try #require(stored["t\(index)"])
+            if counter > 0 {
+                #expect(try server.verify(client, token: "t\(index)", code: F.code(UInt64(counter - 1))).body == #"{"accepted":false}"#,
+                        "t\(index): the last committed code is a replay")
+            }
+            #expect(try server.verify(client, token: "t\(index)", code: F.code(UInt64(counter))).body == #"{"accepted":true}"#,
+                    "t\(index): the code after the committed ones was not consumed")
+        }
+    }
 }

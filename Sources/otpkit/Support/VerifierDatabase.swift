@@ -29,7 +29,7 @@ struct VerifierDatabase: Sendable {
         }
         let path = sqlitePath(location)
         let tokens = try SQLiteTokenStore(path: path)
-        return VerifierDatabase(description: "sqlite:\(path)", tokens: tokens, apiKeys: try SQLiteAPIKeyStore(path: path),
+        return VerifierDatabase(description: "sqlite:\(path)", tokens: tokens, apiKeys: SQLiteAPIKeyStore(sharing: tokens),
                                 migrate: { tokens.migration }, pool: nil)
     }
 
@@ -46,9 +46,9 @@ struct VerifierDatabase: Sendable {
         return report
     }
 
-    /// Prometheus lines on the pool and the database's latency.
+    /// Prometheus lines on the pool and the database's latency; for SQLite, the writer's commits.
     func prometheusText() -> String {
-        guard let pool else { return "" }
+        guard let pool else { return (tokens as? SQLiteTokenStore)?.prometheusText() ?? "" }
         let figures = pool.figures
         return """
             # HELP otpkit_db_pool_connections Database connections of this node by state.

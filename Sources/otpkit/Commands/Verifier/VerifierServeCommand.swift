@@ -159,8 +159,8 @@ struct VerifierServeCommand: AsyncParsableCommand {
             options.tlsKeyPath = tlsKey
             if let pool = database.pool {
                 options.databaseCheck = { await pool.isReachable() }
-                options.databaseMetrics = { database.prometheusText() }
             }
+            options.databaseMetrics = { database.prometheusText() }
             let audit: FileHandle
             do { audit = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } ?? .standardError } catch { throw CLIFailure("\(error)", code: .usage) }
             let server = VerifierHTTPServer(verifier: core, keys: keys, options: options, auditLog: audit)

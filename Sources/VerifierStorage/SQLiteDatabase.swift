@@ -1,0 +1,24 @@
+import Foundation
+import Verifier
+
+/// One SQLite file as the stores use it: WAL with `synchronous=FULL`, its schema brought up to date when opened,
+/// one writer thread with group commit, reader threads beside it, and the writer's counts. The token and API key
+/// stores of one server share one (`SQLiteAPIKeyStore(sharing:)`).
+final class SQLiteDatabase: Sendable {
+    let writer: SQLiteWriter
+    let readers: SQLiteReaders
+    let counters = StoreCounters()
+    /// What opening the file did to its schema.
+    let migration: MigrationReport
+
+    /// Reader threads: enough that a long read (a listing) does not hold up the short ones.
+    static let defaultReaders = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
+
+    init(path: String, readers: Int = defaultReaders, fault: CommitFault = .fromEnvironment()) throws(VerifierError) {
+        let connection = try SQLiteConnection(path: path)
+        try connection.makeDurable()
+        migration = try SQLiteSchema.migrate(connection)
+        self.readers = try SQLiteReaders(path: path, count: readers)
+        writer = SQLiteWriter(connection: connection, counters: counters, fault: fault)
+    }
+}
