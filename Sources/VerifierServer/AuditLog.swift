@@ -11,7 +11,6 @@ import Synchronization
 final class AuditLog: Sendable {
     private struct State {
         let handle: FileHandle
-        let formatter = ISO8601DateFormatter()
         var failing = false
     }
 
@@ -27,7 +26,7 @@ final class AuditLog: Sendable {
     /// `user`: the user a login or an assignment named (a login by user name: `token` is the token that matched, or -).
     func record(_ action: String, token: String, user: String? = nil, client: String, outcome: String) {
         let note: String? = state.withLock { state in
-            let line = "\(state.formatter.string(from: Date())) audit action=\(action) token=\(Self.clean(token))\(user.map { " user=" + Self.clean($0) } ?? "") client=\(Self.clean(client)) outcome=\(outcome)\n"
+            let line = "\(UTCTimestamp.now()) audit action=\(action) token=\(Self.clean(token))\(user.map { " user=" + Self.clean($0) } ?? "") client=\(Self.clean(client)) outcome=\(outcome)\n"
             do {
                 try state.handle.write(contentsOf: Data(line.utf8))
                 state.failing = false

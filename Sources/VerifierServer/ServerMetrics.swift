@@ -1,5 +1,6 @@
 import CoreMetrics
 import Prometheus
+import Synchronization
 
 /// The HTTP server's metrics, made through swift-metrics with swift-prometheus behind it. Never labelled with codes
 /// or secrets.
@@ -30,6 +31,8 @@ final class ServerMetrics: Sendable {
     /// Requests being answered now (a graceful shutdown waits for these).
     let requestsInFlight: Meter
     private let requestSeconds: CoreMetrics.Timer
+    /// The labelled counters made so far, by view, name and labels: made once, not per request.
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
 
     init() {
         var shared = PrometheusMetricsFactory(registry: shared)
@@ -45,16 +48,25 @@ final class ServerMetrics: Sendable {
     /// `outcome`: "accepted", "resynchronized" or a refusal's reason (the public view says "refused" for those).
     func decision(_ kind: String, outcome: String) {
         let publicOutcome = ["accepted", "resynchronized"].contains(outcome) ? outcome : "refused"
-        CoreMetrics.Counter(label: "otpkit_decisions_total", dimensions: [("kind", kind), ("outcome", outcome)], factory: detailedFactory)
-            .increment()
-        CoreMetrics.Counter(label: "otpkit_decisions_total", dimensions: [("kind", kind), ("outcome", publicOutcome)], factory: publicFactory)
-            .increment()
+        counter("otpkit_decisions_total", [("kind", kind), ("outcome", outcome)], in: .detailed).increment()
+        counter("otpkit_decisions_total", [("kind", kind), ("outcome", publicOutcome)], in: .publicPort).increment()
     }
 
     func request(status: Int, duration: Duration) {
-        CoreMetrics.Counter(label: "otpkit_http_requests_total", dimensions: [("status", String(status))], factory: sharedFactory)
-            .increment()
+        counter("otpkit_http_requests_total", [("status", String(status))], in: nil).increment()
         requestSeconds.recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// `view`: the registry of that view only; nil: the one both views show.
+    private func counter(_ label: String, _ dimensions: [(String, String)], in view: View?) -> CoreMetrics.Counter {
+        let key = "\(view.map { "\($0)" } ?? "shared") \(label) \(dimensions.map { "\($0.0)=\($0.1)" }.joined(separator: ","))"
+        let factory = switch view { case .detailed: detailedFactory; case .publicPort: publicFactory; case nil: sharedFactory }
+        return counters.withLock { counters in
+            if let made = counters[key] { return made }
+            let made = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = made
+            return made
+        }
     }
 
     /// The view in Prometheus' text format.
