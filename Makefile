@@ -5,8 +5,9 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # What building and the demo need: libusb and libudev headers (the USB transport), SQLite (the verifier's store),
-# oathtool (the demo's cross-check), FreeRADIUS's client utilities (the demo ends with a `radtest` login).
-DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool freeradius-utils
+# oathtool (the demo's cross-check), FreeRADIUS's client utilities (the demo ends with a `radtest` login), libumockdev
+# (`otpkit emulate -- COMMAND` shows the tokens to COMMAND as USB devices through it).
+DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libumockdev-dev oathtool freeradius-utils
 # What the tests add: the usbip client (acceptance test); python3 for the spec vector generator; python3-pskc (an
 # independent PSKC implementation); umockdev with its Python bindings (libusb against a virtual device); Yubico's
 # ykinfo/ykpersonalize and libnitrokey (with gcc for a small C program) to check the emulated vendor tokens; QEMU, a
