@@ -144,7 +144,7 @@ let package = Package(
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",
-            "VerifierAPI", "RADIUS", .product(name: "NIOCore", package: "swift-nio"),
+            "VerifierAPI", "RADIUS", "EmulatorControl", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], path: "Fuzz/EntryPoints"),
         // Replays the fuzz corpus and every committed crash through the entry points, without sanitizers.
