@@ -8,23 +8,25 @@ import NIOPosix
 /// (`ControlLineFramer`), and hands each to `EmulatorControlSession` off the event loop (a press may write the
 /// token's state file), answering in order. Idle connections are closed; so are connections past the cap.
 public final class ControlChannelServer: Sendable {
-    public static let idleTimeout = TimeAmount.seconds(120)
+    public static let defaultIdleTimeout = TimeAmount.seconds(120)
     public static let maximumConnections = 16
 
     private let session: EmulatorControlSession
+    private let idleTimeout: TimeAmount
     private let group: MultiThreadedEventLoopGroup
     private let channel = NIOLockedValueBox<Channel?>(nil)
     private let connections = NIOLockedValueBox(0)
 
-    public init(target: EmulatorControlTarget) {
+    public init(target: EmulatorControlTarget, idleTimeout: TimeAmount = defaultIdleTimeout) {
         session = EmulatorControlSession(target: target)
+        self.idleTimeout = idleTimeout
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
 
     /// Binds and starts serving; returns the address bound (with the port chosen for `tcp:HOST:0`).
     @discardableResult
     public func start(_ address: ControlAddress) throws -> ControlAddress {
-        let session = self.session, connections = self.connections
+        let session = self.session, connections = self.connections, idleTimeout = self.idleTimeout
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 16)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -38,7 +40,7 @@ public final class ControlChannelServer: Sendable {
                 channel.closeFuture.whenComplete { _ in connections.withLockedValue { $0 -= 1 } }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
-                        IdleStateHandler(allTimeout: Self.idleTimeout),
+                        IdleStateHandler(allTimeout: idleTimeout),
                         ControlConnectionHandler(session: session),
                     ])
                 }

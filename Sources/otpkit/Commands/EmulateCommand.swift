@@ -240,8 +240,12 @@ struct EmulateCommand: ParsableCommand {
             writeError("otpkit: error: \(error)\n")
             return 127  // as a shell says "command not found"
         }
-        // Ctrl-C and SIGTERM go to COMMAND; its end ends the emulator.
-        let signals = Self.onStopSignals(child.signal)
+        // SIGTERM and Ctrl-C go to COMMAND; its end ends the emulator. A Ctrl-C typed at the terminal already
+        // reached COMMAND (same process group): it is not sent twice.
+        let signals = Self.onStopSignals { number in
+            if number == SIGINT && isatty(STDIN_FILENO) != 0 && tcgetpgrp(STDIN_FILENO) == getpgrp() { return }
+            child.signal(number)
+        }
         let status = child.wait()
         withExtendedLifetime((signals, testbed)) {}
         return status
