@@ -120,7 +120,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
-        .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport"]),
         .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
