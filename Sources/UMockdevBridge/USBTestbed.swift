@@ -1,5 +1,6 @@
 import CUMockdev
 import Dispatch
+import Glibc
 import Synchronization
 import TokenEmulator
 import USBProtocol
@@ -15,6 +16,14 @@ public final class USBTestbed: Sendable {
     }
 
     public static let preloadLibrary = "libumockdev-preload.so.0"
+
+    /// Where the preload library is installed (Debian's `umockdev` package), or nil: without it a child would run
+    /// without seeing the tokens (the dynamic linker only warns), so callers refuse to start instead.
+    public static var installedPreloadLibrary: String? {
+        ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/lib/x86_64-linux-gnu"]
+            .map { $0 + "/" + preloadLibrary }
+            .first { access($0, R_OK) == 0 }
+    }
 
     nonisolated(unsafe) private let testbed: UnsafeMutablePointer<UMockdevTestbed>
     private let devices = Mutex<[String: UsbdevfsDevice]>([:])  // by bus id

@@ -264,6 +264,9 @@ struct EmulateCommand: ParsableCommand {
 
     /// The tokens as USB devices of a umockdev testbed, bus 1 port N for token N, with the same fault plan as USB/IP.
     private static func testbed(devices: [EmulatedUSBDevice], faults: USBIPFaultPlan) throws -> USBTestbed {
+        guard USBTestbed.installedPreloadLibrary != nil else {
+            throw CLIFailure("\(USBTestbed.preloadLibrary) is missing: install Debian's umockdev package (make demo does)", code: .usage)
+        }
         let testbed: USBTestbed
         do { testbed = try USBTestbed { writeError("otpkit emulate: \($0)\n") } } catch {
             throw CLIFailure("\(error) (is libumockdev0 installed?)", code: .usage)
