@@ -15,6 +15,7 @@ public final class ControlChannelServer: Sendable {
     private let idleTimeout: TimeAmount
     private let group: MultiThreadedEventLoopGroup
     private let channel = NIOLockedValueBox<Channel?>(nil)
+    private let socketFile = NIOLockedValueBox<String?>(nil)
     private let connections = NIOLockedValueBox(0)
 
     public init(target: EmulatorControlTarget, idleTimeout: TimeAmount = defaultIdleTimeout) {
@@ -50,6 +51,7 @@ public final class ControlChannelServer: Sendable {
         case .unix(let path):
             bound = try bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
             chmod(path, 0o600)
+            socketFile.withLockedValue { $0 = path }
         case .tcp(let host, let port):
             bound = try bootstrap.bind(host: host, port: port).wait()
         }
@@ -65,6 +67,7 @@ public final class ControlChannelServer: Sendable {
         }
         try? bound?.close().wait()
         try? group.syncShutdownGracefully()
+        if let path = socketFile.withLockedValue({ $0 }) { unlink(path) }
     }
 }
 

@@ -91,6 +91,27 @@ import Testing
         #expect(run.stdout == "755224\n1\n{'unplugged': '1-2'} {'error': 'no device 1-9'}\n", "\(run.stdout)\(run.stderr)")
     }
 
+    /// Unplugging and plugging through the control channel while COMMAND runs: the token leaves and rejoins the
+    /// USB devices COMMAND enumerates.
+    @Test func unplugAndPlugWhileTheCommandRuns() throws {
+        let socket = "/tmp/otpkit-plug-\(UUID().uuidString.prefix(8)).sock"
+        let otpkit = ProjectPaths.otpkit.path
+        let ask = "/usr/bin/python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); "
+            + "s.sendall(sys.argv[2].encode()+b\"\\n\"); print(s.makefile().readline(), end=\"\")' \(socket)"
+        let script = [
+            "\(otpkit) devices", "\(ask) '{\"unplug\": \"1-2\"}'", "\(otpkit) devices",
+            "\(ask) '{\"plug\": \"1-2\"}'", "\(otpkit) devices",
+        ].joined(separator: " && ")
+        let run = try Self.emulate(["--tokens", "2", "--first-serial", "800", "--control", "unix:\(socket)"], ["/bin/sh", "-c", script])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map { String($0.prefix(36)) }
+        #expect(lines == [
+            "usb:1:2  OpenHOTP  1209:0001  serial", "usb:1:3  OpenHOTP  1209:0001  serial", #"{"unplugged":"1-2"}"#,
+            "usb:1:2  OpenHOTP  1209:0001  serial", #"{"plugged":"1-2"}"#,
+            "usb:1:2  OpenHOTP  1209:0001  serial", "usb:1:3  OpenHOTP  1209:0001  serial",
+        ], "\(run.stdout)")
+    }
+
     /// Server mode over loopback TCP: the channel is announced, faults are armed while a client works, overlong and
     /// malformed lines get error lines and the connection stays usable.
     @Test func theControlChannelOverTCPArmsAFaultAndRefusesBadLines() throws {
