@@ -5,16 +5,17 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # What building and the demo need: libusb and libudev headers (the USB transport), SQLite (the verifier's store),
-# oathtool (the demo's cross-check), FreeRADIUS's client utilities (the demo ends with a `radtest` login).
-DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev oathtool freeradius-utils
+# oathtool (the demo's cross-check), FreeRADIUS's client utilities (the demo ends with a `radtest` login), libumockdev
+# and umockdev's preload library (`otpkit emulate -- COMMAND` shows the tokens to COMMAND as USB devices through them).
+DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libumockdev-dev umockdev oathtool freeradius-utils
 # What the tests add: the usbip client (acceptance test); python3 for the spec vector generator; python3-pskc (an
-# independent PSKC implementation); umockdev with its Python bindings (libusb against a virtual device); Yubico's
+# independent PSKC implementation); Yubico's
 # ykinfo/ykpersonalize and libnitrokey (with gcc for a small C program) to check the emulated vendor tokens; QEMU, a
 # static busybox, cpio and strip for the real-kernel test (the kernel itself is fetched into .cache/real-kernel);
 # openssl, curl and wrk for the HTTPS test and the load benchmark; python3-venv for the test tools from PyPI (below); PostgreSQL (its server binaries: the tests start a
 # throwaway cluster of their own, as the postgres user); the peers of the RADIUS tests: FreeRADIUS (started by the
 # tests as a proxy, with configurations of their own), pam_radius_auth and pamtester (a PAM login against otpkit).
-TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-gi python3-pskc umockdev gir1.2-umockdev-1.0 \
+TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-pskc \
 	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk postgresql \
 	freeradius libpam-radius-auth pamtester python3-venv
 # Packages whose system service must stay off: freeradius's postinst starts its service (invoke-rc.d, and on systemd

@@ -45,7 +45,7 @@ let package = Package(
         ]),
         // The USB/IP server front end of the emulator (SwiftNIO).
         .target(name: "EmulatorServer", dependencies: [
-            "TokenEmulator", "USBIP",
+            "TokenEmulator", "USBIP", "EmulatorControl",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -53,6 +53,12 @@ let package = Package(
         // The C libraries of the local USB path, through pkg-config.
         .systemLibrary(name: "CLibUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CLibUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        // libumockdev: fake sysfs, usbdevfs nodes and udev events for a child run with its LD_PRELOAD.
+        .systemLibrary(name: "CUMockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
+        // Emulated tokens as USB devices of a umockdev testbed: libusb programs reach them with no kernel USB support.
+        .target(name: "UMockdevBridge", dependencies: ["CUMockdev", "TokenEmulator", "USBProtocol"]),
+        // The emulator's control protocol (one JSON object a line), pure Swift over an abstract set of tokens.
+        .target(name: "EmulatorControl"),
         // Host transports that give a FeatureReportChannel: libusb (with libudev discovery) and the USB/IP client.
         .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol", "CLibUSB", "CLibUDev"]),
         // Seed files: PSKC (RFC 6030, plain and encrypted), Yubico CSV, otpkit seed JSON.
@@ -103,7 +109,7 @@ let package = Package(
         .target(name: "Provisioning", dependencies: ["OTPCore", "Verifier", "PrivateFiles"]),
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
-            "RADIUSServer",
+            "RADIUSServer", "UMockdevBridge", "EmulatorControl",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -117,6 +123,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport"]),
         .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
@@ -140,7 +147,7 @@ let package = Package(
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",
-            "VerifierAPI", "RADIUS", .product(name: "NIOCore", package: "swift-nio"),
+            "VerifierAPI", "RADIUS", "EmulatorControl", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], path: "Fuzz/EntryPoints"),
         // Replays the fuzz corpus and every committed crash through the entry points, without sanitizers.

@@ -23,6 +23,7 @@ extension FuzzTarget {
         case .firmwareOpenHOTP, .firmwareYubiKey, .firmwareNitrokey, .driverReplies: FuzzSeeds.conversations(for: self)
         case .journal: FuzzSeeds.journals()
         case .radiusPacket: RADIUSPacketFuzzing.seeds()
+        case .controlLines: ControlLineFuzzing.seeds()
         }
     }
 }

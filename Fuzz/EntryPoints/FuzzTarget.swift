@@ -27,6 +27,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// The RADIUS packet decoder, with what the server does next to a decoded packet (authenticators, credentials,
     /// reply encoding).
     case radiusPacket = "radius-packet"
+    /// The emulator's control channel: line framing, the flat JSON parser, the commands and their replies.
+    case controlLines = "control-lines"
 
     /// Runs the target over one input.
     public func run(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -44,6 +46,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .driverReplies: DriverFuzzing.run(input)
         case .journal: JournalFuzzing.run(input)
         case .radiusPacket: RADIUSPacketFuzzing.run(input)
+        case .controlLines: ControlLineFuzzing.run(input)
         }
     }
 

@@ -5,7 +5,7 @@ import USBProtocol
 public final class USBIPFaultPlan: @unchecked Sendable {
     private let lock = NSLock()
     private var remainingFeatureTransfers: Int?
-    private let dropsOnlyBusID: String?
+    private var dropsOnlyBusID: String?
     private let stallsFeatureReports: Bool
 
     /// - Parameters:
@@ -21,7 +21,7 @@ public final class USBIPFaultPlan: @unchecked Sendable {
     }
 
     /// True when this control transfer must be answered with a STALL.
-    func shouldStall(_ setup: USBSetupPacket) -> Bool {
+    public func shouldStall(_ setup: USBSetupPacket) -> Bool {
         stallsFeatureReports && Self.isFeatureReport(setup)
     }
 
@@ -29,12 +29,22 @@ public final class USBIPFaultPlan: @unchecked Sendable {
         setup.kind == .class && (setup.request == HIDRequest.setReport || setup.request == HIDRequest.getReport)
     }
 
+    /// Arms (or re-arms) the drop while the emulator runs, as the control channel's `drop_after` does: after `count`
+    /// more feature-report transfers (to `busID`, or to any device), the next one pulls the token out.
+    public func armDrop(afterFeatureTransfers count: Int, onlyBusID busID: String?) {
+        lock.withLock {
+            remainingFeatureTransfers = count
+            dropsOnlyBusID = busID
+        }
+    }
+
     public static var none: USBIPFaultPlan { USBIPFaultPlan() }
 
     /// Counts a control transfer; true when this one must be answered by dropping the connection.
-    func shouldDrop(_ setup: USBSetupPacket, busID: String?) -> Bool {
-        guard Self.isFeatureReport(setup), dropsOnlyBusID == nil || dropsOnlyBusID == busID else { return false }
+    public func shouldDrop(_ setup: USBSetupPacket, busID: String?) -> Bool {
+        guard Self.isFeatureReport(setup) else { return false }
         return lock.withLock {
+            guard dropsOnlyBusID == nil || dropsOnlyBusID == busID else { return false }
             guard let remaining = remainingFeatureTransfers else { return false }
             if remaining == 0 {
                 remainingFeatureTransfers = nil

@@ -56,6 +56,11 @@ public final class USBIPServer: Sendable {
         registry.setPlugged(busID, plugged)
     }
 
+    /// Whether a device is plugged in now (in the device list, importable).
+    public func isPlugged(_ busID: String) -> Bool {
+        registry.plugged.contains { $0.busID == busID }
+    }
+
     /// Blocks until `stop()` is called from elsewhere.
     public func waitUntilStopped() throws {
         try channel.withLockedValue { $0 }?.closeFuture.wait()

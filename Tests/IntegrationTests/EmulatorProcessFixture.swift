@@ -7,6 +7,8 @@ final class EmulatorProcessFixture {
     let process = Process()
     let port: Int
     let stateFolder: URL
+    /// The control channel's address when `--control` was given (its `control ADDRESS` line).
+    private(set) var announcedControlAddress: String?
     private let output = Pipe()
     private let input = Pipe()
 
@@ -22,13 +24,16 @@ final class EmulatorProcessFixture {
         try ProcessLaunch.run(process)
         var text = ""
         let deadline = Date().addingTimeInterval(20)
-        while text.components(separatedBy: "\n").filter({ $0.hasPrefix("usbip://") }).count < tokens {
+        let wantsControl = extraArguments.contains("--control")
+        while text.components(separatedBy: "\n").filter({ $0.hasPrefix("usbip://") }).count < tokens
+                || (wantsControl && !text.components(separatedBy: "\n").dropLast().contains { $0.hasPrefix("control ") }) {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty || Date() > deadline { throw FixtureError.notReady(text) }
             text += String(decoding: chunk, as: UTF8.self)
         }
         let first = try #require(text.components(separatedBy: "\n").first { $0.hasPrefix("listening on ") })
         port = try #require(Int(first.split(separator: ":").last ?? ""))
+        announcedControlAddress = text.components(separatedBy: "\n").first { $0.hasPrefix("control ") }.map { String($0.dropFirst(8)) }
     }
 
     enum FixtureError: Error { case notReady(String) }

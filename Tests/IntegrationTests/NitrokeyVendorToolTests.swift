@@ -20,8 +20,7 @@ import Testing
     @Test func libnitrokeyWritesReadsAndGeneratesCodes() throws {
         let checker = try Self.buildChecker()
         defer { try? FileManager.default.removeItem(atPath: checker) }
-        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 3_141_592, extraArguments: ["--token", "nitrokey-pro"])
-        let bridge = try UMockdevLibUSBTests.Bridge(port: emulator.port)
+        let bridge = try UMockdevLibUSBTests.Bridge(firstSerial: 3_141_592, extraArguments: ["--token", "nitrokey-pro"])
         let result = try bridge.run(checker, [Self.key, "5"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)

@@ -2,46 +2,66 @@ import Foundation
 import TestSupport
 import Testing
 
-/// otpkit's libusb transport, unchanged, against an emulated token in user space: umockdev fakes sysfs and
-/// /dev/bus/usb, and Tests/UMockdev/usb_bridge.py answers libusb's usbdevfs ioctls by forwarding each control
-/// transfer to `otpkit emulate` over USB/IP. The fast companion of the real-kernel test.
+/// otpkit's libusb transport, unchanged, against an emulated token in user space: `otpkit emulate -- COMMAND` puts
+/// the token into a umockdev testbed (fake sysfs and /dev/bus/usb) and answers libusb's usbdevfs ioctls in its own
+/// process through libumockdev. The fast companion of the real-kernel test.
 @Suite(.serialized) struct UMockdevLibUSBTests {
     static let preload = "/usr/lib/x86_64-linux-gnu/libumockdev-preload.so.0"
 
-    /// The bridge process with its testbed; libusb clients run with `environment`.
+    /// `otpkit emulate ... -- COMMAND` whose COMMAND only reports the testbed and waits for its standard input to
+    /// close: libusb clients then run beside it with `environment`, and the control channel presses buttons.
     final class Bridge {
         let process = Process()
         let input = Pipe()
         let output = Pipe()
         let environment: [String: String]
-        let device: String
+        let device = "usb:1:2"
+        let usbip: String
+        let controlPath: String
+        let stateFolder: URL
 
-        init(port: Int) throws {
+        init(firstSerial: Int, extraArguments: [String] = []) throws {
             try #require(FileManager.default.fileExists(atPath: UMockdevLibUSBTests.preload),
-                         "umockdev is missing: `make test` installs umockdev, gir1.2-umockdev-1.0 and python3-gi")
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = [ProjectPaths.root.appendingPathComponent("Tests/UMockdev/usb_bridge.py").path,
-                                 "127.0.0.1", String(port), "1-1"]
+                         "umockdev is missing: `make test` installs umockdev and libumockdev-dev")
+            stateFolder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-umockdev-\(UUID().uuidString)")
+            controlPath = "/tmp/otpkit-umockdev-\(UUID().uuidString.prefix(8)).sock"
+            process.executableURL = ProjectPaths.otpkit
+            process.arguments = ["emulate", "--tokens", "1", "--first-serial", String(firstSerial), "--state", stateFolder.path,
+                                 "--control", "unix:\(controlPath)"] + extraArguments
+                + ["--", "/bin/sh", "-c", "echo \"UMOCKDEV_DIR=$UMOCKDEV_DIR\"; echo \"USBIP=$OTPKIT_EMULATOR_USBIP\"; exec cat >/dev/null"]
             process.standardInput = input
             process.standardOutput = output
             process.standardError = FileHandle.standardError
             try ProcessLaunch.run(process)
             var text = ""
-            while !text.contains("DEVICE=") {
+            while !text.contains("USBIP=") || !text.hasSuffix("\n") {
                 let chunk = output.fileHandleForReading.availableData
                 if chunk.isEmpty { throw BridgeError.notReady(text) }
                 text += String(decoding: chunk, as: UTF8.self)
             }
-            let values = Dictionary(uniqueKeysWithValues: text.split(separator: "\n").compactMap { line -> (String, String)? in
+            let values = Dictionary(text.split(separator: "\n").compactMap { line -> (String, String)? in
                 let parts = line.split(separator: "=", maxSplits: 1)
                 return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
-            })
+            }, uniquingKeysWith: { $1 })
             environment = ["LD_PRELOAD": UMockdevLibUSBTests.preload, "UMOCKDEV_DIR": values["UMOCKDEV_DIR"] ?? "",
                            "OTPKIT_DEVICE": "", "OTPKIT_PIN": ""]
-            device = values["DEVICE"] ?? ""
+            usbip = values["USBIP"] ?? ""
         }
 
-        enum BridgeError: Error { case notReady(String) }
+        enum BridgeError: Error { case notReady(String), noAnswer(String) }
+
+        /// The same token over the emulator's USB/IP server.
+        func usbipDevice(_ index: Int) -> String { "usbip://\(usbip)/1-\(index)" }
+
+        /// Presses the token's button through the control channel; returns what it typed.
+        func press(_ busID: String, slot: Int) throws -> String {
+            let client = try UnixLineClient(path: controlPath)
+            client.send("{\"press\": \"\(busID)\", \"slot\": \(slot)}\n")
+            let reply = try #require(client.readLine(), "no answer from the control channel")
+            let object = try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any]
+            guard let typed = object?["typed"] as? String else { throw BridgeError.noAnswer(reply) }
+            return typed
+        }
 
         /// Runs otpkit as a libusb client of the testbed.
         func otpkit(_ arguments: String...) throws -> ProcessResult {
@@ -56,12 +76,12 @@ import Testing
         deinit {
             try? input.fileHandleForWriting.close()
             process.waitUntilExit()
+            try? FileManager.default.removeItem(at: stateFolder)
         }
     }
 
     @Test func programTouchCounterEraseThroughLibusb() throws {
-        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 777)
-        let bridge = try Bridge(port: emulator.port)
+        let bridge = try Bridge(firstSerial: 777)
         #expect(bridge.device == "usb:1:2")
 
         let devices = try bridge.otpkit("devices")
@@ -81,8 +101,7 @@ import Testing
     }
 
     @Test func aSecondProcessFindsTheInterfaceHeld() throws {
-        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 778, extraArguments: ["--no-auto-touch"])
-        let bridge = try Bridge(port: emulator.port)
+        let bridge = try Bridge(firstSerial: 778, extraArguments: ["--no-auto-touch"])
         #expect(try bridge.otpkit("program", "--touch", "--secret", "3132333435363738393031323334353637383930").status == 0)
 
         // `touch` on a touch slot holds the claimed interface while it waits for the button nobody presses.
@@ -111,18 +130,16 @@ import Testing
 
     @Test func aTokenPulledOutMidWriteKeepsItsOldSlot() throws {
         // Six feature-report transfers are info, read slot and the staged secret: WRITE_SLOT never arrives.
-        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 779, extraArguments: ["--drop-after", "6"])
-        let bridge = try Bridge(port: emulator.port)
+        let bridge = try Bridge(firstSerial: 779, extraArguments: ["--drop-after", "6"])
         let program = try bridge.otpkit("program", "--secret", "3132333435363738393031323334353637383930")
         #expect(program.status == 2, "\(program.stderr)")
         #expect(program.stderr.contains("was unplugged"), "\(program.stderr)")
-        let after = try otpkit("info", "--device", emulator.device(1))
+        let after = try otpkit("info", "--device", bridge.usbipDevice(1))
         #expect(after.stdout.contains("Slot 0     empty"), "\(after.stdout)\(after.stderr)")
     }
 
     @Test func aStallingTokenIsReportedAsSuch() throws {
-        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 782, extraArguments: ["--stall-reports"])
-        let bridge = try Bridge(port: emulator.port)
+        let bridge = try Bridge(firstSerial: 782, extraArguments: ["--stall-reports"])
         let info = try bridge.otpkit("info")
         #expect(info.status == 3, "\(info.stderr)")
         #expect(info.stderr.contains("usb:1:2 stalled during SET_REPORT"), "\(info.stderr)")

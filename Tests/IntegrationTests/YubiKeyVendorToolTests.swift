@@ -3,7 +3,8 @@ import TestSupport
 import Testing
 
 /// Yubico's own tools (Debian's yubikey-personalization: ykinfo, ykpersonalize, over libusb through the umockdev
-/// bridge) against the emulated YubiKey, and otpkit's frames compared with ykpersonalize's byte for byte.
+/// testbed of `otpkit emulate -- COMMAND`) against the emulated YubiKey, and otpkit's frames compared with
+/// ykpersonalize's byte for byte.
 @Suite(.serialized) struct YubiKeyVendorToolTests {
     static let key = "3132333435363738393031323334353637383930"
 
@@ -18,8 +19,7 @@ import Testing
     }
 
     @Test func ykinfoReadsSerialAndVersion() throws {
-        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 1_234_567, extraArguments: ["--token", "yubikey"])
-        let bridge = try UMockdevLibUSBTests.Bridge(port: emulator.port)
+        let bridge = try UMockdevLibUSBTests.Bridge(firstSerial: 1_234_567, extraArguments: ["--token", "yubikey"])
         let info = try bridge.run(try Self.tool("ykinfo"), ["-a"])
         #expect(info.status == 0, "\(info.stderr)")
         #expect(info.stdout.contains("serial: 1234567") && info.stdout.contains("version: 2.4.3"), "\(info.stdout)")
@@ -50,9 +50,8 @@ import Testing
         let theirs = folder.appendingPathComponent("ykpersonalize.frames").path
         let ours = folder.appendingPathComponent("otpkit.frames").path
 
-        let vendorKey = try EmulatorProcessFixture(tokens: 1, firstSerial: 4242, extraArguments: ["--token", "yubikey", "--frame-log", theirs])
-        let bridge = try UMockdevLibUSBTests.Bridge(port: vendorKey.port)
-        let written = try bridge.run(try Self.tool("ykpersonalize"), setup.ykpersonalize + ["-a", Self.key, "-y"])
+        let vendorKey = try UMockdevLibUSBTests.Bridge(firstSerial: 4242, extraArguments: ["--token", "yubikey", "--frame-log", theirs])
+        let written = try vendorKey.run(try Self.tool("ykpersonalize"), setup.ykpersonalize + ["-a", Self.key, "-y"])
         #expect(written.status == 0, "\(written.stderr)")
 
         let otpkitKey = try EmulatorProcessFixture(tokens: 1, firstSerial: 4242, extraArguments: ["--token", "yubikey", "--frame-log", ours])
