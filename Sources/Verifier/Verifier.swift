@@ -112,7 +112,7 @@ public final class Verifier: Sendable {
 
     /// Checks `code` for the token `id`. Every refusal costs the same work (see the type's note).
     public func verify(tokenID id: String, code: String) async throws(VerifierError) -> VerificationOutcome {
-        guard let token = try await store.token(id: id) else {
+        guard let token = try await store.tokenForDecision(id: id) else {
             try decoyWork(budget: verifyBudget(nil))
             try await store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
             return .rejected(.unknownToken)

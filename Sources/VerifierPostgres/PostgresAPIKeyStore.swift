@@ -3,24 +3,24 @@ import PostgresNIO
 import Verifier
 
 /// The verification server's API keys in the shared database, so every node accepts the same keys.
-public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
-    private let pool: PostgresPool
+public final class PostgresAPIKeyStore: APIKeyStore {
+    private let client: PostgresStoreClient
 
-    public init(pool: PostgresPool) {
-        self.pool = pool
+    public init(client: PostgresStoreClient) {
+        self.client = client
     }
 
     public func storedKey(id: String) async throws(VerifierError) -> StoredAPIKey? {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.query("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = $1", [PostgresData(string: id)])
+        try await client.withSession { (session) throws(VerifierError) in
+            try await session.query("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = $1", [PostgresData(string: id)])
                 .first.map { (row) throws(VerifierError) in try Self.stored(from: row) }
         }
     }
 
     public func storedKeys() async throws(VerifierError) -> [StoredAPIKey] {
-        try await pool.withConnection { (session) throws(VerifierError) in
+        try await client.withSession { (session) throws(VerifierError) in
             var keys: [StoredAPIKey] = []
-            for row in try session.query("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created") {
+            for row in try await session.query("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created") {
                 keys.append(try Self.stored(from: row))
             }
             return keys
@@ -28,10 +28,10 @@ public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
     }
 
     public func insert(_ keys: [StoredAPIKey]) async throws(VerifierError) {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.transaction { () throws(VerifierError) in
+        try await client.withSession { (session) throws(VerifierError) in
+            try await session.transaction { () throws(VerifierError) in
                 for stored in keys {
-                    try session.query("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES ($1, $2, $3, $4, $5, $6)", [
+                    try await session.query("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES ($1, $2, $3, $4, $5, $6)", [
                         PostgresData(string: stored.key.id), PostgresData(string: stored.key.name), PostgresData(string: stored.key.role.rawValue),
                         PostgresData(bytes: stored.hash), PostgresData(double: stored.key.created.timeIntervalSince1970), PostgresData(bool: stored.key.revoked),
                     ])
@@ -41,8 +41,8 @@ public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
     }
 
     public func revoke(id: String) async throws(VerifierError) -> Bool {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.query("UPDATE api_keys SET revoked = TRUE WHERE id = $1 AND NOT revoked", [PostgresData(string: id)]).metadata.rows == 1
+        try await client.withSession { (session) throws(VerifierError) in
+            try await session.query("UPDATE api_keys SET revoked = TRUE WHERE id = $1 AND NOT revoked", [PostgresData(string: id)]).metadata.rows == 1
         }
     }
 

@@ -6,7 +6,7 @@ import VerifierStorage
 /// One valid code carried by 64 concurrent requests is accepted exactly once, every round.
 @Suite struct ConcurrencyTests {
     @Test(arguments: StoreKind.allCases) func sixtyFourConcurrentRequestsAcceptOnce(_ kind: StoreKind) async throws {
-        let fixture = try VerifierFixture(kind)
+        let fixture = try await VerifierFixture(kind)
         let verifier = try await fixture.addRFCToken()
         for round in 0..<10 {
             let code = VerifierFixture.code(UInt64(round))
@@ -17,9 +17,11 @@ import VerifierStorage
 
     /// Separate connections to one file behave like separate verifier processes.
     @Test(arguments: StoreKind.allCases) func separateConnectionsAcceptOnce(_ kind: StoreKind) async throws {
-        let fixture = try VerifierFixture(kind)
+        let fixture = try await VerifierFixture(kind)
         try await fixture.addRFCToken()
-        let verifiers = try (0..<4).map { _ in fixture.verifier(store: try fixture.anotherStore()) }
+        var opened: [Verifier] = []
+        for _ in 0..<4 { opened.append(fixture.verifier(store: try await fixture.anotherStore())) }
+        let verifiers = opened
         for round in 0..<5 {
             let code = VerifierFixture.code(UInt64(round))
             let outcomes = await decisions(64) { index in try await verifiers[index % 4].verify(tokenID: "rfc", code: code) }

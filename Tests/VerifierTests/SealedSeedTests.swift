@@ -6,7 +6,7 @@ import VerifierStorage
 
 @Suite struct SealedSeedTests {
     @Test(arguments: StoreKind.allCases) func theDatabaseNeverHoldsTheSecret(_ kind: StoreKind) async throws {
-        let fixture = try VerifierFixture(kind)
+        let fixture = try await VerifierFixture(kind)
         try await fixture.addRFCToken()
         let secret = Secret.random()
         let verifier = fixture.verifier()
@@ -36,7 +36,7 @@ import VerifierStorage
     }
 
     @Test(arguments: StoreKind.allCases) func rotationResealsEveryTokenUnderTheNewKey(_ kind: StoreKind) async throws {
-        let fixture = try VerifierFixture(kind)
+        let fixture = try await VerifierFixture(kind)
         let old = fixture.verifier()
         try await old.add(try (0..<5).map { try old.makeToken(id: "t\($0)", secret: VerifierFixture.rfcSecret) })
         let newKey = MasterKey.generate()
@@ -48,7 +48,7 @@ import VerifierStorage
     }
 
     @Test func keyFilesAreCreatedPrivateAndRead() async throws {
-        let fixture = try VerifierFixture()
+        let fixture = try await VerifierFixture()
         let path = fixture.folder.appendingPathComponent("master.key").path
         let created = try MasterKeyFile.load(path: path, creating: .allowed)
         #expect(created.createdPath == path)
