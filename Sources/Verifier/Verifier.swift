@@ -112,7 +112,7 @@ public final class Verifier: Sendable {
 
     /// Checks `code` for the token `id`. Every refusal costs the same work (see the type's note).
     public func verify(tokenID id: String, code: String) async throws(VerifierError) -> VerificationOutcome {
-        guard let token = try await store.tokenForDecision(id: id) else {
+        guard let token = try await tokenToDecide(id: id) else {
             try decoyWork(budget: verifyBudget(nil))
             try await store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
             return .rejected(.unknownToken)
@@ -160,10 +160,18 @@ public final class Verifier: Sendable {
             if let first = decided { decision = first } else { decision = try self.decision(on: token, code: code, pinAccepted: pinAccepted, now: clock()) }
             decided = nil
             if try await store.update(decision.token, event: decision.event) { return decision.outcome }
-            guard let reread = try await store.token(id: token.id) else { return .rejected(.unknownToken) }
+            guard let reread = try await tokenToDecide(id: token.id) else { return .rejected(.unknownToken) }
             token = reread
         }
         throw .contention(token.id)
+    }
+
+    /// The token to decide on: the store's kept row when it has one (a stale one fails its compare-and-set, and the
+    /// store then keeps only a newer row or none), else a read. A kept row sealed under a key this verifier does not
+    /// hold predates a rotation made elsewhere: the token is read again instead.
+    func tokenToDecide(id: String) async throws(VerifierError) -> VerifierToken? {
+        guard let token = try await store.tokenForDecision(id: id) else { return nil }
+        return keyring.holdsKey(of: token.sealedSecret) ? token : try await store.token(id: id)
     }
 
     /// Resynchronises a drifted token from two consecutive codes: HOTP codes in counter ... counter + syncWindow,

@@ -39,6 +39,15 @@ final class KeptTokenRows: Sendable {
         }
     }
 
+    /// After a lost compare-and-set from `version`: a newer row kept meanwhile (this node's own write) is the one
+    /// to decide on next; otherwise the row goes (another node moved the token: read it again).
+    func drop(_ id: String, unlessNewerThan version: Int64) {
+        state.withLock { state in
+            if let kept = state.rows[id], kept.version > version { return }
+            state.rows.removeValue(forKey: id)
+        }
+    }
+
     func drop(_ id: String) {
         _ = state.withLock { $0.rows.removeValue(forKey: id) }
     }

@@ -1,20 +1,37 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import Verifier
 
 /// The verification server's API keys in the shared database, so every node accepts the same keys.
+///
+/// A key found is kept for `recheckAfter` (1 s by default), so that a request costs no statement of its own for its
+/// key: a decision stays one round trip. A key revoked on this node is refused at once; on another node, within
+/// `recheckAfter`. Only keys found are kept (an unknown id is looked up every time; the rate limit bounds that).
 public final class PostgresAPIKeyStore: APIKeyStore {
     private let client: PostgresStoreClient
+    private let recheckAfter: Duration
+    private let kept = Mutex<[String: (key: StoredAPIKey, until: ContinuousClock.Instant)]>([:])
+    private static let keptKeysAtMost = 1024
 
-    public init(client: PostgresStoreClient) {
+    public init(client: PostgresStoreClient, recheckAfter: Duration = .seconds(1)) {
         self.client = client
+        self.recheckAfter = recheckAfter
     }
 
     public func storedKey(id: String) async throws(VerifierError) -> StoredAPIKey? {
-        try await client.withSession { (session) throws(VerifierError) in
+        let now = ContinuousClock.now
+        if let entry = kept.withLock({ $0[id] }), entry.until > now { return entry.key }
+        let stored = try await client.withSession { (session) throws(VerifierError) in
             try await session.query("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = $1", [PostgresData(string: id)])
                 .first.map { (row) throws(VerifierError) in try Self.stored(from: row) }
         }
+        kept.withLock { kept in
+            guard let stored else { kept.removeValue(forKey: id); return }
+            if kept.count >= Self.keptKeysAtMost { kept = kept.filter { $0.value.until > now } }
+            if kept.count < Self.keptKeysAtMost { kept[id] = (stored, now + recheckAfter) }
+        }
+        return stored
     }
 
     public func storedKeys() async throws(VerifierError) -> [StoredAPIKey] {
@@ -41,7 +58,8 @@ public final class PostgresAPIKeyStore: APIKeyStore {
     }
 
     public func revoke(id: String) async throws(VerifierError) -> Bool {
-        try await client.withSession { (session) throws(VerifierError) in
+        defer { _ = kept.withLock { $0.removeValue(forKey: id) } }
+        return try await client.withSession { (session) throws(VerifierError) in
             try await session.query("UPDATE api_keys SET revoked = TRUE WHERE id = $1 AND NOT revoked", [PostgresData(string: id)]).metadata.rows == 1
         }
     }

@@ -91,7 +91,7 @@ public final class PostgresTokenStore: TokenStore {
             written.version += 1
             kept.keep(written)
         } else {
-            kept.drop(token.id)
+            kept.drop(token.id, unlessNewerThan: token.version)
         }
         return stored
     }

@@ -67,6 +67,27 @@ public final class PostgresCluster: @unchecked Sendable {
                            environment: environment)
     }
 
+    /// The transactions committed in `database` so far, from PostgreSQL's own statistics (`pg_stat_database.xact_commit`,
+    /// read through the `postgres` database so that reading adds none). A backend reports its counts within about a
+    /// second of going idle, so this waits until the count has stayed the same for 2 s (at most 30 s in all).
+    public func committedTransactions(in database: String) async throws -> Int {
+        func read() throws -> Int {
+            let result = try psql("postgres", "SELECT xact_commit FROM pg_stat_database WHERE datname = '\(database)'")
+            guard result.status == 0, let count = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw Failure(description: "cannot read xact_commit of \(database): \(result.stderr)")
+            }
+            return count
+        }
+        var last = try read(), since = ContinuousClock.now
+        let end = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(250))
+            let count = try read()
+            if count != last { (last, since) = (count, .now) } else if ContinuousClock.now - since >= .seconds(2) { break }
+        }
+        return last
+    }
+
     public func start() throws {
         try lock.withLock {
             try Self.check(asServerUser(binaries + "/pg_ctl", closingInheritedFiles: true, [
