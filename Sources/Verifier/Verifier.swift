@@ -22,6 +22,8 @@ public final class Verifier: Sendable {
     private static let decoyID = "otpkit decoy"
     private let hmacs = Atomic<Int>(0)
     let pinDerivations = Atomic<Int>(0)
+    /// Decisions on one token take turns within this verifier (see `TokenTurns`).
+    let turns = TokenTurns()
 
     public init(store: TokenStore, keyring: MasterKeyring, policy: VerifierPolicy = VerifierPolicy(),
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -112,12 +114,14 @@ public final class Verifier: Sendable {
 
     /// Checks `code` for the token `id`. Every refusal costs the same work (see the type's note).
     public func verify(tokenID id: String, code: String) async throws(VerifierError) -> VerificationOutcome {
-        guard let token = try await tokenToDecide(id: id) else {
-            try decoyWork(budget: verifyBudget(nil))
-            try await store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
-            return .rejected(.unknownToken)
+        try await turns.inTurn(id) { () throws(VerifierError) -> VerificationOutcome in
+            guard let token = try await tokenToDecide(id: id) else {
+                try decoyWork(budget: verifyBudget(nil))
+                try await store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
+                return .rejected(.unknownToken)
+            }
+            return try await settle(token, code: code, pinAccepted: true)
         }
-        return try await settle(token, code: code, pinAccepted: true)
     }
 
     /// One code's decision on one token, in memory: the outcome, the token as it must then be stored, with the

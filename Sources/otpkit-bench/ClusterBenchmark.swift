@@ -50,17 +50,21 @@ enum ClusterBenchmark {
             let before = DatabaseRoundTrips(nodes)
             let databaseName = PostgresCluster.databaseName(in: database.location)
             let commitsBefore = try await cluster?.committedTransactions(in: databaseName)
+            let statementsBefore = try cluster?.statements(in: databaseName)
             var figures = try WrkLoad.run(wrk, ports: nodes.map(\.httpPort), tokens: tokens, prefix: "t", nextCodes: counters, apiKey: apiKey,
                                           codes: codes, connections: connections, folder: folder)
             let roundTrips = DatabaseRoundTrips(nodes).perRequest(since: before, requests: figures.requests)
             // Counted before the counters are read again (that read is a commit of its own, after the load).
-            var committed: Double?
-            if let cluster, let commitsBefore { committed = Double(try await cluster.committedTransactions(in: databaseName) - commitsBefore) }
+            var committed: Double?, statements: Double?
+            if let cluster, let commitsBefore, let statementsBefore {
+                statements = Double(try cluster.statements(in: databaseName) - statementsBefore)
+                committed = Double(try await cluster.committedTransactions(in: databaseName) - commitsBefore)
+            }
             figures.accepted = try await database.acceptedCodes(prefix: "t") - acceptedBefore
             var commits = ""
-            if let committed, figures.rate > 0 {
-                commits = String(format: "; %.0f commits/s (xact_commit), %.2f commits per accepted verify", committed / (figures.requests / figures.rate),
-                                 figures.accepted > 0 ? committed / figures.accepted : 0)
+            if let committed, let statements, figures.rate > 0, figures.accepted > 0 {
+                commits = String(format: "; %.0f commits/s (xact_commit), %.2f commits and %.2f statements (pg_stat_statements) per accepted verify",
+                                 committed / (figures.requests / figures.rate), committed / figures.accepted, statements / figures.accepted)
             }
             print(String(format: "%@, %d connections: %.0f durable verify requests/s (%.2fx the disk's fdatasync rate), p50 %.2f ms, p99 %.2f ms; %.1f%% were accepted codes",
                          label, connections, figures.rate, figures.rate / anchor, figures.p50, figures.p99, figures.acceptedPercent) + roundTrips + commits)
