@@ -13,8 +13,10 @@ import VerifierStorage
         try await verifier.add([try verifier.makeToken(id: "random", secret: secret)])
         let files = try await fixture.databaseFiles()
         #expect(!files.isEmpty)
+        // A WAL segment another test's checkpoint recycles between the listing and the reading is gone, not a finding.
         for file in files {
-            let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: file)))
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            let bytes = Array(data)
             let texts = [secret.hex, secret.hex.uppercased(), secret.base32, "3132333435363738393031323334353637383930"]
             for needle in [Array("12345678901234567890".utf8), secret.bytes] + texts.map({ Array($0.utf8) }) {
                 #expect(!contains(bytes, needle), "a plaintext secret is in \(file)")
