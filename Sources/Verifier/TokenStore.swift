@@ -9,8 +9,9 @@ import Foundation
 public protocol TokenStore: UserStore, RADIUSClientStore {
     func token(id: String) async throws(VerifierError) -> VerifierToken?
     /// The token to decide a code on: a store may answer from the rows it keeps (a node's cache), since the decision's
-    /// `update` is a compare-and-set that catches a stale row (and the verifier then reads it again with `token(id:)`).
-    /// Anything else (what an administrator is shown, a change of the token) reads with `token(id:)`.
+    /// `update` is a compare-and-set that catches a stale row; after a lost one the store must keep no row older than
+    /// the one that lost, so the verifier's next ask gets a newer row or a read. Anything else (what an administrator
+    /// is shown, a change of the token) reads with `token(id:)`.
     func tokenForDecision(id: String) async throws(VerifierError) -> VerifierToken?
     /// Stores `token` if the stored version is still `token.version`; the stored version becomes `version + 1`.
     /// `event` (what happened, such as `verify:accepted`; never a code) is added to the database's event rows in the

@@ -153,8 +153,8 @@ public final class Verifier: Sendable {
         var event: String { "verify:" + outcome.label }
     }
 
-    /// Decides `code` on `token` and stores the decision; a lost compare-and-set reads the token again and decides
-    /// again, so one code is accepted at most once. `first`: a decision already made on `token` as read.
+    /// Decides `code` on `token` and stores the decision; a lost compare-and-set takes the token again (a newer row
+    /// the store kept, or a read) and decides again, so one code is accepted at most once. `first`: a decision already made on `token` as read.
     /// Every decision is durable before it is answered, and every one writes the token (a replay changes nothing but
     /// its version), so each costs the same commit.
     func settle(_ token: VerifierToken, code: String, pinAccepted: Bool, first: Decision? = nil) async throws(VerifierError) -> VerificationOutcome {

@@ -46,7 +46,13 @@ public final class PostgresStoreClient: Service, Sendable {
     let client: PostgresClient
     private let counters = Mutex(Figures())
     private let background = Mutex<Task<Void, Never>?>(nil)
-    private static let logger = Logger(label: "otpkit.postgres")
+    /// The client's own log: errors only (a lease that comes before `run()` has started, which the background start
+    /// allows, would otherwise warn; connection failures reach the caller as `unavailable` errors with their cause).
+    private static let logger = {
+        var logger = Logger(label: "otpkit.postgres")
+        logger.logLevel = .error
+        return logger
+    }()
 
     public init(_ location: PostgresLocation, settings: Settings = Settings()) {
         self.location = location
