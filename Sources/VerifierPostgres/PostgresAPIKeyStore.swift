@@ -6,7 +6,8 @@ import Verifier
 /// The verification server's API keys in the shared database, so every node accepts the same keys.
 ///
 /// A key found is kept for `recheckAfter` (1 s by default), so that a request costs no statement of its own for its
-/// key: a decision stays one round trip. A key revoked on this node is refused at once; on another node, within
+/// key: a decision stays one round trip; the first request after that looks it up again while the others go on
+/// with the kept key. A key revoked on this node is refused at once; on another node, within
 /// `recheckAfter`. Only keys found are kept (an unknown id is looked up every time; the rate limit bounds that).
 public final class PostgresAPIKeyStore: APIKeyStore {
     private let client: PostgresStoreClient
@@ -21,7 +22,14 @@ public final class PostgresAPIKeyStore: APIKeyStore {
 
     public func storedKey(id: String) async throws(VerifierError) -> StoredAPIKey? {
         let now = ContinuousClock.now
-        if let entry = kept.withLock({ $0[id] }), entry.until > now { return entry.key }
+        // One lookup per key and interval: the first request after it looks the key up, and the others meanwhile
+        // take the kept one (else every request in flight at that moment would make a round trip of its own).
+        let answer = kept.withLock { kept -> StoredAPIKey? in
+            guard let entry = kept[id] else { return nil }
+            if entry.until <= now { kept[id] = (entry.key, now + recheckAfter) } else { return entry.key }
+            return nil
+        }
+        if let answer { return answer }
         let stored = try await client.withSession { (session) throws(VerifierError) in
             try await session.query("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = $1", [PostgresData(string: id)])
                 .first.map { (row) throws(VerifierError) in try Self.stored(from: row) }
