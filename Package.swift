@@ -81,7 +81,7 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The HTTP API's request bodies and how they are read: pure, shared by the server and the fuzzer.
         .target(name: "VerifierAPI"),
@@ -111,6 +111,7 @@ let package = Package(
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
             "RADIUSServer", "UMockdevBridge", "EmulatorControl",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [

@@ -47,6 +47,11 @@ public struct MasterKeyring: Sendable {
         Hex.encode(HMAC<SHA256>.authenticationCode(for: Array("otpkit fingerprint".utf8) + secret.bytes, using: current.key).prefix(16))
     }
 
+    /// True when `sealed` is under a key of this keyring (whether or not its box then opens).
+    public func holdsKey(of sealed: SealedSecret) -> Bool {
+        current.id == sealed.keyID || older.contains { $0.id == sealed.keyID }
+    }
+
     public func open(_ sealed: SealedSecret, tokenID: String) throws(VerifierError) -> Secret {
         guard let key = ([current] + older).first(where: { $0.id == sealed.keyID }) else {
             throw .unknownMasterKey(sealed.keyID)

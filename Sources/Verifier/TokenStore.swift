@@ -8,6 +8,11 @@ import Foundation
 /// check it in their transaction, so a process still holding a retired key cannot seal under it after a rotation.
 public protocol TokenStore: UserStore, RADIUSClientStore {
     func token(id: String) async throws(VerifierError) -> VerifierToken?
+    /// The token to decide a code on: a store may answer from the rows it keeps (a node's cache), since the decision's
+    /// `update` is a compare-and-set that catches a stale row; after a lost one the store must keep no row older than
+    /// the one that lost, so the verifier's next ask gets a newer row or a read. Anything else (what an administrator
+    /// is shown, a change of the token) reads with `token(id:)`.
+    func tokenForDecision(id: String) async throws(VerifierError) -> VerifierToken?
     /// Stores `token` if the stored version is still `token.version`; the stored version becomes `version + 1`.
     /// `event` (what happened, such as `verify:accepted`; never a code) is added to the database's event rows in the
     /// same transaction. Returns false, changing nothing, when another writer changed the token first.
@@ -35,4 +40,11 @@ public protocol TokenStore: UserStore, RADIUSClientStore {
     /// The ids of the keys the stored secrets (seeds and RADIUS clients' secrets) are sealed under (one, unless a
     /// store predates the recorded key).
     func sealingKeyIDs() async throws(VerifierError) -> Set<String>
+}
+
+extension TokenStore {
+    /// A store that keeps no rows reads the token.
+    public func tokenForDecision(id: String) async throws(VerifierError) -> VerifierToken? {
+        try await token(id: id)
+    }
 }

@@ -22,6 +22,8 @@ public final class Verifier: Sendable {
     private static let decoyID = "otpkit decoy"
     private let hmacs = Atomic<Int>(0)
     let pinDerivations = Atomic<Int>(0)
+    /// Decisions on one token take turns within this verifier (see `TokenTurns`).
+    let turns = TokenTurns()
 
     public init(store: TokenStore, keyring: MasterKeyring, policy: VerifierPolicy = VerifierPolicy(),
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -112,12 +114,14 @@ public final class Verifier: Sendable {
 
     /// Checks `code` for the token `id`. Every refusal costs the same work (see the type's note).
     public func verify(tokenID id: String, code: String) async throws(VerifierError) -> VerificationOutcome {
-        guard let token = try await store.token(id: id) else {
-            try decoyWork(budget: verifyBudget(nil))
-            try await store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
-            return .rejected(.unknownToken)
+        try await turns.inTurn(id) { () throws(VerifierError) -> VerificationOutcome in
+            guard let token = try await tokenToDecide(id: id) else {
+                try decoyWork(budget: verifyBudget(nil))
+                try await store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
+                return .rejected(.unknownToken)
+            }
+            return try await settle(token, code: code, pinAccepted: true)
         }
-        return try await settle(token, code: code, pinAccepted: true)
     }
 
     /// One code's decision on one token, in memory: the outcome, the token as it must then be stored, with the
@@ -149,8 +153,8 @@ public final class Verifier: Sendable {
         var event: String { "verify:" + outcome.label }
     }
 
-    /// Decides `code` on `token` and stores the decision; a lost compare-and-set reads the token again and decides
-    /// again, so one code is accepted at most once. `first`: a decision already made on `token` as read.
+    /// Decides `code` on `token` and stores the decision; a lost compare-and-set takes the token again (a newer row
+    /// the store kept, or a read) and decides again, so one code is accepted at most once. `first`: a decision already made on `token` as read.
     /// Every decision is durable before it is answered, and every one writes the token (a replay changes nothing but
     /// its version), so each costs the same commit.
     func settle(_ token: VerifierToken, code: String, pinAccepted: Bool, first: Decision? = nil) async throws(VerifierError) -> VerificationOutcome {
@@ -160,10 +164,18 @@ public final class Verifier: Sendable {
             if let first = decided { decision = first } else { decision = try self.decision(on: token, code: code, pinAccepted: pinAccepted, now: clock()) }
             decided = nil
             if try await store.update(decision.token, event: decision.event) { return decision.outcome }
-            guard let reread = try await store.token(id: token.id) else { return .rejected(.unknownToken) }
+            guard let reread = try await tokenToDecide(id: token.id) else { return .rejected(.unknownToken) }
             token = reread
         }
         throw .contention(token.id)
+    }
+
+    /// The token to decide on: the store's kept row when it has one (a stale one fails its compare-and-set, and the
+    /// store then keeps only a newer row or none), else a read. A kept row sealed under a key this verifier does not
+    /// hold predates a rotation made elsewhere: the token is read again instead.
+    func tokenToDecide(id: String) async throws(VerifierError) -> VerifierToken? {
+        guard let token = try await store.tokenForDecision(id: id) else { return nil }
+        return keyring.holdsKey(of: token.sealedSecret) ? token : try await store.token(id: id)
     }
 
     /// Resynchronises a drifted token from two consecutive codes: HOTP codes in counter ... counter + syncWindow,

@@ -1,26 +1,51 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import Verifier
 
 /// The verification server's API keys in the shared database, so every node accepts the same keys.
-public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
-    private let pool: PostgresPool
+///
+/// A key found is kept for `recheckAfter` (1 s by default), so that a request costs no statement of its own for its
+/// key: a decision stays one round trip; the first request after that looks it up again while the others go on
+/// with the kept key. A key revoked on this node is refused at once; on another node, within
+/// `recheckAfter`. Only keys found are kept (an unknown id is looked up every time; the rate limit bounds that).
+public final class PostgresAPIKeyStore: APIKeyStore {
+    private let client: PostgresStoreClient
+    private let recheckAfter: Duration
+    private let kept = Mutex<[String: (key: StoredAPIKey, until: ContinuousClock.Instant)]>([:])
+    private static let keptKeysAtMost = 1024
 
-    public init(pool: PostgresPool) {
-        self.pool = pool
+    public init(client: PostgresStoreClient, recheckAfter: Duration = .seconds(1)) {
+        self.client = client
+        self.recheckAfter = recheckAfter
     }
 
     public func storedKey(id: String) async throws(VerifierError) -> StoredAPIKey? {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.query("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = $1", [PostgresData(string: id)])
+        let now = ContinuousClock.now
+        // One lookup per key and interval: the first request after it looks the key up, and the others meanwhile
+        // take the kept one (else every request in flight at that moment would make a round trip of its own).
+        let answer = kept.withLock { kept -> StoredAPIKey? in
+            guard let entry = kept[id] else { return nil }
+            if entry.until <= now { kept[id] = (entry.key, now + recheckAfter) } else { return entry.key }
+            return nil
+        }
+        if let answer { return answer }
+        let stored = try await client.withSession { (session) throws(VerifierError) in
+            try await session.query("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = $1", [PostgresData(string: id)])
                 .first.map { (row) throws(VerifierError) in try Self.stored(from: row) }
         }
+        kept.withLock { kept in
+            guard let stored else { kept.removeValue(forKey: id); return }
+            if kept.count >= Self.keptKeysAtMost { kept = kept.filter { $0.value.until > now } }
+            if kept.count < Self.keptKeysAtMost { kept[id] = (stored, now + recheckAfter) }
+        }
+        return stored
     }
 
     public func storedKeys() async throws(VerifierError) -> [StoredAPIKey] {
-        try await pool.withConnection { (session) throws(VerifierError) in
+        try await client.withSession { (session) throws(VerifierError) in
             var keys: [StoredAPIKey] = []
-            for row in try session.query("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created") {
+            for row in try await session.query("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created") {
                 keys.append(try Self.stored(from: row))
             }
             return keys
@@ -28,10 +53,10 @@ public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
     }
 
     public func insert(_ keys: [StoredAPIKey]) async throws(VerifierError) {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.transaction { () throws(VerifierError) in
+        try await client.withSession { (session) throws(VerifierError) in
+            try await session.transaction { () throws(VerifierError) in
                 for stored in keys {
-                    try session.query("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES ($1, $2, $3, $4, $5, $6)", [
+                    try await session.query("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES ($1, $2, $3, $4, $5, $6)", [
                         PostgresData(string: stored.key.id), PostgresData(string: stored.key.name), PostgresData(string: stored.key.role.rawValue),
                         PostgresData(bytes: stored.hash), PostgresData(double: stored.key.created.timeIntervalSince1970), PostgresData(bool: stored.key.revoked),
                     ])
@@ -41,8 +66,9 @@ public final class PostgresAPIKeyStore: APIKeyStore, @unchecked Sendable {
     }
 
     public func revoke(id: String) async throws(VerifierError) -> Bool {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.query("UPDATE api_keys SET revoked = TRUE WHERE id = $1 AND NOT revoked", [PostgresData(string: id)]).metadata.rows == 1
+        defer { _ = kept.withLock { $0.removeValue(forKey: id) } }
+        return try await client.withSession { (session) throws(VerifierError) in
+            try await session.query("UPDATE api_keys SET revoked = TRUE WHERE id = $1 AND NOT revoked", [PostgresData(string: id)]).metadata.rows == 1
         }
     }
 

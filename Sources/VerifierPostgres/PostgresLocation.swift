@@ -61,25 +61,57 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
         text.replacingOccurrences(of: #"//([^:/@]*):[^@]*@"#, with: "//$1:***@", options: .regularExpression)
     }
 
-    func configuration(connectTimeout: TimeAmount) throws(VerifierError) -> PostgresConnection.Configuration {
+    /// The TLS configuration of `sslMode` (nil: no TLS), and whether TLS is required.
+    private var tlsConfiguration: (configuration: TLSConfiguration, required: Bool)? {
+        switch sslMode {
+        case .disable:
+            return nil
+        case .prefer, .require:
+            var unchecked = TLSConfiguration.makeClientConfiguration()
+            unchecked.certificateVerification = .none
+            return (unchecked, sslMode == .require)
+        case .verifyFull:
+            return (.makeClientConfiguration(), true)
+        }
+    }
+
+    private func clientTLS() -> PostgresClient.Configuration.TLS {
+        guard let (configuration, required) = tlsConfiguration else { return .disable }
+        return required ? .require(configuration) : .prefer(configuration)
+    }
+
+    /// The client's configuration: its pool of at most `connections`, each connecting within `connectTimeout` and
+    /// with `statement_timeout` set at connect, so the server itself ends a statement that outlives `statementTimeout`.
+    func clientConfiguration(connections: Int, connectTimeout: Duration, statementTimeout: Duration) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: clientTLS())
+        configuration.options.connectTimeout = connectTimeout
+        configuration.options.maximumConnections = max(1, connections)
+        configuration.options.minimumConnections = 0
+        configuration.options.keepAliveBehavior = .init(frequency: .seconds(30))
+        configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)")]
+        return configuration
+    }
+
+    /// One connection outside the pool (the start-up check, whose failure names its cause: a refused password, no TLS).
+    func connectionConfiguration(connectTimeout: Duration) throws(VerifierError) -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         do {
-            switch sslMode {
-            case .disable:
+            if let (configuration, required) = tlsConfiguration {
+                let context = try NIOSSLContext(configuration: configuration)
+                tls = required ? .require(context) : .prefer(context)
+            } else {
                 tls = .disable
-            case .prefer, .require:
-                var unchecked = TLSConfiguration.makeClientConfiguration()
-                unchecked.certificateVerification = .none
-                let context = try NIOSSLContext(configuration: unchecked)
-                tls = sslMode == .prefer ? .prefer(context) : .require(context)
-            case .verifyFull:
-                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
             }
         } catch {
             throw .storage("cannot set up TLS for \(self): \(error)")
         }
         var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
-        configuration.options.connectTimeout = connectTimeout
+        configuration.options.connectTimeout = TimeAmount.nanoseconds(connectTimeout.nanoseconds)
         return configuration
     }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

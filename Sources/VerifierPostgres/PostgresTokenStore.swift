@@ -5,74 +5,113 @@ import Verifier
 
 /// The token store shared by several verifier nodes.
 ///
-/// A verification is two statements and one write transaction: `SELECT` the token, then a compare-and-set
-/// `UPDATE ... WHERE id = $n AND version = $m` in autocommit, which carries the counter, failures, lockout, resync
-/// state and TOTP step at once, with the decision's event row inserted by the same statement. Of concurrent updates on any nodes exactly one matches the version; the others
-/// change nothing, reload and decide again. An update returns only after PostgreSQL committed it, which with the
-/// default `synchronous_commit = on` means the WAL is flushed to disk (and, with synchronous standbys configured,
-/// on them too); a server set to `off` could lose acknowledged decisions in a crash.
-public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
-    public let pool: PostgresPool
+/// A decision is one statement on a warm node: the token comes from the rows this node keeps (`KeptTokenRows`, filled
+/// by every read and write), and the compare-and-set `UPDATE ... WHERE id = $n AND version = $m AND sealed = $s`,
+/// which carries the counter, failures, lockout, resync state and TOTP step at once, inserts the decision's event row
+/// in the same statement (one round trip, one implicit transaction). Of concurrent updates on any nodes exactly one
+/// matches; the others change nothing, drop their kept row, read the token again and decide again. A kept row is
+/// never trusted beyond that compare-and-set: a token moved, unlocked or reassigned elsewhere has another version; a
+/// token deleted has no row; one deleted and imported again has a new sealed box (a fresh nonce) even if its version
+/// repeats. An update returns only after PostgreSQL committed it, which with the default `synchronous_commit = on`
+/// means the WAL is flushed to disk (and, with synchronous standbys configured, on them too); a server set to `off`
+/// could lose acknowledged decisions in a crash.
+public final class PostgresTokenStore: TokenStore {
+    public let client: PostgresStoreClient
+    private let kept: KeptTokenRows
 
-    /// A store over `pool`; call `migrate` before first use (the CLI does on every open).
-    public init(pool: PostgresPool) {
-        self.pool = pool
+    /// A store over `client` (which must be running: as a service, or `startInBackground()`); call `migrate` before
+    /// first use (the CLI does on every open).
+    public init(client: PostgresStoreClient) {
+        self.client = client
+        kept = KeptTokenRows(capacity: client.settings.keptTokenRows)
     }
 
-    public func migrate() throws(VerifierError) -> MigrationReport {
-        try PostgresSchema.migrate(pool)
+    public func migrate() async throws(VerifierError) -> MigrationReport {
+        try await PostgresSchema.migrate(client)
+    }
+
+    /// Decisions answered from a kept row, and those that had to read the token first (for /metrics).
+    public var keptRowFigures: (reused: Int, read: Int) {
+        let figures = kept.figures
+        return (figures.reused, figures.read)
     }
 
     private static let columns = #"id, kind, period, algorithm, digits, counter, last_step, "window", sync_window, failures, "#
         + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name"
 
     public func token(id: String) async throws(VerifierError) -> VerifierToken? {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            let rows = try session.query("SELECT \(Self.columns) FROM tokens WHERE id = $1", [PostgresData(string: id)])
+        let token = try await client.withSession { (session) throws(VerifierError) in
+            let rows = try await session.query("SELECT \(Self.columns) FROM tokens WHERE id = $1", [PostgresData(string: id)])
             return try rows.first.map { (row) throws(VerifierError) in try Self.token(from: row) }
         }
+        if let token { kept.keep(token) } else { kept.drop(id) }
+        return token
+    }
+
+    /// The kept row when there is one (no round trip), else a read (see the type's note on why that is safe).
+    public func tokenForDecision(id: String) async throws(VerifierError) -> VerifierToken? {
+        if let row = kept.row(id) { return row }
+        return try await token(id: id)
     }
 
     public func allTokens() async throws(VerifierError) -> [VerifierToken] {
-        try await pool.withConnection { (session) throws(VerifierError) in
+        try await client.withSession { (session) throws(VerifierError) in
             var tokens: [VerifierToken] = []
-            for row in try session.query("SELECT \(Self.columns) FROM tokens ORDER BY id") { tokens.append(try Self.token(from: row)) }
+            for row in try await session.query("SELECT \(Self.columns) FROM tokens ORDER BY id") { tokens.append(try Self.token(from: row)) }
             return tokens
         }
     }
 
     /// The compare-and-set and its event row in one statement (so one round trip and one implicit transaction):
-    /// the INSERT adds a row only when the UPDATE matched, and its count says whether it did.
+    /// the INSERT adds a row only when the UPDATE matched, and its count says whether it did. `$22`, when given, is
+    /// the sealed box the row must still hold (a decision's update; a reseal changes it and passes none).
     private static let update = """
         WITH changed AS (
             UPDATE tokens SET kind = $2, period = $3, algorithm = $4, digits = $5, counter = $6, last_step = $7,
                 "window" = $8, sync_window = $9, failures = $10, locked_at = $11, pending_counter = $12,
                 pending_since = $13, key_id = $14, sealed = $15, issuer = $16, version = version + 1, time_drift = $18,
                 user_name = $19
-            WHERE id = $1 AND version = $17
+            WHERE id = $1 AND version = $17 AND ($22::bytea IS NULL OR sealed = $22)
             RETURNING id)
         INSERT INTO events (at, token, event) SELECT $20, id, $21 FROM changed RETURNING id
         """
 
     public func update(_ token: VerifierToken, event: String) async throws(VerifierError) -> Bool {
-        try await pool.withConnection { (session) throws(VerifierError) in try Self.update(token, event: event, session: session) }
+        let stored: Bool
+        do throws(VerifierError) {
+            stored = try await client.withSession { (session) throws(VerifierError) in
+                try await Self.update(token, event: event, sameSealedBox: true, session: session)
+            }
+        } catch {
+            kept.drop(token.id)  // committed or not: unknown, so read it next time
+            throw error
+        }
+        if stored {
+            var written = token
+            written.version += 1
+            kept.keep(written)
+        } else {
+            kept.drop(token.id, unlessNewerThan: token.version)
+        }
+        return stored
     }
 
     public func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) async throws(VerifierError) -> Bool {
-        try await pool.withConnection { (session) throws(VerifierError) in
+        defer { kept.dropAll() }
+        return try await client.withSession { (session) throws(VerifierError) in
             do throws(VerifierError) {
-                return try session.transaction { () throws(VerifierError) in
+                return try await session.transaction { () throws(VerifierError) in
                     // The key row first: an insert holding it (FOR SHARE) finishes before, one after waits and sees the new key.
-                    try Self.recordMasterKey(masterKeyID, session: session)
-                    for token in tokens where try !Self.update(token, event: "reseal", session: session) {
+                    try await Self.recordMasterKey(masterKeyID, session: session)
+                    for token in tokens where try await !Self.update(token, event: "reseal", sameSealedBox: false, session: session) {
                         throw VerifierError.contention(token.id)
                     }
                     for client in clients {
-                        try session.query("UPDATE radius_clients SET key_id = $1, sealed = $2 WHERE name = $3",
+                        try await session.query("UPDATE radius_clients SET key_id = $1, sealed = $2 WHERE name = $3",
                                           [PostgresData(string: client.sealedSecret.keyID), PostgresData(bytes: client.sealedSecret.box), PostgresData(string: client.name)])
                     }
                     // A token added since the caller read them all is still under the old key: roll back, read again.
-                    let others = try session.query("SELECT ((SELECT count(*) FROM tokens WHERE key_id <> $1) + (SELECT count(*) FROM radius_clients WHERE key_id <> $1))::bigint",
+                    let others = try await session.query("SELECT ((SELECT count(*) FROM tokens WHERE key_id <> $1) + (SELECT count(*) FROM radius_clients WHERE key_id <> $1))::bigint",
                                                    [PostgresData(string: masterKeyID)])
                     guard try PostgresRows.int(others.first, 0) == 0 else { throw VerifierError.contention("(all)") }
                     return true
@@ -84,88 +123,91 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         }
     }
 
-    private static func update(_ token: VerifierToken, event: String, session: PostgresSession) throws(VerifierError) -> Bool {
-        let rows = try session.query(update, values(token) + [PostgresData(double: Date().timeIntervalSince1970), PostgresData(string: event)])
+    private static func update(_ token: VerifierToken, event: String, sameSealedBox: Bool, session: PostgresSession) async throws(VerifierError) -> Bool {
+        let rows = try await session.query(update, values(token) + [PostgresData(double: Date().timeIntervalSince1970), PostgresData(string: event),
+                                                                    sameSealedBox ? PostgresData(bytes: token.sealedSecret.box) : .null])
         guard let row = rows.first else { return false }
-        try trimEvents(after: try PostgresRows.int(row, 0), session: session)
+        try await trimEvents(after: try PostgresRows.int(row, 0), session: session)
         return true
     }
 
     public func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) async throws(VerifierError) {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.transaction { () throws(VerifierError) in
+        try await client.withSession { (session) throws(VerifierError) in
+            try await session.transaction { () throws(VerifierError) in
                 // The first seal claims the store for its key; FOR SHARE holds the row until commit, so a rotation
                 // (which updates it) waits for this insert, or this insert sees the rotation's key.
-                try session.query("INSERT INTO master_key (key_id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING", [PostgresData(string: masterKeyID)])
-                let current = try PostgresRows.text(try session.query("SELECT key_id FROM master_key FOR SHARE").first, 0)
+                try await session.query("INSERT INTO master_key (key_id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING", [PostgresData(string: masterKeyID)])
+                let current = try PostgresRows.text(try await session.query("SELECT key_id FROM master_key FOR SHARE").first, 0)
                 guard current == masterKeyID else { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
-                try Self.insert(tokens, session: session)
+                try await Self.insert(tokens, session: session)
             }
         }
     }
 
     public func replaceAll(with tokens: [VerifierToken], sealedUnder masterKeyID: String?) async throws(VerifierError) {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.transaction { () throws(VerifierError) in
-                try session.query("DELETE FROM tokens")
-                if let masterKeyID { try Self.recordMasterKey(masterKeyID, session: session) }
-                try Self.insert(tokens, session: session)
+        defer { kept.dropAll() }
+        try await client.withSession { (session) throws(VerifierError) in
+            try await session.transaction { () throws(VerifierError) in
+                try await session.query("DELETE FROM tokens")
+                if let masterKeyID { try await Self.recordMasterKey(masterKeyID, session: session) }
+                try await Self.insert(tokens, session: session)
             }
         }
     }
 
     public func masterKeyID() async throws(VerifierError) -> String? {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.query("SELECT key_id FROM master_key").first.map { (row) throws(VerifierError) in try PostgresRows.text(row, 0) }
+        try await client.withSession { (session) throws(VerifierError) in
+            try await session.query("SELECT key_id FROM master_key").first.map { (row) throws(VerifierError) in try PostgresRows.text(row, 0) }
         }
     }
 
     public func sealingKeyIDs() async throws(VerifierError) -> Set<String> {
-        try await pool.withConnection { (session) throws(VerifierError) in
+        try await client.withSession { (session) throws(VerifierError) in
             var ids: Set<String> = []
-            for row in try session.query("SELECT key_id FROM tokens UNION SELECT key_id FROM radius_clients") { ids.insert(try PostgresRows.text(row, 0)) }
+            for row in try await session.query("SELECT key_id FROM tokens UNION SELECT key_id FROM radius_clients") { ids.insert(try PostgresRows.text(row, 0)) }
             return ids
         }
     }
 
-    private static func recordMasterKey(_ id: String, session: PostgresSession) throws(VerifierError) {
-        try session.query("INSERT INTO master_key (key_id) VALUES ($1) ON CONFLICT (singleton) DO UPDATE SET key_id = excluded.key_id",
+    private static func recordMasterKey(_ id: String, session: PostgresSession) async throws(VerifierError) {
+        try await session.query("INSERT INTO master_key (key_id) VALUES ($1) ON CONFLICT (singleton) DO UPDATE SET key_id = excluded.key_id",
                           [PostgresData(string: id)])
     }
 
-    private static func insert(_ tokens: [VerifierToken], session: PostgresSession) throws(VerifierError) {
+    private static func insert(_ tokens: [VerifierToken], session: PostgresSession) async throws(VerifierError) {
         let placeholders = (1...19).map { "$\($0)" }.joined(separator: ", ")
         for token in tokens {
-            let inserted = try session.query("INSERT INTO tokens (\(columns)) VALUES (\(placeholders)) ON CONFLICT (id) DO NOTHING",
+            let inserted = try await session.query("INSERT INTO tokens (\(columns)) VALUES (\(placeholders)) ON CONFLICT (id) DO NOTHING",
                                              values(token))
             if inserted.metadata.rows != 1 { throw VerifierError.duplicateToken(token.id) }
         }
     }
 
     public func delete(id: String) async throws(VerifierError) -> Bool {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.query("DELETE FROM tokens WHERE id = $1", [PostgresData(string: id)]).metadata.rows == 1
+        defer { kept.drop(id) }
+        return try await client.withSession { (session) throws(VerifierError) in
+            try await session.query("DELETE FROM tokens WHERE id = $1", [PostgresData(string: id)]).metadata.rows == 1
         }
     }
 
     public func recordEvent(tokenID: String, event: String) async throws(VerifierError) {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            let rows = try session.query("INSERT INTO events (at, token, event) VALUES ($1, $2, $3) RETURNING id",
+        try await client.withSession { (session) throws(VerifierError) in
+            let rows = try await session.query("INSERT INTO events (at, token, event) VALUES ($1, $2, $3) RETURNING id",
                                          [PostgresData(double: Date().timeIntervalSince1970), PostgresData(string: String(tokenID.prefix(128))),
                                           PostgresData(string: event)])
-            try Self.trimEvents(after: try PostgresRows.int(rows.first, 0), session: session)
+            try await Self.trimEvents(after: try PostgresRows.int(rows.first, 0), session: session)
         }
     }
 
     public func pruneEvents(before date: Date) async throws(VerifierError) -> Int {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.query("DELETE FROM events WHERE at < $1", [PostgresData(double: date.timeIntervalSince1970)]).metadata.rows ?? 0
+        try await client.withSession { (session) throws(VerifierError) in
+            try await session.query("DELETE FROM events WHERE at < $1", [PostgresData(double: date.timeIntervalSince1970)]).metadata.rows ?? 0
         }
     }
 
     /// Keeps the most recent 100,000 event rows (a bounded record for investigations; the audit log has them all).
-    private static func trimEvents(after id: Int64, session: PostgresSession) throws(VerifierError) {
-        if id % 1000 == 0 { try session.query("DELETE FROM events WHERE id <= $1", [PostgresData(int64: id - 100_000)]) }
+    private static func trimEvents(after id: Int64, session: PostgresSession) async throws(VerifierError) {
+        if id % 1000 == 0 { try await session.query("DELETE FROM events WHERE id <= $1", [PostgresData(int64: id - 100_000)]) }
     }
 
     // MARK: Users
@@ -181,8 +223,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
         """
 
     public func login(user: UserName) async throws(VerifierError) -> UserLogin {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            let rows = try session.query(Self.login, [PostgresData(string: user.text)])
+        try await client.withSession { (session) throws(VerifierError) in
+            let rows = try await session.query(Self.login, [PostgresData(string: user.text)])
             var owned: [VerifierToken] = []
             for row in rows where try PostgresRows.optionalText(row, 0) != nil { owned.append(try Self.token(from: row)) }
             let pin = try PostgresRows.optionalText(rows.first, 19).map { (text) throws(VerifierError) in try PINHash(encoded: text) }
@@ -191,11 +233,11 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func setPIN(_ pin: PINHash?, user: UserName) async throws(VerifierError) -> Bool {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.transaction { () throws(VerifierError) in
-                let existed = try session.query("DELETE FROM user_pins WHERE user_name = $1", [PostgresData(string: user.text)]).metadata.rows == 1
+        try await client.withSession { (session) throws(VerifierError) in
+            try await session.transaction { () throws(VerifierError) in
+                let existed = try await session.query("DELETE FROM user_pins WHERE user_name = $1", [PostgresData(string: user.text)]).metadata.rows == 1
                 if let pin {
-                    try session.query("INSERT INTO user_pins (user_name, pin, changed) VALUES ($1, $2, $3)",
+                    try await session.query("INSERT INTO user_pins (user_name, pin, changed) VALUES ($1, $2, $3)",
                                       [PostgresData(string: user.text), PostgresData(string: pin.encoded), PostgresData(double: Date().timeIntervalSince1970)])
                 }
                 return existed
@@ -206,9 +248,9 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     // MARK: RADIUS clients
 
     public func radiusClients() async throws(VerifierError) -> [RADIUSClientRecord] {
-        try await pool.withConnection { (session) throws(VerifierError) in
+        try await client.withSession { (session) throws(VerifierError) in
             var clients: [RADIUSClientRecord] = []
-            for row in try session.query("SELECT name, address, message_authenticator, key_id, sealed, created FROM radius_clients ORDER BY name") {
+            for row in try await session.query("SELECT name, address, message_authenticator, key_id, sealed, created FROM radius_clients ORDER BY name") {
                 let name = try PostgresRows.text(row, 0)
                 guard let policy = RADIUSClientRecord.MessageAuthenticator(rawValue: try PostgresRows.text(row, 2)) else {
                     throw VerifierError.storage("RADIUS client \(name) has an unknown Message-Authenticator setting")
@@ -222,13 +264,13 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) async throws(VerifierError) {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.transaction { () throws(VerifierError) in
+        try await self.client.withSession { (session) throws(VerifierError) in
+            try await session.transaction { () throws(VerifierError) in
                 // As a token insert: the key row held FOR SHARE until commit, so a rotation waits or is seen.
-                try session.query("INSERT INTO master_key (key_id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING", [PostgresData(string: masterKeyID)])
-                let current = try PostgresRows.text(try session.query("SELECT key_id FROM master_key FOR SHARE").first, 0)
+                try await session.query("INSERT INTO master_key (key_id) VALUES ($1) ON CONFLICT (singleton) DO NOTHING", [PostgresData(string: masterKeyID)])
+                let current = try PostgresRows.text(try await session.query("SELECT key_id FROM master_key FOR SHARE").first, 0)
                 guard current == masterKeyID else { throw VerifierError.masterKeyRetired(sealingKeyID: masterKeyID, storeKeyID: current) }
-                let inserted = try session.query("""
+                let inserted = try await session.query("""
                     INSERT INTO radius_clients (name, address, message_authenticator, key_id, sealed, created)
                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING
                     """, [PostgresData(string: client.name), PostgresData(string: client.address), PostgresData(string: client.messageAuthenticator.rawValue),
@@ -240,8 +282,8 @@ public final class PostgresTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func removeRADIUSClient(name: String) async throws(VerifierError) -> Bool {
-        try await pool.withConnection { (session) throws(VerifierError) in
-            try session.query("DELETE FROM radius_clients WHERE name = $1", [PostgresData(string: name)]).metadata.rows == 1
+        try await client.withSession { (session) throws(VerifierError) in
+            try await session.query("DELETE FROM radius_clients WHERE name = $1", [PostgresData(string: name)]).metadata.rows == 1
         }
     }
 

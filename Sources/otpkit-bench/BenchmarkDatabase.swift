@@ -66,7 +66,7 @@ struct BenchmarkDatabase {
     private var options: [String] { ["--db", location, "--key-file", keyFile] }
 
     private func store() throws -> any TokenStore {
-        isPostgres ? PostgresTokenStore(pool: PostgresPool(try PostgresLocation(url: location, environment: environment)))
+        isPostgres ? PostgresTokenStore(client: PostgresStoreClient(try PostgresLocation(url: location, environment: environment)).startInBackground())
             : try SQLiteTokenStore(path: location)
     }
 }

@@ -30,14 +30,15 @@ enum ClusterBenchmark {
         for nodes in [1, 2] {
             let database = BenchmarkDatabase(location: try cluster.createDatabase(), environment: cluster.environment, keyFile: key)
             try await measure("PostgreSQL, \(nodes) node\(nodes == 1 ? "" : "s")", database, nodes: nodes, codes: codes, wrk: wrk, folder: folder,
-                        anchor: anchor)
+                              anchor: anchor, cluster: cluster)
         }
     }
 
     /// Starts `nodes` nodes on `database` (several: sharing it) and loads each from its own wrk over its own share of
-    /// the tokens.
+    /// the tokens. On PostgreSQL (`cluster`), the database's own count of commits (`pg_stat_database.xact_commit`)
+    /// gives commits per second and per accepted verify.
     static func measure(_ label: String, _ database: BenchmarkDatabase, nodes count: Int, codes: [String], wrk: String, folder: URL,
-                        anchor: Double) async throws {
+                        anchor: Double, cluster: PostgresCluster? = nil) async throws {
         try database.seed(tokens: tokens, users: 0, folder: folder)
         let apiKey = try database.createVerifyKey()
         let nodes = try (0..<count).map { _ in
@@ -49,14 +50,28 @@ enum ClusterBenchmark {
             let counters = try await database.counters(prefix: "t")
             let acceptedBefore = try await database.acceptedCodes(prefix: "t")
             let before = DatabaseRoundTrips(nodes)
-            let commitsBefore = StoreCommits(nodes)
+            let storeCommitsBefore = StoreCommits(nodes)
+            let databaseName = PostgresCluster.databaseName(in: database.location)
+            let commitsBefore = try await cluster?.committedTransactions(in: databaseName)
+            let statementsBefore = try cluster?.statements(in: databaseName)
             var figures = try WrkLoad.run(wrk, ports: nodes.map(\.httpPort), tokens: tokens, prefix: "t", nextCodes: counters, apiKey: apiKey,
                                           codes: codes, connections: connections, folder: folder)
             let roundTrips = DatabaseRoundTrips(nodes).perRequest(since: before, requests: figures.requests)
+            // Counted before the counters are read again (that read is a commit of its own, after the load).
+            var committed: Double?, statements: Double?
+            if let cluster, let commitsBefore, let statementsBefore {
+                statements = Double(try cluster.statements(in: databaseName) - statementsBefore)
+                committed = Double(try await cluster.committedTransactions(in: databaseName) - commitsBefore)
+            }
             figures.accepted = try await database.acceptedCodes(prefix: "t") - acceptedBefore
+            var commits = ""
+            if let committed, let statements, figures.rate > 0, figures.accepted > 0 {
+                commits = String(format: "; %.0f commits/s (xact_commit), %.2f commits and %.2f statements (pg_stat_statements) per accepted verify",
+                                 committed / (figures.requests / figures.rate), committed / figures.accepted, statements / figures.accepted)
+            }
             print(String(format: "%@, %d connections: %.0f durable verify requests/s (%.2fx the disk's fdatasync rate), p50 %.2f ms, p99 %.2f ms; %.1f%% were accepted codes",
-                         label, connections, figures.rate, figures.rate / anchor, figures.p50, figures.p99, figures.acceptedPercent) + roundTrips
-                  + StoreCommits(nodes).perSecond(since: commitsBefore, requests: figures.requests, rate: figures.rate, anchor: anchor))
+                         label, connections, figures.rate, figures.rate / anchor, figures.p50, figures.p99, figures.acceptedPercent) + roundTrips + commits
+                  + StoreCommits(nodes).perSecond(since: storeCommitsBefore, requests: figures.requests, rate: figures.rate, anchor: anchor))
         }
     }
 }

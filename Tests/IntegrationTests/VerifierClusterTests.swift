@@ -70,6 +70,24 @@ import Testing
         }
     }
 
+    /// Over HTTP, a warm node's accepted verify is one statement, counted by PostgreSQL (`pg_stat_statements`): the
+    /// kept token row and the compare-and-set with its event row; the request's API key is looked up again at most
+    /// once a second.
+    @Test func anAcceptedVerifyOverHTTPIsOneStatement() throws {
+        let cluster = try PostgresCluster.shared.get()
+        let node = try F(tokens: 1, database: try cluster.createDatabase(), environment: cluster.environment)
+        let client = node.client()
+        #expect(try node.verify(client, token: "t0", code: F.code(0)).body == Self.accepted, "warms the node")
+        let database = PostgresCluster.databaseName(in: node.database)
+        let before = try cluster.statements(in: database), start = ContinuousClock.now
+        let verifies = 40
+        for counter in 1...UInt64(verifies) { #expect(try node.verify(client, token: "t0", code: F.code(counter)).body == Self.accepted) }
+        let seconds = Int((ContinuousClock.now - start).components.seconds)
+        let statements = try cluster.statements(in: database) - before
+        #expect(statements >= verifies && statements <= verifies + seconds + 1,
+                "\(statements) statements for \(verifies) accepted verifies in \(seconds)+ s (at most one key lookup a second)")
+    }
+
     @Test func lockoutAndResyncAreSharedAtOnce() throws {
         let (first, second, _) = try Self.twoNodes(tokens: 2)
         let a = first.client(), b = second.client()

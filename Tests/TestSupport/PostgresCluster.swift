@@ -67,11 +67,46 @@ public final class PostgresCluster: @unchecked Sendable {
                            environment: environment)
     }
 
+    /// The statements run in `database` so far, from PostgreSQL's own count (`pg_stat_statements`, loaded at start;
+    /// read through the `postgres` database so that reading adds none). Counted as each statement ends.
+    public func statements(in database: String) throws -> Int {
+        let result = try psql("postgres", """
+            CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+            SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '\(database)')
+            """)
+        guard result.status == 0, let count = Int(result.stdout.split(separator: "\n").last ?? "") else {
+            throw Failure(description: "cannot read pg_stat_statements for \(database): \(result.stdout)\(result.stderr)")
+        }
+        return count
+    }
+
+    /// The transactions committed in `database` so far, from PostgreSQL's own statistics (`pg_stat_database.xact_commit`,
+    /// read through the `postgres` database so that reading adds none). An idle backend may hold its counts back for
+    /// up to 10 s (PGSTAT_IDLE_INTERVAL), so this waits until the count has stayed the same for `settle` (at most a
+    /// minute in all).
+    public func committedTransactions(in database: String, settle: Duration = .seconds(11)) async throws -> Int {
+        func read() throws -> Int {
+            let result = try psql("postgres", "SELECT xact_commit FROM pg_stat_database WHERE datname = '\(database)'")
+            guard result.status == 0, let count = Int(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw Failure(description: "cannot read xact_commit of \(database): \(result.stderr)")
+            }
+            return count
+        }
+        var last = try read(), since = ContinuousClock.now
+        let end = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(500))
+            let count = try read()
+            if count != last { (last, since) = (count, .now) } else if ContinuousClock.now - since >= settle { break }
+        }
+        return last
+    }
+
     public func start() throws {
         try lock.withLock {
             try Self.check(asServerUser(binaries + "/pg_ctl", closingInheritedFiles: true, [
                 "-D", folder + "/data", "-l", folder + "/server.log", "-w", "-t", "60", "start", "-o",
-                "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=64MB",
+                "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=64MB -c shared_preload_libraries=pg_stat_statements",
             ]), "pg_ctl start")
             running = true
         }

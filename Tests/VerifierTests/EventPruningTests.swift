@@ -6,7 +6,7 @@ import Verifier
 /// Item 19 of issue 11: the event rows have a retention (`otpkit verifier prune-events`), in both stores.
 @Suite struct EventPruningTests {
     @Test(arguments: StoreKind.allCases) func eventsOlderThanTheCutoffAreDeleted(_ kind: StoreKind) async throws {
-        let fixture = try VerifierFixture(kind)
+        let fixture = try await VerifierFixture(kind)
         // An event from 1970 (at = 1 s), written beside the store, and one now.
         switch kind {
         case .sqlite:

@@ -8,7 +8,7 @@ import Verifier
     typealias F = VerifierFixture
 
     @Test(arguments: StoreKind.allCases) func everyDecisionLeavesOneEventRow(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken()
         _ = try await verifier.verify(tokenID: "rfc", code: F.code(0))
         _ = try await verifier.verify(tokenID: "rfc", code: F.code(0))

@@ -15,7 +15,7 @@ import VerifierStorage
     /// Two compare-and-sets of one token from the same version in one batch: the first matches, the second finds
     /// the version moved; one commit holds them, with one event row.
     @Test func twoCompareAndSetsOfOneTokenInOneBatchAcceptExactlyOne() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         try await fixture.addRFCToken()
         let store = try Self.sqliteStore(fixture)
         let read = try #require(try await store.token(id: "rfc"))
@@ -36,7 +36,7 @@ import VerifierStorage
 
     /// A lost compare-and-set answers false for itself only: the other decisions of its batch commit.
     @Test func aLostCompareAndSetRollsBackNothingElse() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         try await fixture.addRFCToken("a")
         try await fixture.addRFCToken("b")
         let store = try Self.sqliteStore(fixture)
@@ -54,7 +54,7 @@ import VerifierStorage
     /// Many callers at once: every decision is committed and answered, in fewer commits than decisions when they
     /// queued behind one another (not asserted: that depends on the disk; the benchmark shows it).
     @Test func concurrentDecisionsAreAllCommitted() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let verifier = try await fixture.addRFCToken("t0")
         for index in 1..<32 { try await fixture.addRFCToken("t\(index)") }
         let store = try Self.sqliteStore(fixture)
@@ -72,7 +72,7 @@ import VerifierStorage
 
     /// Reads and writes of a store opened on the same file by the API key store share its threads.
     @Test func apiKeysShareTheTokenStoresWriter() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let store = try Self.sqliteStore(fixture)
         let keys = SQLiteAPIKeyStore(sharing: store)
         let before = store.figures.commits

@@ -10,7 +10,7 @@ import Verifier
     typealias F = VerifierFixture
 
     @Test(arguments: StoreKind.allCases) func onlyAStoreThatNeverSealedMayGetANewKey(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         #expect(try await Verifier.mayCreateMasterKey(for: fixture.store))
         #expect(try await fixture.store.masterKeyID() == nil)
         let verifier = try await fixture.addRFCToken()
@@ -22,7 +22,7 @@ import Verifier
     }
 
     @Test(arguments: StoreKind.allCases) func aWrongKeyringIsRefusedWhenOpening(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         try await fixture.addRFCToken()
         let stranger = MasterKey.generate()
         let wrong = Verifier(store: fixture.store, keyring: MasterKeyring(current: stranger))
@@ -42,12 +42,12 @@ import Verifier
     /// Item 5: a verifier opened before a rotation (as a running server is) cannot add tokens after it; a verifier
     /// holding the new key verifies them all, the old one's tokens included.
     @Test(arguments: StoreKind.allCases) func aVerifierOpenedBeforeARotationCannotSealAfterIt(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let running = try await fixture.addRFCToken("before")
         #expect(try await running.verify(tokenID: "before", code: F.code(0)) == .accepted(counter: 0))
 
         let newKey = MasterKey.generate()
-        let rotating = Verifier(store: try fixture.anotherStore(), keyring: MasterKeyring(current: newKey, older: [fixture.keyring.current]))
+        let rotating = Verifier(store: try await fixture.anotherStore(), keyring: MasterKeyring(current: newKey, older: [fixture.keyring.current]))
         #expect(try await rotating.resealAll() == 1)
         #expect(try await fixture.store.masterKeyID() == newKey.id)
 
@@ -67,7 +67,7 @@ import Verifier
     /// A token inserted under the old key between the rotation's read and its transaction makes the reseal start
     /// again, so no token is ever left under the retired key.
     @Test(arguments: StoreKind.allCases) func aResealRacingAnInsertLeavesNoTokenUnderTheOldKey(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let running = try await fixture.addRFCToken("first")
         let newKey = MasterKey.generate()
         let ring = MasterKeyring(current: newKey, older: [fixture.keyring.current])
@@ -82,10 +82,10 @@ import Verifier
     }
 
     @Test(arguments: StoreKind.allCases) func replacingAllTokensRecordsTheirKey(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         try await fixture.addRFCToken()
         let tokens = try await fixture.store.allTokens()
-        let other = try F(kind)
+        let other = try await F(kind)
         try await other.store.replaceAll(with: tokens, sealedUnder: fixture.keyring.current.id)
         #expect(try await other.store.masterKeyID() == fixture.keyring.current.id)
         try await Verifier(store: other.store, keyring: fixture.keyring).checkKeyring()

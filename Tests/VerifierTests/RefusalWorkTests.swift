@@ -23,7 +23,7 @@ import Verifier
     }
 
     @Test(arguments: StoreKind.allCases) func everyVerifyRefusalCostsTheSame(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         for id in ["wrong", "length", "replay", "locked", "ahead"] { try await fixture.addRFCToken(id) }
         try await fixture.addRFCToken("totp", kind: .totp(period: 30))
         for _ in 0..<10 { _ = try await fixture.verifier().verify(tokenID: "locked", code: "000000") }
@@ -54,7 +54,7 @@ import Verifier
     }
 
     @Test(arguments: StoreKind.allCases) func everyResyncRefusalCostsTheSame(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         for id in ["far", "length", "locked"] { try await fixture.addRFCToken(id) }
         try await fixture.addRFCToken("totp", kind: .totp(period: 30))
         for _ in 0..<10 { _ = try await fixture.verifier().verify(tokenID: "locked", code: "000000") }

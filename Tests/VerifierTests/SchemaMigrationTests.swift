@@ -12,7 +12,7 @@ import VerifierStorage
     /// A database of schema version 2 (refusals only) is migrated to the latest on open, keeping its rows; its tokens'
     /// master key becomes the recorded current key, and TOTP drift starts at 0.
     @Test func anOlderSQLiteSchemaIsMigratedKeepingItsRows() async throws {
-        let fixture = try F(.sqlite)
+        let fixture = try await F(.sqlite)
         let old = fixture.folder.appendingPathComponent("v2.sqlite").path
         let python = """
             import sqlite3, sys
@@ -45,7 +45,7 @@ import VerifierStorage
     }
 
     @Test func aNewerSQLiteSchemaIsRefusedUnchanged() async throws {
-        let fixture = try F(.sqlite)
+        let fixture = try await F(.sqlite)
         let path = fixture.folder.appendingPathComponent("newer.sqlite").path
         let script = "import sqlite3,sys; db = sqlite3.connect(sys.argv[1]); db.execute('CREATE TABLE otpkit_schema (version INTEGER NOT NULL)'); db.execute('INSERT INTO otpkit_schema VALUES (99)'); db.commit()"
         #expect(try await Subprocess.run("/usr/bin/python3", ["-c", script, path]).status == 0)
@@ -74,7 +74,7 @@ import VerifierStorage
             INSERT INTO tokens VALUES ('t', 'totp', 30, 'SHA1', 6, 0, NULL, 1, 1000, 0, NULL, NULL, NULL, 'abcd', '\\x00', NULL, 3);
             """)
         #expect(setup.status == 0, "\(setup.stderr)")
-        let store = PostgresTokenStore(pool: PostgresPool(try PostgresLocation(url: url, environment: cluster.environment)))
+        let store = PostgresTokenStore(client: PostgresStoreClient(try PostgresLocation(url: url, environment: cluster.environment)).startInBackground())
         #expect(try await store.migrate() == MigrationReport(from: 3, to: 6))
         #expect(try await store.masterKeyID() == "abcd")
         #expect(try await store.token(id: "t")?.timeDrift == 0)

@@ -6,15 +6,17 @@ import VerifierStorage
 
 @Suite struct SealedSeedTests {
     @Test(arguments: StoreKind.allCases) func theDatabaseNeverHoldsTheSecret(_ kind: StoreKind) async throws {
-        let fixture = try VerifierFixture(kind)
+        let fixture = try await VerifierFixture(kind)
         try await fixture.addRFCToken()
         let secret = Secret.random()
         let verifier = fixture.verifier()
         try await verifier.add([try verifier.makeToken(id: "random", secret: secret)])
         let files = try await fixture.databaseFiles()
         #expect(!files.isEmpty)
+        // A WAL segment another test's checkpoint recycles between the listing and the reading is gone, not a finding.
         for file in files {
-            let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: file)))
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            let bytes = Array(data)
             let texts = [secret.hex, secret.hex.uppercased(), secret.base32, "3132333435363738393031323334353637383930"]
             for needle in [Array("12345678901234567890".utf8), secret.bytes] + texts.map({ Array($0.utf8) }) {
                 #expect(!contains(bytes, needle), "a plaintext secret is in \(file)")
@@ -36,7 +38,7 @@ import VerifierStorage
     }
 
     @Test(arguments: StoreKind.allCases) func rotationResealsEveryTokenUnderTheNewKey(_ kind: StoreKind) async throws {
-        let fixture = try VerifierFixture(kind)
+        let fixture = try await VerifierFixture(kind)
         let old = fixture.verifier()
         try await old.add(try (0..<5).map { try old.makeToken(id: "t\($0)", secret: VerifierFixture.rfcSecret) })
         let newKey = MasterKey.generate()
@@ -48,7 +50,7 @@ import VerifierStorage
     }
 
     @Test func keyFilesAreCreatedPrivateAndRead() async throws {
-        let fixture = try VerifierFixture()
+        let fixture = try await VerifierFixture()
         let path = fixture.folder.appendingPathComponent("master.key").path
         let created = try MasterKeyFile.load(path: path, creating: .allowed)
         #expect(created.createdPath == path)

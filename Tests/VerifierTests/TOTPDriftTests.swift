@@ -12,7 +12,7 @@ import Verifier
     static let start: UInt64 = 1_700_000_000 / 30
 
     @Test(arguments: StoreKind.allCases) func aSlowlyDriftingClockIsFollowed(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken(kind: .totp(period: Self.period))
         var step = Self.start
         // The token's clock gains one step between uses: 1, 2, 3, 4 steps ahead; the window is ±1 around now + drift.
@@ -26,7 +26,7 @@ import Verifier
     }
 
     @Test(arguments: StoreKind.allCases) func aClockFarOffIsRefusedUntilResynchronised(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken(kind: .totp(period: Self.period))
         // The token runs 40 steps (20 minutes) behind.
         let first = Self.start - 40
@@ -43,7 +43,7 @@ import Verifier
     }
 
     @Test(arguments: StoreKind.allCases) func theResyncSearchIsBoundedBySyncWindow(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken(kind: .totp(period: Self.period))
         // Half the default sync window (1000) either side of now: 500 steps.
         #expect(try await verifier.resync(tokenID: "rfc", code1: F.code(Self.start + 500), code2: F.code(Self.start + 501)) == .notFound)
@@ -53,7 +53,7 @@ import Verifier
     }
 
     @Test(arguments: StoreKind.allCases) func aKnownDriftIsGivenAtEnrolment(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = fixture.verifier()
         try await verifier.add([try verifier.makeToken(id: "ahead", secret: F.rfcSecret, kind: .totp(period: Self.period), timeDrift: 7)])
         #expect(try await fixture.store.token(id: "ahead")?.timeDrift == 7)

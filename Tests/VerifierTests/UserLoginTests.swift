@@ -9,7 +9,7 @@ import Verifier
     typealias F = VerifierFixture
 
     @Test(arguments: StoreKind.allCases) func aUsersTokenAcceptsOnceAndUnassignedItIsUnknown(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("t1")
         try await verifier.assign(tokenID: "t1", to: "alice")
         #expect(try await verifier.tokens(ofUser: "alice").map(\.id) == ["t1"])
@@ -26,7 +26,7 @@ import Verifier
     }
 
     @Test func namesAreComparedAfterNFCNormalisation() async throws {
-        let fixture = try F()
+        let fixture = try await F()
         let verifier = try await fixture.addRFCToken("t1")
         try await verifier.assign(tokenID: "t1", to: "jos\u{E9}")
         #expect(try await verifier.verify(user: "jose\u{301}", password: F.code(0)).outcome.accepted)
@@ -36,7 +36,7 @@ import Verifier
 
     /// Two tokens: the one whose code it is accepts; the other is not written (no failure counted on it).
     @Test(arguments: StoreKind.allCases) func ofSeveralTokensTheOneWhoseCodeItIsAccepts(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         try await fixture.addRFCToken("a-token", counter: 500)
         let verifier = try await fixture.addRFCToken("b-token")
         for id in ["a-token", "b-token"] { try await verifier.assign(tokenID: id, to: "alice") }
@@ -51,7 +51,7 @@ import Verifier
     }
 
     @Test(arguments: StoreKind.allCases) func aPINComesBeforeTheCodeAndAWrongPINIsAFailure(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("t1")
         await #expect(throws: VerifierError.userOwnsNoToken("alice")) { try await verifier.setPIN("4711", user: "alice") }
         try await verifier.assign(tokenID: "t1", to: "alice")
@@ -81,7 +81,7 @@ import Verifier
     /// An unknown user, a user owning no token, a locked token, a wrong PIN and a wrong code cost the same: HMACs,
     /// reads, commits and PIN derivations (every login derives one once any user has a PIN).
     @Test(arguments: StoreKind.allCases) func everyLoginRefusalCostsTheSame(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         for (id, user) in [("t-wrong", "wrong"), ("t-locked", "locked"), ("t-pin", "pinned"), ("t-gone", "gone")] {
             let verifier = try await fixture.addRFCToken(id)
             try await verifier.assign(tokenID: id, to: user)
@@ -108,7 +108,7 @@ import Verifier
     }
 
     @Test(arguments: StoreKind.allCases) func anAutoResyncStartedByUserNamesItsTokenAndItsNextCodeCompletesIt(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("t1")
         try await fixture.addRFCToken("t2")
         try await verifier.assign(tokenID: "t1", to: "alice")
@@ -138,12 +138,12 @@ import Verifier
 
     /// Sixty-four logins with one code, on two stores: exactly one is accepted.
     @Test(arguments: StoreKind.allCases) func concurrentLoginsWithOneCodeAcceptOnce(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("t1")
         try await fixture.addRFCToken("t2", counter: 100)
         try await verifier.assign(tokenID: "t1", to: "alice")
         try await verifier.assign(tokenID: "t2", to: "alice")
-        let verifiers = [fixture.verifier(), fixture.verifier(store: try fixture.anotherStore())]
+        let verifiers = [fixture.verifier(), fixture.verifier(store: try await fixture.anotherStore())]
         let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<64 {
                 group.addTask { try await verifiers[index % 2].verify(user: "alice", password: F.code(3)).outcome.accepted }
@@ -154,7 +154,7 @@ import Verifier
     }
 
     @Test(arguments: StoreKind.allCases) func radiusClientsAreSealedAndResealedWithTheTokens(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = fixture.verifier()
         let secret = try Secret(bytes: Array("a-shared-secret-of-radius".utf8))
         try await verifier.addRADIUSClient(name: "vpn", address: "10.0.0.0/8", secret: secret, messageAuthenticator: .required)

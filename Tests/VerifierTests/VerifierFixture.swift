@@ -28,7 +28,7 @@ final class VerifierFixture: @unchecked Sendable {
     private var now = Date(timeIntervalSince1970: 1_700_000_000)
     var policy = VerifierPolicy()
 
-    init(_ kind: StoreKind = .sqlite) throws {
+    init(_ kind: StoreKind = .sqlite) async throws {
         self.kind = kind
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-verifier-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -36,21 +36,22 @@ final class VerifierFixture: @unchecked Sendable {
         case .sqlite: location = folder.appendingPathComponent("tokens.sqlite").path
         case .postgres: location = try PostgresCluster.shared.get().createDatabase()
         }
-        store = try Self.openStore(kind, location)
+        store = try await Self.openStore(kind, location)
     }
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
     /// Another store on the same database, with connections of its own (as another verifier process has).
-    func anotherStore() throws -> any TokenStore { try Self.openStore(kind, location) }
+    func anotherStore() async throws -> any TokenStore { try await Self.openStore(kind, location) }
 
-    private static func openStore(_ kind: StoreKind, _ location: String) throws -> any TokenStore {
+    private static func openStore(_ kind: StoreKind, _ location: String) async throws -> any TokenStore {
         switch kind {
         case .sqlite:
             return try SQLiteTokenStore(path: location)
         case .postgres:
-            let store = PostgresTokenStore(pool: PostgresPool(try PostgresLocation(url: location, environment: try PostgresCluster.shared.get().environment)))
-            _ = try store.migrate()
+            let client = PostgresStoreClient(try PostgresLocation(url: location, environment: try PostgresCluster.shared.get().environment))
+            let store = PostgresTokenStore(client: client.startInBackground())
+            _ = try await store.migrate()
             return store
         }
     }

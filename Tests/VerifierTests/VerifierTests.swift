@@ -8,7 +8,7 @@ import VerifierStorage
     typealias F = VerifierFixture
 
     @Test(arguments: StoreKind.allCases) func acceptsOnceAndRefusesReplays(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken()
         #expect(try await verifier.verify(tokenID: "rfc", code: "755224") == .accepted(counter: 0))
         #expect(try await verifier.verify(tokenID: "rfc", code: "755224") == .rejected(.replay))
@@ -17,17 +17,17 @@ import VerifierStorage
     }
 
     @Test(arguments: StoreKind.allCases) func lookAheadWindowIsTenByDefault(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken()
         #expect(try await verifier.verify(tokenID: "rfc", code: F.code(10)) == .accepted(counter: 10))
-        let fresh = try F(kind)
+        let fresh = try await F(kind)
         let other = try await fresh.addRFCToken()
         #expect(try await other.verify(tokenID: "rfc", code: F.code(11)) == .rejected(.resyncStarted), "11 ahead is past the window")
         #expect(try await fresh.store.token(id: "rfc")?.counter == 0, "a far code is never a success on its own")
     }
 
     @Test(arguments: StoreKind.allCases) func autoResyncNeedsTheNextCodeInTime(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken()
         #expect(try await verifier.verify(tokenID: "rfc", code: F.code(50)) == .rejected(.resyncStarted))
         #expect(try await verifier.verify(tokenID: "rfc", code: F.code(52)) == .rejected(.resyncStarted), "not consecutive")
@@ -42,7 +42,7 @@ import VerifierStorage
     }
 
     @Test(arguments: StoreKind.allCases) func resyncAtTheEdgeOfTheSyncWindowAndJustPast(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken()
         #expect(try await verifier.resync(tokenID: "rfc", code1: F.code(1000), code2: F.code(1001)) == .notFound, "just past the window")
         #expect(try await verifier.resync(tokenID: "rfc", code1: F.code(999), code2: F.code(1000)) == .resynchronized(counter: 1001))
@@ -51,7 +51,7 @@ import VerifierStorage
     }
 
     @Test(arguments: StoreKind.allCases) func lockoutAfterTenFailuresUntilUnlocked(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken()
         for _ in 0..<10 { #expect(try await verifier.verify(tokenID: "rfc", code: "000000") == .rejected(.wrongCode)) }
         #expect(try await verifier.verify(tokenID: "rfc", code: "755224") == .rejected(.locked), "even the right code")
@@ -61,7 +61,7 @@ import VerifierStorage
     }
 
     @Test(arguments: StoreKind.allCases) func lockoutCanExpire(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         fixture.policy.maxFailures = 3
         fixture.policy.lockoutDuration = 60
         let verifier = try await fixture.addRFCToken()
@@ -72,7 +72,7 @@ import VerifierStorage
     }
 
     @Test(arguments: StoreKind.allCases) func malformedAndUnknownAreRefused(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken()
         #expect(try await verifier.verify(tokenID: "rfc", code: "75522") == .rejected(.malformedCode))
         #expect(try await verifier.verify(tokenID: "rfc", code: "75522a") == .rejected(.malformedCode))
@@ -81,7 +81,7 @@ import VerifierStorage
     }
 
     @Test(arguments: StoreKind.allCases) func setCounterMovesForwardOnlyUnlessForced(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken(counter: 5)
         try await verifier.setCounter(tokenID: "rfc", to: 40)
         #expect(try await verifier.verify(tokenID: "rfc", code: F.code(40)) == .accepted(counter: 40))
@@ -93,7 +93,7 @@ import VerifierStorage
     }
 
     @Test(arguments: StoreKind.allCases) func totpCodesAreSingleUse(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken(kind: .totp(period: 30))
         let step = UInt64(1_700_000_000 / 30)
         #expect(try await verifier.verify(tokenID: "rfc", code: F.code(step)) == .accepted(counter: step))
@@ -104,7 +104,7 @@ import VerifierStorage
     }
 
     @Test(arguments: StoreKind.allCases) func importIsOneTransaction(_ kind: StoreKind) async throws {
-        let fixture = try F(kind)
+        let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("a")
         let batch = try ["b", "c", "a", "d"].map { try verifier.makeToken(id: $0, secret: Secret.random()) }
         await #expect(throws: VerifierError.duplicateToken("a")) { try await verifier.add(batch) }
@@ -115,14 +115,14 @@ import VerifierStorage
 
 @Suite struct VerifierEdgeTests {
     @Test(arguments: StoreKind.allCases) func theSyncWindowNeverWrapsPastTheLastCounter(_ kind: StoreKind) async throws {
-        let fixture = try VerifierFixture(kind)
+        let fixture = try await VerifierFixture(kind)
         let verifier = try await fixture.addRFCToken(counter: UInt64.max - 5)
         #expect(try await verifier.verify(tokenID: "rfc", code: VerifierFixture.code(3)) == .rejected(.wrongCode), "no wrap to counter 3")
         #expect(try await fixture.store.token(id: "rfc")?.pendingResync == nil)
     }
 
     @Test(arguments: StoreKind.allCases) func resyncRefusalsAreNotedAndNamed(_ kind: StoreKind) async throws {
-        let fixture = try VerifierFixture(kind)
+        let fixture = try await VerifierFixture(kind)
         let verifier = fixture.verifier()
         await #expect(throws: VerifierError.unknownToken("ghost")) { try await verifier.resync(tokenID: "ghost", code1: "755224", code2: "287082") }
         #expect(try await fixture.events() == ["ghost resync:refused"], "the refusal is noted")

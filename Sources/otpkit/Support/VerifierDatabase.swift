@@ -10,27 +10,29 @@ struct VerifierDatabase: Sendable {
     let description: String
     let tokens: any TokenStore
     let apiKeys: any APIKeyStore
-    let migrate: @Sendable () throws -> MigrationReport
-    /// The pool of a shared database (health, metrics, thread count); nil for SQLite.
-    let pool: PostgresPool?
+    let migrate: @Sendable () async throws -> MigrationReport
+    /// The client of a shared database (health, metrics); nil for SQLite. It runs from `open` on (a command uses it
+    /// until it exits); the server also passes it in its services, so that it closes after the requests in flight.
+    let client: PostgresStoreClient?
 
     /// Opens `sqlite:PATH`, a plain path, or a `postgres://` URL.
     static func open(_ location: String, passwordFile: String? = nil, poolSize: Int = 4, timeout: Double = 5) throws -> VerifierDatabase {
         if PostgresLocation.isPostgresURL(location) {
-            var settings = PostgresPool.Settings()
+            var settings = PostgresStoreClient.Settings()
             settings.size = max(1, poolSize)
             settings.acquireTimeout = .milliseconds(Int64(timeout * 1000))
             settings.connectTimeout = .milliseconds(Int64(timeout * 1000))
             settings.statementTimeout = .milliseconds(Int64(timeout * 1000))
-            let pool = PostgresPool(try PostgresLocation(url: location, passwordFile: passwordFile), settings: settings)
-            let tokens = PostgresTokenStore(pool: pool)
-            return VerifierDatabase(description: pool.location.description, tokens: tokens, apiKeys: PostgresAPIKeyStore(pool: pool),
-                                    migrate: { try tokens.migrate() }, pool: pool)
+            let client = PostgresStoreClient(try PostgresLocation(url: location, passwordFile: passwordFile), settings: settings)
+            client.startInBackground()
+            let tokens = PostgresTokenStore(client: client)
+            return VerifierDatabase(description: client.location.description, tokens: tokens, apiKeys: PostgresAPIKeyStore(client: client),
+                                    migrate: { try await tokens.migrate() }, client: client)
         }
         let path = sqlitePath(location)
         let tokens = try SQLiteTokenStore(path: path)
         return VerifierDatabase(description: "sqlite:\(path)", tokens: tokens, apiKeys: SQLiteAPIKeyStore(sharing: tokens),
-                                migrate: { tokens.migration }, pool: nil)
+                                migrate: { tokens.migration }, client: nil)
     }
 
     /// The file of an SQLite location (`sqlite:PATH` or a plain path).
@@ -40,20 +42,21 @@ struct VerifierDatabase: Sendable {
 
     /// Brings the schema up to date, saying so on stderr when that changed it.
     @discardableResult
-    func migrateAnnouncing() throws -> MigrationReport {
-        let report = try migrate()
+    func migrateAnnouncing() async throws -> MigrationReport {
+        let report = try await migrate()
         if report.from != report.to { try? FileHandle.standardError.write(contentsOf: Data("otpkit: \(description): \(report)\n".utf8)) }
         return report
     }
 
-    /// Prometheus lines on the pool and the database's latency; for SQLite, the writer's commits.
+    /// Prometheus lines on the client's connections, the database's latency and the kept token rows; for SQLite, the
+    /// writer's commits.
     func prometheusText() -> String {
-        guard let pool else { return (tokens as? SQLiteTokenStore)?.prometheusText() ?? "" }
-        let figures = pool.figures
+        guard let client else { return (tokens as? SQLiteTokenStore)?.prometheusText() ?? "" }
+        let figures = client.figures
+        let kept = (tokens as? PostgresTokenStore)?.keptRowFigures ?? (reused: 0, read: 0)
         return """
             # HELP otpkit_db_pool_connections Database connections of this node by state.
             # TYPE otpkit_db_pool_connections gauge
-            otpkit_db_pool_connections{state="open"} \(figures.open)
             otpkit_db_pool_connections{state="in_use"} \(figures.inUse)
             otpkit_db_pool_connections{state="max"} \(figures.size)
             # HELP otpkit_db_pool_acquire_seconds Time spent waiting for a pooled connection.
@@ -67,9 +70,13 @@ struct VerifierDatabase: Sendable {
             # HELP otpkit_db_errors_total Failed statements, connections and acquisitions.
             # TYPE otpkit_db_errors_total counter
             otpkit_db_errors_total \(figures.failures)
-            # HELP otpkit_db_reconnects_total Connections found closed and replaced.
+            # HELP otpkit_db_reconnects_total Statements that found their connection closed or unanswering (the pool replaces it).
             # TYPE otpkit_db_reconnects_total counter
             otpkit_db_reconnects_total \(figures.reconnects)
+            # HELP otpkit_db_token_rows_total Decisions by where their token row came from: kept by this node, or read.
+            # TYPE otpkit_db_token_rows_total counter
+            otpkit_db_token_rows_total{source="kept"} \(kept.reused)
+            otpkit_db_token_rows_total{source="read"} \(kept.read)
 
             """
     }

@@ -33,9 +33,9 @@ struct VerifierCopyCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let source = try VerifierDatabase.open(from, passwordFile: dbPasswordFile, poolSize: 1)
-            try source.migrateAnnouncing()
+            try await source.migrateAnnouncing()
             let target = try VerifierDatabase.open(to, passwordFile: dbPasswordFile, poolSize: 1)
-            try target.migrateAnnouncing()
+            try await target.migrateAnnouncing()
             let tokens = try await source.tokens.allTokens()
             let existing = try await target.tokens.allTokens().count
             if existing > 0 && !replace {

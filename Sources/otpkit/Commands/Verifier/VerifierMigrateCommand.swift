@@ -15,10 +15,10 @@ struct VerifierMigrateCommand: AsyncParsableCommand {
     @OptionGroup var verifier: VerifierOptions
 
     func run() async throws {
-        try reportingFailures {
+        try await reportingFailures {
             let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
                                                      poolSize: 1, timeout: verifier.dbTimeout)
-            print("\(database.description): \(try database.migrate())")
+            print("\(database.description): \(try await database.migrate())")
         }
     }
 }

@@ -18,10 +18,10 @@ struct VerifierOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("PostgreSQL: a file holding the password (else the URL's or PGPASSWORD).", valueName: "path"))
     var dbPasswordFile: String?
 
-    @Option(name: .long, help: "PostgreSQL: connections in this process's pool (and threads for database work); about two per CPU core.")
+    @Option(name: .long, help: "PostgreSQL: connections in this process's pool at most (each one statement at a time).")
     var dbPoolSize = 4
 
-    @Option(name: .long, help: ArgumentHelp("PostgreSQL: seconds to wait for a connection, to connect, and for one statement.", valueName: "seconds"))
+    @Option(name: .long, help: ArgumentHelp("PostgreSQL: seconds to wait for a pooled connection, to connect, and for one statement (also the server's statement_timeout).", valueName: "seconds"))
     var dbTimeout = 5.0
 
     var location: String { db ?? nonEmptyEnvironment("OTPKIT_VERIFIER_DB") ?? "otpkit-verifier.sqlite" }
@@ -44,7 +44,7 @@ struct VerifierOptions: ParsableArguments {
     /// The database with its schema brought up to date (announced on stderr when it changed).
     func openDatabase() async throws -> VerifierDatabase {
         let database = try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: dbPoolSize, timeout: dbTimeout)
-        try database.migrateAnnouncing()
+        try await database.migrateAnnouncing()
         return database
     }
 

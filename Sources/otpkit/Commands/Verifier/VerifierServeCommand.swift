@@ -129,7 +129,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
             policy.lockoutDuration = lockoutSeconds
             let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
                                                      poolSize: verifier.dbPoolSize, timeout: verifier.dbTimeout)
-            announce("\(database.description): \(try database.migrate())")
+            announce("\(database.description): \(try await database.migrate())")
             let core = try await verifier.open(database, policy: policy)
             let keys = database.apiKeys
             if try await keys.list().isEmpty {
@@ -157,8 +157,9 @@ struct VerifierServeCommand: AsyncParsableCommand {
             }
             options.tlsCertificatePath = tlsCert
             options.tlsKeyPath = tlsKey
-            if let pool = database.pool {
-                options.databaseCheck = { await pool.isReachable() }
+            if let client = database.client {
+                options.databaseCheck = { await client.isReachable() }
+                options.services.append(client)  // started first, stopped last: after the requests in flight
             }
             options.databaseMetrics = { database.prometheusText() }
             let audit: FileHandle
