@@ -77,7 +77,7 @@ let package = Package(
         ]),
         // The verifier's shared store for several nodes: PostgreSQL through postgres-nio, with its own small pool.
         .target(name: "VerifierPostgres", dependencies: [
-            "Verifier", "OTPCore",
+            "Verifier", "OTPCore", "DispatchExecutors",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -101,8 +101,10 @@ let package = Package(
         // RADIUS (RFC 2865, 3579, 5997): the packet codec, authenticators and User-Password hiding. Pure Swift.
         .target(name: "RADIUS", dependencies: ["OTPCore", .product(name: "Crypto", package: "swift-crypto")]),
         // The RADIUS UDP server (SwiftNIO), deciding through a delegate protocol (it knows nothing of the verifier).
+        // A task executor of dispatch queues, for async work that must not wait for the cooperative pool.
+        .target(name: "DispatchExecutors"),
         .target(name: "RADIUSServer", dependencies: [
-            "RADIUS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            "RADIUS", "DispatchExecutors", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Provisioning at scale: the crash-safe seed journal (and, later, the batch loop and hand-off).
@@ -131,9 +133,9 @@ let package = Package(
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
         .testTarget(name: "SeedFormatsTests", dependencies: ["SeedFormats", "OTPCore", "TestSupport"]),
         .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "Verifier", "OTPCore"]),
-        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "DispatchExecutors", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
         .testTarget(name: "RADIUSTests", dependencies: [
-            "RADIUS", "RADIUSServer", "TestSupport", "Verifier", "VerifierStorage", "VerifierServer", "OTPCore",
+            "RADIUS", "RADIUSServer", "DispatchExecutors", "TestSupport", "Verifier", "VerifierStorage", "VerifierServer", "OTPCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import DispatchExecutors
 import NIOCore
 import RADIUS
 
@@ -9,9 +10,9 @@ final class RADIUSDatagramHandler: ChannelInboundHandler {
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     private let processor: RADIUSRequestProcessor
-    private let executor: RADIUSDecisionExecutor
+    private let executor: DispatchQueueTaskExecutor
 
-    init(processor: RADIUSRequestProcessor, executor: RADIUSDecisionExecutor) {
+    init(processor: RADIUSRequestProcessor, executor: DispatchQueueTaskExecutor) {
         self.processor = processor
         self.executor = executor
     }

@@ -1,3 +1,4 @@
+import DispatchExecutors
 import NIOCore
 import NIOPosix
 import RADIUS
@@ -32,7 +33,7 @@ public final class RADIUSServer: Sendable {
     public let port: Int
     public let metrics: RADIUSServerMetrics
     private let processor: RADIUSRequestProcessor
-    private let executor: RADIUSDecisionExecutor
+    private let executor: DispatchQueueTaskExecutor
     private let group: any EventLoopGroup
     private let lifecycle = Mutex(Lifecycle.idle)
 
@@ -45,7 +46,7 @@ public final class RADIUSServer: Sendable {
         let metrics = RADIUSServerMetrics()
         self.metrics = metrics
         self.processor = RADIUSRequestProcessor(clients: clients, authenticator: authenticator, options: options, metrics: metrics)
-        self.executor = RADIUSDecisionExecutor(width: System.coreCount)
+        self.executor = DispatchQueueTaskExecutor(label: "otpkit.radius.decisions", width: System.coreCount)
     }
 
     /// Binds the socket, calls `onListening` with the bound address (its port is the real one when `port` was 0),

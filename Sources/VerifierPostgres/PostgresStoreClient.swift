@@ -1,3 +1,4 @@
+import DispatchExecutors
 import Foundation
 import Logging
 import NIOCore
@@ -61,9 +62,15 @@ public final class PostgresStoreClient: Service, Sendable {
                                                                           statementTimeout: settings.statementTimeout),
                                 backgroundLogger: Self.logger)
         counters.withLock { $0.size = settings.size }
+        executor = DispatchQueueTaskExecutor(label: "otpkit.postgres", width: 2)
     }
 
     deinit { background.withLock { $0?.cancel() } }
+
+    /// Where the client's pool and every lease run: threads of their own, so that a process whose cooperative threads
+    /// are busy or blocked (a test runner calling blocking code) still hands out connections before the acquire
+    /// timeout, and the timeout itself fires on time.
+    private let executor: DispatchQueueTaskExecutor
 
     public var figures: Figures { counters.withLock { $0 } }
 
@@ -71,7 +78,7 @@ public final class PostgresStoreClient: Service, Sendable {
     /// background (to migrate before the server starts) is closed at that point instead.
     public func run() async {
         guard let started = background.withLock({ $0 }) else {
-            await client.run()
+            await withTaskExecutorPreference(executor) { await client.run() }
             return
         }
         try? await gracefulShutdown()
@@ -85,7 +92,7 @@ public final class PostgresStoreClient: Service, Sendable {
         background.withLock { task in
             guard task == nil else { return }
             let client = self.client
-            task = Task { await client.run() }
+            task = Task(executorPreference: executor) { await client.run() }
         }
         return self
     }
@@ -112,6 +119,10 @@ public final class PostgresStoreClient: Service, Sendable {
 
     /// Runs `body` with a connection of its own from the pool; waits at most `acquireTimeout` for one.
     public func withSession<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) async throws(VerifierError) -> T) async throws(VerifierError) -> T {
+        try await withTaskExecutorPreference(executor) { () async throws(VerifierError) -> T in try await leased(body) }
+    }
+
+    private func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) async throws(VerifierError) -> T) async throws(VerifierError) -> T {
         let race = AcquireRace()
         let start = ContinuousClock.now
         let limit = settings.acquireTimeout

@@ -1,3 +1,4 @@
+import DispatchExecutors
 import NIOCore
 import NIOEmbedded
 import RADIUS
@@ -30,7 +31,7 @@ import Testing
         #expect(await processor.decide(pending) != nil)
 
         let channel = EmbeddedChannel()
-        try channel.pipeline.syncOperations.addHandlers([RefusingWriter(), RADIUSDatagramHandler(processor: processor, executor: RADIUSDecisionExecutor(width: 1))])
+        try channel.pipeline.syncOperations.addHandlers([RefusingWriter(), RADIUSDatagramHandler(processor: processor, executor: DispatchQueueTaskExecutor(label: "test", width: 1))])
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1812)).get()
         #expect(channel.isActive)
         try channel.writeInbound(AddressedEnvelope(remoteAddress: source, data: ByteBuffer(bytes: request)))
