@@ -53,6 +53,7 @@ bench: deps-demo
 
 # Durable verify requests over HTTP (wrk): SQLite one node, PostgreSQL one and two nodes (a throwaway cluster).
 bench-cluster: deps-test
+	@$(call install_missing,$(BENCH_PACKAGES))
 	$(SWIFT) build -c release --product otpkit
 	$(SWIFT) run -c release otpkit-bench cluster
 
