@@ -181,15 +181,15 @@ struct VerifierKeysCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a key and print it once.")
         @OptionGroup var verifier: VerifierOptions
-        @Option(name: .long, help: "verify (verify and resync only) or admin.") var role = "verify"
+        @Option(name: .long, help: "verify (verify and resync only) or admin (also import, read, change and delete tokens).")
+        var role: APIKeyRole = .verify
         @Option(name: .long, help: "A name to recognise the key by.") var name = "unnamed"
 
         func run() async throws {
             try await reportingFailures {
-                guard let parsed = APIKeyRole(rawValue: role) else { throw CLIFailure("--role must be verify or admin", code: .usage) }
-                let created = try await verifier.openDatabase().apiKeys.create(name: name, role: parsed)
+                let created = try await verifier.openDatabase().apiKeys.create(name: name, role: role)
                 print(created.text)
-                try? FileHandle.standardError.write(contentsOf: Data("otpkit: created \(role) key \(created.key.id) (\(name)); it is not shown again.\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("otpkit: created \(role.rawValue) key \(created.key.id) (\(name)); it is not shown again.\n".utf8))
             }
         }
     }
@@ -222,3 +222,6 @@ struct VerifierKeysCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `--role verify|admin`: the parser refuses anything else, and `--help` lists the values.
+extension APIKeyRole: ExpressibleByArgument {}
