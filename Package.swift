@@ -65,19 +65,19 @@ let package = Package(
         .target(name: "SeedFormats", dependencies: [
             "OTPCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
-        // Verification: HOTP/TOTP checks with windows, resync, lockout and replay refusal over a TokenStore protocol.
-        .target(name: "Verifier", dependencies: [
+        // The `Verifier` (HOTP/TOTP checks with windows, resync, lockout, replay refusal) over a TokenStore protocol.
+        .target(name: "Verification", dependencies: [
             "OTPCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The verifier's durable parts: the SQLite token store and the master key file.
         .target(name: "VerifierStorage", dependencies: [
-            "Verifier", "OTPCore", "CSQLite", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"),
+            "Verification", "OTPCore", "CSQLite", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // The verifier's shared store for several nodes: PostgreSQL through postgres-nio, with its own small pool.
         .target(name: "VerifierPostgres", dependencies: [
-            "Verifier", "OTPCore", "DispatchExecutors",
+            "Verification", "OTPCore", "DispatchExecutors",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -87,7 +87,7 @@ let package = Package(
         .target(name: "VerifierAPI"),
         // The verification server's HTTP API (Hummingbird 2): verify, resync, administration, health, metrics.
         .target(name: "VerifierServer", dependencies: [
-            "Verifier", "VerifierAPI", "SeedFormats", "OTPCore", "RADIUS", "RADIUSServer",
+            "Verification", "VerifierAPI", "SeedFormats", "OTPCore", "RADIUS", "RADIUSServer",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -108,16 +108,16 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Provisioning at scale: the crash-safe seed journal (and, later, the batch loop and hand-off).
-        .target(name: "Provisioning", dependencies: ["OTPCore", "Verifier", "PrivateFiles"]),
+        .target(name: "Provisioning", dependencies: ["OTPCore", "Verification", "PrivateFiles"]),
         .executableTarget(name: "otpkit", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
+            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
             "RADIUSServer", "UMockdevBridge", "EmulatorControl",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verifier", "VerifierStorage",
+            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage",
             "VerifierServer", "VerifierPostgres", "RADIUS", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -132,10 +132,10 @@ let package = Package(
         .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
         .testTarget(name: "SeedFormatsTests", dependencies: ["SeedFormats", "OTPCore", "TestSupport"]),
-        .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "Verifier", "OTPCore"]),
-        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "DispatchExecutors", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
+        .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "Verification", "OTPCore"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verification", "DispatchExecutors", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
         .testTarget(name: "RADIUSTests", dependencies: [
-            "RADIUS", "RADIUSServer", "DispatchExecutors", "TestSupport", "Verifier", "VerifierStorage", "VerifierServer", "OTPCore",
+            "RADIUS", "RADIUSServer", "DispatchExecutors", "TestSupport", "Verification", "VerifierStorage", "VerifierServer", "OTPCore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -143,10 +143,12 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
         // The HTTP API in process (HummingbirdTesting's router client) over a real SQLite store in a temporary folder.
         .testTarget(name: "VerifierServerTests", dependencies: [
-            "VerifierServer", "Verifier", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport",
+            "VerifierServer", "Verification", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
+        // The README's Swift examples, built and run: only the library products' public API (no @testable import).
+        .testTarget(name: "ExamplesTests", dependencies: ["OTPCore", "TokenDrivers", "TokenEmulator"], path: "Examples"),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",

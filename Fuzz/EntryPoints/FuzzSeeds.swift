@@ -6,7 +6,7 @@ import TokenDrivers
 import TokenEmulator
 import USBIP
 import USBProtocol
-import Verifier
+import Verification
 
 /// Valid inputs for each target, made by otpkit's own writers and by real conversations between the drivers and
 /// the emulated tokens: `otpkit-fuzz seeds DIR` writes them into DIR/TARGET/ (the committed Fuzz/corpus was made so),

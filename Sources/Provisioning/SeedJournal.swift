@@ -1,6 +1,6 @@
 import Foundation
 import OTPCore
-import Verifier
+import Verification
 #if canImport(Glibc)
 import Glibc
 #endif

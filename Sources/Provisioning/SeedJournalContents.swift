@@ -1,6 +1,6 @@
 import Foundation
 import OTPCore
-import Verifier
+import Verification
 
 /// A journal file's bytes, read without touching the file: its entries, and what could not be read.
 ///

@@ -1,5 +1,5 @@
 import Synchronization
-import Verifier
+import Verification
 
 /// The token rows a node has read or written, by id, each with its version: a decision computes from the kept row
 /// and sends only the compare-and-set, so a warm decision is one round trip. A kept row may be stale (another node

@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
 import Synchronization
-import Verifier
+import Verification
 
 /// The verification server's API keys in the shared database, so every node accepts the same keys.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import PostgresNIO
-import Verifier
+import Verification
 
 /// Where the shared database is: a `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]` URL (libpq's
 /// form; `postgresql://` too). The password comes from the URL, else from `passwordFile`, else from PGPASSWORD;

@@ -1,6 +1,6 @@
 import Foundation
 import PostgresNIO
-import Verifier
+import Verification
 
 /// Reading columns of result rows, with a clear error for a row that is not what the schema says.
 enum PostgresRows {

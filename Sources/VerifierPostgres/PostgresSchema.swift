@@ -1,5 +1,5 @@
 import PostgresNIO
-import Verifier
+import Verification
 
 /// The PostgreSQL dialect of the verifier's schema versions (the numbering of `SQLiteSchema`).
 ///

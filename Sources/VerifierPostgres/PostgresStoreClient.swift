@@ -7,7 +7,7 @@ import OTPCore
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
-import Verifier
+import Verification
 
 /// The shared database's connections: postgres-nio's `PostgresClient` (its pool, connect timeout, keep-alive and TLS),
 /// with every wait bounded, for the async stores.

@@ -1,7 +1,7 @@
 import Foundation
 import OTPCore
 import PostgresNIO
-import Verifier
+import Verification
 
 /// The token store shared by several verifier nodes.
 ///

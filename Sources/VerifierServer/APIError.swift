@@ -1,6 +1,6 @@
 import Hummingbird
 import SeedFormats
-import Verifier
+import Verification
 
 /// An error answer: an HTTP status and a stable machine-readable code, with a message for people. It renders itself
 /// (Hummingbird's `HTTPResponseError`) as `{"error": {"code", "message"}}`.

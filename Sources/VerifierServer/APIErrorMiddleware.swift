@@ -1,6 +1,6 @@
 import Hummingbird
 import SeedFormats
-import Verifier
+import Verification
 
 /// Turns whatever a handler or an inner middleware throws into an `APIError` answer: verifier and seed file errors
 /// by their codes, anything else as 500 `internal` without its description. Every 503 is noted on stderr with its

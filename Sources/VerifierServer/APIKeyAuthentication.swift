@@ -1,5 +1,5 @@
 import Hummingbird
-import Verifier
+import Verification
 
 /// Checks `Authorization: Bearer otpk_...` against the key store and puts the key into the request context.
 ///

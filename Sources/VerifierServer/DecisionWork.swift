@@ -1,4 +1,4 @@
-import Verifier
+import Verification
 
 /// Store work of the front ends (HTTP and RADIUS) that decides or changes something: its store failures (or
 /// success) feed /healthz, so a node whose database fails stops taking traffic until a decision succeeds again.

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import Verifier
+import Verification
 
 /// What `/healthz` knows beyond its own cheap probe: whether the last decision failed for a reason of the node
 /// (the store locked, full or gone, the master key wrong) and whether the master key opens the store's secrets.

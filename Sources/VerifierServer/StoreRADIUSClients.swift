@@ -3,7 +3,7 @@ import NIOCore
 import RADIUS
 import RADIUSServer
 import Synchronization
-import Verifier
+import Verification
 
 /// The RADIUS clients of the verifier's store, so that every node on a shared database knows the same clients.
 ///

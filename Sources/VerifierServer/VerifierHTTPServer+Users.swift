@@ -1,5 +1,5 @@
 import Hummingbird
-import Verifier
+import Verification
 import VerifierAPI
 
 /// The admin routes on users: who owns a token, and which tokens a user owns. A token has at most one owner;

@@ -9,7 +9,7 @@ import OTPCore
 import SeedFormats
 import RADIUSServer
 import ServiceLifecycle
-import Verifier
+import Verification
 import VerifierAPI
 
 /// The verification server's HTTP API (JSON over HTTP/1.1, Hummingbird 2).

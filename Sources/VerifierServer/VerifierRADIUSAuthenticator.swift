@@ -1,7 +1,7 @@
 import Foundation
 import RADIUS
 import RADIUSServer
-import Verifier
+import Verification
 
 /// Answers RADIUS Access-Requests from the verifier's users: the password is the user's PIN (when they have one)
 /// followed by a code of one of their tokens. A code far enough ahead to start an auto-resync is answered with an

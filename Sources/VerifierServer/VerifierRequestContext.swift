@@ -1,5 +1,5 @@
 import Hummingbird
-import Verifier
+import Verification
 
 /// The request context of the verification server's HTTP API: Hummingbird's core context and the API key that
 /// `APIKeyAuthentication` found for the request (nil on routes without a key: health, metrics, the description).

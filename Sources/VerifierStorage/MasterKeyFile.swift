@@ -1,7 +1,7 @@
 import Foundation
 import OTPCore
 import PrivateFiles
-import Verifier
+import Verification
 
 /// The verifier's master keys, from `OTPKIT_MASTER_KEY` (base64 of 32 bytes) or a key file that is never the
 /// database. The file holds one base64 key per line, the current key first; older keys stay readable during a

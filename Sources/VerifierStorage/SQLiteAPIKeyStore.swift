@@ -1,6 +1,6 @@
 import Foundation
 import OTPCore
-import Verifier
+import Verification
 
 /// API keys of the verification server, in the verifier's SQLite database (table created by the schema migrations).
 /// Lookups (one per request) run on the reader threads, changes on the writer thread.

@@ -1,6 +1,6 @@
 import CSQLite
 import Foundation
-import Verifier
+import Verification
 
 /// One SQLite connection, used by one thread at a time (each belongs to one of the store's threads).
 final class SQLiteConnection {

@@ -1,5 +1,5 @@
 import Foundation
-import Verifier
+import Verification
 
 /// One SQLite file as the stores use it: WAL with `synchronous=FULL`, its schema brought up to date when opened,
 /// one writer thread with group commit, reader threads beside it, and the writer's counts. The token and API key

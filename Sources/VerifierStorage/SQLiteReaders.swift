@@ -1,5 +1,5 @@
 import Foundation
-import Verifier
+import Verification
 
 /// Threads of their own that read an SQLite file, each with its own connection. In WAL mode a reader sees the last
 /// commit and never waits for the writer, so a read never queues behind a commit's fsync. Real `Thread`s: a read

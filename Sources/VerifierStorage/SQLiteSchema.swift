@@ -1,4 +1,4 @@
-import Verifier
+import Verification
 
 /// The SQLite dialect of the verifier's schema versions; `migrate` runs inside one write transaction
 /// (BEGIN IMMEDIATE), so two processes opening a new file at once apply each version once.

@@ -1,7 +1,7 @@
 import Foundation
 import OTPCore
 import Synchronization
-import Verifier
+import Verification
 
 /// The embedded token store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is on disk (the WAL
 /// fsynced) before `update` returns and before any answer is sent, even across a power loss.

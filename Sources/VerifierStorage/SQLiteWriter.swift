@@ -1,5 +1,5 @@
 import Foundation
-import Verifier
+import Verification
 
 /// The one thread that writes an SQLite file, with group commit.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import OTPCore
 import TestSupport
-import Verifier
+import Verification
 import VerifierPostgres
 import VerifierStorage
 

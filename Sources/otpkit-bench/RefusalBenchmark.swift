@@ -1,6 +1,6 @@
 import Foundation
 import OTPCore
-import Verifier
+import Verification
 import VerifierStorage
 
 /// `otpkit-bench refusals`: what a verify-only client could time. Each kind of refusal of `verify` and `resync`,

@@ -5,7 +5,7 @@ import OTPCore
 import TokenDrivers
 import TokenEmulator
 import USBTransport
-import Verifier
+import Verification
 import VerifierServer
 import VerifierStorage
 import TestSupport

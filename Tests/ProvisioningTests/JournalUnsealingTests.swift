@@ -2,7 +2,7 @@ import Foundation
 import OTPCore
 import Provisioning
 import Testing
-import Verifier
+import Verification
 
 /// Issue 11, item 19: a seed that does not open is reported as such, not as a failure to seal.
 @Suite struct JournalUnsealingTests {

@@ -2,7 +2,7 @@ import Foundation
 import OTPCore
 import Provisioning
 import Testing
-import Verifier
+import Verification
 
 @Suite struct SeedJournalTests {
     let keyring = MasterKeyring(current: MasterKey.generate())

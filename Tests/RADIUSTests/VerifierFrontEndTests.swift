@@ -5,7 +5,7 @@ import RADIUS
 import RADIUSServer
 import Testing
 import TestSupport
-import Verifier
+import Verification
 import VerifierServer
 import VerifierStorage
 

@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import SeedFormats
 import Testing
-import Verifier
+import Verification
 @testable import VerifierServer
 
 /// Errors render themselves: the middleware maps what handlers throw to the API's JSON errors, and an error it does

@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import OTPCore
-import Verifier
+import Verification
 @testable import VerifierServer
 import VerifierStorage
 

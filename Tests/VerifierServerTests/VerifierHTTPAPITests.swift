@@ -2,7 +2,7 @@ import Foundation
 @testable import VerifierServer
 import HTTPTypes
 import Testing
-import Verifier
+import Verification
 
 /// The HTTP API's behaviour in process (HummingbirdTesting's router client, a real SQLite store): what each route
 /// answers, authentication, roles, rate limits, error codes and body limits.

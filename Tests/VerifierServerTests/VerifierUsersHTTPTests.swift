@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
-import Verifier
+import Verification
 @testable import VerifierServer
 
 /// Who owns a token over the HTTP API (`PUT`/`DELETE /v1/tokens/ID/user`, `GET /v1/users/NAME/tokens`) and logins

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Verifier
+import Verification
 import VerifierStorage
 
 /// One valid code carried by 64 concurrent requests is accepted exactly once, every round.

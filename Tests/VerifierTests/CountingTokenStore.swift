@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import Verifier
+import Verification
 
 /// A token store that counts what a decision asks of the store beneath: reads, and writes (each one commit).
 final class CountingTokenStore: TokenStore {

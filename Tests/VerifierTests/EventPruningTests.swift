@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-import Verifier
+import Verification
 
 /// Item 19 of issue 11: the event rows have a retention (`otpkit verifier prune-events`), in both stores.
 @Suite struct EventPruningTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-import Verifier
+import Verification
 
 /// Every decision leaves one event row, written with the decision itself; refusals that change no token too.
 @Suite struct EventRowTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Verifier
+import Verification
 import VerifierStorage
 
 /// The SQLite writer's group commit: decisions of one batch are each their own compare-and-set, in arrival order,

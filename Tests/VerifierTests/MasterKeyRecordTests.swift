@@ -2,7 +2,7 @@ import Foundation
 import OTPCore
 import Testing
 import TestSupport
-import Verifier
+import Verification
 
 /// The store's record of its current master key (issue 11, items 4 and 5): a key is made only for a store that never
 /// sealed anything, a wrong keyring is refused when opening, and a rotation stops older verifiers from sealing.

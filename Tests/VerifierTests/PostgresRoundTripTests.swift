@@ -2,7 +2,7 @@ import Foundation
 import OTPCore
 import Testing
 import TestSupport
-import Verifier
+import Verification
 
 /// One round trip per decision on PostgreSQL, counted by PostgreSQL itself (`pg_stat_statements`): a node that has
 /// read a token decides on the row it keeps and sends only the compare-and-set with its event row, one statement (in

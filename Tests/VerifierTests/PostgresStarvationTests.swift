@@ -1,7 +1,7 @@
 import DispatchExecutors
 import Foundation
 import Testing
-import Verifier
+import Verification
 
 /// The PostgreSQL client's pool and leases run on threads of their own: a process whose cooperative threads are all
 /// blocked (here for longer than the 5 s acquire timeout) still gets its connection, and the decision is made.

@@ -1,7 +1,7 @@
 import Foundation
 import OTPCore
 import Testing
-import Verifier
+import Verification
 
 /// Item 12 of issue 11: every refusal does the same work, so that timing tells a client nothing: the same number of
 /// HMACs (counted by the verifier), one read and one commit. Counting keeps the test deterministic; the benchmark

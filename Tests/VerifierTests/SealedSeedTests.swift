@@ -1,7 +1,7 @@
 import Foundation
 import OTPCore
 import Testing
-import Verifier
+import Verification
 import VerifierStorage
 
 @Suite struct SealedSeedTests {

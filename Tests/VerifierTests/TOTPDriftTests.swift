@@ -1,7 +1,7 @@
 import Foundation
 import OTPCore
 import Testing
-import Verifier
+import Verification
 
 /// Item 10 of issue 11: TOTP drift is tracked per token (the window centred on now + drift, the drift updated by
 /// every accepted code), and a TOTP token resynchronises from two codes of consecutive steps.

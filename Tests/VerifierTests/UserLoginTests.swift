@@ -1,7 +1,7 @@
 import Foundation
 import OTPCore
 import Testing
-import Verifier
+import Verification
 
 /// Issue 12, part 1: users own tokens; a login by user name checks the code against each token the user owns, at
 /// most one accepts, an optional PIN comes first, and every refusal costs the same.

@@ -2,7 +2,7 @@ import Foundation
 import OTPCore
 import Testing
 import TestSupport
-import Verifier
+import Verification
 import VerifierPostgres
 import VerifierStorage
 

@@ -23,7 +23,7 @@ public final class OpenHOTPDriver {
     // MARK: Commands
 
     public func info() throws(OpenHOTPError) -> OpenHOTPDeviceInfo {
-        var reader = PayloadReader(try transact(.getInfo))
+        var reader = OpenHOTPPayloadReader(try transact(.getInfo))
         let serial = try reader.uint32()
         let firmware = "\(try reader.byte()).\(try reader.byte()).\(try reader.byte())"
         let protocolVersion = Int(try reader.byte())
@@ -38,7 +38,7 @@ public final class OpenHOTPDriver {
     }
 
     public func readSlot(_ slot: Int) throws(OpenHOTPError) -> OpenHOTPSlotInfo {
-        var reader = PayloadReader(try transact(.readSlot, [try slotByte(slot)]))
+        var reader = OpenHOTPPayloadReader(try transact(.readSlot, [try slotByte(slot)]))
         let number = Int(try reader.byte())
         guard try reader.byte() == 1 else { return OpenHOTPSlotInfo(slot: number, programmed: false) }
         let algorithmCode = try reader.byte()
@@ -84,14 +84,14 @@ public final class OpenHOTPDriver {
     }
 
     public func readCounter(_ slot: Int) throws(OpenHOTPError) -> UInt64 {
-        var reader = PayloadReader(try transact(.readCounter, [try slotByte(slot)]))
+        var reader = OpenHOTPPayloadReader(try transact(.readCounter, [try slotByte(slot)]))
         _ = try reader.byte()
         return try reader.uint64()
     }
 
     /// What a button press does: the next code, and the counter it used (the token advances past it).
     public func generate(_ slot: Int) throws(OpenHOTPError) -> OpenHOTPCode {
-        var reader = PayloadReader(try transact(.generate, [try slotByte(slot)]))
+        var reader = OpenHOTPPayloadReader(try transact(.generate, [try slotByte(slot)]))
         let number = Int(try reader.byte())
         let counter = try reader.uint64()
         let digits = Int(try reader.byte())
@@ -111,7 +111,7 @@ public final class OpenHOTPDriver {
     public func setPIN(current: String?, new: String) throws(OpenHOTPError) -> Int {
         let old = try pinBytes(current ?? "", allowEmpty: true)
         let replacement = try pinBytes(new, allowEmpty: false)
-        var reader = PayloadReader(try transact(.setPIN, [UInt8(old.count)] + old + [UInt8(replacement.count)] + replacement))
+        var reader = OpenHOTPPayloadReader(try transact(.setPIN, [UInt8(old.count)] + old + [UInt8(replacement.count)] + replacement))
         return Int(try reader.byte())
     }
 
@@ -119,7 +119,7 @@ public final class OpenHOTPDriver {
     @discardableResult
     public func verifyPIN(_ pin: String) throws(OpenHOTPError) -> Int {
         let bytes = try pinBytes(pin, allowEmpty: false)
-        var reader = PayloadReader(try transact(.verifyPIN, [UInt8(bytes.count)] + bytes))
+        var reader = OpenHOTPPayloadReader(try transact(.verifyPIN, [UInt8(bytes.count)] + bytes))
         return Int(try reader.byte())
     }
 
@@ -194,35 +194,5 @@ public final class OpenHOTPDriver {
         if allowEmpty && bytes.isEmpty { return [] }
         guard (4...16).contains(bytes.count) else { throw .invalidRequest("a PIN must be 4 to 16 bytes long") }
         return bytes
-    }
-}
-
-/// Reads big-endian fields from a reply payload; running out is a malformed reply.
-struct PayloadReader {
-    private let bytes: [UInt8]
-    private var position = 0
-
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-    mutating func byte() throws(OpenHOTPError) -> UInt8 { try bytes(1)[0] }
-
-    mutating func uint16() throws(OpenHOTPError) -> UInt16 {
-        try bytes(2).reduce(0) { $0 << 8 | UInt16($1) }
-    }
-
-    mutating func uint32() throws(OpenHOTPError) -> UInt32 {
-        try bytes(4).reduce(0) { $0 << 8 | UInt32($1) }
-    }
-
-    mutating func uint64() throws(OpenHOTPError) -> UInt64 {
-        try bytes(8).reduce(0) { $0 << 8 | UInt64($1) }
-    }
-
-    mutating func bytes(_ count: Int) throws(OpenHOTPError) -> [UInt8] {
-        guard count >= 0, position + count <= bytes.count else {
-            throw .malformedReply("the reply payload is too short")
-        }
-        defer { position += count }
-        return Array(bytes[position..<(position + count)])
     }
 }

@@ -4,7 +4,7 @@ import OTPCore
 import TokenDrivers
 import USBTransport
 import SeedFormats
-import Verifier
+import Verification
 import VerifierStorage
 
 struct DemoCommand: AsyncParsableCommand {

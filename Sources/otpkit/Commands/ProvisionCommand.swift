@@ -6,7 +6,7 @@ import Provisioning
 import SeedFormats
 import TokenDrivers
 import USBTransport
-import Verifier
+import Verification
 import VerifierStorage
 
 struct ProvisionCommand: ParsableCommand {

@@ -4,7 +4,7 @@ import OTPCore
 import SeedFormats
 import TokenDrivers
 import USBTransport
-import Verifier
+import Verification
 
 /// An error as the person at the terminal sees it: one line, and the exit code documented in `otpkit --help`.
 struct CLIFailure: Error, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 import NIOCore
-import Verifier
+import Verification
 import VerifierPostgres
 import VerifierStorage
 

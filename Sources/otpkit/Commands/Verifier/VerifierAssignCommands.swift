@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Verifier
+import Verification
 
 /// Which user a command works on.
 struct UserNameOption: ParsableArguments {

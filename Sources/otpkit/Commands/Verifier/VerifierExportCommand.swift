@@ -3,7 +3,7 @@ import Foundation
 import PrivateFiles
 import OTPCore
 import SeedFormats
-import Verifier
+import Verification
 
 struct VerifierExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import OTPCore
 import SeedFormats
-import Verifier
+import Verification
 
 /// How to open an encrypted seed file.
 struct SeedFileCredentialOptions: ParsableArguments {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOCore
-import Verifier
+import Verification
 import VerifierPostgres
 import VerifierStorage
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Verifier
+import Verification
 
 /// `otpkit verifier prune-events`: the retention of the database's event rows, which otherwise keep the newest
 /// 100,000 (the audit log is the complete record).

@@ -2,7 +2,7 @@ import ArgumentParser
 import RADIUSServer
 import Foundation
 import OTPCore
-import Verifier
+import Verification
 
 struct VerifierRADIUSClientsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import RADIUSServer
 import PrivateFiles
-import Verifier
+import Verification
 import VerifierServer
 import VerifierStorage
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Verifier
+import Verification
 
 struct VerifierSetPINCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Verifier
+import Verification
 import VerifierStorage
 
 struct VerifierResyncCommand: AsyncParsableCommand {

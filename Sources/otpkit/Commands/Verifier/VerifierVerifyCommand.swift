@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Verifier
+import Verification
 
 struct VerifierVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
