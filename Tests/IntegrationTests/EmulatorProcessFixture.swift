@@ -9,7 +9,7 @@ final class EmulatorProcessFixture {
     let stateFolder: URL
     /// The control channel's address when `--control` was given (its `control ADDRESS` line).
     private(set) var announcedControlAddress: String?
-    private let output = Pipe()
+    private let output: ChildOutputReader
     private let input = Pipe()
 
     init(tokens: Int = 2, stateFolder: URL? = nil, firstSerial: Int = 10000001, extraArguments: [String] = []) throws {
@@ -18,50 +18,46 @@ final class EmulatorProcessFixture {
         process.executableURL = ProjectPaths.otpkit
         process.arguments = ["emulate", "--port", "0", "--tokens", String(tokens), "--state", folder.path,
                              "--first-serial", String(firstSerial)] + extraArguments
-        process.standardOutput = output
         process.standardInput = input
         process.standardError = FileHandle.standardError
-        try ProcessLaunch.run(process)
-        var text = ""
-        let deadline = Date().addingTimeInterval(20)
-        let wantsControl = extraArguments.contains("--control")
-        while text.components(separatedBy: "\n").filter({ $0.hasPrefix("usbip://") }).count < tokens
-                || (wantsControl && !text.components(separatedBy: "\n").dropLast().contains { $0.hasPrefix("control ") }) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty || Date() > deadline { throw FixtureError.notReady(text) }
-            text += String(decoding: chunk, as: UTF8.self)
+        output = try ChildOutputReader(launching: process, name: "otpkit emulate")
+        let listening = try output.waitForLine(startingWith: "listening on ", timeout: 20)
+        port = try #require(Int(listening.split(separator: ":").last ?? ""))
+        for _ in 0..<tokens { try output.waitForLine(startingWith: "usbip://", timeout: 20) }
+        if extraArguments.contains("--control") {
+            announcedControlAddress = String(try output.waitForLine(startingWith: "control ", timeout: 20).dropFirst("control ".count))
         }
-        let first = try #require(text.components(separatedBy: "\n").first { $0.hasPrefix("listening on ") })
-        port = try #require(Int(first.split(separator: ":").last ?? ""))
-        announcedControlAddress = text.components(separatedBy: "\n").first { $0.hasPrefix("control ") }.map { String($0.dropFirst(8)) }
     }
-
-    enum FixtureError: Error { case notReady(String) }
 
     var server: String { "usbip://127.0.0.1:\(port)" }
 
     /// Presses the button of the token at `busID` (a YubiKey's `slot`) through the emulator's standard input;
     /// returns what the token typed.
     func press(_ busID: String, slot: Int = 0) throws -> String {
-        input.fileHandleForWriting.write(Data("press \(busID) \(slot)\n".utf8))
-        var text = ""
-        let deadline = Date().addingTimeInterval(10)
-        while !text.contains("pressed \(busID) typed ") || !text.hasSuffix("\n") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty || Date() > deadline { throw FixtureError.notReady(text) }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        let line = text.split(separator: "\n").last { $0.hasPrefix("pressed \(busID) typed ") } ?? ""
-        return String(line.dropFirst("pressed \(busID) typed ".count))
+        try input.fileHandleForWriting.write(contentsOf: Data("press \(busID) \(slot)\n".utf8))
+        let prefix = "pressed \(busID) typed "
+        return String(try output.waitForLine(startingWith: prefix, timeout: 10).dropFirst(prefix.count))
     }
+
+    /// Plugs the token at `busID` in, or pulls it out, through the emulator's standard input; returns once the
+    /// emulator said it did.
+    func setPlugged(_ busID: String, _ plugged: Bool) throws {
+        let word = plugged ? "plug" : "unplug", done = "\(plugged ? "plugged" : "unplugged") \(busID)"
+        try input.fileHandleForWriting.write(contentsOf: Data("\(word) \(busID)\n".utf8))
+        let answer = try output.waitForLine("\"\(done)\" or a refusal", timeout: 10) {
+            $0 == done || $0.hasPrefix("error: ") || $0.hasPrefix("unknown command")
+        }
+        guard answer == done else { throw FixtureError.refused(answer) }
+    }
+
+    enum FixtureError: Error { case refused(String) }
+
     func device(_ index: Int) -> String { "\(server)/1-\(index)" }
 
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if (try? output.waitForEnd(timeout: 5)) == nil { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 

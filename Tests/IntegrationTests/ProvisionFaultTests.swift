@@ -80,25 +80,31 @@ import Testing
     }
 
     /// Ctrl-C while waiting for tokens: the run ends with 130 after the token in hand, the journal holds every
-    /// token handled, none uncertain, and the export has them.
+    /// token handled, none uncertain, and the export has them. The test plugs the tokens in itself and sends Ctrl-C
+    /// once the run said it committed the second, so no timing decides which tokens are in.
     @Test func ctrlCEndsTheBatchCleanly() throws {
         let folder = try ProvisionTests.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let emulator = try EmulatorProcessFixture(tokens: 4, firstSerial: 1500, extraArguments: ["--arrive-every", "0.7"])
+        let emulator = try EmulatorProcessFixture(tokens: 3, firstSerial: 1500)
+        try emulator.setPlugged("1-2", false)
+        try emulator.setPlugged("1-3", false)
         let journal = folder.appendingPathComponent("j").path, out = folder.appendingPathComponent("seeds.json").path
         let process = Process()
         process.executableURL = ProjectPaths.otpkit
         process.arguments = ["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--wait", "60",
                              "--out", out, "--format", "json"]
-        let output = Pipe()
-        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try ProcessLaunch.run(process)
-        Thread.sleep(forTimeInterval: 1.1)  // the first two tokens are in; the third arrives later
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 130, "\(text)")
+        let output = try ChildOutputReader(launching: process, name: "otpkit provision")
+        func waitUntilDone(_ serial: String) throws {
+            try output.waitForLine("token \(serial) done") { $0.hasPrefix("done ") && $0.contains(" \(serial) ") }
+        }
+        try waitUntilDone("00001500")
+        try emulator.setPlugged("1-2", true)  // arrives while the run waits for tokens
+        try waitUntilDone("00001501")
+        kill(process.processIdentifier, SIGINT)  // 1-3 stays out: the run is waiting for the next token
+        let ending = try output.waitForEnd(timeout: 60)
+        let text = output.output
+        #expect(ending.status == 130, "\(text)")
         #expect(text.contains("interrupted") && text.contains("--resume \(journal)"), "\(text)")
         let seeds = try JSONDecoder().decode([SeedRecord].self, from: Data(contentsOf: URL(fileURLWithPath: out)))
         #expect(seeds.count == 2, "the export has the tokens done before Ctrl-C: \(text)")

@@ -13,7 +13,7 @@ import Testing
     final class Bridge {
         let process = Process()
         let input = Pipe()
-        let output = Pipe()
+        let output: ChildOutputReader
         let environment: [String: String]
         let device = "usb:1:2"
         let usbip: String
@@ -30,25 +30,15 @@ import Testing
                                  "--control", "unix:\(controlPath)"] + extraArguments
                 + ["--", "/bin/sh", "-c", "echo \"UMOCKDEV_DIR=$UMOCKDEV_DIR\"; echo \"USBIP=$OTPKIT_EMULATOR_USBIP\"; exec cat >/dev/null"]
             process.standardInput = input
-            process.standardOutput = output
             process.standardError = FileHandle.standardError
-            try ProcessLaunch.run(process)
-            var text = ""
-            while !text.contains("USBIP=") || !text.hasSuffix("\n") {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { throw BridgeError.notReady(text) }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            let values = Dictionary(text.split(separator: "\n").compactMap { line -> (String, String)? in
-                let parts = line.split(separator: "=", maxSplits: 1)
-                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
-            }, uniquingKeysWith: { $1 })
-            environment = ["LD_PRELOAD": UMockdevLibUSBTests.preload, "UMOCKDEV_DIR": values["UMOCKDEV_DIR"] ?? "",
+            output = try ChildOutputReader(launching: process, name: "otpkit emulate -- sh")
+            let testbed = try output.waitForLine(startingWith: "UMOCKDEV_DIR=").dropFirst("UMOCKDEV_DIR=".count)
+            usbip = String(try output.waitForLine(startingWith: "USBIP=").dropFirst("USBIP=".count))
+            environment = ["LD_PRELOAD": UMockdevLibUSBTests.preload, "UMOCKDEV_DIR": String(testbed),
                            "OTPKIT_DEVICE": "", "OTPKIT_PIN": ""]
-            usbip = values["USBIP"] ?? ""
         }
 
-        enum BridgeError: Error { case notReady(String), noAnswer(String) }
+        enum BridgeError: Error { case noAnswer(String) }
 
         /// The same token over the emulator's USB/IP server.
         func usbipDevice(_ index: Int) -> String { "usbip://\(usbip)/1-\(index)" }
@@ -109,10 +99,8 @@ import Testing
         holder.executableURL = ProjectPaths.otpkit
         holder.arguments = ["touch"]
         holder.environment = ProcessInfo.processInfo.environment.merging(bridge.environment) { $1 }
-        let holderOutput = Pipe()
-        holder.standardOutput = holderOutput
-        try ProcessLaunch.run(holder)
-        #expect(String(decoding: holderOutput.fileHandleForReading.availableData, as: UTF8.self).contains("Touch the token's button"))
+        let holderOutput = try ChildOutputReader(launching: holder, name: "otpkit touch")
+        try holderOutput.waitForLine(containing: "Touch the token's button")
 
         let second = try bridge.otpkit("counter")
         #expect(second.status == 2, "\(second.stderr)")

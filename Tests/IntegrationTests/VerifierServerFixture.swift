@@ -8,6 +8,8 @@ import Testing
 final class VerifierServerFixture: @unchecked Sendable {
     let folder: URL
     var process = Process()
+    /// The server's standard output (drained all along, so that it never blocks on a full pipe).
+    private var output: ChildOutputReader?
     private(set) var port = 0
     private(set) var metricsPort: Int?
     var adminKey = ""
@@ -82,8 +84,6 @@ final class VerifierServerFixture: @unchecked Sendable {
             process.arguments = arguments
         }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
         let errors = Pipe()
         if launch.closedStderr {
             process.standardError = errors
@@ -91,19 +91,19 @@ final class VerifierServerFixture: @unchecked Sendable {
             _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         }
-        try ProcessLaunch.run(process)
-        var text = ""
-        let deadline = Date().addingTimeInterval(20)
-        while !text.split(separator: "\n").contains(where: { $0.hasPrefix("listening on ") }) || !text.hasSuffix("\n")
-                || (extraArguments.contains("--metrics-listen") && !text.contains("metrics listening on ")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty || Date() > deadline { throw Failure(text: "the server did not start: \(text)") }
-            text += String(decoding: chunk, as: UTF8.self)
+        let reader = try ChildOutputReader(launching: process, name: "otpkit verifier serve")
+        output = reader
+        do {
+            try reader.waitForLine(startingWith: "listening on ", timeout: 20)
+            if extraArguments.contains("--metrics-listen") { try reader.waitForLine(startingWith: "metrics listening on ", timeout: 20) }
+        } catch {
+            throw Failure(text: "the server did not start: \(error)")
         }
         if launch.closedStderr {
             try? errors.fileHandleForWriting.close()
             try errors.fileHandleForReading.close()
         }
+        let text = reader.output
         startText = text
         for line in text.split(separator: "\n") {
             if line.hasPrefix("listening on "), let value = line.split(separator: ":").last.flatMap({ Int($0) }) { port = value }

@@ -220,12 +220,11 @@ import Glibc
         locker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         locker.arguments = ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute('BEGIN IMMEDIATE')\nprint('locked', flush=True)\nsys.stdin.read()",
                             server.database]
-        let lockerOut = Pipe(), lockerIn = Pipe()
-        locker.standardOutput = lockerOut
+        let lockerIn = Pipe()
         locker.standardInput = lockerIn
-        try ProcessLaunch.run(locker)
+        let lockerOut = try ChildOutputReader(launching: locker, name: "python3 holding the write lock")
         defer { if locker.isRunning { locker.terminate() } }
-        #expect(String(decoding: lockerOut.fileHandleForReading.availableData, as: UTF8.self).contains("locked"))
+        try lockerOut.waitForLine(containing: "locked")
 
         let refused = try server.verify(client, token: "t0", code: F.code(0))
         #expect(refused.status == 503, "\(refused.body)")
