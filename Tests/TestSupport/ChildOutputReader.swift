@@ -33,9 +33,9 @@ public final class ChildOutputReader: Sendable {
     public let name: String
     private let shared: Shared
 
-    /// Launches `process` (through `ProcessLaunch`) with `streams` going to a pipe this reader reads. The reader takes
-    /// `process.terminationHandler`: that is how it learns of the child's end even when a grandchild keeps the pipe
-    /// open. Standard input and anything else are left as the caller set them.
+    /// Launches `process` (through `ProcessLaunch`) with `streams` going to a pipe this reader reads. The reader
+    /// watches the child's end through a pidfd (so a grandchild that keeps the pipe open does not hide it) and takes
+    /// `process.terminationHandler` as a second source. Standard input and anything else stay as the caller set them.
     public init(launching process: Process, name: String, streams: Streams = .standardOutput) throws {
         self.name = name
         let output = Pipe()
@@ -116,7 +116,7 @@ public final class ChildOutputReader: Sendable {
     /// Waits until `check` returns a value (given the state and the ending), the child ends or closes its output
     /// (unless `endsWhenClosed` is false: then only its end counts), or `timeout` passes.
     private func wait<Value: Sendable>(for what: String, timeout: TimeInterval, endsWhenClosed: Bool = true,
-                             until check: (inout State, Ending?) -> Value?) throws(Failure) -> Value {
+                                       until check: (inout State, Ending?) -> Value?) throws(Failure) -> Value {
         let deadline = DispatchTime.now() + timeout
         let signal = DispatchSemaphore(value: 0)
         let id = UUID()
@@ -154,7 +154,7 @@ public final class ChildOutputReader: Sendable {
 
     /// What the reading thread, the termination handler and the waiters share.
     private struct State {
-        /// Complete lines, without their newline; the oldest are dropped past `keptBytes`.
+        /// Complete lines, without their newline; the oldest are dropped past `keptLimit` bytes.
         var lines: [String] = []
         /// The number (from 0, over the whole run) of `lines[0]`.
         var firstLineNumber = 0
@@ -166,7 +166,7 @@ public final class ChildOutputReader: Sendable {
         var returned: Set<Int> = []
         /// The child's end, published once what it wrote before was read.
         var ending: Ending?
-        /// The child's end as the termination handler learnt it, until the reading thread publishes it.
+        /// The child's end as the pidfd or the termination handler told it, until the reading thread publishes it.
         var reportedEnding: Ending?
         /// When the end of file was read.
         var closedAt: DispatchTime?
