@@ -32,7 +32,8 @@ public final class RunningEmulator: Sendable {
         var arrivals: Task<Void, Never>?
     }
 
-    /// Starts the tokens of `configuration` without blocking a thread of the caller's.
+    /// Starts the tokens of `configuration`; the bind awaits NIO's future instead of blocking a thread of the
+    /// caller's (only the state files and the testbed are made in line, a few milliseconds).
     public static func start(_ configuration: EmulatorConfiguration = EmulatorConfiguration()) async throws(EmulatorError) -> RunningEmulator {
         let parts = try Parts(configuration.validated())
         let port: Int
