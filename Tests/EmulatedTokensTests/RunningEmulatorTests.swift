@@ -55,6 +55,22 @@ import USBTransport
         }
     }
 
+    @Test func tokensFedInTurnArriveOneByOne() async throws {
+        try await withEmulatedTokens(.openHOTP, .yubiKey, .openHOTP) { emulator throws in
+            let (arrivals, arrived) = AsyncStream.makeStream(of: String.self)
+            emulator.plugInTurn(every: .milliseconds(200)) { arrived.yield($0.busID) }
+            #expect(try TokenTransports.listUSBIP(host: "127.0.0.1", port: emulator.port).count == 1, "the later ones start unplugged")
+            var order: [String] = []
+            for await busID in arrivals {
+                order.append(busID)
+                #expect(try emulator.state(busID).plugged)
+                if order.count == 2 { break }
+            }
+            #expect(order == ["1-2", "1-3"])
+            #expect(try TokenTransports.listUSBIP(host: "127.0.0.1", port: emulator.port).count == 3)
+        }
+    }
+
     @Test func anArmedDropPullsTheTokenInTheMiddleOfARequest() async throws {
         try await withEmulatedTokens(EmulatorConfiguration(firstSerial: 600)) { emulator in
             try emulator.dropAfter(featureTransfers: 1, on: "1-1")
