@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "OTPCore", targets: ["OTPCore"]),
         .library(name: "TokenDrivers", targets: ["TokenDrivers"]),
         .library(name: "TokenEmulator", targets: ["TokenEmulator"]),
+        .library(name: "EmulatedTokens", targets: ["EmulatedTokens"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -59,6 +60,8 @@ let package = Package(
         .target(name: "UMockdevBridge", dependencies: ["CUMockdev", "TokenEmulator", "USBProtocol"]),
         // The emulator's control protocol (one JSON object a line), pure Swift over an abstract set of tokens.
         .target(name: "EmulatorControl"),
+        // Emulated tokens inside a test process in one call: USB/IP server, umockdev testbed, control channel, faults.
+        .target(name: "EmulatedTokens", dependencies: ["TokenEmulator", "EmulatorServer", "EmulatorControl", "UMockdevBridge", "USBProtocol"]),
         // Host transports that give a FeatureReportChannel: libusb (with libudev discovery) and the USB/IP client.
         .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol", "CLibUSB", "CLibUDev"]),
         // Seed files: PSKC (RFC 6030, plain and encrypted), Yubico CSV, otpkit seed JSON.
@@ -111,7 +114,7 @@ let package = Package(
         .target(name: "Provisioning", dependencies: ["OTPCore", "Verification", "PrivateFiles"]),
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
-            "RADIUSServer", "UMockdevBridge", "EmulatorControl",
+            "RADIUSServer", "UMockdevBridge", "EmulatorControl", "EmulatedTokens",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -127,6 +130,7 @@ let package = Package(
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(name: "EmulatedTokensTests", dependencies: ["EmulatedTokens", "EmulatorControl", "USBTransport", "TokenDrivers", "OTPCore", "TestSupport"]),
         .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport"]),
         .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),
@@ -149,7 +153,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // The README's Swift examples, built and run: only the library products' public API (no @testable import).
-        .testTarget(name: "ExamplesTests", dependencies: ["OTPCore", "TokenDrivers", "TokenEmulator"], path: "Examples"),
+        .testTarget(name: "ExamplesTests", dependencies: ["OTPCore", "TokenDrivers", "TokenEmulator", "EmulatedTokens", "USBTransport"], path: "Examples"),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",

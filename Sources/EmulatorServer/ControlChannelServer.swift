@@ -14,8 +14,7 @@ public final class ControlChannelServer: Sendable {
     private let session: EmulatorControlSession
     private let idleTimeout: TimeAmount
     private let group: MultiThreadedEventLoopGroup
-    private let channel = NIOLockedValueBox<Channel?>(nil)
-    private let socketFile = NIOLockedValueBox<String?>(nil)
+    private let listener = NIOLockedValueBox(Listener.notStarted)
     private let connections = NIOLockedValueBox(0)
 
     public init(target: EmulatorControlTarget, idleTimeout: TimeAmount = defaultIdleTimeout) {
@@ -24,11 +23,49 @@ public final class ControlChannelServer: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
 
-    /// Binds and starts serving; returns the address bound (with the port chosen for `tcp:HOST:0`).
+    /// Binds and starts serving; returns the address bound (with the port chosen for `tcp:HOST:0`). A Unix socket
+    /// is reachable by this user only, from its first moment (`PrivateSocketPath`); a path already taken is
+    /// refused. Blocks the calling thread for the bind: from async code, call the `async` variant.
     @discardableResult
-    public func start(_ address: ControlAddress) throws -> ControlAddress {
+    public func start(_ address: ControlAddress) throws(ControlChannelError) -> ControlAddress {
+        switch address {
+        case .unix(let path):
+            let placement = try PrivateSocketPath(path)
+            let bound: Channel
+            do { bound = try bootstrap().bind(unixDomainSocketPath: placement.bindPath).wait() } catch {
+                placement.discard()
+                throw .cannotBind("\(error)")
+            }
+            return try adopt(bound, address: address, placement: placement)
+        case .tcp(let host, let port):
+            let bound: Channel
+            do { bound = try bootstrap().bind(host: host, port: port).wait() } catch { throw .cannotBind("\(error)") }
+            return try adopt(bound, address: address, placement: nil)
+        }
+    }
+
+    /// Binds and starts serving without blocking a thread of the caller's; as the blocking `start`.
+    @discardableResult
+    public func start(_ address: ControlAddress) async throws(ControlChannelError) -> ControlAddress {
+        switch address {
+        case .unix(let path):
+            let placement = try PrivateSocketPath(path)
+            let bound: Channel
+            do { bound = try await bootstrap().bind(unixDomainSocketPath: placement.bindPath).get() } catch {
+                placement.discard()
+                throw .cannotBind("\(error)")
+            }
+            return try adopt(bound, address: address, placement: placement)
+        case .tcp(let host, let port):
+            let bound: Channel
+            do { bound = try await bootstrap().bind(host: host, port: port).get() } catch { throw .cannotBind("\(error)") }
+            return try adopt(bound, address: address, placement: nil)
+        }
+    }
+
+    private func bootstrap() -> ServerBootstrap {
         let session = self.session, connections = self.connections, idleTimeout = self.idleTimeout
-        let bootstrap = ServerBootstrap(group: group)
+        return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 16)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -46,28 +83,72 @@ public final class ControlChannelServer: Sendable {
                     ])
                 }
             }
-        let bound: Channel
-        switch address {
-        case .unix(let path):
-            bound = try bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
-            chmod(path, 0o600)
-            socketFile.withLockedValue { $0 = path }
-        case .tcp(let host, let port):
-            bound = try bootstrap.bind(host: host, port: port).wait()
+    }
+
+    /// Publishes a bound socket (a Unix socket takes its public name now) and records it for `stop`.
+    private func adopt(_ bound: Channel, address: ControlAddress, placement: PrivateSocketPath?) throws(ControlChannelError) -> ControlAddress {
+        var published: (path: String, identity: PrivateSocketPath.Identity)?
+        if let placement {
+            do { published = (placement.path, try placement.publish()) } catch {
+                bound.close(promise: nil)
+                throw error
+            }
         }
-        channel.withLockedValue { $0 = bound }
+        let stopped = listener.withLockedValue { state -> Bool in
+            guard case .notStarted = state else { return true }
+            state = .listening(bound, socket: published)
+            return false
+        }
+        if stopped {
+            bound.close(promise: nil)
+            if let published { PrivateSocketPath.remove(published.path, ifStill: published.identity) }
+        }
         if case .tcp(let host, _) = address { return .tcp(host: host, port: bound.localAddress?.port ?? 0) }
         return address
     }
 
+    /// Closes the channel and its connections, ends its thread and removes its socket (blocking until done).
     public func stop() {
-        let bound = channel.withLockedValue { value -> Channel? in
-            defer { value = nil }
-            return value
-        }
+        guard let (bound, socket) = claimStop() else { return }
+        if let socket { PrivateSocketPath.remove(socket.path, ifStill: socket.identity) }
         try? bound?.close().wait()
         try? group.syncShutdownGracefully()
-        if let path = socketFile.withLockedValue({ $0 }) { unlink(path) }
+    }
+
+    /// Closes the channel and its connections, ends its thread and removes its socket, without blocking a thread.
+    public func stop() async {
+        guard let (bound, socket) = claimStop() else { return }
+        if let socket { PrivateSocketPath.remove(socket.path, ifStill: socket.identity) }
+        try? await bound?.close().get()
+        try? await group.shutdownGracefully()
+    }
+
+    /// Removes the socket, begins the rest of the stop and returns at once: for a `deinit`, which cannot wait.
+    public func stopWithoutWaiting() {
+        guard let (bound, socket) = claimStop() else { return }
+        if let socket { PrivateSocketPath.remove(socket.path, ifStill: socket.identity) }
+        bound?.close(promise: nil)
+        group.shutdownGracefully { _ in }
+    }
+
+    /// What `stop` must undo, once: nil for every later caller.
+    private func claimStop() -> (Channel?, Socket?)? {
+        listener.withLockedValue { state -> (Channel?, Socket?)? in
+            defer { state = .stopped }
+            switch state {
+            case .notStarted: return (nil, nil)
+            case .listening(let bound, let socket): return (bound, socket)
+            case .stopped: return nil
+            }
+        }
+    }
+
+    private typealias Socket = (path: String, identity: PrivateSocketPath.Identity)
+
+    private enum Listener {
+        case notStarted
+        case listening(Channel, socket: Socket?)
+        case stopped
     }
 }
 

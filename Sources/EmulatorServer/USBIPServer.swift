@@ -12,7 +12,7 @@ public final class USBIPServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let faults: USBIPFaultPlan
     private let log: @Sendable (String) -> Void
-    private let channel: NIOLockedValueBox<Channel?> = .init(nil)
+    private let listener = NIOLockedValueBox(Listener.notStarted)
 
     /// Exports `devices` as bus 1, ports 1, 2, ... (bus ids 1-1, 1-2, ...).
     public init(devices: [EmulatedUSBDevice], faults: USBIPFaultPlan = .none, log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -23,11 +23,22 @@ public final class USBIPServer: Sendable {
         self.log = log
     }
 
-    /// Binds and starts serving; returns the port (useful with port 0).
+    /// Binds and starts serving; returns the port (useful with port 0). Blocks the calling thread for the bind: from
+    /// async code, call the `async` variant.
     @discardableResult
     public func start(host: String = "127.0.0.1", port: Int = defaultPort) throws -> Int {
+        adopt(try bootstrap().bind(host: host, port: port).wait(), port: port)
+    }
+
+    /// Binds and starts serving without blocking a thread of the caller's; returns the port (useful with port 0).
+    @discardableResult
+    public func start(host: String = "127.0.0.1", port: Int = defaultPort) async throws -> Int {
+        adopt(try await bootstrap().bind(host: host, port: port).get(), port: port)
+    }
+
+    private func bootstrap() -> ServerBootstrap {
         let registry = self.registry, faults = self.faults, log = self.log
-        let bound = try ServerBootstrap(group: group)
+        return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -36,9 +47,15 @@ public final class USBIPServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(USBIPConnectionHandler(registry: registry, faults: faults, log: log))
                 }
             }
-            .bind(host: host, port: port)
-            .wait()
-        channel.withLockedValue { $0 = bound }
+    }
+
+    private func adopt(_ bound: Channel, port: Int) -> Int {
+        let stopped = listener.withLockedValue { state -> Bool in
+            guard case .notStarted = state else { return true }
+            state = .listening(bound)
+            return false
+        }
+        if stopped { bound.close(promise: nil) }
         return bound.localAddress?.port ?? port
     }
 
@@ -63,15 +80,46 @@ public final class USBIPServer: Sendable {
 
     /// Blocks until `stop()` is called from elsewhere.
     public func waitUntilStopped() throws {
-        try channel.withLockedValue { $0 }?.closeFuture.wait()
+        guard case .listening(let bound) = listener.withLockedValue({ $0 }) else { return }
+        try bound.closeFuture.wait()
     }
 
+    /// Closes the listener and the connections, and ends the server's threads (blocking until they have ended).
     public func stop() {
-        let bound = channel.withLockedValue { value -> Channel? in
-            defer { value = nil }
-            return value
-        }
+        guard let bound = claimStop() else { return }
         try? bound?.close().wait()
         try? group.syncShutdownGracefully()
+    }
+
+    /// Closes the listener and the connections, and ends the server's threads, without blocking a thread.
+    public func stop() async {
+        guard let bound = claimStop() else { return }
+        try? await bound?.close().get()
+        try? await group.shutdownGracefully()
+    }
+
+    /// Begins the stop and returns at once: for a `deinit` or a signal handler, which cannot wait.
+    public func stopWithoutWaiting() {
+        guard let bound = claimStop() else { return }
+        bound?.close(promise: nil)
+        group.shutdownGracefully { _ in }
+    }
+
+    /// The listener to close (nil when the server never listened), once: nil for every later caller.
+    private func claimStop() -> Channel?? {
+        listener.withLockedValue { state -> Channel?? in
+            defer { state = .stopped }
+            switch state {
+            case .notStarted: return .some(nil)
+            case .listening(let bound): return .some(bound)
+            case .stopped: return nil
+            }
+        }
+    }
+
+    private enum Listener {
+        case notStarted
+        case listening(Channel)
+        case stopped
     }
 }

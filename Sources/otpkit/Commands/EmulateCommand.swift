@@ -1,10 +1,8 @@
 import ArgumentParser
+import EmulatedTokens
 import EmulatorControl
-import EmulatorServer
 import Foundation
 import PrivateFiles
-import TokenEmulator
-import UMockdevBridge
 
 struct EmulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,11 +44,8 @@ struct EmulateCommand: ParsableCommand {
     @Option(name: .long, help: "Number of OpenHOTP tokens (when no --token is given).")
     var tokens = 1
 
-    @Option(name: .customLong("token"), help: ArgumentHelp(
-        "A token to emulate: openhotp, yubikey, nitrokey-pro or nitrokey-storage (repeatable, in bus order).", valueName: "family"))
-    var families: [String] = []
-
-    static let families = ["openhotp", "yubikey", "nitrokey-pro", "nitrokey-storage"]
+    @Option(name: .customLong("token"), help: ArgumentHelp("A token to emulate (repeatable, in bus order).", valueName: "family"))
+    var families: [EmulatedTokenFamily] = []
 
     @Option(name: .long, help: ArgumentHelp("Folder for the tokens' persistent state (default: memory only).", valueName: "dir"))
     var state: String?
@@ -82,9 +77,8 @@ struct EmulateCommand: ParsableCommand {
     var frameLog: String?
 
     /// Lines on standard input: `press BUSID [SLOT]` presses a token's button (a YubiKey's slot 1 or 2) and answers
-    /// `pressed BUSID typed CODE`; `plug BUSID` and `unplug BUSID` script arrivals and departures. The same panel
-    /// serves the JSON control channel.
-    private func readCommands(panel: EmulatorControlPanel) {
+    /// `pressed BUSID typed CODE`; `plug BUSID` and `unplug BUSID` script arrivals and departures.
+    private func readCommands(_ emulator: RunningEmulator) {
         let usage = "unknown command; use: press BUSID [SLOT], plug BUSID, unplug BUSID"
         Thread.detachNewThread {
             while let line = readLine() {
@@ -93,40 +87,20 @@ struct EmulateCommand: ParsableCommand {
                     if !line.isEmpty { emit(usage) }
                     continue
                 }
-                do throws(ControlError) {
+                do throws(EmulatorError) {
                     switch words[0] {
-                    case "press":
-                        switch try panel.press(busID: words[1], slot: words.count > 2 ? Int(words[2]) : nil) {
-                        case .typed(let code): emit("pressed \(words[1]) typed \(code)")
-                        case .nothing(let why): emit("pressed \(words[1]) typed nothing (\(why))")
-                        }
-                    case "plug": try panel.setPlugged(busID: words[1], true); emit("plugged \(words[1])")
-                    case "unplug": try panel.setPlugged(busID: words[1], false); emit("unplugged \(words[1])")
+                    case "press": emit("pressed \(words[1]) typed \(try emulator.press(words[1], slot: words.count > 2 ? Int(words[2]) : nil))")
+                    case "plug": try emulator.plug(words[1]); emit("plugged \(words[1])")
+                    case "unplug": try emulator.unplug(words[1]); emit("unplugged \(words[1])")
                     default: emit(usage)
                     }
-                } catch .noSuchDevice {
+                } catch .noSuchToken {
                     emit(usage)
+                } catch .nothingTyped(_, let reason) {
+                    emit("pressed \(words[1]) typed nothing (\(reason))")
                 } catch {
                     emit("error: \(error)")
                 }
-            }
-        }
-    }
-
-    /// All but the first token start unplugged and arrive one by one.
-    private func scheduleArrivals(server: USBIPServer, plug: @escaping @Sendable (String, Bool) throws -> Void, every interval: Double,
-                                  say: @escaping @Sendable (String) -> Void) {
-        let later = server.devices.dropFirst().map(\.busID)
-        for busID in later {
-            server.setPlugged(busID, false)
-            try? plug(busID, false)
-        }
-        Thread.detachNewThread {
-            for busID in later {
-                Thread.sleep(forTimeInterval: interval)
-                server.setPlugged(busID, true)
-                try? plug(busID, true)
-                say("arrived \(busID)")
             }
         }
     }
@@ -138,8 +112,8 @@ struct EmulateCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...1024).contains(tokens) else { throw ValidationError("--tokens must be between 1 and 1024") }
-        guard families.count <= 1024, families.allSatisfy({ Self.families.contains($0.lowercased()) }) else {
-            throw ValidationError("--token takes \(Self.families.joined(separator: ", ")) (at most 1024 tokens)")
+        guard families.count <= EmulatorConfiguration.maximumTokens else {
+            throw ValidationError("--token: at most \(EmulatorConfiguration.maximumTokens) tokens")
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if let control {
@@ -154,89 +128,61 @@ struct EmulateCommand: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
+    /// The library's configuration for these options. With a COMMAND, stdout belongs to it: `say` drops the
+    /// emulator's own lines then.
+    private func configuration(say: @escaping @Sendable (String) -> Void) throws -> EmulatorConfiguration {
+        var configuration = EmulatorConfiguration(
+            families.isEmpty ? Array(repeating: .openHOTP, count: tokens) : families,
+            stateFolder: state.map { URL(fileURLWithPath: $0, isDirectory: true) }, firstSerial: firstSerial,
+            autoTouch: noAutoTouch ? .never : .after(.seconds(touchDelay)),
+            faults: EmulatorFaults(dropAfterFeatureTransfers: dropAfter, dropDevice: dropDevice, stallFeatureReports: stallReports),
+            host: listen, port: port ?? (command.isEmpty ? EmulatorConfiguration.defaultUSBIPPort : 0),
+            localUSB: command.isEmpty ? .none : .umockdevTestbed,
+            log: { writeError("otpkit emulate: \($0)\n") })
+        configuration.onOpenHOTPButton = { serial, slot, code in say("token \(serial) slot \(slot) typed \(code)") }
+        if let log = try frameLogHandle() {
+            // A frame log that cannot be written (disk full) loses lines, never the emulator.
+            configuration.onYubiKeyFrame = { frame in
+                try? log.write(contentsOf: Data((frame.map { String(format: "%02x", $0) }.joined() + "\n").utf8))
+            }
+        }
+        return configuration
+    }
+
     /// Serves until stopped (or until COMMAND ends); returns the exit status to pass on. Everything it started,
     /// the umockdev testbed's folder included, is gone when it returns.
     private func serve() throws -> Int32 {
-        let folder = try state.map { path -> URL in
-            let url = URL(fileURLWithPath: path, isDirectory: true)
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            return url
-        }
         let runsCommand = !command.isEmpty
-        // With a COMMAND, stdout belongs to it: the emulator's own lines go nowhere.
         let say: @Sendable (String) -> Void = { line in if !runsCommand { emit(line) } }
-        let base = firstSerial ?? UInt32.random(in: 10_000_000...89_999_999)
-        let kinds = families.isEmpty ? Array(repeating: "openhotp", count: tokens) : families.map { $0.lowercased() }
-        var devices: [EmulatedUSBDevice] = []
-        var labels: [String] = []
-        var controlled: [ControlledToken] = []  // per bus port: press the button, report the state
-        for (index, kind) in kinds.enumerated() {
-            let serial = base &+ UInt32(index)
-            let busID = "1-\(index + 1)"
-            if kind.hasPrefix("nitrokey") {
-                let model: NitrokeyToken.Model = kind == "nitrokey-storage" ? .storage : .pro
-                let key = try NitrokeyToken(model: model, serial: serial,
-                                            stateFile: folder?.appendingPathComponent("\(kind)-\(index + 1).json"))
-                devices.append(key.usbDevice)
-                labels.append("\(model == .pro ? "Nitrokey Pro" : "Nitrokey Storage")  serial \(key.state.serial)")
-                controlled.append(ControlledToken(busID: busID, nitrokey: key))
-            } else if kind == "yubikey" {
-                let key = try YubiKeyToken(serial: serial, stateFile: folder?.appendingPathComponent("yubikey-\(index + 1).json"))
-                if let log = try frameLogHandle() {
-                    // A frame log that cannot be written (disk full) loses lines, never the emulator.
-                    key.onFrame = { frame in try? log.write(contentsOf: Data((frame.map { String(format: "%02x", $0) }.joined() + "\n").utf8)) }
-                }
-                devices.append(key.usbDevice)
-                labels.append("YubiKey  serial \(key.state.serial)")
-                controlled.append(ControlledToken(busID: busID, yubiKey: key))
-            } else {
-                let token = try OpenHOTPToken(serial: serial, stateFile: folder?.appendingPathComponent("token-\(index + 1).json"),
-                                              autoTouchDelay: noAutoTouch ? nil : touchDelay)
-                token.onButtonPress = { outcome in
-                    if case .presented(let slot, let code) = outcome { say("token \(token.serial) slot \(slot) typed \(code)") }
-                }
-                devices.append(token.usbDevice)
-                labels.append("OpenHOTP  serial \(String(format: "%08u", token.serial))")
-                controlled.append(ControlledToken(busID: busID, openHOTP: token))
+        let emulator: RunningEmulator
+        do { emulator = try RunningEmulator.syncStart(configuration(say: say)) } catch let error as EmulatorError {
+            throw CLIFailure(error.description, code: error.isSetUpProblem ? .usage : .refused)
+        }
+        defer { emulator.syncStop() }
+        say("listening on \(listen):\(emulator.port)")
+        for token in emulator.tokens {
+            say("\(token.address)  \(token.family.displayName)  serial \(token.family == .openHOTP ? String(format: "%08u", token.serial) : String(token.serial))")
+        }
+        if state == nil { say("note: no --state folder; the tokens forget everything when the emulator stops") }
+
+        if let control {
+            let address: ControlAddress
+            do { address = try emulator.syncStartControlChannel(at: ControlAddress(parsing: control)) } catch {
+                throw CLIFailure("--control: \(error)", code: .refused)
             }
-        }
-        let faults = USBIPFaultPlan(dropAfterFeatureTransfers: dropAfter, onlyBusID: dropDevice, stallFeatureReports: stallReports)
-        let server = USBIPServer(devices: devices, faults: faults) { message in
-            writeError("otpkit emulate: \(message)\n")
-        }
-        let testbed = runsCommand ? try Self.testbed(devices: devices, faults: faults) : nil
-        let plug: @Sendable (String, Bool) throws -> Void = { busID, plugged in
-            try testbed?.setPlugged(busID, plugged)
-        }
-        let bound = try server.start(host: listen, port: port ?? (runsCommand ? 0 : USBIPServer.defaultPort))
-        defer { server.stop() }
-        say("listening on \(listen):\(bound)")
-        for (exported, label) in zip(server.devices, labels) {
-            say("usbip://\(listen):\(bound)/\(exported.busID)  \(label)")
-        }
-        if folder == nil { say("note: no --state folder; the tokens forget everything when the emulator stops") }
-
-        let panel = EmulatorControlPanel(tokens: controlled, server: server, faults: faults, alsoPlug: plug)
-        let controlServer = try control.map { text -> ControlChannelServer in
-            let channel = ControlChannelServer(target: panel)
-            let address = try channel.start(ControlAddress(parsing: text))
             runsCommand ? writeError("otpkit emulate: control channel on \(address)\n") : emit("control \(address)")
-            return channel
         }
-        defer { controlServer?.stop() }
-        if !runsCommand { readCommands(panel: panel) }
-        if let arriveEvery { scheduleArrivals(server: server, plug: plug, every: arriveEvery, say: say) }
+        if !runsCommand { readCommands(emulator) }
+        if let arriveEvery { emulator.plugInTurn(every: .seconds(arriveEvery)) { say("arrived \($0.busID)") } }
 
-        guard let testbed else {
-            let signals = Self.onStopSignals { _ in server.stop() }
-            try server.waitUntilStopped()
+        guard runsCommand else {
+            let signals = Self.onStopSignals { _ in emulator.syncStop() }
+            emulator.waitUntilStopped()
             withExtendedLifetime(signals) {}
             return 0
         }
-        var environment = testbed.childEnvironment(ProcessInfo.processInfo.environment)
-        environment["OTPKIT_EMULATOR_USBIP"] = "\(listen):\(bound)"
         let child: ChildCommand
-        do { child = try ChildCommand(command, environment: environment) } catch {
+        do { child = try ChildCommand(command, environment: emulator.childEnvironment()) } catch {
             writeError("otpkit: error: \(error)\n")
             return 127  // as a shell says "command not found"
         }
@@ -247,7 +193,7 @@ struct EmulateCommand: ParsableCommand {
             child.signal(number)
         }
         let status = child.wait()
-        withExtendedLifetime((signals, testbed)) {}
+        withExtendedLifetime(signals) {}
         return status
     }
 
@@ -261,23 +207,21 @@ struct EmulateCommand: ParsableCommand {
             return source
         }
     }
+}
 
-    /// The tokens as USB devices of a umockdev testbed, bus 1 port N for token N, with the same fault plan as USB/IP.
-    private static func testbed(devices: [EmulatedUSBDevice], faults: USBIPFaultPlan) throws -> USBTestbed {
-        guard USBTestbed.installedPreloadLibrary != nil else {
-            throw CLIFailure("\(USBTestbed.preloadLibrary) is missing: install Debian's umockdev package (make demo does)", code: .usage)
+/// `--token FAMILY` takes the family names in any case (`YubiKey`, `yubikey`); `--help` lists them.
+extension EmulatedTokenFamily: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(rawValue: argument.lowercased())
+    }
+}
+
+extension EmulatorError {
+    /// Problems of the machine or the command line (umockdev missing, bad options), reported as usage errors.
+    var isSetUpProblem: Bool {
+        switch self {
+        case .testbedUnavailable, .invalidConfiguration: true
+        default: false
         }
-        let testbed: USBTestbed
-        do { testbed = try USBTestbed { writeError("otpkit emulate: \($0)\n") } } catch {
-            throw CLIFailure("\(error) (is libumockdev0 installed?)", code: .usage)
-        }
-        for (index, device) in devices.enumerated() {
-            let busID = "1-\(index + 1)"
-            try testbed.add(device, port: index + 1) { setup in
-                if faults.shouldStall(setup) { return .stall }
-                return faults.shouldDrop(setup, busID: busID) ? .unplug : .pass
-            }
-        }
-        return testbed
     }
 }

@@ -1,0 +1,71 @@
+import Glibc
+
+/// Puts a Unix socket at a path so that no other user can connect to it at any moment. The socket is bound in a
+/// fresh folder of mode 0700 beside the path (`mkdtemp`), made 0600 there, and only then given its public name by
+/// `link(2)`, which neither follows nor replaces anything already at the path (a file, a socket or a symlink there
+/// is refused); the private name and folder are removed. A bind straight at the path, then a chmod, would leave a
+/// moment in which the socket has the umask's mode.
+struct PrivateSocketPath {
+    /// The socket's public path.
+    let path: String
+    /// The private folder the socket is bound in.
+    private let folder: String
+    /// Where to bind: inside the private folder.
+    var bindPath: String { folder + "/s" }
+
+    /// The identity of a published socket, so that a stop removes that socket and nothing put there since.
+    struct Identity: Equatable, Sendable {
+        let device: UInt64
+        let inode: UInt64
+
+        init?(path: String) {
+            var status = stat()
+            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFSOCK else { return nil }
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+        }
+    }
+
+    init(_ path: String) throws(ControlChannelError) {
+        var status = stat()
+        guard lstat(path, &status) != 0 else { throw .pathTaken(path) }
+        let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let base = path.hasPrefix("/") && parent.isEmpty ? "" : parent.isEmpty ? "." : parent
+        var template = Array("\(base)/.otpkit-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) != nil }
+        guard made else { throw .cannotPlace(path: path, reason: Self.reason(errno)) }
+        self.path = path
+        folder = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        guard bindPath.utf8.count < 108 else {
+            discard()
+            throw .cannotPlace(path: path, reason: "its folder's path is too long for a private socket beside it")
+        }
+    }
+
+    /// After the bind: makes the socket 0600 and gives it its public name; the private folder goes.
+    func publish() throws(ControlChannelError) -> Identity {
+        defer { discard() }
+        guard chmod(bindPath, 0o600) == 0 else { throw .cannotPlace(path: path, reason: Self.reason(errno)) }
+        guard link(bindPath, path) == 0 else {
+            let error = errno
+            throw error == EEXIST ? .pathTaken(path) : .cannotPlace(path: path, reason: Self.reason(error))
+        }
+        guard let identity = Identity(path: path) else { throw .cannotPlace(path: path, reason: "the socket vanished") }
+        return identity
+    }
+
+    /// Removes the private name and folder (after a publish, or after a failed bind).
+    func discard() {
+        unlink(bindPath)
+        rmdir(folder)
+    }
+
+    /// Removes the socket at `path` if it still is the one published.
+    static func remove(_ path: String, ifStill identity: Identity) {
+        if Identity(path: path) == identity { unlink(path) }
+    }
+
+    private static func reason(_ error: Int32) -> String {
+        String(cString: strerror(error))
+    }
+}

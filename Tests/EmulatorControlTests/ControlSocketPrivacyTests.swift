@@ -1,0 +1,102 @@
+import EmulatorControl
+import EmulatorServer
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+/// The control channel's Unix socket is reachable by its owner only, from its first moment: it is bound inside a
+/// private folder and linked into place already 0600, so no other user can connect between a bind and a chmod; a
+/// path already taken (a file, a stale socket, a symlink) is refused, never replaced or followed.
+@Suite struct ControlSocketPrivacyTests {
+    /// A fresh folder others may enter (0755), as /tmp or a home folder would be.
+    static func openFolder() throws -> URL {
+        let folder = URL(fileURLWithPath: "/tmp/otpkit-sock-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        return folder
+    }
+
+    static func mode(_ path: String) -> (type: mode_t, permissions: mode_t)? {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return nil }
+        return (status.st_mode & S_IFMT, status.st_mode & 0o7777)
+    }
+
+    /// Watches the folder from another thread through many starts and stops: every socket it ever sees there has no
+    /// permission for others, and every folder is private. (A bind at the path followed by a chmod, as before, shows
+    /// the umask's mode, 0755 here, to this watcher hundreds of times in 40 starts.)
+    @Test func noSocketInTheFolderIsEverOpenToOthers() throws {
+        let folder = try Self.openFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("control.sock").path
+        let done = Atomic(false)
+        let seen = Mutex<[String]>([])
+        let watcher = Thread {
+            while !done.load(ordering: .relaxed) {
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+                    let entry = folder.appendingPathComponent(name).path
+                    guard let (type, permissions) = Self.mode(entry) else { continue }
+                    if type == S_IFSOCK && permissions & 0o077 != 0 || type == S_IFDIR && permissions != 0o700 {
+                        seen.withLock { $0.append("\(name) \(String(permissions, radix: 8))") }
+                    }
+                }
+            }
+        }
+        watcher.start()
+        for _ in 0..<40 {
+            let server = ControlChannelServer(target: RecordingTarget())
+            try server.start(.unix(path: path))
+            #expect(Self.mode(path)?.permissions == 0o600)
+            server.stop()
+        }
+        done.store(true, ordering: .relaxed)
+        let open = seen.withLock { $0 }
+        #expect(open.isEmpty, "open to others \(open.count) times, as \(Set(open).sorted())")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty, "no private folder or socket left behind")
+    }
+
+    /// Another user (nobody) cannot connect; the owner can. Runs only as root, which can become another user.
+    @Test(.enabled(if: getuid() == 0)) func anotherUserCannotConnect() throws {
+        let folder = try Self.openFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("control.sock").path
+        let server = ControlChannelServer(target: RecordingTarget())
+        try server.start(.unix(path: path))
+        defer { server.stop() }
+        let setpriv = try #require(Subprocess.which("setpriv"))
+        let connect = "import socket, sys\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect(sys.argv[1]); print('connected')\n"
+            + "except OSError as e:\n    print(e.errno)"
+        let nobody = try Subprocess.run(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", connect, path],
+                                        timeout: 30)
+        #expect(nobody.stdout == "\(EACCES)\n", "\(nobody.stdout)\(nobody.stderr)")
+        let owner = try Subprocess.run("/usr/bin/python3", ["-c", connect, path], timeout: 30)
+        #expect(owner.stdout == "connected\n", "\(owner.stdout)\(owner.stderr)")
+    }
+
+    @Test func aPathAlreadyTakenIsRefusedAndLeftAlone() throws {
+        let folder = try Self.openFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("file").path
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: file))
+        let target = folder.appendingPathComponent("target").path
+        let link = folder.appendingPathComponent("link").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let stale = folder.appendingPathComponent("stale.sock").path
+        let old = ControlChannelServer(target: RecordingTarget())
+        try old.start(.unix(path: stale))
+        let staleIdentity = Self.mode(stale)
+        for path in [file, link, stale] {
+            let server = ControlChannelServer(target: RecordingTarget())
+            #expect(throws: ControlChannelError.pathTaken(path)) { try server.start(.unix(path: path)) }
+            server.stop()
+        }
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "mine")
+        #expect(!FileManager.default.fileExists(atPath: target), "the symlink was not followed")
+        #expect(Self.mode(stale)?.type == staleIdentity?.type)
+        let client = try UnixLineClient(path: stale)
+        client.send("{\"press\": \"1-1\"}\n")
+        #expect(client.readLine() == #"{"device":"1-1","slot":null,"typed":"755224"}"#, "the first server's socket still serves")
+        old.stop()
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)) == ["file", "link"])
+    }
+}
