@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "OTPCore", targets: ["OTPCore"]),
         .library(name: "TokenDrivers", targets: ["TokenDrivers"]),
         .library(name: "TokenEmulator", targets: ["TokenEmulator"]),
+        .library(name: "USBTransport", targets: ["USBTransport"]),
+        .library(name: "SeedFormats", targets: ["SeedFormats"]),
+        .library(name: "Provisioning", targets: ["Provisioning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -63,7 +66,7 @@ let package = Package(
         .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol", "CLibUSB", "CLibUDev"]),
         // Seed files: PSKC (RFC 6030, plain and encrypted), Yubico CSV, otpkit seed JSON.
         .target(name: "SeedFormats", dependencies: [
-            "OTPCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            "OTPCore", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         // The `Verifier` (HOTP/TOTP checks with windows, resync, lockout, replay refusal) over a TokenStore protocol.
         .target(name: "Verification", dependencies: [
@@ -108,7 +111,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Provisioning at scale: the crash-safe seed journal (and, later, the batch loop and hand-off).
-        .target(name: "Provisioning", dependencies: ["OTPCore", "Verification", "PrivateFiles"]),
+        .target(name: "Provisioning", dependencies: ["OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport"]),
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
             "RADIUSServer", "UMockdevBridge", "EmulatorControl",
@@ -132,7 +135,9 @@ let package = Package(
         .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
         .testTarget(name: "SeedFormatsTests", dependencies: ["SeedFormats", "OTPCore", "TestSupport"]),
-        .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "Verification", "OTPCore"]),
+        .testTarget(name: "ProvisioningTests", dependencies: [
+            "Provisioning", "Verification", "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "TokenEmulator",
+        ]),
         .testTarget(name: "VerifierTests", dependencies: ["Verification", "DispatchExecutors", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
         .testTarget(name: "RADIUSTests", dependencies: [
             "RADIUS", "RADIUSServer", "DispatchExecutors", "TestSupport", "Verification", "VerifierStorage", "VerifierServer", "OTPCore",

@@ -54,6 +54,23 @@ struct CLIFailure: Error, CustomStringConvertible {
             case .badReply: self.init(error.description, code: .protocolError)
             case .invalidRequest: self.init(error.description, code: .usage)
             }
+        case let error as TokenDriverError:
+            switch error {
+            case .openHOTP(let driver): self.init(driver)
+            case .yubiKey(let driver): self.init(driver)
+            case .nitrokey(let driver): self.init(driver)
+            case .transport(let transport): self.init(transport)
+            }
+        case let error as HOTPProgrammingError:
+            switch error {
+            case .invalidRequest, .pinRequired: self.init(error.description, code: .usage)
+            case .slotProgrammed: self.init(error.description, code: .refused)
+            case .readBackDiffers: self.init(error.description, code: .protocolError)
+            case .firstCodeDiffers: self.init(error.description, code: .checkFailed)
+            case .driver(let driver): self.init(driver)
+            }
+        case let error as SeedExportError:
+            if case .unwritable = error { self.init(error.description, code: .refused) } else { self.init(error.description, code: .usage) }
         case let error as TransportError:
             switch error {
             case .protocolViolation, .shortTransfer, .stalled: self.init(error.description, code: .protocolError)
