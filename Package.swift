@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "USBTransport", targets: ["USBTransport"]),
         .library(name: "SeedFormats", targets: ["SeedFormats"]),
         .library(name: "Provisioning", targets: ["Provisioning"]),
+        .library(name: "Verification", targets: ["Verification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -153,7 +154,10 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // The README's Swift examples, built and run: only the library products' public API (no @testable import).
-        .testTarget(name: "ExamplesTests", dependencies: ["OTPCore", "TokenDrivers", "TokenEmulator"], path: "Examples"),
+        .testTarget(name: "ExamplesTests", dependencies: [
+            "OTPCore", "TokenDrivers", "TokenEmulator", "USBTransport", "Provisioning", "SeedFormats", "Verification",
+            "EmulatorServer",  // only for the emulated tokens the examples run against
+        ], path: "Examples"),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",

@@ -15,8 +15,9 @@ extension TokenFamily: ExpressibleByArgument {
         self = family
     }
 
-    public var defaultValueDescription: String { rawValue.lowercased() }
     public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
+    /// No per-value descriptions: `--help` lists the values on one line, like the other enums.
+    public static var allValueDescriptions: [String: String] { [:] }
 }
 
 /// `--algorithm SHA1|SHA256|SHA512`, in any case (sha256 too).

@@ -1,0 +1,42 @@
+import Foundation
+import OTPCore
+import Provisioning
+import SeedFormats
+import Testing
+import USBTransport
+import Verification
+
+/// README, "A batch of your own": program every token that arrives, then export the seeds as JSON.
+@Suite struct CustomBatch {
+    @Test func programEveryTokenThatArrivesAndExportTheSeeds() throws {
+        let emulator = try EmulatedTokens(count: 2)
+        defer { emulator.server.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-example-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = "usbip://127.0.0.1:\(emulator.port)"
+        let journalPath = folder.appendingPathComponent("batch.journal").path
+        let seedsPath = folder.appendingPathComponent("seeds.json").path
+        // README begin
+        let keyring = MasterKeyring(current: MasterKey.generate())   // seals the journal's seeds: keep it
+        let journal = try SeedJournal(path: journalPath, keyring: keyring)
+        var settings = ProvisioningSettings()
+        settings.count = 2                       // stop after two tokens...
+        settings.wait = .seconds(60)             // ...waiting up to a minute for them to arrive
+        let arrivals = USBTokenArrivals(servers: [try DeviceAddress(parsing: server)])
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
+        let end = try batch.run { event in
+            if case .finished(let token) = event {
+                print(token.outcome, token.family, token.serial, token.reason.map { "\($0)" } ?? "")
+            }
+        }
+        let committed = journal.committedSeeds()
+        try SeedExport.write(committed.seeds, as: .json, credentials: .init(), to: seedsPath)
+        print("\(end): \(committed.seeds.count) seeds in \(seedsPath)")
+        // README end
+        #expect(end == .countReached && batch.tally.done == 2)
+        let exported = try SeedFile.read(Array(try Data(contentsOf: URL(fileURLWithPath: seedsPath))))
+        #expect(exported.map(\.serial) == ["00000200", "00000201"])
+        #expect(exported[0].secret == emulator.tokens[0].state.slots[0]?.secret && exported[0].counter == 1, "the first code was checked")
+    }
+}

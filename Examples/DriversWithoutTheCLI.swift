@@ -1,0 +1,48 @@
+import EmulatorServer
+import OTPCore
+import Testing
+import TokenDrivers
+import TokenEmulator
+import USBTransport
+
+/// README, "The drivers without the CLI": find a token, open it, read its identity and a slot, program a slot.
+@Suite struct DriversWithoutTheCLI {
+    @Test func openATokenByAddressReadItAndProgramASlot() throws {
+        let emulator = try EmulatedTokens(count: 2)
+        defer { emulator.server.stop() }
+        let server = "usbip://127.0.0.1:\(emulator.port)"
+        // README begin
+        // Every supported token on that USB/IP server (with no servers: this machine's USB too).
+        for candidate in try TokenDiscovery.list(servers: [DeviceAddress(parsing: server)]).candidates {
+            print(candidate.address, candidate.family, candidate.serial ?? "busy")
+        }
+        let token = try ConnectedToken.open(DeviceAddress(parsing: server + "/1-1"))
+        if case .openHOTP(let openHOTP) = token {
+            print("firmware \(openHOTP.info.firmware), \(openHOTP.info.slotCount) slots")
+            print("slot 0:", try openHOTP.driver.readSlot(0).summary)            // empty
+        }
+        // Program a slot under the family's rules; the slot is read back and compared.
+        let programmed = try token.slotProgrammer.program(HOTPSlotRequest(secret: Secret.random(byteCount: 20)))
+        print(programmed.summary)                // HOTP SHA1, 6 digits, counter 0
+        let seed = programmed.seed               // for the verification server (holds the secret)
+        print(token.connection.statistics.transfers, "control transfers")
+        // README end
+        #expect(token.serial == "00000200" && seed.serial == "00000200" && seed.slot == 0)
+        #expect(programmed.summary == "HOTP SHA1, 6 digits, counter 0")
+        #expect(emulator.tokens[0].state.slots[0]?.secret == seed.secret, "the token holds the seed's secret")
+    }
+}
+
+/// Emulated OpenHOTP tokens (serials 200, 201, ...) on an in-process USB/IP server on a free loopback port.
+/// (Outside the README excerpt: the emulator library product can take its place.)
+struct EmulatedTokens {
+    let tokens: [OpenHOTPToken]
+    let server: USBIPServer
+    let port: Int
+
+    init(count: Int) throws {
+        tokens = (0..<count).map { OpenHOTPToken(state: OpenHOTPTokenState(serial: 200 + UInt32($0))) }
+        server = USBIPServer(devices: tokens.map(\.usbDevice))
+        port = try server.start(host: "127.0.0.1", port: 0)
+    }
+}
