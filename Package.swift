@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport"]),
+        .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport", "TokenEmulator", "USBProtocol", "OTPCore"]),
         .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
