@@ -116,14 +116,7 @@ struct ProvisionCommand: ParsableCommand {
             }
             let auditHandle: FileHandle?
             do { auditHandle = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
-            // A journal that holds anything was sealed under its key: only a new, empty one may get a new key.
-            let journalIsEmpty = ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) == 0
-            let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key", creating: journalIsEmpty ? .allowed : .refused)
-            if let created = keys.createdPath {
-                try? FileHandle.standardError.write(contentsOf: Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
-            }
-            let seeds = try SeedJournal(path: journal, keyring: keys.keyring)
-            for note in seeds.openingNotes { try? FileHandle.standardError.write(contentsOf: Data("otpkit: journal \(journal): \(note)\n".utf8)) }
+            let seeds = try openJournal()
             let servers = try usbip.map { [try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)")] } ?? []
             let supply = try secrets.map { path -> SecretSupply in
                 guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure("cannot read \(path)", code: .usage) }
@@ -192,6 +185,19 @@ struct ProvisionCommand: ParsableCommand {
             }
             if tally.failed + tally.uncertain > 0 { throw ExitCode(CLIFailure.Code.refused.rawValue) }
         }
+    }
+
+    /// The journal and its key; a key is created only for a new, empty journal (one that holds anything was sealed
+    /// under its key). What opening did (a key created, a torn line cut off) is said on stderr.
+    private func openJournal() throws -> SeedJournal {
+        let journalIsEmpty = ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) == 0
+        let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key", creating: journalIsEmpty ? .allowed : .refused)
+        if let created = keys.createdPath {
+            writeError("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n")
+        }
+        let seeds = try SeedJournal(path: journal, keyring: keys.keyring)
+        for note in seeds.openingNotes { writeError("otpkit: journal \(journal): \(note)\n") }
+        return seeds
     }
 
     /// What each token gets, from the options; the PIN from --pin-file or OTPKIT_PIN, a YubiKey access code from
