@@ -44,7 +44,7 @@ import TokenEmulator
             try programmer.program(HOTPSlotRequest(secret: Secret.random(byteCount: 10)))
         }
         _ = try programmer.program(HOTPSlotRequest(secret: Self.rfcKey))
-        #expect(throws: HOTPProgrammingError.slotProgrammed("slot 0 of token 00000042 is programmed already; add --force to overwrite it")) {
+        #expect(throws: HOTPProgrammingError.slotProgrammed("slot 0 of token 00000042 is programmed already")) {
             try programmer.program(HOTPSlotRequest(secret: Secret.random(byteCount: 20)))
         }
         #expect(try programmer.program(HOTPSlotRequest(secret: Secret.random(byteCount: 20), overwrite: true)).seed.slot == 0)
@@ -92,7 +92,7 @@ import TokenEmulator
         #expect(asked.load(ordering: .relaxed) == 1)
         #expect(programmed.summary == "HOTP SHA1, 8 digits, counter 0  \"otpkit\"")
         #expect(token.state.slots[1]?.name == "otpkit" && Array(token.state.slots[1]?.secret.prefix(20) ?? []) == Self.rfcKey.bytes)
-        #expect(throws: HOTPProgrammingError.slotProgrammed("HOTP slot 1 of Nitrokey 5678 is programmed already; add --force to overwrite it")) {
+        #expect(throws: HOTPProgrammingError.slotProgrammed("HOTP slot 1 of Nitrokey 5678 is programmed already")) {
             try programmer.program(request)
         }
         #expect(asked.load(ordering: .relaxed) == 1, "a slot that cannot be written asks for no PIN")

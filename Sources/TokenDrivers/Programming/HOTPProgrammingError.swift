@@ -2,9 +2,9 @@
 public enum HOTPProgrammingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The request does not fit the family (secret length, algorithm, digits, name, counter): change the request.
     case invalidRequest(String)
-    /// The slot holds a secret already and the request did not ask to overwrite it.
+    /// The slot holds a secret already and the request did not ask to overwrite it (`HOTPSlotRequest.overwrite`).
     case slotProgrammed(String)
-    /// The token needs an admin PIN and none was given.
+    /// The token needs an admin PIN and none was given (`HOTPSlotRequest.pin` or `askPIN`).
     case pinRequired(String)
     /// The token reports the slot differently from what was written: it may hold anything now.
     case readBackDiffers(String)

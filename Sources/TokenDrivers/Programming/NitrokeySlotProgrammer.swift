@@ -27,10 +27,10 @@ public struct NitrokeySlotProgrammer: HOTPSlotProgrammer {
         let slotName = request.name.isEmpty ? Self.defaultName : request.name
         guard slotName.utf8.count <= NitrokeyDriver.maxNameLength else { throw .invalidRequest("a Nitrokey slot name is at most 15 bytes") }
         if try driving({ () throws(NitrokeyDriver.NitrokeyError) in try driver.readHOTPSlot(slot) }) != nil && !request.overwrite {
-            throw .slotProgrammed("HOTP slot \(slot) of Nitrokey \(serial) is programmed already; add --force to overwrite it")
+            throw .slotProgrammed("HOTP slot \(slot) of Nitrokey \(serial) is programmed already")
         }
         guard let pin = request.resolvedPIN(for: "Nitrokey admin") else {
-            throw .pinRequired("the Nitrokey admin PIN is needed: give it with --pin-file, OTPKIT_PIN or at the prompt")
+            throw .pinRequired("the Nitrokey admin PIN is needed")
         }
         let after = try driving { () throws(NitrokeyDriver.NitrokeyError) in
             let temporary = try driver.authenticateAdmin(pin: pin)

@@ -27,7 +27,7 @@ public struct OpenHOTPSlotProgrammer: HOTPSlotProgrammer {
         if let pin = request.pin { try driving { () throws(OpenHOTPError) in _ = try driver.verifyPIN(pin) } }
         let before = try driving { () throws(OpenHOTPError) in try driver.readSlot(slot) }
         if before.programmed && !request.overwrite {
-            throw .slotProgrammed("slot \(slot) of token \(serial) is programmed already; add --force to overwrite it")
+            throw .slotProgrammed("slot \(slot) of token \(serial) is programmed already")
         }
         try driving { () throws(OpenHOTPError) in try driver.writeSlot(slot, configuration) }
         let after = try driving { () throws(OpenHOTPError) in try driver.readSlot(slot) }

@@ -40,7 +40,7 @@ public struct YubiKeySlotProgrammer: HOTPSlotProgrammer {
         let slot = request.slot ?? defaultSlot
         let programmed = slot == 1 ? status.slot1Programmed : status.slot2Programmed
         if programmed && !request.overwrite {
-            throw .slotProgrammed("slot \(slot) of YubiKey \(serial) is programmed already; add --force to overwrite it")
+            throw .slotProgrammed("slot \(slot) of YubiKey \(serial) is programmed already")
         }
         var configuration = YubiKeyOATHConfiguration(secret: secret, digits: request.digits, movingFactor: UInt32(movingFactor))
         configuration.newAccessCode = extras.newAccessCode

@@ -223,6 +223,7 @@ struct ProvisionCommand: ParsableCommand {
         case nil: nil
         case .otherFamily(let asked)?: "not of --family \(asked.rawValue.lowercased())"
         case .secretsUsedUp?: "the --secrets file has no unused secret left"
+        case .programming(.pinRequired(let message))?: "\(message): give it with --pin-file or OTPKIT_PIN"
         case let reason?: reason.description
         }
     }

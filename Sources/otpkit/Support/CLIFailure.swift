@@ -63,8 +63,9 @@ struct CLIFailure: Error, CustomStringConvertible {
             }
         case let error as HOTPProgrammingError:
             switch error {
-            case .invalidRequest, .pinRequired: self.init(error.description, code: .usage)
-            case .slotProgrammed: self.init(error.description, code: .refused)
+            case .invalidRequest: self.init(error.description, code: .usage)
+            case .pinRequired: self.init("\(error): give it with --pin-file, OTPKIT_PIN or at the prompt", code: .usage)
+            case .slotProgrammed: self.init("\(error); add --force to overwrite it", code: .refused)
             case .readBackDiffers: self.init(error.description, code: .protocolError)
             case .firstCodeDiffers: self.init(error.description, code: .checkFailed)
             case .driver(let driver): self.init(driver)
