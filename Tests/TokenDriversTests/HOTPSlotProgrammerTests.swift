@@ -68,10 +68,15 @@ import TokenEmulator
         #expect(throws: HOTPProgrammingError.invalidRequest("a YubiKey computes HOTP with SHA1 only")) {
             try programmer.program(HOTPSlotRequest(secret: Self.rfcKey, algorithm: .sha256))
         }
-        #expect(throws: HOTPProgrammingError.invalidRequest("a YubiKey slot has no name; leave out --name")) {
+        #expect(throws: HOTPProgrammingError.invalidRequest("a YubiKey slot has no name", fix: .noName)) {
             try programmer.program(HOTPSlotRequest(secret: Self.rfcKey, name: "x"))
         }
-        #expect(throws: HOTPProgrammingError.self) { try programmer.program(HOTPSlotRequest(secret: Self.rfcKey, counter: 40)) }
+        do {
+            _ = try programmer.program(HOTPSlotRequest(secret: Self.rfcKey, counter: 40))
+            Issue.record("a moving factor of 40 was taken")
+        } catch {
+            guard case .invalidRequest(_, .roundMovingFactor(from: 40, to: 32)?) = error else { Issue.record("\(error)"); return }
+        }
         var request = HOTPSlotRequest(secret: Self.rfcKey, counter: 40)
         request.yubiKey.roundMovingFactor = true
         let programmed = try programmer.program(request)

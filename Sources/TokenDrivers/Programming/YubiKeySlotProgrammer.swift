@@ -22,19 +22,21 @@ public struct YubiKeySlotProgrammer: HOTPSlotProgrammer {
     public func program(_ request: HOTPSlotRequest) throws(HOTPProgrammingError) -> HOTPSlotProgrammed {
         let secret = request.secret, extras = request.yubiKey, counter = request.counter
         guard secret.count == 20 else {
-            throw .invalidRequest("a YubiKey OATH-HOTP slot takes a 20-byte secret, not \(secret.count) bytes (--secret-bytes 20)")
+            throw .invalidRequest("a YubiKey OATH-HOTP slot takes a 20-byte secret, not \(secret.count) bytes", fix: .secretLength(20))
         }
         guard request.algorithm == .sha1 else { throw .invalidRequest("a YubiKey computes HOTP with SHA1 only") }
         guard request.digits == 6 || request.digits == 8 else { throw .invalidRequest("a YubiKey types 6 or 8 digits") }
-        guard request.name.isEmpty else { throw .invalidRequest("a YubiKey slot has no name; leave out --name") }
+        guard request.name.isEmpty else { throw .invalidRequest("a YubiKey slot has no name", fix: .noName) }
         var movingFactor = counter
         var rounded: UInt64?
         if movingFactor % 16 != 0 || movingFactor > Self.maxMovingFactor {
+            let roundedDown = min(counter - counter % 16, Self.maxMovingFactor)
             guard extras.roundMovingFactor, movingFactor <= 0xFFFFF else {
                 throw .invalidRequest("a YubiKey stores the initial moving factor in steps of 16 (up to 1048560); \(counter) is not one. "
-                                      + "Give a multiple of 16, or --round-imf to round it down to \(min(counter - counter % 16, Self.maxMovingFactor))")
+                                      + "Give a multiple of 16, or let it be rounded down to \(roundedDown)",
+                                      fix: .roundMovingFactor(from: counter, to: roundedDown))
             }
-            movingFactor = min(counter - counter % 16, Self.maxMovingFactor)
+            movingFactor = roundedDown
             rounded = movingFactor
         }
         let slot = request.slot ?? defaultSlot
@@ -46,7 +48,7 @@ public struct YubiKeySlotProgrammer: HOTPSlotProgrammer {
         configuration.newAccessCode = extras.newAccessCode
         configuration.appendEnter = extras.appendEnter
         if let tokenID = extras.tokenID {
-            guard (1...16).contains(tokenID.count) else { throw .invalidRequest("--token-id must be 1 to 16 bytes in hex") }
+            guard (1...16).contains(tokenID.count) else { throw .invalidRequest("a YubiKey token id is 1 to 16 bytes") }
             configuration.tokenID = tokenID
             configuration.tokenIDModhex = extras.tokenIDModhex
         }

@@ -63,6 +63,15 @@ struct CLIFailure: Error, CustomStringConvertible {
             }
         case let error as HOTPProgrammingError:
             switch error {
+            case .invalidRequest(let detail, let fix?):
+                let message = switch fix {
+                case .secretLength(let bytes): "\(detail) (--secret-bytes \(bytes))"
+                case .noName: "\(detail); leave out --name"
+                case .roundMovingFactor(let counter, let roundedDown):
+                    "a YubiKey stores the initial moving factor in steps of 16 (up to 1048560); \(counter) is not one. "
+                        + "Give a multiple of 16, or --round-imf to round it down to \(roundedDown)"
+                }
+                self.init(message, code: .usage)
             case .invalidRequest: self.init(error.description, code: .usage)
             case .pinRequired: self.init("\(error): give it with --pin-file, OTPKIT_PIN or at the prompt", code: .usage)
             case .slotProgrammed: self.init("\(error); add --force to overwrite it", code: .refused)
