@@ -18,7 +18,7 @@ import Verification
         let journalPath = folder.appendingPathComponent("batch.journal").path
         let seedsPath = folder.appendingPathComponent("seeds.json").path
         // README begin
-        let keyring = MasterKeyring(current: MasterKey.generate())   // seals the journal's seeds: keep it
+        let keyring = MasterKeyring(current: MasterKey.generate())   // seals the seeds: keep it to reopen the journal
         let journal = try SeedJournal(path: journalPath, keyring: keyring)
         var settings = ProvisioningSettings()
         settings.count = 2                       // stop after two tokens...
