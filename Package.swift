@@ -11,6 +11,10 @@ let package = Package(
         .library(name: "TokenDrivers", targets: ["TokenDrivers"]),
         .library(name: "TokenEmulator", targets: ["TokenEmulator"]),
         .library(name: "EmulatedTokens", targets: ["EmulatedTokens"]),
+        .library(name: "USBTransport", targets: ["USBTransport"]),
+        .library(name: "SeedFormats", targets: ["SeedFormats"]),
+        .library(name: "Provisioning", targets: ["Provisioning"]),
+        .library(name: "Verification", targets: ["Verification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,7 +70,7 @@ let package = Package(
         .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol", "CLibUSB", "CLibUDev"]),
         // Seed files: PSKC (RFC 6030, plain and encrypted), Yubico CSV, otpkit seed JSON.
         .target(name: "SeedFormats", dependencies: [
-            "OTPCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            "OTPCore", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         // The `Verifier` (HOTP/TOTP checks with windows, resync, lockout, replay refusal) over a TokenStore protocol.
         .target(name: "Verification", dependencies: [
@@ -111,7 +115,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Provisioning at scale: the crash-safe seed journal (and, later, the batch loop and hand-off).
-        .target(name: "Provisioning", dependencies: ["OTPCore", "Verification", "PrivateFiles"]),
+        .target(name: "Provisioning", dependencies: ["OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport"]),
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
             "RADIUSServer", "UMockdevBridge", "EmulatorControl", "EmulatedTokens",
@@ -132,12 +136,14 @@ let package = Package(
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "EmulatedTokensTests", dependencies: ["EmulatedTokens", "EmulatorControl", "USBTransport", "TokenDrivers", "OTPCore", "TestSupport"]),
         .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport"]),
+        .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport", "TokenEmulator", "USBProtocol", "OTPCore"]),
         .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
         .testTarget(name: "SeedFormatsTests", dependencies: ["SeedFormats", "OTPCore", "TestSupport"]),
-        .testTarget(name: "ProvisioningTests", dependencies: ["Provisioning", "Verification", "OTPCore"]),
+        .testTarget(name: "ProvisioningTests", dependencies: [
+            "Provisioning", "Verification", "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "TokenEmulator",
+        ]),
         .testTarget(name: "VerifierTests", dependencies: ["Verification", "DispatchExecutors", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
         .testTarget(name: "RADIUSTests", dependencies: [
             "RADIUS", "RADIUSServer", "DispatchExecutors", "TestSupport", "Verification", "VerifierStorage", "VerifierServer", "OTPCore",
@@ -153,7 +159,9 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         // The README's Swift examples, built and run: only the library products' public API (no @testable import).
-        .testTarget(name: "ExamplesTests", dependencies: ["OTPCore", "TokenDrivers", "TokenEmulator", "EmulatedTokens", "USBTransport"], path: "Examples"),
+        .testTarget(name: "ExamplesTests", dependencies: [
+            "OTPCore", "TokenDrivers", "USBTransport", "Provisioning", "SeedFormats", "Verification", "EmulatedTokens",
+        ], path: "Examples"),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",

@@ -23,6 +23,9 @@ public final class TokenConnection {
     public let family: TokenFamily
     public let channel: HIDFeatureReportChannel
     private let device: ControlTransferring
+    private let opened = ContinuousClock.now
+    /// Called once with the connection's statistics when it is released (`--verbose` prints them).
+    public var whenClosed: ((TransferStatistics) -> Void)?
 
     init(address: DeviceAddress, family: TokenFamily, device: ControlTransferring) {
         self.address = address
@@ -31,7 +34,16 @@ public final class TokenConnection {
         self.channel = HIDFeatureReportChannel(device: device)
     }
 
-    deinit { device.close() }
+    deinit {
+        whenClosed?(statistics)
+        device.close()
+    }
+
+    /// Control transfers made so far, their time, and the time since opening.
+    public var statistics: TransferStatistics {
+        TransferStatistics(address: address, transfers: channel.transfers, transferTime: channel.transferTime,
+                           openFor: ContinuousClock.now - opened)
+    }
 
     public func close() { device.close() }
 }

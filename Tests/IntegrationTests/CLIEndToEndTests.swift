@@ -107,7 +107,7 @@ import Testing
             (["program", "--device", device, "--secret", "ZZ!!"], 64, "invalid base32 character at position 3"),
             (["program", "--device", device, "--secret", "abcd"], 64, "the secret is 2 bytes; OpenHOTP tokens take 16 to 64 bytes"),
             (["program", "--device", device, "--generate", "--digits", "11"], 64, "--digits must be between 6 and 10"),
-            (["program", "--device", device, "--generate", "--algorithm", "md5"], 64, "--algorithm must be SHA1, SHA256 or SHA512"),
+            (["program", "--device", device, "--generate", "--algorithm", "md5"], 64, "'md5' is invalid for '--algorithm"),
             (["program", "--device", device, "--generate", "--secret", "x"], 64, "give exactly one of --secret and --generate"),
             (["counter", "--device", device, "--slot", "9"], 1, "no such slot on this token"),
             (["touch", "--device", device], 1, "the slot is not programmed"),

@@ -30,7 +30,7 @@ struct DemoCommand: AsyncParsableCommand {
 
             var records: [SeedRecord] = []
             for address in emulator.tokenAddresses {
-                let token = try TokenLocator.open(DeviceAddress(parsing: address)).requireOpenHOTP("demo")
+                let token = try ConnectedToken.open(DeviceAddress(parsing: address)).requireOpenHOTP("demo")
                 let secret = Secret.random(byteCount: 20)
                 try token.driver.writeSlot(0, OpenHOTPSlotConfiguration(secret: secret, name: "demo"))
                 let counter = try token.driver.readCounter(0)
@@ -40,7 +40,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
 
             let first = records[0]
-            let token = try TokenLocator.open(DeviceAddress(parsing: emulator.tokenAddresses[0])).requireOpenHOTP("demo")
+            let token = try ConnectedToken.open(DeviceAddress(parsing: emulator.tokenAddresses[0])).requireOpenHOTP("demo")
             let reference = try HOTP(secret: first.secret)
             print("3. Three presses of token \(first.serial)'s button:")
             print("   counter  token    otpkit   oathtool")
@@ -92,7 +92,7 @@ struct DemoCommand: AsyncParsableCommand {
         try await verifier.add(try seeds.map { try verifier.token(from: $0) })
         print("   handed \(seeds.count) seeds to the verifier; one press of each token:")
         for address in emulator.tokenAddresses {
-            let token = try TokenLocator.open(DeviceAddress(parsing: address)).requireOpenHOTP("demo")
+            let token = try ConnectedToken.open(DeviceAddress(parsing: address)).requireOpenHOTP("demo")
             let code = try token.driver.generate(0).code
             let accepted = try await verifier.verify(tokenID: "\(token.serial)-0", code: code).accepted
             print("   token \(token.serial): \(code) -> \(accepted ? "accepted" : "REFUSED")")
@@ -107,7 +107,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard let radtest = ["/usr/bin/radtest", "/usr/local/bin/radtest"].first(where: FileManager.default.isExecutableFile) else {
             throw CLIFailure("radtest is not installed (apt-get install freeradius-utils; `make demo` does it)", code: .checkFailed)
         }
-        let token = try TokenLocator.open(DeviceAddress(parsing: tokenAddress)).requireOpenHOTP("demo")
+        let token = try ConnectedToken.open(DeviceAddress(parsing: tokenAddress)).requireOpenHOTP("demo")
         try await verifier.assign(tokenID: "\(token.serial)-0", to: "demo")
         let secret = Secret.random(byteCount: 16).hex
         // radtest signs its requests with a Message-Authenticator, so its client entry requires one (the default).
@@ -140,7 +140,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// The verification server's side: import, verify, drift, resync.
-    private func verifierStory(seeds: [SeedRecord], token: OpenedToken) async throws {
+    private func verifierStory(seeds: [SeedRecord], token: ConnectedOpenHOTP) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-demo-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TokenDrivers
+import USBTransport
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,7 +45,7 @@ extension InfoCommand {
         let status: YubiKeyStatus
     }
 
-    func describeYubiKey(_ key: OpenedYubiKey) throws {
+    func describeYubiKey(_ key: ConnectedYubiKey) throws {
         if json { return try printJSON(YubiKeyReport(address: key.connection.address.description, serial: key.serial, status: key.status)) }
         print("Token      \(key.connection.address)")
         print("Family     YubiKey (OTP application), firmware \(key.status.firmware)")
@@ -65,7 +66,7 @@ extension InfoCommand {
         let slots: [NitrokeyDriver.Slot?]
     }
 
-    func describeNitrokey(_ key: OpenedNitrokey) throws {
+    func describeNitrokey(_ key: ConnectedNitrokey) throws {
         let slots = try (0..<NitrokeyDriver.slotCount).map { try key.driver.readHOTPSlot($0) }
         let retries = try key.driver.adminRetryCount()
         if json {
@@ -87,9 +88,5 @@ func describe(_ slot: OpenHOTPSlotInfo) -> String {
 
 /// One slot in words: `HOTP SHA1, 6 digits, counter 0, touch  "name"`, or `empty`.
 func summary(_ slot: OpenHOTPSlotInfo) -> String {
-    guard slot.programmed, let algorithm = slot.algorithm, let digits = slot.digits, let counter = slot.counter else {
-        return "empty"
-    }
-    let name = slot.name.map { $0.isEmpty ? "" : "  \"\($0)\"" } ?? ""
-    return "HOTP \(algorithm.rawValue), \(digits) digits, counter \(counter)\(slot.touch == true ? ", touch" : "")\(name)"
+    slot.summary
 }

@@ -3,6 +3,7 @@ import Foundation
 import PrivateFiles
 import OTPCore
 import TokenDrivers
+import USBTransport
 
 struct ProgramCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,8 +39,8 @@ struct ProgramCommand: ParsableCommand {
     @Option(name: .long, help: "Code length, 6 to 10.")
     var digits = 6
 
-    @Option(name: .long, help: "HMAC algorithm: SHA1, SHA256 or SHA512.")
-    var algorithm = "SHA1"
+    @Option(name: .long, help: "HMAC algorithm (any case).")
+    var algorithm: OTPAlgorithm = .sha1
 
     @Option(name: .long, help: "Initial counter (moving factor).")
     var counter: UInt64 = 0
@@ -82,7 +83,6 @@ struct ProgramCommand: ParsableCommand {
     func validate() throws {
         guard generate != (secret != nil) else { throw ValidationError("give exactly one of --secret and --generate") }
         guard OTPDigits.allowed.contains(digits) else { throw ValidationError("--digits must be between 6 and 10") }
-        guard OTPAlgorithm(name: algorithm) != nil else { throw ValidationError("--algorithm must be SHA1, SHA256 or SHA512") }
         guard (OpenHOTPDriver.minSecretLength...OpenHOTPDriver.maxSecretLength).contains(secretBytes) else {
             throw ValidationError("--secret-bytes must be between 16 and 64")
         }
@@ -112,101 +112,33 @@ struct ProgramCommand: ParsableCommand {
         }
     }
 
-    /// Programs `secret` into the slot these options name, on any family; returns the seed record and a summary.
-    func program(_ device: OpenedDevice, secret key: Secret) throws -> (SeedRecord, String) {
-        switch device {
-        case .openHOTP(let token): try programOpenHOTP(token, secret: key)
-        case .yubiKey(let yubiKey): try programYubiKey(yubiKey, secret: key)
-        case .nitrokey(let nitrokey): try programNitrokey(nitrokey, secret: key)
+    /// Programs `secret` into the slot these options name, under the family's rules; returns the seed record and a
+    /// summary. The secret goes in the request, never through an argument list.
+    func program(_ device: ConnectedToken, secret key: Secret) throws -> (SeedRecord, String) {
+        var request = HOTPSlotRequest(slot: slotOption.slot, secret: key, algorithm: algorithm, digits: digits, counter: counter,
+                                      name: name, touch: touch, overwrite: force, pin: pinOptions.effectivePIN)
+        if case .nitrokey = device {
+            // Asked on the terminal only once the slot is known to be writable.
+            let options = pinOptions
+            request.askPIN = { what in try? options.requiredPIN(for: what) }
         }
-    }
-
-    /// Writes the slot and reads it back: the token must report what was asked.
-    private func programOpenHOTP(_ token: OpenedToken, secret key: Secret) throws -> (SeedRecord, String) {
-        guard (OpenHOTPDriver.minSecretLength...OpenHOTPDriver.maxSecretLength).contains(key.count) else {
-            throw CLIFailure("the secret is \(key.count) bytes; OpenHOTP tokens take 16 to 64 bytes", code: .usage)
-        }
-        let configuration = OpenHOTPSlotConfiguration(
-            secret: key, algorithm: OTPAlgorithm(name: algorithm)!, digits: digits, counter: counter, name: name, touch: touch)
-        let slot = slotOption.openHOTPSlot
-        if let pin = pinOptions.effectivePIN { try token.driver.verifyPIN(pin) }
-        let before = try token.driver.readSlot(slot)
-        if before.programmed && !force {
-            throw CLIFailure("slot \(slot) of token \(token.serial) is programmed already; add --force to overwrite it", code: .refused)
-        }
-        try token.driver.writeSlot(slot, configuration)
-        let after = try token.driver.readSlot(slot)
-        guard after.programmed, after.algorithm == configuration.algorithm, after.digits == digits,
-              after.counter == counter, after.name == name, after.touch == touch else {
-            throw CLIFailure("the token reports slot \(slot) differently from what was written: \(describe(after))", code: .protocolError)
-        }
-        return (SeedRecord(serial: token.serial, slot: slot, family: "OpenHOTP", algorithm: configuration.algorithm,
-                           digits: digits, counter: counter, secret: key), summary(after))
-    }
-
-    /// A Nitrokey HOTP slot (0 to 2): SHA1, a secret of up to 40 bytes, 6 or 8 digits, a name of up to 15 bytes
-    /// (default "otpkit"), the admin PIN from --pin-file, OTPKIT_PIN or the terminal. Read back afterwards.
-    private func programNitrokey(_ key: OpenedNitrokey, secret: Secret) throws -> (SeedRecord, String) {
-        guard secret.count <= NitrokeyDriver.maxSecretLength else {
-            throw CLIFailure("a Nitrokey HOTP slot takes a secret of up to 40 bytes, not \(secret.count)", code: .usage)
-        }
-        guard OTPAlgorithm(name: algorithm) == .sha1 else { throw CLIFailure("a Nitrokey computes HOTP with SHA1 only", code: .usage) }
-        guard digits == 6 || digits == 8 else { throw CLIFailure("a Nitrokey gives 6 or 8 digits", code: .usage) }
-        let slot = slotOption.openHOTPSlot
-        let slotName = name.isEmpty ? "otpkit" : name
-        guard slotName.utf8.count <= NitrokeyDriver.maxNameLength else { throw CLIFailure("a Nitrokey slot name is at most 15 bytes", code: .usage) }
-        if try key.driver.readHOTPSlot(slot) != nil && !force {
-            throw CLIFailure("HOTP slot \(slot) of Nitrokey \(key.status.serial) is programmed already; add --force to overwrite it", code: .refused)
-        }
-        let temporary = try key.driver.authenticateAdmin(pin: try pinOptions.requiredPIN(for: "Nitrokey admin"))
-        try key.driver.writeHOTPSlot(slot, name: slotName, secret: secret, counter: counter, digits: digits, temporaryPassword: temporary)
-        guard let after = try key.driver.readHOTPSlot(slot), after.name == slotName, after.counter == counter, after.digits == digits else {
-            throw CLIFailure("the Nitrokey reports HOTP slot \(slot) differently from what was written", code: .protocolError)
-        }
-        return (SeedRecord(serial: String(key.status.serial), slot: slot, family: "Nitrokey", issuer: "Nitrokey", algorithm: .sha1,
-                           digits: digits, counter: counter, secret: secret),
-                "HOTP SHA1, \(digits) digits, counter \(after.counter)  \"\(after.name)\"")
-    }
-
-    /// A YubiKey slot as OATH-HOTP: HMAC-SHA1 with a 20-byte key, 6 or 8 digits, a moving factor that is a
-    /// multiple of 16. The key confirms by moving its programming sequence; it cannot show the slot afterwards.
-    private func programYubiKey(_ key: OpenedYubiKey, secret: Secret) throws -> (SeedRecord, String) {
-        guard secret.count == 20 else {
-            throw CLIFailure("a YubiKey OATH-HOTP slot takes a 20-byte secret, not \(secret.count) bytes (--secret-bytes 20)", code: .usage)
-        }
-        guard OTPAlgorithm(name: algorithm) == .sha1 else { throw CLIFailure("a YubiKey computes HOTP with SHA1 only", code: .usage) }
-        guard digits == 6 || digits == 8 else { throw CLIFailure("a YubiKey types 6 or 8 digits", code: .usage) }
-        guard name.isEmpty else { throw CLIFailure("a YubiKey slot has no name; leave out --name", code: .usage) }
-        var movingFactor = counter
-        if movingFactor % 16 != 0 || movingFactor > 0xFFFF0 {
-            guard roundIMF, movingFactor <= 0xFFFFF else {
-                throw CLIFailure("a YubiKey stores the initial moving factor in steps of 16 (up to 1048560); \(counter) is not one. "
-                                 + "Give a multiple of 16, or --round-imf to round it down to \(min(counter - counter % 16, 0xFFFF0))", code: .usage)
+        if case .yubiKey = device {
+            request.yubiKey.accessCode = try accessCodeOptions.current()
+            request.yubiKey.newAccessCode = try newAccessCode.map { try AccessCodeOptions.parse($0, option: "--new-access-code") }
+            request.yubiKey.roundMovingFactor = roundIMF
+            request.yubiKey.appendEnter = appendEnter
+            if let tokenID {
+                guard let bytes = try? Hex.decode(tokenID), (1...16).contains(bytes.count) else {
+                    throw CLIFailure("--token-id must be 1 to 16 bytes in hex", code: .usage)
+                }
+                request.yubiKey.tokenID = bytes
+                request.yubiKey.tokenIDModhex = tokenIDModhex
             }
-            movingFactor = min(counter - counter % 16, 0xFFFF0)
-            writeError("otpkit: the moving factor is rounded down to \(movingFactor)\n")
+            request.yubiKey.serialVisible = serialVisible
         }
-        let slot = slotOption.yubiKeySlot
-        let programmed = slot == 1 ? key.status.slot1Programmed : key.status.slot2Programmed
-        if programmed && !force {
-            throw CLIFailure("slot \(slot) of YubiKey \(key.serial) is programmed already; add --force to overwrite it", code: .refused)
-        }
-        var configuration = YubiKeyOATHConfiguration(secret: secret, digits: digits, movingFactor: UInt32(movingFactor))
-        configuration.newAccessCode = try newAccessCode.map { try AccessCodeOptions.parse($0, option: "--new-access-code") }
-        configuration.appendEnter = appendEnter
-        if let tokenID {
-            guard let bytes = try? Hex.decode(tokenID), (1...16).contains(bytes.count) else {
-                throw CLIFailure("--token-id must be 1 to 16 bytes in hex", code: .usage)
-            }
-            configuration.tokenID = bytes
-            configuration.tokenIDModhex = tokenIDModhex
-        }
-        configuration.extendedFlags = serialVisible ? YubiKeyProtocol.extSerialAPIVisible : 0
-        try key.driver.program(slot: slot, configuration, accessCode: try accessCodeOptions.current())
-        let summary = "OATH-HOTP SHA1, \(digits) digits, moving factor \(movingFactor)"
-            + (configuration.newAccessCode == nil ? "" : ", access code set")
-        return (SeedRecord(serial: key.serial, slot: slot, family: "YubiKey", issuer: "Yubico", algorithm: .sha1, digits: digits,
-                           counter: movingFactor, secret: secret), summary)
+        let programmed = try device.slotProgrammer.program(request)
+        if let rounded = programmed.roundedCounter { writeError("otpkit: the moving factor is rounded down to \(rounded)\n") }
+        return (programmed.seed, programmed.summary)
     }
 
     struct ProgramReport: Encodable {

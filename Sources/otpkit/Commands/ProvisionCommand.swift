@@ -66,8 +66,8 @@ struct ProvisionCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the committed seeds here (mode 0600).", valueName: "path"))
     var out: String?
 
-    @Option(name: .long, help: "Format of --out: pskc, csv or json.")
-    var format = "pskc"
+    @Option(name: .long, help: "Format of --out.")
+    var format: SeedExportFormat = .pskc
 
     @OptionGroup var credentialOptions: SeedFileCredentialOptions
 
@@ -77,8 +77,8 @@ struct ProvisionCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Take the secrets from this seed file (PSKC, CSV or JSON; --password-file/--psk open an encrypted one) instead of generating them; each is used once.", valueName: "path"))
     var secrets: String?
 
-    @Option(name: .long, help: "Only tokens of this family: openhotp, yubikey or nitrokey.")
-    var family: String?
+    @Option(name: .long, help: "Only tokens of this family (any case).")
+    var family: TokenFamily?
 
     @Option(name: .long, help: ArgumentHelp("Keep waiting this many seconds for more tokens to arrive until --count is reached.", valueName: "seconds"))
     var wait: Double = 0
@@ -90,14 +90,12 @@ struct ProvisionCommand: ParsableCommand {
     var auditLog: String?
 
     func validate() throws {
-        if let family, TokenFamily.allCases.first(where: { $0.rawValue.lowercased() == family.lowercased() }) == nil {
-            throw ValidationError("--family must be openhotp, yubikey or nitrokey")
-        }
         if push != nil && nonEmptyEnvironment("OTPKIT_VERIFIER_KEY") == nil {
             throw ValidationError("--push needs the verifier's admin API key in OTPKIT_VERIFIER_KEY")
         }
     }
 
+    /// One token's line: text, or a JSON object with --json.
     struct Event: Encodable {
         let token: String
         let serial: String
@@ -105,8 +103,6 @@ struct ProvisionCommand: ParsableCommand {
         let outcome: String
         let detail: String?
         var slot: Int?
-        /// Set when going on would harm other tokens (a refused PIN would cost each of them a try too).
-        var stopsBatch = false
 
         enum CodingKeys: String, CodingKey { case token, serial, family, slot, outcome, detail }
     }
@@ -114,65 +110,52 @@ struct ProvisionCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             // A bad export setting or a folder that takes no file fails now, before any token is programmed.
-            if out != nil { try SeedExport.check(format: format, credentials: try credentialOptions.credentials()) }
+            if out != nil { try SeedExport.check(format, credentials: try credentialOptions.credentials()) }
             if let out {
                 do { try PrivateFile.checkWritable(out) } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
             }
             let auditHandle: FileHandle?
             do { auditHandle = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
-            // A journal that holds anything was sealed under its key: only a new, empty one may get a new key.
-            let journalIsEmpty = ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) == 0
-            let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key", creating: journalIsEmpty ? .allowed : .refused)
-            if let created = keys.createdPath {
-                try? FileHandle.standardError.write(contentsOf: Data("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n".utf8))
-            }
-            let seeds = try SeedJournal(path: journal, keyring: keys.keyring)
-            for note in seeds.openingNotes { try? FileHandle.standardError.write(contentsOf: Data("otpkit: journal \(journal): \(note)\n".utf8)) }
+            let seeds = try openJournal()
             let servers = try usbip.map { [try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)")] } ?? []
-            // Local USB tokens announce themselves through libudev; a USB/IP server's list is polled.
-            let hotplug = servers.isEmpty && wait > 0 ? try? UDevMonitor() : nil
+            let supply = try secrets.map { path -> SecretSupply in
+                guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure("cannot read \(path)", code: .usage) }
+                return SecretSupply(try SeedFile.read(Array(data), credentials: try credentialOptions.credentials()).map(\.secret))
+            } ?? .random()
             let stop = StopRequest()
+            // Local USB tokens announce themselves through libudev; a USB/IP server's list is polled.
+            let arrivals = USBTokenArrivals(servers: servers, watchHotplug: wait > 0, notice: { writeError("otpkit: \($0)\n") })
+            let batch = ProvisioningBatch(journal: seeds, arrivals: arrivals, settings: try settings(), secrets: supply,
+                                          stopRequested: { stop.received != nil })
             var progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) == 1)
             let started = Date()
-            var supply = try secrets.map { path -> [Secret] in
-                guard let data = FileManager.default.contents(atPath: path) else { throw CLIFailure("cannot read \(path)", code: .usage) }
-                return try SeedFile.read(Array(data), credentials: try credentialOptions.credentials()).map(\.secret)
-            }
-            var tally: [String: Int] = [:]
-            var seen: Set<String> = []
-            var stopReason: String?
-            let deadline = Date().addingTimeInterval(wait)
-            func finished() -> Bool { stopReason != nil || count.map { tally["done", default: 0] >= $0 } ?? false }
-            func show(_ event: Event) throws {
-                if json { try printJSONLine(event) } else { progress.print(describe(event, tally: tally, since: started)) }
-            }
-            batch: repeat {
-                for candidate in try TokenLocator.list(servers: servers) where !candidate.busy && !seen.contains(candidate.address) {
-                    if let signal = stop.received { stopReason = signal == SIGINT ? "interrupted" : "terminated" }
-                    if finished() { break batch }
-                    seen.insert(candidate.address)
-                    if let family, candidate.family.rawValue.lowercased() != family.lowercased() {
-                        let other = Event(token: candidate.address, serial: candidate.serial ?? "?", family: candidate.family.rawValue,
-                                          outcome: "skipped", detail: "not of --family \(family)")
-                        tally["other family", default: 0] += 1
-                        try show(other)
-                        continue
-                    }
-                    progress.show(status(tally, since: started, current: candidate.serial ?? candidate.address))
-                    let event = provision(candidate, journal: seeds, supply: &supply)
-                    tally[event.outcome, default: 0] += 1
-                    audit(event, to: auditHandle)
-                    try show(event)
-                    if event.stopsBatch {
-                        stopReason = "stopped: \(event.serial) refused the PIN, and every further token would lose a try too; "
-                            + "correct --pin-file or OTPKIT_PIN and run again with --resume \(journal)"
+            var printFailure: Error?
+            let end = try batch.run { event in
+                switch event {
+                case .programming(let candidate):
+                    progress.show(status(batch.tally, since: started, current: candidate.serial ?? candidate.address))
+                case .waiting:
+                    progress.show(status(batch.tally, since: started, current: nil))
+                case .finished(let token):
+                    let line = Event(token: token.address, serial: token.serial, family: token.family.rawValue,
+                                     outcome: token.outcome.rawValue, detail: detail(token.reason), slot: token.slot)
+                    if case .otherFamily? = token.reason {} else { audit(line, to: auditHandle) }
+                    do {
+                        if json { try printJSONLine(line) } else { progress.print(describe(line, tally: batch.tally, since: started)) }
+                    } catch {
+                        printFailure = printFailure ?? error
                     }
                 }
-                if let signal = stop.received { stopReason = signal == SIGINT ? "interrupted" : "terminated" }
-                if finished() || Date() >= deadline { break }
-                progress.show(status(tally, since: started, current: nil))
-                if let hotplug { _ = hotplug.next(timeout: min(1, deadline.timeIntervalSinceNow)) } else { Thread.sleep(forTimeInterval: 0.2) }
-            } while true
+            }
+            if let printFailure { throw printFailure }
+            let stopReason: String? = switch end {
+            case .countReached, .noMoreTokens: nil
+            case .stopRequested: stop.received == SIGTERM ? "terminated" : "interrupted"
+            case .refusedPIN(let serial):
+                "stopped: \(serial) refused the PIN, and every further token would lose a try too; "
+                    + "correct --pin-file or OTPKIT_PIN and run again with --resume \(journal)"
+            }
+            let tally = batch.tally
             progress.clear()
             try seeds.sync()
             // A seed that does not open costs only itself: the others are exported, it is named, and the exit is not 0.
@@ -200,100 +183,69 @@ struct ProvisionCommand: ParsableCommand {
                                  + "open (named above) and were left out of --out and --push, which have every other seed: the "
                                  + "journal key is not the one that sealed them, or the journal is damaged", code: .refused)
             }
-            if tally["failed", default: 0] + tally["uncertain", default: 0] > 0 { throw ExitCode(CLIFailure.Code.refused.rawValue) }
+            if tally.failed + tally.uncertain > 0 { throw ExitCode(CLIFailure.Code.refused.rawValue) }
+        }
+    }
+
+    /// The journal and its key; a key is created only for a new, empty journal (one that holds anything was sealed
+    /// under its key). What opening did (a key created, a torn line cut off) is said on stderr.
+    private func openJournal() throws -> SeedJournal {
+        let journalIsEmpty = ((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) ?? 0) == 0
+        let keys = try MasterKeyFile.load(path: keyFile ?? journal + ".key", creating: journalIsEmpty ? .allowed : .refused)
+        if let created = keys.createdPath {
+            writeError("otpkit: created the journal key \(created) (mode 0600); back it up apart from the journal\n")
+        }
+        let seeds = try SeedJournal(path: journal, keyring: keys.keyring)
+        for note in seeds.openingNotes { writeError("otpkit: journal \(journal): \(note)\n") }
+        return seeds
+    }
+
+    /// What each token gets, from the options; the PIN from --pin-file or OTPKIT_PIN, a YubiKey access code from
+    /// OTPKIT_ACCESS_CODE.
+    private func settings() throws -> ProvisioningSettings {
+        var settings = ProvisioningSettings()
+        settings.slot = slot
+        settings.digits = digits
+        settings.counter = counter
+        settings.pin = PINOptions.resolve(pin: nil, pinFile: pinFile)
+        settings.yubiKey.accessCode = try nonEmptyEnvironment("OTPKIT_ACCESS_CODE").map { try AccessCodeOptions.parse($0, option: "OTPKIT_ACCESS_CODE") }
+        settings.reprogram = reprogram
+        settings.checkFirstCode = checkCode
+        settings.family = family
+        settings.count = count
+        settings.wait = .milliseconds(Int64(max(wait, 0) * 1000))
+        return settings
+    }
+
+    /// The event line's detail, in the words of this command's options.
+    private func detail(_ reason: ProvisioningReason?) -> String? {
+        switch reason {
+        case nil: nil
+        case .otherFamily(let asked)?: "not of --family \(asked.rawValue.lowercased())"
+        case .secretsUsedUp?: "the --secrets file has no unused secret left"
+        case .programming(.pinRequired(let message))?: "\(message): give it with --pin-file or OTPKIT_PIN"
+        case let reason?: reason.description
         }
     }
 
     /// The closing line: what happened to the tokens of this run, what the journal holds, and the journal's cost.
-    private func summarize(_ tally: [String: Int], journal seeds: SeedJournal, since start: Date) -> String {
+    private func summarize(_ tally: ProvisioningTally, journal seeds: SeedJournal, since start: Date) -> String {
         let elapsed = max(Date().timeIntervalSince(start), 0.001)
         let committed = seeds.records.filter { $0.state == .committed }.count, uncertain = seeds.records.filter { $0.state == .uncertain }.count
-        return "done \(tally["done", default: 0]), skipped \(tally["skipped", default: 0]), failed \(tally["failed", default: 0]), "
-            + "uncertain \(tally["uncertain", default: 0])"
-            + (tally["other family"].map { ", \($0) of other families left alone" } ?? "")
+        return "done \(tally.done), skipped \(tally.skipped), failed \(tally.failed), uncertain \(tally.uncertain)"
+            + (tally.otherFamily > 0 ? ", \(tally.otherFamily) of other families left alone" : "")
             + String(format: " in %.1f s; ", elapsed)
             + "journal \(journal): \(committed) committed, \(uncertain) uncertain; "
             + String(format: "journal syncs took %.0f%% of the run", seeds.durabilityTime.seconds / elapsed * 100)
     }
 
     /// The live line: how far the batch is, how fast, and which token is in hand.
-    private func status(_ tally: [String: Int], since start: Date, current: String?) -> String {
-        let done = tally["done", default: 0]
-        let rate = Double(done) / max(Date().timeIntervalSince(start), 0.001)
-        var line = "done \(done), failed \(tally["failed", default: 0] + tally["uncertain", default: 0])"
-        if let count { line += ", remaining \(max(count - done, 0))" }
+    private func status(_ tally: ProvisioningTally, since start: Date, current: String?) -> String {
+        let rate = Double(tally.done) / max(Date().timeIntervalSince(start), 0.001)
+        var line = "done \(tally.done), failed \(tally.failed + tally.uncertain)"
+        if let count { line += ", remaining \(max(count - tally.done, 0))" }
         line += String(format: ", %.1f tokens/s; ", rate)
         return line + (current.map { "programming \($0)" } ?? "waiting for the next token (Ctrl-C ends the batch)")
-    }
-
-    /// One token: journal the intent, program, read back, commit; or say what stands.
-    private func provision(_ candidate: TokenCandidate, journal: SeedJournal, supply: inout [Secret]?) -> Event {
-        var serial = candidate.serial ?? "?"
-        let slotNumber = slot ?? (candidate.family == .yubiKey ? 1 : 0)
-        func event(_ outcome: String, _ detail: String? = nil) -> Event {
-            Event(token: candidate.address, serial: serial, family: candidate.family.rawValue, outcome: outcome, detail: detail, slot: slotNumber)
-        }
-        let device: OpenedDevice
-        do {
-            device = try TokenLocator.open(DeviceAddress(parsing: candidate.address))
-        } catch {
-            return event("failed", CLIFailure(error).message)
-        }
-        serial = device.serial
-        if !reprogram && journal.isCommitted(serial: serial, slot: slotNumber) { return event("skipped", "committed in the journal") }
-        // A generated code moves the counter on: the seed records the counter after it.
-        let checksCode = checkCode && candidate.family == .openHOTP
-        var id = ""
-        var secret = Secret.random(byteCount: 20)
-        repeat {
-            // From the supplied list, the next secret the journal has not used (a repeat is refused by the journal).
-            if supply != nil {
-                guard let next = supply?.first else { return event("failed", "the --secrets file has no unused secret left") }
-                supply?.removeFirst()
-                secret = next
-            }
-            do {
-                id = try journal.recordIntent(SeedRecord(serial: serial, slot: slotNumber, family: candidate.family.rawValue,
-                                                         digits: digits, counter: counter + (checksCode ? 1 : 0), secret: secret),
-                                                reprogram: true)
-            } catch SeedJournal.JournalError.duplicateSecret where supply != nil {
-                continue
-            } catch {
-                return event("failed", "\(error)")
-            }
-        } while id.isEmpty
-        do {
-            var arguments = ["--slot", String(slotNumber), "--secret", "hex:" + secret.hex, "--digits", String(digits),
-                             "--counter", String(counter), "--force"]
-            if let pinFile { arguments += ["--pin-file", pinFile] }
-            _ = try ProgramCommand.parse(arguments).program(device, secret: secret)
-            if checksCode, case .openHOTP(let token) = device {
-                let generated = try token.driver.generate(slotNumber)
-                let expected = try HOTP(secret: secret, digits: digits).code(counter: generated.counter)
-                guard generated.counter == counter, ConstantTime.equals(Array(generated.code.utf8), Array(expected.utf8)) else {
-                    throw CLIFailure("the token's first code does not match the seed written to it", code: .checkFailed)
-                }
-            }
-            try journal.commit(id)
-            return event("done")
-        } catch {
-            let failure = CLIFailure(error)
-            if failure.code == .unreachable || failure.code == .protocolError {
-                return event("uncertain", "\(failure.message); the seed is kept in the journal, run again to reprogram the token")
-            }
-            try? journal.fail(id, reason: failure.message)
-            var failed = event("failed", failure.message)
-            failed.stopsBatch = Self.isRefusedPIN(error)
-            return failed
-        }
-    }
-
-    private static func isRefusedPIN(_ error: Error) -> Bool {
-        switch error {
-        case NitrokeyDriver.NitrokeyError.wrongPIN: true
-        case OpenHOTPError.refused(.wrongPIN, _), OpenHOTPError.refused(.pinLocked, _): true
-        default: false
-        }
     }
 
     /// Audit lines: who ran it, when, which token, what happened. Never a secret.
@@ -331,13 +283,13 @@ struct ProvisionCommand: ParsableCommand {
         }
     }
 
-    private func describe(_ event: Event, tally: [String: Int], since: Date) -> String {
-        let rate = Double(tally["done", default: 0]) / max(Date().timeIntervalSince(since), 0.001)
+    private func describe(_ event: Event, tally: ProvisioningTally, since: Date) -> String {
+        let rate = Double(tally.done) / max(Date().timeIntervalSince(since), 0.001)
         return "\(event.outcome.padding(toLength: 9, withPad: " ", startingAt: 0)) \(event.family) \(event.serial) (\(event.token))"
-            + (event.detail.map { ": \($0)" } ?? "") + String(format: "  [done %d, %.1f tokens/s]", tally["done", default: 0], rate)
+            + (event.detail.map { ": \($0)" } ?? "") + String(format: "  [done %d, %.1f tokens/s]", tally.done, rate)
     }
 
     private func export(_ seeds: [SeedRecord], to path: String) throws {
-        try SeedExport.write(seeds, format: format, credentials: try credentialOptions.credentials(), to: path)
+        try SeedExport.write(seeds, as: format, credentials: try credentialOptions.credentials(), to: path)
     }
 }

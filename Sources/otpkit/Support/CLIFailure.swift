@@ -54,6 +54,33 @@ struct CLIFailure: Error, CustomStringConvertible {
             case .badReply: self.init(error.description, code: .protocolError)
             case .invalidRequest: self.init(error.description, code: .usage)
             }
+        case let error as TokenDriverError:
+            switch error {
+            case .openHOTP(let driver): self.init(driver)
+            case .yubiKey(let driver): self.init(driver)
+            case .nitrokey(let driver): self.init(driver)
+            case .transport(let transport): self.init(transport)
+            }
+        case let error as HOTPProgrammingError:
+            switch error {
+            case .invalidRequest(let detail, let fix?):
+                let message = switch fix {
+                case .secretLength(let bytes): "\(detail) (--secret-bytes \(bytes))"
+                case .noName: "\(detail); leave out --name"
+                case .roundMovingFactor(let counter, let roundedDown):
+                    "a YubiKey stores the initial moving factor in steps of 16 (up to 1048560); \(counter) is not one. "
+                        + "Give a multiple of 16, or --round-imf to round it down to \(roundedDown)"
+                }
+                self.init(message, code: .usage)
+            case .invalidRequest: self.init(error.description, code: .usage)
+            case .pinRequired: self.init("\(error): give it with --pin-file, OTPKIT_PIN or at the prompt", code: .usage)
+            case .slotProgrammed: self.init("\(error); add --force to overwrite it", code: .refused)
+            case .readBackDiffers: self.init(error.description, code: .protocolError)
+            case .firstCodeDiffers: self.init(error.description, code: .checkFailed)
+            case .driver(let driver): self.init(driver)
+            }
+        case let error as SeedExportError:
+            if case .unwritable = error { self.init(error.description, code: .refused) } else { self.init(error.description, code: .usage) }
         case let error as TransportError:
             switch error {
             case .protocolViolation, .shortTransfer, .stalled: self.init(error.description, code: .protocolError)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OTPCore
+import USBTransport
 
 /// Which token a command works on.
 struct DeviceOptions: ParsableArguments {
@@ -15,14 +16,14 @@ struct DeviceOptions: ParsableArguments {
     @Flag(name: .long, help: "Report the control transfers made and the time they took, on stderr.")
     var verbose = false
 
-    func open() throws -> OpenedDevice {
+    func open() throws -> ConnectedToken {
         let token = try TokenLocator.open(device: device, serial: serial)
         if verbose { token.reportStatistics() }
         return token
     }
 
     /// For commands that only OpenHOTP tokens have (`command` names it in the error for other families).
-    func openOpenHOTP(for command: String) throws -> OpenedToken {
+    func openOpenHOTP(for command: String) throws -> ConnectedOpenHOTP {
         try open().requireOpenHOTP(command)
     }
 }
@@ -37,7 +38,10 @@ struct PINOptions: ParsableArguments {
     var pinFile: String?
 
     /// --pin, else --pin-file, else OTPKIT_PIN.
-    var effectivePIN: String? {
+    var effectivePIN: String? { Self.resolve(pin: pin, pinFile: pinFile) }
+
+    /// `pin`, else the first line of `pinFile`, else OTPKIT_PIN.
+    static func resolve(pin: String?, pinFile: String?) -> String? {
         if let pin { return pin }
         if let pinFile, let text = try? String(contentsOfFile: pinFile, encoding: .utf8) {
             return text.split(whereSeparator: \.isNewline).first.map(String.init)

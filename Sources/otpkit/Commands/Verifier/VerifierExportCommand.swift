@@ -13,7 +13,7 @@ struct VerifierExportCommand: AsyncParsableCommand {
 
     @OptionGroup var verifier: VerifierOptions
     @OptionGroup var credentialOptions: SeedFileCredentialOptions
-    @Option(name: .long, help: "pskc, csv or json.") var format = "pskc"
+    @Option(name: .long, help: "The file's format.") var format: SeedExportFormat = .pskc
     @Option(name: .long, help: ArgumentHelp("Where to write.", valueName: "path")) var out: String
 
     func run() async throws {
@@ -24,7 +24,7 @@ struct VerifierExportCommand: AsyncParsableCommand {
                            counter: token.counter, period: { if case .totp(let period) = token.kind { period } else { nil } }(),
                            user: token.user, secret: try verifier.keyring.open(token.sealedSecret, tokenID: token.id))
             }
-            try SeedExport.write(records, format: format, credentials: try credentialOptions.credentials(), to: out)
+            try SeedExport.write(records, as: format, credentials: try credentialOptions.credentials(), to: out)
             print("Exported \(records.count) tokens to \(out).")
         }
     }

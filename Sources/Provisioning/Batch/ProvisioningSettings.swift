@@ -1,0 +1,27 @@
+import TokenDrivers
+
+/// What a batch writes into each token, and when it stops.
+public struct ProvisioningSettings: Sendable {
+    /// The slot; nil takes each family's default (YubiKey 1, the others 0).
+    public var slot: Int?
+    public var digits = 6
+    public var counter: UInt64 = 0
+    /// The slot name (Nitrokey default "otpkit"; a YubiKey takes none).
+    public var name = ""
+    /// The admin PIN of tokens that have one (OpenHOTP with a PIN, Nitrokey). A refused PIN stops the batch.
+    public var pin: String?
+    /// YubiKey access code and flags.
+    public var yubiKey = HOTPSlotRequest.YubiKeyExtras()
+    /// Program tokens the journal has committed already (else they are skipped).
+    public var reprogram = false
+    /// OpenHOTP: generate one code after the read-back and compare it with the seed's.
+    public var checkFirstCode = true
+    /// Only tokens of this family; the others are reported as skipped and left alone.
+    public var family: TokenFamily?
+    /// Stop once this many tokens are done; nil: every token present (and arriving within `wait`).
+    public var count: Int?
+    /// How long to keep waiting for arrivals until `count` is reached.
+    public var wait: Duration = .zero
+
+    public init() {}
+}

@@ -1,0 +1,164 @@
+import EmulatorServer
+import Foundation
+import OTPCore
+import Provisioning
+import Testing
+import TokenDrivers
+import TokenEmulator
+import USBTransport
+import Verification
+
+/// The batch loop in process, against emulated tokens of every family over an in-process USB/IP server.
+@Suite struct ProvisioningBatchTests {
+    let keyring = MasterKeyring(current: MasterKey.generate())
+
+    func journal() throws -> (SeedJournal, String) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-batch-\(UUID().uuidString).journal").path
+        return (try SeedJournal(path: path, keyring: keyring), path)
+    }
+
+    func openHOTPTokens(_ count: Int, firstSerial: UInt32 = 100, pin: String? = nil) -> [OpenHOTPToken] {
+        (0..<count).map { index in
+            var state = OpenHOTPTokenState(serial: firstSerial + UInt32(index))
+            state.pin = pin.map { OpenHOTPTokenState.PINHash(pin: Array($0.utf8)) }
+            return OpenHOTPToken(state: state)
+        }
+    }
+
+    /// The events as short words, for comparing orders: `programming 1-1`, `done 1-1`, `waiting`.
+    static func word(_ event: ProvisioningEvent) -> String {
+        switch event {
+        case .programming(let candidate): "programming \(candidate.address.split(separator: "/").last ?? "")"
+        case .finished(let token): "\(token.outcome.rawValue) \(token.address.split(separator: "/").last ?? "")"
+        case .waiting: "waiting"
+        }
+    }
+
+    @Test func everyFamilyIsProgrammedReadBackCommittedAndReportedInOrder() throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let openHOTP = openHOTPTokens(1)[0]
+        let yubiKey = try YubiKeyToken(serial: 7_000_001), nitrokey = try NitrokeyToken(serial: 8_000_001)
+        let arrivals = try EmulatedArrivals(devices: [openHOTP.usbDevice, yubiKey.usbDevice, nitrokey.usbDevice])
+        var settings = ProvisioningSettings()
+        settings.pin = "12345678"  // the emulated Nitrokey's factory admin PIN
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
+        var events: [String] = []
+        let end = try batch.run { events.append(Self.word($0)) }
+        #expect(end == .noMoreTokens)
+        #expect(events == ["programming 1-1", "done 1-1", "programming 1-2", "done 1-2", "programming 1-3", "done 1-3"])
+        #expect(batch.tally.done == 3 && arrivals.waits == 0)
+        let seeds = journal.committedSeeds().seeds
+        #expect(seeds.map(\.serial) == ["00000100", "7000001", "8000001"])
+        #expect(seeds.map(\.slot) == [0, 1, 0], "each family's default slot")
+        #expect(Set(seeds.map(\.secret)).count == 3, "every token got a secret of its own")
+        // The OpenHOTP token generated its first code during the batch: the seed records the next counter, and the
+        // token's next code is the seed's code at that counter.
+        #expect(seeds[0].counter == 1 && seeds[1].counter == 0)
+        guard case .openHOTP(let token) = try ConnectedToken.open(arrivals.address("1-1")) else { Issue.record("not OpenHOTP"); return }
+        let next = try token.driver.generate(0)
+        let expected = try HOTP(secret: seeds[0].secret).code(counter: 1)
+        #expect(next.counter == 1 && next.code == expected)
+    }
+
+    @Test func aTokenLostMidWriteStaysUncertainWithItsSeedKeptAndTheOthersGoOn() throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let tokens = openHOTPTokens(2)
+        let arrivals = try EmulatedArrivals(devices: tokens.map(\.usbDevice),
+                                            faults: USBIPFaultPlan(dropAfterFeatureTransfers: 5, onlyBusID: "1-1"))
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals)
+        var finished: [ProvisionedToken] = []
+        _ = try batch.run { if case .finished(let token) = $0 { finished.append(token) } }
+        #expect(finished.map(\.outcome) == [.uncertain, .done])
+        #expect(finished[0].reason?.description.contains("the seed is kept in the journal") == true)
+        #expect(journal.records.map(\.state) == [.uncertain, .committed])
+        let kept = try journal.seed(journal.records[0].id)
+        #expect(kept.serial == "00000100", "the uncertain token's seed opens: it is not lost")
+        #expect(journal.committedSeeds().seeds.map(\.serial) == ["00000101"])
+    }
+
+    @Test func aRefusedPINStopsTheBatchBeforeAnotherTokenLosesATry() throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let tokens = openHOTPTokens(2, pin: "246810")
+        let arrivals = try EmulatedArrivals(devices: tokens.map(\.usbDevice))
+        var settings = ProvisioningSettings()
+        settings.pin = "111111"
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
+        var events: [String] = []
+        let end = try batch.run { events.append(Self.word($0)) }
+        #expect(end == .refusedPIN(serial: "00000100"))
+        #expect(events == ["programming 1-1", "failed 1-1"], "the second token was never touched")
+        #expect(tokens[0].state.pinRetries == OpenHOTPTokenState.maxPINRetries - 1)
+        #expect(tokens[1].state.pinRetries == OpenHOTPTokenState.maxPINRetries)
+        #expect(journal.records.map(\.state) == [.failed])
+    }
+
+    @Test func suppliedSecretsAreUsedOnceEachAndAUsedOneIsPassedOver() throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = Secret.random(byteCount: 20), second = Secret.random(byteCount: 20), third = Secret.random(byteCount: 20)
+        let arrivals = try EmulatedArrivals(devices: openHOTPTokens(3).map(\.usbDevice))
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, secrets: SecretSupply([first, second]))
+        var finished: [ProvisionedToken] = []
+        _ = try batch.run { if case .finished(let token) = $0 { finished.append(token) } }
+        #expect(finished.map(\.outcome) == [.done, .done, .failed])
+        if case .secretsUsedUp? = finished[2].reason {} else { Issue.record("\(String(describing: finished[2].reason))") }
+        #expect(journal.committedSeeds().seeds.map(\.secret) == [first, second])
+        // Again on the same journal: `first` was used, so the one token left takes `third`.
+        let again = ProvisioningBatch(journal: journal, arrivals: arrivals, secrets: SecretSupply([first, third]))
+        var outcomes: [ProvisioningOutcome] = []
+        _ = try again.run { if case .finished(let token) = $0 { outcomes.append(token.outcome) } }
+        #expect(outcomes == [.skipped, .skipped, .done], "committed tokens are skipped, the failed one is programmed")
+        #expect(journal.committedSeeds().seeds.map(\.secret) == [first, second, third])
+    }
+
+    @Test func aStopRequestFinishesTheTokenInHandAndEnds() throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let arrivals = try EmulatedArrivals(devices: openHOTPTokens(3).map(\.usbDevice))
+        var stop = false
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, stopRequested: { stop })
+        var events: [String] = []
+        let end = try batch.run { event in
+            events.append(Self.word(event))
+            if case .programming = event { stop = true }  // Ctrl-C while the first token is in hand
+        }
+        #expect(end == .stopRequested)
+        #expect(events == ["programming 1-1", "done 1-1"])
+        #expect(journal.records.map(\.state) == [.committed])
+    }
+
+    @Test func arrivalsAreWaitedForUntilTheCountIsReached() throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let arrivals = try EmulatedArrivals(devices: openHOTPTokens(2).map(\.usbDevice))
+        arrivals.server.setPlugged("1-2", false)
+        arrivals.arrive = { arrivals.server.setPlugged("1-2", true) }
+        var settings = ProvisioningSettings()
+        settings.count = 2
+        settings.wait = .seconds(60)
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
+        var events: [String] = []
+        let end = try batch.run { events.append(Self.word($0)) }
+        #expect(end == .countReached)
+        #expect(events == ["programming 1-1", "done 1-1", "waiting", "programming 1-2", "done 1-2"])
+    }
+
+    @Test func otherFamiliesAreLeftAloneAndCountedApart() throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let yubiKey = try YubiKeyToken(serial: 7_000_002)
+        let arrivals = try EmulatedArrivals(devices: openHOTPTokens(1).map(\.usbDevice) + [yubiKey.usbDevice])
+        var settings = ProvisioningSettings()
+        settings.family = .yubiKey
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
+        var finished: [ProvisionedToken] = []
+        _ = try batch.run { if case .finished(let token) = $0 { finished.append(token) } }
+        #expect(finished.map(\.outcome) == [.skipped, .done])
+        if case .otherFamily(asked: .yubiKey)? = finished[0].reason {} else { Issue.record("\(String(describing: finished[0].reason))") }
+        #expect(batch.tally.otherFamily == 1 && batch.tally.skipped == 0 && batch.tally.done == 1)
+        #expect(journal.records.map(\.serial) == ["7000002"], "the OpenHOTP token was never journaled")
+    }
+}
