@@ -35,9 +35,10 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-emulate-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let arguments = ["--token", "yubikey", "--first-serial", "4242", "--state", folder.path]
-        let written = try Self.emulate(arguments, [try Self.tool("ykpersonalize"), "-1", "-o", "oath-hotp", "-a", Self.key, "-y"])
+        let written = try Self.emulate(arguments, [try Self.tool("ykpersonalize"), "-1", "-o", "oath-hotp", "-a", Self.key, "-y"],
+                                   asNobody: true)
         #expect(written.status == 0, "\(written.stderr)")
-        let info = try Self.emulate(arguments, [try Self.tool("ykinfo"), "-1"])
+        let info = try Self.emulate(arguments, [try Self.tool("ykinfo"), "-1"], asNobody: true)
         #expect(info.stdout.contains("slot1_status: 1"), "the slot ykpersonalize wrote is kept in --state: \(info.stdout)\(info.stderr)")
     }
 
@@ -57,7 +58,7 @@ import Testing
         #expect(info.status == 0, "\(info.stderr)")
         #expect(info.stdout.contains("Token      usb:1:2") && info.stdout.contains("Serial     00000777"), "\(info.stdout)")
         let script = "\(otpkit) program --secret \(Self.key) >/dev/null && \(otpkit) touch && \(otpkit) counter"
-        let used = try Self.emulate(["--first-serial", "778"], ["/bin/sh", "-c", script])
+        let used = try Self.emulate(["--first-serial", "778"], ["/bin/sh", "-c", script], asNobody: true)
         #expect(used.stdout == "755224\n1\n", "\(used.stdout)\(used.stderr)")
     }
 

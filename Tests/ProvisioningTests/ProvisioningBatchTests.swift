@@ -2,6 +2,7 @@ import EmulatorServer
 import Foundation
 import OTPCore
 import Provisioning
+import Synchronization
 import Testing
 import TokenDrivers
 import TokenEmulator
@@ -93,6 +94,23 @@ import Verification
         #expect(tokens[0].state.pinRetries == OpenHOTPTokenState.maxPINRetries - 1)
         #expect(tokens[1].state.pinRetries == OpenHOTPTokenState.maxPINRetries)
         #expect(journal.records.map(\.state) == [.failed])
+    }
+
+    @Test func aPINAskedForIsAskedOnceForTheWholeBatch() throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try NitrokeyToken(serial: 8_000_001), second = try NitrokeyToken(serial: 8_000_002)
+        let arrivals = try EmulatedArrivals(devices: [first.usbDevice, second.usbDevice])
+        let asked = Mutex<[String]>([])
+        var settings = ProvisioningSettings()
+        settings.askPIN = { what in
+            asked.withLock { $0.append(what) }
+            return "12345678"  // the emulated Nitrokey's factory admin PIN, as typed at a prompt
+        }
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
+        #expect(try batch.run { _ in } == .noMoreTokens)
+        #expect(batch.tally.done == 2)
+        #expect(asked.withLock { $0.count } == 1, "a person feeding the batch types the PIN once: \(asked.withLock { $0 })")
     }
 
     @Test func suppliedSecretsAreUsedOnceEachAndAUsedOneIsPassedOver() throws {

@@ -19,6 +19,7 @@ public final class ProvisioningBatch {
     public private(set) var tally = ProvisioningTally()
     /// Addresses handled in this run: a token is taken once per run.
     private var seen: Set<String> = []
+    private let askedPIN: AskedPIN?
 
     public init(journal: SeedJournal, arrivals: any TokenArrivalSource, settings: ProvisioningSettings = ProvisioningSettings(),
                 secrets: SecretSupply = .random(), stopRequested: @escaping () -> Bool = { false }) {
@@ -27,6 +28,7 @@ public final class ProvisioningBatch {
         self.settings = settings
         self.secrets = secrets
         self.stopRequested = stopRequested
+        askedPIN = settings.askPIN.map(AskedPIN.init)
     }
 
     /// Runs until `count` tokens are done, the tokens present are handled and `wait` has passed, a stop is requested,
@@ -97,6 +99,7 @@ public final class ProvisioningBatch {
         var request = HOTPSlotRequest(slot: slot, secret: secret, digits: settings.digits, counter: settings.counter,
                                       name: settings.name, overwrite: true, pin: settings.pin, checkFirstCode: checksCode)
         request.yubiKey = settings.yubiKey
+        if let askedPIN { request.askPIN = { what in askedPIN.answer(what) } }
         do {
             _ = try programmer.program(request)
         } catch {

@@ -10,6 +10,9 @@ public struct ProvisioningSettings: Sendable {
     public var name = ""
     /// The admin PIN of tokens that have one (OpenHOTP with a PIN, Nitrokey). A refused PIN stops the batch.
     public var pin: String?
+    /// Asked for the PIN when a token needs one and `pin` is nil (a terminal prompt); nil answers "none". The batch
+    /// asks once and gives every later token the same answer.
+    public var askPIN: (@Sendable (_ what: String) -> String?)?
     /// YubiKey access code and flags.
     public var yubiKey = HOTPSlotRequest.YubiKeyExtras()
     /// Program tokens the journal has committed already (else they are skipped).

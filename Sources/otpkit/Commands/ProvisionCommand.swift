@@ -53,7 +53,7 @@ struct ProvisionCommand: ParsableCommand {
     @Option(name: .long, help: "Initial counter (a multiple of 16 for YubiKeys).")
     var counter: UInt64 = 0
 
-    @Option(name: .long, help: ArgumentHelp("A file with the tokens' admin PIN (Nitrokey, OpenHOTP with a PIN); or OTPKIT_PIN.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("A file with the tokens' admin PIN (Nitrokey, OpenHOTP with a PIN); or OTPKIT_PIN; else asked once on a terminal.", valueName: "path"))
     var pinFile: String?
 
     @Flag(name: .long, help: "Program tokens the journal has committed already.")
@@ -90,6 +90,7 @@ struct ProvisionCommand: ParsableCommand {
     var auditLog: String?
 
     func validate() throws {
+        try PINOptions.checkReadable(pinFile: pinFile)
         if push != nil && nonEmptyEnvironment("OTPKIT_VERIFIER_KEY") == nil {
             throw ValidationError("--push needs the verifier's admin API key in OTPKIT_VERIFIER_KEY")
         }
@@ -208,6 +209,7 @@ struct ProvisionCommand: ParsableCommand {
         settings.digits = digits
         settings.counter = counter
         settings.pin = PINOptions.resolve(pin: nil, pinFile: pinFile)
+        settings.askPIN = { what in PINOptions.prompt(for: what) }
         settings.yubiKey.accessCode = try nonEmptyEnvironment("OTPKIT_ACCESS_CODE").map { try AccessCodeOptions.parse($0, option: "OTPKIT_ACCESS_CODE") }
         settings.reprogram = reprogram
         settings.checkFirstCode = checkCode

@@ -37,6 +37,19 @@ struct PINOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Read the PIN from the first line of this file instead.", valueName: "path"))
     var pinFile: String?
 
+    func validate() throws { try Self.checkReadable(pinFile: pinFile) }
+
+    /// A --pin-file that cannot be read, or holds no PIN, is refused: never replaced by OTPKIT_PIN or a prompt.
+    static func checkReadable(pinFile: String?) throws {
+        guard let pinFile else { return }
+        guard let text = try? String(contentsOfFile: pinFile, encoding: .utf8) else {
+            throw ValidationError("--pin-file \(pinFile) cannot be read")
+        }
+        guard text.split(whereSeparator: \.isNewline).first?.isEmpty == false else {
+            throw ValidationError("--pin-file \(pinFile) holds no PIN on its first line")
+        }
+    }
+
     /// --pin, else --pin-file, else OTPKIT_PIN.
     var effectivePIN: String? { Self.resolve(pin: pin, pinFile: pinFile) }
 
@@ -52,9 +65,15 @@ struct PINOptions: ParsableArguments {
     /// The PIN from the options, or asked for on the terminal (not echoed); a clear error without a terminal.
     func requiredPIN(for what: String) throws -> String {
         if let pin = effectivePIN { return pin }
-        guard isatty(STDIN_FILENO) == 1, let typed = getpass("\(what) PIN: ").map({ String(cString: $0) }), !typed.isEmpty else {
+        guard let typed = Self.prompt(for: what) else {
             throw CLIFailure("the \(what) PIN is needed: give it with --pin-file, OTPKIT_PIN or at the prompt", code: .usage)
         }
+        return typed
+    }
+
+    /// Asks on the terminal (not echoed); nil without a terminal or for an empty answer.
+    static func prompt(for what: String) -> String? {
+        guard isatty(STDIN_FILENO) == 1, let typed = getpass("\(what) PIN: ").map({ String(cString: $0) }), !typed.isEmpty else { return nil }
         return typed
     }
 }
