@@ -45,6 +45,7 @@ public final class RunningEmulator: Sendable {
     }
 
     /// Starts the tokens of `configuration`, blocking the calling thread for the bind (a command line, a thread).
+    @available(*, noasync, message: "blocks the calling thread; from async code use start")
     public static func syncStart(_ configuration: EmulatorConfiguration = EmulatorConfiguration()) throws(EmulatorError) -> RunningEmulator {
         let parts = try Parts(configuration.validated())
         let port: Int
@@ -163,17 +164,24 @@ public final class RunningEmulator: Sendable {
     public func startControlChannel(at address: ControlAddress) async throws(EmulatorError) -> ControlAddress {
         let channel = ControlChannelServer(target: panel)
         let bound: ControlAddress
-        do { bound = try await channel.start(address) } catch { throw .cannotListen(error.description) }
+        do { bound = try await channel.start(address) } catch {
+            await channel.stop()
+            throw .cannotListen(error.description)
+        }
         try keep(channel)
         return bound
     }
 
     /// As `startControlChannel`, blocking the calling thread for the bind.
     @discardableResult
+    @available(*, noasync, message: "blocks the calling thread; from async code use startControlChannel")
     public func syncStartControlChannel(at address: ControlAddress) throws(EmulatorError) -> ControlAddress {
         let channel = ControlChannelServer(target: panel)
         let bound: ControlAddress
-        do { bound = try channel.start(address) } catch { throw .cannotListen(error.description) }
+        do { bound = try channel.start(address) } catch {
+            channel.stop()
+            throw .cannotListen(error.description)
+        }
         try keep(channel)
         return bound
     }
@@ -192,6 +200,7 @@ public final class RunningEmulator: Sendable {
     // MARK: Stopping
 
     /// Blocks the calling thread until the emulator stops (a signal handler or another thread calls a stop).
+    @available(*, noasync, message: "blocks the calling thread until stop")
     public func waitUntilStopped() {
         try? server.waitUntilStopped()
     }
@@ -207,6 +216,7 @@ public final class RunningEmulator: Sendable {
     }
 
     /// As `stop()`, blocking the calling thread until everything has stopped.
+    @available(*, noasync, message: "blocks the calling thread; from async code use stop")
     public func syncStop() {
         guard let running = claimStop() else { return }
         running.arrivals?.cancel()

@@ -38,6 +38,7 @@ public final class ControlChannelServer: Sendable {
             }
             return try adopt(bound, address: address, placement: placement)
         case .tcp(let host, let port):
+            try Self.requireLoopback(host)
             let bound: Channel
             do { bound = try bootstrap().bind(host: host, port: port).wait() } catch { throw .cannotBind("\(error)") }
             return try adopt(bound, address: address, placement: nil)
@@ -57,10 +58,17 @@ public final class ControlChannelServer: Sendable {
             }
             return try adopt(bound, address: address, placement: placement)
         case .tcp(let host, let port):
+            try Self.requireLoopback(host)
             let bound: Channel
             do { bound = try await bootstrap().bind(host: host, port: port).get() } catch { throw .cannotBind("\(error)") }
             return try adopt(bound, address: address, placement: nil)
         }
+    }
+
+    /// The channel answers without a key (it presses buttons, that is: mints codes): never off this machine, whatever
+    /// address a library caller builds.
+    private static func requireLoopback(_ host: String) throws(ControlChannelError) {
+        guard ControlAddress.isLoopback(host) else { throw .cannotBind("\(host) is not loopback; the control channel listens on loopback only") }
     }
 
     private func bootstrap() -> ServerBootstrap {
@@ -102,6 +110,7 @@ public final class ControlChannelServer: Sendable {
         if stopped {
             bound.close(promise: nil)
             if let published { PrivateSocketPath.remove(published.path, ifStill: published.identity) }
+            throw .cannotBind("this control channel was stopped or is listening already")
         }
         if case .tcp(let host, _) = address { return .tcp(host: host, port: bound.localAddress?.port ?? 0) }
         return address

@@ -4,7 +4,8 @@ import Glibc
 /// fresh folder of mode 0700 beside the path (`mkdtemp`), made 0600 there, and only then given its public name by
 /// `link(2)`, which neither follows nor replaces anything already at the path (a file, a socket or a symlink there
 /// is refused); the private name and folder are removed. A bind straight at the path, then a chmod, would leave a
-/// moment in which the socket has the umask's mode.
+/// moment in which the socket has the umask's mode. One thing at the path is cleared first: an abandoned socket of
+/// this user's that nobody listens on any more (an emulator killed by SIGKILL leaves one), so a rerun just works.
 struct PrivateSocketPath {
     /// The socket's public path.
     let path: String
@@ -28,7 +29,12 @@ struct PrivateSocketPath {
 
     init(_ path: String) throws(ControlChannelError) {
         var status = stat()
-        guard lstat(path, &status) != 0 else { throw .pathTaken(path) }
+        if lstat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFSOCK, status.st_uid == geteuid(), let stale = Identity(path: path),
+                  Self.nobodyListens(at: path) else { throw .pathTaken(path) }
+            Self.remove(path, ifStill: stale)
+            guard lstat(path, &status) != 0 else { throw .pathTaken(path) }
+        }
         let parent = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         let base = path.hasPrefix("/") && parent.isEmpty ? "" : parent.isEmpty ? "." : parent
         var template = Array("\(base)/.otpkit-XXXXXX".utf8CString)
@@ -63,6 +69,22 @@ struct PrivateSocketPath {
     /// Removes the socket at `path` if it still is the one published.
     static func remove(_ path: String, ifStill identity: Identity) {
         if Identity(path: path) == identity { unlink(path) }
+    }
+
+    /// Whether connecting to the socket at `path` is refused: its listener is gone.
+    private static func nobodyListens(at path: String) -> Bool {
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard probe >= 0 else { return false }
+        defer { close(probe) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in buffer.copyBytes(from: bytes) }
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return connected != 0 && errno == ECONNREFUSED
     }
 
     private static func reason(_ error: Int32) -> String {

@@ -11,8 +11,8 @@ public enum SeedExportError: Error, Equatable, Sendable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case .pskcNeedsProtection: "an unencrypted PSKC export needs --format json or csv; give --psk or --password-file"
-        case .unfitForCSV(let ids): "Yubico CSV holds only 6-digit SHA1 HOTP; use --format pskc for \(ids.joined(separator: ", "))"
+        case .pskcNeedsProtection: "a PSKC export is encrypted: give it a pre-shared key or a password, or export as JSON or CSV"
+        case .unfitForCSV(let ids): "Yubico CSV holds only 6-digit SHA1 HOTP; export \(ids.joined(separator: ", ")) as PSKC"
         case .format(let error): error.description
         case .unwritable(let detail): detail
         }

@@ -7,7 +7,8 @@ import Testing
 
 /// The control channel's Unix socket is reachable by its owner only, from its first moment: it is bound inside a
 /// private folder and linked into place already 0600, so no other user can connect between a bind and a chmod; a
-/// path already taken (a file, a stale socket, a symlink) is refused, never replaced or followed.
+/// path already taken (a file, a live socket, a symlink, another user's socket) is refused, never replaced or followed;
+/// only an abandoned socket of this user's (nobody listens: an emulator killed by SIGKILL) is cleared.
 @Suite struct ControlSocketPrivacyTests {
     /// A fresh folder others may enter (0755), as /tmp or a home folder would be.
     static func openFolder() throws -> URL {
@@ -81,22 +82,67 @@ import Testing
         let target = folder.appendingPathComponent("target").path
         let link = folder.appendingPathComponent("link").path
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
-        let stale = folder.appendingPathComponent("stale.sock").path
+        let live = folder.appendingPathComponent("live.sock").path
         let old = ControlChannelServer(target: RecordingTarget())
-        try old.start(.unix(path: stale))
-        let staleIdentity = Self.mode(stale)
-        for path in [file, link, stale] {
+        try old.start(.unix(path: live))
+        let liveIdentity = Self.mode(live)
+        for path in [file, link, live] {
             let server = ControlChannelServer(target: RecordingTarget())
             #expect(throws: ControlChannelError.pathTaken(path)) { try server.start(.unix(path: path)) }
             server.stop()
         }
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "mine")
         #expect(!FileManager.default.fileExists(atPath: target), "the symlink was not followed")
-        #expect(Self.mode(stale)?.type == staleIdentity?.type)
-        let client = try UnixLineClient(path: stale)
+        #expect(Self.mode(live)?.type == liveIdentity?.type)
+        let client = try UnixLineClient(path: live)
         client.send("{\"press\": \"1-1\"}\n")
         #expect(client.readLine() == #"{"device":"1-1","slot":null,"typed":"755224"}"#, "the first server's socket still serves")
         old.stop()
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)) == ["file", "link"])
+    }
+
+    /// A socket bound and never unlinked, whose listener is gone (what SIGKILL leaves behind).
+    static func abandonedSocket(at path: String) throws {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        close(descriptor)
+        try #require(bound == 0 && mode(path)?.type == S_IFSOCK)
+    }
+
+    @Test func anAbandonedSocketOfThisUsersIsClearedAndAnotherUsersIsRefused() throws {
+        let folder = try Self.openFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let mine = folder.appendingPathComponent("mine.sock").path
+        try Self.abandonedSocket(at: mine)
+        let server = ControlChannelServer(target: RecordingTarget())
+        try server.start(.unix(path: mine))
+        let client = try UnixLineClient(path: mine)
+        client.send("{\"press\": \"1-1\"}\n")
+        #expect(client.readLine() == #"{"device":"1-1","slot":null,"typed":"755224"}"#, "a rerun after SIGKILL just works")
+        server.stop()
+        guard getuid() == 0 else { return }
+        let theirs = folder.appendingPathComponent("theirs.sock").path
+        try Self.abandonedSocket(at: theirs)
+        try #require(chown(theirs, 65534, 65534) == 0)
+        let other = ControlChannelServer(target: RecordingTarget())
+        #expect(throws: ControlChannelError.pathTaken(theirs)) { try other.start(.unix(path: theirs)) }
+        other.stop()
+        #expect(Self.mode(theirs)?.type == S_IFSOCK, "another user's socket is left where it is")
+    }
+
+    @Test func aLibraryCallerCannotPutTheChannelOffLoopback() throws {
+        let server = ControlChannelServer(target: RecordingTarget())
+        defer { server.stop() }
+        #expect(throws: ControlChannelError.self) { try server.start(.tcp(host: "0.0.0.0", port: 0)) }
+        let loopback = ControlChannelServer(target: RecordingTarget())
+        defer { loopback.stop() }
+        let bound = try loopback.start(.tcp(host: "127.0.0.1", port: 0))
+        #expect(throws: ControlChannelError.self, "a second start of one channel is refused") { try loopback.start(.tcp(host: "127.0.0.1", port: 0)) }
+        if case .tcp(_, let port) = bound { #expect(port > 0) }
     }
 }

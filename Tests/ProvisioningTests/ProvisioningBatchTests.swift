@@ -113,6 +113,18 @@ import Verification
         #expect(asked.withLock { $0.count } == 1, "a person feeding the batch types the PIN once: \(asked.withLock { $0 })")
     }
 
+    @Test func settingsNeverShowThePINOrAnAccessCode() {
+        var settings = ProvisioningSettings()
+        settings.pin = "97531864"
+        settings.yubiKey.accessCode = [0xA7, 0xB3, 0xC9, 0xD1, 0xE5, 0xF7]
+        var dumped = ""
+        dump(settings, to: &dumped)
+        for text in [String(describing: settings), String(reflecting: settings), dumped] {
+            #expect(!text.contains("97531864") && !text.contains("167") && !text.lowercased().contains("a7"), "\(text)")
+        }
+        #expect(String(describing: settings).contains("PIN: given"))
+    }
+
     @Test func suppliedSecretsAreUsedOnceEachAndAUsedOneIsPassedOver() throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -12,7 +12,9 @@ import TokenEmulator
         var state = OpenHOTPTokenState(serial: 42)
         state.pin = pin.map { OpenHOTPTokenState.PINHash(pin: Array($0.utf8)) }
         let token = OpenHOTPToken(state: state)
-        return (OpenHOTPSlotProgrammer(driver: OpenHOTPDriver(channel: EmulatedTokenChannel(token, reportSize: 64)), serial: "00000042"), token)
+        let driver = OpenHOTPDriver(channel: EmulatedTokenChannel(token, reportSize: 64))
+        let info = try driver.info()
+        return (OpenHOTPSlotProgrammer(driver: driver, serial: "00000042", needsPIN: info.pinSet && !info.adminSession), token)
     }
 
     func yubiKey() throws -> (YubiKeySlotProgrammer, YubiKeyToken) {
@@ -101,6 +103,47 @@ import TokenEmulator
             try programmer.program(request)
         }
         #expect(asked.load(ordering: .relaxed) == 1, "a slot that cannot be written asks for no PIN")
+    }
+
+    @Test func anOpenHOTPTokenWithAPINAsksForItAndOneWithoutDoesNot() throws {
+        let (protected, token) = try openHOTP(pin: "246810")
+        #expect(throws: HOTPProgrammingError.pinRequired("the OpenHOTP admin PIN is needed")) {
+            try protected.program(HOTPSlotRequest(secret: Self.rfcKey))
+        }
+        #expect(token.state.pinRetries == OpenHOTPTokenState.maxPINRetries, "no try was spent")
+        let asked = Atomic<Int>(0)
+        var request = HOTPSlotRequest(secret: Self.rfcKey)
+        request.askPIN = { what in asked.add(1, ordering: .relaxed); return what == "OpenHOTP admin" ? "246810" : nil }
+        #expect(try protected.program(request).seed.serial == "00000042")
+        #expect(asked.load(ordering: .relaxed) == 1 && token.state.slots[0]?.secret == Self.rfcKey)
+        let (open, _) = try openHOTP()
+        #expect(try open.program(request).seed.serial == "00000042")
+        #expect(asked.load(ordering: .relaxed) == 1, "a token without a PIN asks for none")
+    }
+
+    @Test func aNitrokeyRefusesATouchPolicyItCannotKeep() throws {
+        let (programmer, token) = try nitrokey()
+        var request = HOTPSlotRequest(secret: Self.rfcKey, pin: "12345678")
+        request.touch = true
+        #expect(throws: HOTPProgrammingError.invalidRequest("a Nitrokey HOTP slot has no touch policy: host software reads its codes")) {
+            try programmer.program(request)
+        }
+        #expect(token.state.slots[0] == nil)
+    }
+
+    /// A request printed, debug-printed or dumped shows no secret, PIN or access code.
+    @Test func aRequestNeverShowsItsSecretPINOrAccessCodes() {
+        var request = HOTPSlotRequest(secret: Self.rfcKey, pin: "97531864")
+        request.yubiKey.accessCode = [0xA7, 0xB3, 0xC9, 0xD1, 0xE5, 0xF7]
+        request.yubiKey.newAccessCode = [0x9E, 0x8D, 0x7C, 0x6B, 0x5A, 0x49]
+        var dumped = ""
+        dump(request, to: &dumped)
+        for text in [String(describing: request), String(reflecting: request), "\(request.yubiKey)", dumped] {
+            for secret in [Self.rfcKey.hex, "97531864", "167", "a7", "158", "9e"] {
+                #expect(!text.lowercased().contains(secret), "\(secret) in \(text)")
+            }
+        }
+        #expect(dumped.contains("pin: \"given\""), "\(dumped)")
     }
 
     @Test func transportFailuresLeaveTheTokenUncertainRefusalsDoNot() {

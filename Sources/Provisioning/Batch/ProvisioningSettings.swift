@@ -1,7 +1,7 @@
 import TokenDrivers
 
 /// What a batch writes into each token, and when it stops.
-public struct ProvisioningSettings: Sendable {
+public struct ProvisioningSettings: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The slot; nil takes each family's default (YubiKey 1, the others 0).
     public var slot: Int?
     public var digits = 6
@@ -27,4 +27,17 @@ public struct ProvisioningSettings: Sendable {
     public var wait: Duration = .zero
 
     public init() {}
+
+    /// Never the PIN or an access code.
+    public var description: String {
+        "ProvisioningSettings(slot: \(slot.map(String.init) ?? "default"), \(digits) digits, counter \(counter), "
+            + "PIN: \(pin == nil ? (askPIN == nil ? "none" : "asked") : "given"), family: \(family?.rawValue ?? "any"), "
+            + "count: \(count.map(String.init) ?? "all"), wait: \(wait))"
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["slot": slot as Any, "digits": digits, "counter": counter, "name": name,
+                                "pin": pin == nil ? "none" : "given", "yubiKey": yubiKey, "reprogram": reprogram,
+                                "checkFirstCode": checkFirstCode, "family": family as Any, "count": count as Any, "wait": wait])
+    }
 }

@@ -1,8 +1,11 @@
 import OTPCore
 
 /// What to program into a slot. Fields a family cannot honour are refused with `HOTPProgrammingError.invalidRequest`
-/// (a YubiKey has no name, a Nitrokey computes SHA1 only...), never silently dropped.
-public struct HOTPSlotRequest: Sendable, CustomStringConvertible {
+/// (a YubiKey has no name, a Nitrokey computes SHA1 only and has no touch policy...), never silently dropped. Three
+/// fields apply only where they mean something: `checkFirstCode` where `HOTPSlotProgrammer.canCheckFirstCode`
+/// (OpenHOTP), `pin` and `askPIN` for tokens with an admin PIN (a YubiKey has access codes instead: `yubiKey`), and
+/// `touch` is always true of a YubiKey (it types a code when its button is touched).
+public struct HOTPSlotRequest: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The slot; nil takes the family's default (`HOTPSlotProgrammer.defaultSlot`).
     public var slot: Int?
     public var secret: Secret
@@ -25,7 +28,7 @@ public struct HOTPSlotRequest: Sendable, CustomStringConvertible {
     public var yubiKey: YubiKeyExtras
 
     /// YubiKey-only settings.
-    public struct YubiKeyExtras: Sendable {
+    public struct YubiKeyExtras: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
         /// The slot's current access code (6 bytes), if it has one.
         public var accessCode: [UInt8]?
         /// Protect the slot with this access code from now on.
@@ -40,6 +43,17 @@ public struct HOTPSlotRequest: Sendable, CustomStringConvertible {
         public var serialVisible = false
 
         public init() {}
+
+        /// Says whether access codes are set, never what they are.
+        public var description: String {
+            "YubiKeyExtras(access code: \(accessCode == nil ? "none" : "given"), new access code: \(newAccessCode == nil ? "none" : "given"))"
+        }
+        public var debugDescription: String { description }
+        public var customMirror: Mirror {
+            Mirror(self, children: ["accessCode": accessCode == nil ? "none" : "given", "newAccessCode": newAccessCode == nil ? "none" : "given",
+                                    "roundMovingFactor": roundMovingFactor, "appendEnter": appendEnter, "tokenID": tokenID as Any,
+                                    "tokenIDModhex": tokenIDModhex, "serialVisible": serialVisible])
+        }
     }
 
     public init(slot: Int? = nil, secret: Secret, algorithm: OTPAlgorithm = .sha1, digits: Int = 6, counter: UInt64 = 0,
@@ -60,6 +74,13 @@ public struct HOTPSlotRequest: Sendable, CustomStringConvertible {
     /// Never the secret, the PIN or an access code.
     public var description: String {
         "HOTPSlotRequest(slot: \(slot.map(String.init) ?? "default"), \(secret), \(algorithm.rawValue), \(digits) digits, counter \(counter))"
+    }
+    public var debugDescription: String { description }
+    /// What `dump` and debuggers show: the PIN only as given or not.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["slot": slot as Any, "secret": secret, "algorithm": algorithm, "digits": digits, "counter": counter,
+                                "name": name, "touch": touch, "overwrite": overwrite, "pin": pin == nil ? "none" : "given",
+                                "checkFirstCode": checkFirstCode, "yubiKey": yubiKey])
     }
 
     /// The PIN given, else the one `askPIN` returns.

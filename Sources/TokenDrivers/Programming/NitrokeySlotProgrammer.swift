@@ -23,6 +23,7 @@ public struct NitrokeySlotProgrammer: HOTPSlotProgrammer {
         }
         guard request.algorithm == .sha1 else { throw .invalidRequest("a Nitrokey computes HOTP with SHA1 only") }
         guard request.digits == 6 || request.digits == 8 else { throw .invalidRequest("a Nitrokey gives 6 or 8 digits") }
+        guard !request.touch else { throw .invalidRequest("a Nitrokey HOTP slot has no touch policy: host software reads its codes") }
         let slot = request.slot ?? defaultSlot
         let slotName = request.name.isEmpty ? Self.defaultName : request.name
         guard slotName.utf8.count <= NitrokeyDriver.maxNameLength else { throw .invalidRequest("a Nitrokey slot name is at most 15 bytes") }

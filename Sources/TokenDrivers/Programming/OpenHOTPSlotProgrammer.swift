@@ -1,17 +1,21 @@
 import OTPCore
 
 /// OpenHOTP slots (0-3): a 16 to 64-byte secret, SHA1/256/512, 6 to 10 digits, any counter, a name of up to 32
-/// bytes, a touch policy, the admin PIN when one is set. Read back afterwards; the first code can be checked.
+/// bytes, a touch policy, the admin PIN when one is set (asked through `HOTPSlotRequest.askPIN` when not given). Read
+/// back afterwards; the first code can be checked.
 public struct OpenHOTPSlotProgrammer: HOTPSlotProgrammer {
     public let driver: OpenHOTPDriver
     public let serial: String
     public var family: TokenFamily { .openHOTP }
     public var defaultSlot: Int { 0 }
     public var canCheckFirstCode: Bool { true }
+    /// The token has an admin PIN and no admin session is open (from its device info): writing needs the PIN.
+    public let needsPIN: Bool
 
-    public init(driver: OpenHOTPDriver, serial: String) {
+    public init(driver: OpenHOTPDriver, serial: String, needsPIN: Bool = false) {
         self.driver = driver
         self.serial = serial
+        self.needsPIN = needsPIN
     }
 
     public func program(_ request: HOTPSlotRequest) throws(HOTPProgrammingError) -> HOTPSlotProgrammed {
@@ -24,7 +28,9 @@ public struct OpenHOTPSlotProgrammer: HOTPSlotProgrammer {
         let configuration = OpenHOTPSlotConfiguration(secret: secret, algorithm: request.algorithm, digits: request.digits,
                                                       counter: request.counter, name: request.name, touch: request.touch)
         let slot = request.slot ?? defaultSlot
-        if let pin = request.pin { try driving { () throws(OpenHOTPError) in _ = try driver.verifyPIN(pin) } }
+        let pin = needsPIN ? request.resolvedPIN(for: "OpenHOTP admin") : request.pin
+        if needsPIN && pin == nil { throw .pinRequired("the OpenHOTP admin PIN is needed") }
+        if let pin { try driving { () throws(OpenHOTPError) in _ = try driver.verifyPIN(pin) } }
         let before = try driving { () throws(OpenHOTPError) in try driver.readSlot(slot) }
         if before.programmed && !request.overwrite {
             throw .slotProgrammed("slot \(slot) of token \(serial) is programmed already")

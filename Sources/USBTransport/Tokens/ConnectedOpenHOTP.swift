@@ -16,5 +16,5 @@ public final class ConnectedOpenHOTP {
     public var address: DeviceAddress { connection.address }
     /// Eight decimal digits, as the token's USB serial string and seed records write it.
     public var serial: String { String(format: "%08u", info.serial) }
-    public var slotProgrammer: OpenHOTPSlotProgrammer { OpenHOTPSlotProgrammer(driver: driver, serial: serial) }
+    public var slotProgrammer: OpenHOTPSlotProgrammer { OpenHOTPSlotProgrammer(driver: driver, serial: serial, needsPIN: info.pinSet && !info.adminSession) }
 }

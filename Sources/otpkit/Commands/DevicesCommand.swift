@@ -25,7 +25,7 @@ struct DevicesCommand: ParsableCommand {
     var watch = false
 
     @Option(name: .long, help: ArgumentHelp("With --watch: stop after this many seconds.", valueName: "seconds"))
-    var duration: Double?
+    var duration: Seconds?
 
     func run() throws {
         try reportingFailures {
@@ -38,7 +38,7 @@ struct DevicesCommand: ParsableCommand {
             }
             for token in tokens { emit(describe(token)) }
             guard let monitor else { return }
-            let deadline = duration.map { Date().addingTimeInterval($0) } ?? .distantFuture
+            let deadline = duration.map { Date().addingTimeInterval($0.value) } ?? .distantFuture
             while deadline.timeIntervalSinceNow > 0 {
                 switch monitor.next(timeout: min(deadline.timeIntervalSinceNow, 3600)) {
                 case .arrived(let token)?: emit("+ \(token.address)  \(token.family.rawValue)  serial \(token.serial ?? "?")  at \(token.devicePath)")

@@ -53,8 +53,8 @@ struct EmulateCommand: ParsableCommand {
     @Option(name: .long, help: "Serial of the first new token; the next ones count up (default: random).")
     var firstSerial: UInt32?
 
-    @Option(name: .long, help: "Seconds before the simulated user presses the button of a touch slot.")
-    var touchDelay: Double = 0.2
+    @Option(name: .long, help: ArgumentHelp("Seconds before the simulated user presses the button of a touch slot.", valueName: "seconds"))
+    var touchDelay = Seconds(0.2)
 
     @Flag(name: .long, help: "Nobody presses the button: touch requests time out.")
     var noAutoTouch = false
@@ -71,7 +71,7 @@ struct EmulateCommand: ParsableCommand {
     var stallReports = false
 
     @Option(name: .long, help: ArgumentHelp("Plug the tokens in one after another, one every this many seconds (the first at once), as a person feeding a batch would.", valueName: "seconds"))
-    var arriveEvery: Double?
+    var arriveEvery: Seconds?
 
     @Option(name: .long, help: ArgumentHelp("YubiKey: append every command frame the host sends (hex, one a line) to this file. It shows secrets being written: for tests only.", valueName: "path"))
     var frameLog: String?
@@ -134,7 +134,7 @@ struct EmulateCommand: ParsableCommand {
         var configuration = EmulatorConfiguration(
             families.isEmpty ? Array(repeating: .openHOTP, count: tokens) : families,
             stateFolder: state.map { URL(fileURLWithPath: $0, isDirectory: true) }, firstSerial: firstSerial,
-            autoTouch: noAutoTouch ? .never : .after(.seconds(touchDelay)),
+            autoTouch: noAutoTouch ? .never : .after(touchDelay.duration),
             faults: EmulatorFaults(dropAfterFeatureTransfers: dropAfter, dropDevice: dropDevice, stallFeatureReports: stallReports),
             host: listen, port: port ?? (command.isEmpty ? EmulatorConfiguration.defaultUSBIPPort : 0),
             localUSB: command.isEmpty ? .none : .umockdevTestbed,
@@ -173,7 +173,7 @@ struct EmulateCommand: ParsableCommand {
             runsCommand ? writeError("otpkit emulate: control channel on \(address)\n") : emit("control \(address)")
         }
         if !runsCommand { readCommands(emulator) }
-        if let arriveEvery { emulator.plugInTurn(every: .seconds(arriveEvery)) { say("arrived \($0.busID)") } }
+        if let arriveEvery { emulator.plugInTurn(every: arriveEvery.duration) { say("arrived \($0.busID)") } }
 
         guard runsCommand else {
             let signals = Self.onStopSignals { _ in emulator.syncStop() }

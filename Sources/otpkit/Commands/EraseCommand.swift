@@ -15,7 +15,7 @@ struct EraseCommand: ParsableCommand {
             switch try target.open() {
             case .openHOTP(let token):
                 try confirm("Erase slot \(slotOption.openHOTPSlot) of token \(token.serial)?", force: force)
-                if let pin = pinOptions.effectivePIN { try token.driver.verifyPIN(pin) }
+                if let pin = try pinOptions.effectivePIN { try token.driver.verifyPIN(pin) }
                 try token.driver.eraseSlot(slotOption.openHOTPSlot)
                 print("Erased slot \(slotOption.openHOTPSlot) of token \(token.serial).")
             case .yubiKey(let key):

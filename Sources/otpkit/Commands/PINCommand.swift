@@ -21,7 +21,7 @@ struct PINCommand: ParsableCommand {
         func run() throws {
             try reportingFailures {
                 let token = try target.openOpenHOTP(for: "pin")
-                try token.driver.setPIN(current: pinOptions.effectivePIN, new: newPin)
+                try token.driver.setPIN(current: try pinOptions.effectivePIN, new: newPin)
                 print("Admin PIN of token \(token.serial) set.")
             }
         }
@@ -35,7 +35,7 @@ struct PINCommand: ParsableCommand {
 
         func run() throws {
             try reportingFailures {
-                guard let pin = pinOptions.effectivePIN else { throw ValidationError("give the PIN with --pin or OTPKIT_PIN") }
+                guard let pin = try pinOptions.effectivePIN else { throw ValidationError("give the PIN with --pin or OTPKIT_PIN") }
                 let token = try target.openOpenHOTP(for: "pin")
                 try token.driver.verifyPIN(pin)
                 print("The admin PIN of token \(token.serial) is correct.")

@@ -116,7 +116,7 @@ struct ProgramCommand: ParsableCommand {
     /// summary. The secret goes in the request, never through an argument list.
     func program(_ device: ConnectedToken, secret key: Secret) throws -> (SeedRecord, String) {
         var request = HOTPSlotRequest(slot: slotOption.slot, secret: key, algorithm: algorithm, digits: digits, counter: counter,
-                                      name: name, touch: touch, overwrite: force, pin: pinOptions.effectivePIN)
+                                      name: name, touch: touch, overwrite: force, pin: try pinOptions.effectivePIN)
         if case .nitrokey = device {
             // Asked on the terminal only once the slot is known to be writable.
             let options = pinOptions

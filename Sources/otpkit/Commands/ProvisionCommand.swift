@@ -81,7 +81,7 @@ struct ProvisionCommand: ParsableCommand {
     var family: TokenFamily?
 
     @Option(name: .long, help: ArgumentHelp("Keep waiting this many seconds for more tokens to arrive until --count is reached.", valueName: "seconds"))
-    var wait: Double = 0
+    var wait = Seconds(0)
 
     @Option(name: .long, help: ArgumentHelp("Import the seeds of this run into a running otpkit verifier (its base URL); the admin key comes from OTPKIT_VERIFIER_KEY.", valueName: "url"))
     var push: String?
@@ -90,7 +90,7 @@ struct ProvisionCommand: ParsableCommand {
     var auditLog: String?
 
     func validate() throws {
-        try PINOptions.checkReadable(pinFile: pinFile)
+        if let pinFile { _ = try PINOptions.read(pinFile: pinFile) }
         if push != nil && nonEmptyEnvironment("OTPKIT_VERIFIER_KEY") == nil {
             throw ValidationError("--push needs the verifier's admin API key in OTPKIT_VERIFIER_KEY")
         }
@@ -125,12 +125,14 @@ struct ProvisionCommand: ParsableCommand {
             } ?? .random()
             let stop = StopRequest()
             // Local USB tokens announce themselves through libudev; a USB/IP server's list is polled.
-            let arrivals = USBTokenArrivals(servers: servers, watchHotplug: wait > 0, notice: { writeError("otpkit: \($0)\n") })
+            let arrivals = USBTokenArrivals(servers: servers, watchHotplug: wait.value > 0, notice: { writeError("otpkit: \($0)\n") })
+            // Output that cannot be written (a closed pipe, a full disk) ends the batch after the token in hand, as
+            // Ctrl-C does: nobody would see what the next tokens get. The journal, --out and --push still happen.
+            var printFailure: Error?
             let batch = ProvisioningBatch(journal: seeds, arrivals: arrivals, settings: try settings(), secrets: supply,
-                                          stopRequested: { stop.received != nil })
+                                          stopRequested: { stop.received != nil || printFailure != nil })
             var progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) == 1)
             let started = Date()
-            var printFailure: Error?
             let end = try batch.run { event in
                 switch event {
                 case .programming(let candidate):
@@ -148,7 +150,6 @@ struct ProvisionCommand: ParsableCommand {
                     }
                 }
             }
-            if let printFailure { throw printFailure }
             let stopReason: String? = switch end {
             case .countReached, .noMoreTokens: nil
             case .stopRequested: stop.received == SIGTERM ? "terminated" : "interrupted"
@@ -170,6 +171,7 @@ struct ProvisionCommand: ParsableCommand {
                 }
             }
             if let push { try pushSeeds(committed.seeds, to: push) }
+            if let printFailure { throw printFailure }
             let summary = summarize(tally, journal: seeds, since: started)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
             if let stopReason {
@@ -208,14 +210,14 @@ struct ProvisionCommand: ParsableCommand {
         settings.slot = slot
         settings.digits = digits
         settings.counter = counter
-        settings.pin = PINOptions.resolve(pin: nil, pinFile: pinFile)
+        settings.pin = try PINOptions.resolve(pin: nil, pinFile: pinFile)
         settings.askPIN = { what in PINOptions.prompt(for: what) }
         settings.yubiKey.accessCode = try nonEmptyEnvironment("OTPKIT_ACCESS_CODE").map { try AccessCodeOptions.parse($0, option: "OTPKIT_ACCESS_CODE") }
         settings.reprogram = reprogram
         settings.checkFirstCode = checkCode
         settings.family = family
         settings.count = count
-        settings.wait = .milliseconds(Int64(max(wait, 0) * 1000))
+        settings.wait = wait.duration
         return settings
     }
 

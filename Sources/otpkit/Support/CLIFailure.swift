@@ -73,14 +73,19 @@ struct CLIFailure: Error, CustomStringConvertible {
                 }
                 self.init(message, code: .usage)
             case .invalidRequest: self.init(error.description, code: .usage)
-            case .pinRequired: self.init("\(error): give it with --pin-file, OTPKIT_PIN or at the prompt", code: .usage)
+            case .pinRequired: self.init("\(error): give it with --pin, --pin-file, OTPKIT_PIN or at the prompt", code: .usage)
             case .slotProgrammed: self.init("\(error); add --force to overwrite it", code: .refused)
             case .readBackDiffers: self.init(error.description, code: .protocolError)
             case .firstCodeDiffers: self.init(error.description, code: .checkFailed)
             case .driver(let driver): self.init(driver)
             }
         case let error as SeedExportError:
-            if case .unwritable = error { self.init(error.description, code: .refused) } else { self.init(error.description, code: .usage) }
+            switch error {
+            case .unwritable: self.init(error.description, code: .refused)
+            case .pskcNeedsProtection: self.init("an unencrypted PSKC export needs --format json or csv; give --psk or --password-file", code: .usage)
+            case .unfitForCSV(let ids): self.init("Yubico CSV holds only 6-digit SHA1 HOTP; use --format pskc for \(ids.joined(separator: ", "))", code: .usage)
+            case .format: self.init(error.description, code: .usage)
+            }
         case let error as TransportError:
             switch error {
             case .protocolViolation, .shortTransfer, .stalled: self.init(error.description, code: .protocolError)

@@ -37,34 +37,33 @@ struct PINOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Read the PIN from the first line of this file instead.", valueName: "path"))
     var pinFile: String?
 
-    func validate() throws { try Self.checkReadable(pinFile: pinFile) }
+    func validate() throws { if let pinFile { _ = try Self.read(pinFile: pinFile) } }
 
-    /// A --pin-file that cannot be read, or holds no PIN, is refused: never replaced by OTPKIT_PIN or a prompt.
-    static func checkReadable(pinFile: String?) throws {
-        guard let pinFile else { return }
+    /// The first line of a --pin-file. One that cannot be read, or holds no PIN, is refused: never replaced by
+    /// OTPKIT_PIN or a prompt (a batch would spend a try of every token on the wrong PIN).
+    static func read(pinFile: String) throws -> String {
         guard let text = try? String(contentsOfFile: pinFile, encoding: .utf8) else {
             throw ValidationError("--pin-file \(pinFile) cannot be read")
         }
-        guard text.split(whereSeparator: \.isNewline).first?.isEmpty == false else {
+        guard let first = text.split(separator: "\n", omittingEmptySubsequences: false).first, !first.isEmpty else {
             throw ValidationError("--pin-file \(pinFile) holds no PIN on its first line")
         }
+        return String(first.hasSuffix("\r") ? first.dropLast() : first)
     }
 
     /// --pin, else --pin-file, else OTPKIT_PIN.
-    var effectivePIN: String? { Self.resolve(pin: pin, pinFile: pinFile) }
+    var effectivePIN: String? { get throws { try Self.resolve(pin: pin, pinFile: pinFile) } }
 
     /// `pin`, else the first line of `pinFile`, else OTPKIT_PIN.
-    static func resolve(pin: String?, pinFile: String?) -> String? {
+    static func resolve(pin: String?, pinFile: String?) throws -> String? {
         if let pin { return pin }
-        if let pinFile, let text = try? String(contentsOfFile: pinFile, encoding: .utf8) {
-            return text.split(whereSeparator: \.isNewline).first.map(String.init)
-        }
+        if let pinFile { return try read(pinFile: pinFile) }
         return nonEmptyEnvironment("OTPKIT_PIN")
     }
 
     /// The PIN from the options, or asked for on the terminal (not echoed); a clear error without a terminal.
     func requiredPIN(for what: String) throws -> String {
-        if let pin = effectivePIN { return pin }
+        if let pin = try effectivePIN { return pin }
         guard let typed = Self.prompt(for: what) else {
             throw CLIFailure("the \(what) PIN is needed: give it with --pin-file, OTPKIT_PIN or at the prompt", code: .usage)
         }

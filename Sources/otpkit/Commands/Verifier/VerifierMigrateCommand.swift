@@ -17,7 +17,7 @@ struct VerifierMigrateCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
-                                                     poolSize: 1, timeout: verifier.dbTimeout)
+                                                     poolSize: 1, timeout: verifier.dbTimeout.value)
             print("\(database.description): \(try await database.migrate())")
         }
     }

@@ -22,7 +22,7 @@ struct VerifierOptions: ParsableArguments {
     var dbPoolSize = 4
 
     @Option(name: .long, help: ArgumentHelp("PostgreSQL: seconds to wait for a pooled connection, to connect, and for one statement (also the server's statement_timeout).", valueName: "seconds"))
-    var dbTimeout = 5.0
+    var dbTimeout = Seconds(5)
 
     var location: String { db ?? nonEmptyEnvironment("OTPKIT_VERIFIER_DB") ?? "otpkit-verifier.sqlite" }
 
@@ -43,7 +43,7 @@ struct VerifierOptions: ParsableArguments {
 
     /// The database with its schema brought up to date (announced on stderr when it changed).
     func openDatabase() async throws -> VerifierDatabase {
-        let database = try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: dbPoolSize, timeout: dbTimeout)
+        let database = try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: dbPoolSize, timeout: dbTimeout.value)
         try await database.migrateAnnouncing()
         return database
     }

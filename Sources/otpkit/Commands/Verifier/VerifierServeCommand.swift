@@ -68,7 +68,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
     var lockoutAfter = 10
 
     @Option(name: .long, help: ArgumentHelp("Unlock locked tokens by themselves after this many seconds (default: only an administrator unlocks).", valueName: "seconds"))
-    var lockoutSeconds: Double?
+    var lockoutSeconds: Seconds?
 
     @Option(name: .long, help: ArgumentHelp("Append audit lines to this file instead of stderr.", valueName: "path"))
     var auditLog: String?
@@ -126,9 +126,9 @@ struct VerifierServeCommand: AsyncParsableCommand {
             signal(SIGXFSZ, SIG_IGN)  // likewise a file size limit on --audit-log: EFBIG, counted, not death
             var policy = VerifierPolicy()
             policy.maxFailures = lockoutAfter
-            policy.lockoutDuration = lockoutSeconds
+            policy.lockoutDuration = lockoutSeconds?.value
             let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
-                                                     poolSize: verifier.dbPoolSize, timeout: verifier.dbTimeout)
+                                                     poolSize: verifier.dbPoolSize, timeout: verifier.dbTimeout.value)
             announce("\(database.description): \(try await database.migrate())")
             let core = try await verifier.open(database, policy: policy)
             let keys = database.apiKeys
