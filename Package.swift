@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "TokenDrivers", targets: ["TokenDrivers"]),
         .library(name: "TokenEmulator", targets: ["TokenEmulator"]),
         .library(name: "EmulatedTokens", targets: ["EmulatedTokens"]),
+        // Its control protocol's types (`ControlAddress`, `TokenStateReport`) appear in EmulatedTokens' API.
+        .library(name: "EmulatorControl", targets: ["EmulatorControl"]),
         .library(name: "USBTransport", targets: ["USBTransport"]),
         .library(name: "SeedFormats", targets: ["SeedFormats"]),
         .library(name: "Provisioning", targets: ["Provisioning"]),
