@@ -132,12 +132,14 @@ public final class ControlChannelServer: Sendable {
         try? await group.shutdownGracefully()
     }
 
-    /// Removes the socket, begins the rest of the stop and returns at once: for a `deinit`, which cannot wait.
+    /// Removes the socket, begins the rest of the stop and returns at once: for a `deinit`, which cannot wait. The
+    /// thread ends only once the listener has closed: a connection accepted meanwhile must find its loop running.
     public func stopWithoutWaiting() {
         guard let (bound, socket) = claimStop() else { return }
         if let socket { PrivateSocketPath.remove(socket.path, ifStill: socket.identity) }
-        bound?.close(promise: nil)
-        group.shutdownGracefully { _ in }
+        let group = self.group
+        guard let bound else { return group.shutdownGracefully { _ in } }
+        bound.close().whenComplete { _ in group.shutdownGracefully { _ in } }
     }
 
     /// What `stop` must undo, once: nil for every later caller.

@@ -1,13 +1,17 @@
-import Foundation
+import NIOConcurrencyHelpers
 import USBIP
 
 /// The devices a server exports, and which of them a client has imported. Like the kernel's usbip-host, a device
 /// serves one importer at a time; others get ST_DEV_BUSY until it is released.
-final class USBIPDeviceRegistry: @unchecked Sendable {
+final class USBIPDeviceRegistry: Sendable {
     let devices: [USBIPExportedDevice]
-    private let lock = NSLock()
-    private var inUse: Set<String> = []
-    private var unplugged: Set<String> = []
+
+    /// Which devices a client holds, and which are pulled out.
+    private struct Occupancy {
+        var inUse: Set<String> = []
+        var unplugged: Set<String> = []
+    }
+    private let occupancy = NIOLockedValueBox(Occupancy())
 
     init(devices: [USBIPExportedDevice]) {
         self.devices = devices
@@ -15,26 +19,27 @@ final class USBIPDeviceRegistry: @unchecked Sendable {
 
     /// The devices plugged in now: what a device list shows and an import may take.
     var plugged: [USBIPExportedDevice] {
-        lock.withLock { devices.filter { !unplugged.contains($0.busID) } }
+        let unplugged = occupancy.withLockedValue { $0.unplugged }
+        return devices.filter { !unplugged.contains($0.busID) }
     }
 
     func setPlugged(_ busID: String, _ plugged: Bool) {
-        lock.withLock {
-            if plugged { unplugged.remove(busID) } else { unplugged.insert(busID) }
+        occupancy.withLockedValue {
+            if plugged { $0.unplugged.remove(busID) } else { $0.unplugged.insert(busID) }
         }
     }
 
     func claim(busID: String) -> Result<USBIPExportedDevice, ImportRefusal> {
         guard let device = devices.first(where: { $0.busID == busID }) else { return .failure(.noDevice) }
-        return lock.withLock {
-            guard !unplugged.contains(busID) else { return .failure(.noDevice) }
-            guard inUse.insert(busID).inserted else { return .failure(.busy) }
+        return occupancy.withLockedValue { occupancy in
+            guard !occupancy.unplugged.contains(busID) else { return .failure(.noDevice) }
+            guard occupancy.inUse.insert(busID).inserted else { return .failure(.busy) }
             return .success(device)
         }
     }
 
     func release(busID: String) {
-        _ = lock.withLock { inUse.remove(busID) }
+        _ = occupancy.withLockedValue { $0.inUse.remove(busID) }
     }
 }
 

@@ -1,11 +1,14 @@
-import Foundation
+import NIOConcurrencyHelpers
 import USBProtocol
 
 /// Faults the server can be told to inject, so tests can pull a token out at a chosen moment.
-public final class USBIPFaultPlan: @unchecked Sendable {
-    private let lock = NSLock()
-    private var remainingFeatureTransfers: Int?
-    private var dropsOnlyBusID: String?
+public final class USBIPFaultPlan: Sendable {
+    /// The armed drop: how many more feature-report transfers pass (nil: no drop armed), and to which device.
+    private struct ArmedDrop {
+        var remainingFeatureTransfers: Int?
+        var onlyBusID: String?
+    }
+    private let drop: NIOLockedValueBox<ArmedDrop>
     private let stallsFeatureReports: Bool
 
     /// - Parameters:
@@ -15,8 +18,7 @@ public final class USBIPFaultPlan: @unchecked Sendable {
     ///     batch fails mid-write while the others work.
     ///   - stallFeatureReports: answer every feature-report transfer with a STALL, as a broken device would.
     public init(dropAfterFeatureTransfers count: Int? = nil, onlyBusID busID: String? = nil, stallFeatureReports: Bool = false) {
-        remainingFeatureTransfers = count
-        dropsOnlyBusID = busID
+        drop = NIOLockedValueBox(ArmedDrop(remainingFeatureTransfers: count, onlyBusID: busID))
         stallsFeatureReports = stallFeatureReports
     }
 
@@ -32,10 +34,7 @@ public final class USBIPFaultPlan: @unchecked Sendable {
     /// Arms (or re-arms) the drop while the emulator runs, as the control channel's `drop_after` does: after `count`
     /// more feature-report transfers (to `busID`, or to any device), the next one pulls the token out.
     public func armDrop(afterFeatureTransfers count: Int, onlyBusID busID: String?) {
-        lock.withLock {
-            remainingFeatureTransfers = count
-            dropsOnlyBusID = busID
-        }
+        drop.withLockedValue { $0 = ArmedDrop(remainingFeatureTransfers: count, onlyBusID: busID) }
     }
 
     public static var none: USBIPFaultPlan { USBIPFaultPlan() }
@@ -43,14 +42,14 @@ public final class USBIPFaultPlan: @unchecked Sendable {
     /// Counts a control transfer; true when this one must be answered by dropping the connection.
     public func shouldDrop(_ setup: USBSetupPacket, busID: String?) -> Bool {
         guard Self.isFeatureReport(setup) else { return false }
-        return lock.withLock {
-            guard dropsOnlyBusID == nil || dropsOnlyBusID == busID else { return false }
-            guard let remaining = remainingFeatureTransfers else { return false }
+        return drop.withLockedValue { drop in
+            guard drop.onlyBusID == nil || drop.onlyBusID == busID else { return false }
+            guard let remaining = drop.remainingFeatureTransfers else { return false }
             if remaining == 0 {
-                remainingFeatureTransfers = nil
+                drop.remainingFeatureTransfers = nil
                 return true
             }
-            remainingFeatureTransfers = remaining - 1
+            drop.remainingFeatureTransfers = remaining - 1
             return false
         }
     }

@@ -98,11 +98,14 @@ public final class USBIPServer: Sendable {
         try? await group.shutdownGracefully()
     }
 
-    /// Begins the stop and returns at once: for a `deinit` or a signal handler, which cannot wait.
+    /// Begins the stop and returns at once: for a `deinit` or a signal handler, which cannot wait. The threads end
+    /// only once the listener has closed: a connection accepted meanwhile must find its event loop still running
+    /// (NIO traps on a registration with a loop that has shut down).
     public func stopWithoutWaiting() {
         guard let bound = claimStop() else { return }
-        bound?.close(promise: nil)
-        group.shutdownGracefully { _ in }
+        let group = self.group
+        guard let bound else { return group.shutdownGracefully { _ in } }
+        bound.close().whenComplete { _ in group.shutdownGracefully { _ in } }
     }
 
     /// The listener to close (nil when the server never listened), once: nil for every later caller.

@@ -28,6 +28,11 @@ final class UsbdevfsDevice: Sendable {
     nonisolated(unsafe) let handler: UnsafeMutablePointer<UMockdevIoctlBase>
 
     /// A URB's ioctl data object, kept (one GObject reference) from submit to reap.
+    ///
+    /// `@unchecked` because the compiler never takes a raw pointer for `Sendable`. It is one all the same: the
+    /// reference we hold is counted atomically by GObject, the pointer moves between threads only through `state`'s
+    /// Mutex, and the data behind it is read and written only on umockdev's worker thread for this node (`deinit` only
+    /// drops the reference).
     struct PendingURB: @unchecked Sendable { let data: UnsafeMutablePointer<UMockdevIoctlData> }
 
     private struct State {

@@ -1,8 +1,9 @@
 import Foundation
+import Synchronization
 import USBProtocol
 
 /// An emulated Nitrokey Pro (20a0:4108) or Storage (20a0:4109): firmware, state file and USB identity.
-public final class NitrokeyToken: HIDReportHandler, @unchecked Sendable {
+public final class NitrokeyToken: HIDReportHandler, Sendable {
     public static let vendorID: UInt16 = 0x20A0
     public enum Model: UInt16, Sendable { case pro = 0x4108, storage = 0x4109 }
     /// A vendor collection with one 64-byte feature report, as Pro firmware since 2018 presents it.
@@ -11,21 +12,27 @@ public final class NitrokeyToken: HIDReportHandler, @unchecked Sendable {
         0x09, 0x02, 0xB1, 0x02, 0xC0,
     ]
 
-    private let lock = NSLock()
-    private var firmware: NitrokeyFirmware
+    /// The firmware and its flash: every change of state happens under this lock, the state write included.
+    private let firmware: Mutex<NitrokeyFirmware>
     private let store: AtomicFileStore<NitrokeyState>?
     public let model: Model
-    public lazy var usbDevice = EmulatedHIDDevice(descriptors: USBDescriptorSet(usbDescription), handler: self)
+    private let device = MadeOnFirstUse<EmulatedHIDDevice>()
+
+    /// The key as a USB device, made on first use and the same one ever after. The device holds the key (its
+    /// handler) and the key its device, as a `lazy var` did: both live as long as the process.
+    public var usbDevice: EmulatedHIDDevice {
+        device.value { EmulatedHIDDevice(descriptors: USBDescriptorSet(usbDescription), handler: self) }
+    }
 
     public init(model: Model = .pro, serial: UInt32, stateFile: URL? = nil) throws {
         self.model = model
         store = stateFile.map { AtomicFileStore(url: $0) }
         let state = try store?.load() ?? NitrokeyState(serial: serial)
-        firmware = NitrokeyFirmware(state: state)
+        firmware = Mutex(NitrokeyFirmware(state: state))
         if let store, !FileManager.default.fileExists(atPath: store.url.path) { try store.save(state) }
     }
 
-    public var state: NitrokeyState { lock.withLock { firmware.state } }
+    public var state: NitrokeyState { firmware.withLock { $0.state } }
 
     public var usbDescription: USBDeviceDescription {
         USBDeviceDescription(
@@ -37,18 +44,19 @@ public final class NitrokeyToken: HIDReportHandler, @unchecked Sendable {
 
     public func setReport(type: UInt8, id: UInt8, interface: Int, data: [UInt8]) -> Bool {
         guard type == HIDRequest.featureReportType, interface == 0, data.count == 64 else { return false }
-        lock.withLock { firmware.receive(data, persist: persist) }
+        firmware.withLock { $0.receive(data, persist: persist) }
         return true
     }
 
     public func getReport(type: UInt8, id: UInt8, interface: Int, length: Int) -> [UInt8]? {
         guard type == HIDRequest.featureReportType, interface == 0, length == 64 else { return nil }
-        return lock.withLock { firmware.currentReport() }
+        return firmware.withLock { $0.currentReport() }
     }
 
     public func interruptIn(endpoint: UInt8) -> [UInt8]? { nil }
     public func busReset() {}
 
+    /// Called with the lock held: the state write must finish before the firmware adopts the state.
     private func persist(_ state: NitrokeyState) -> Bool {
         guard let store else { return true }
         return (try? store.save(state)) != nil

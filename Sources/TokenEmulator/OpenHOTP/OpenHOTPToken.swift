@@ -1,8 +1,9 @@
 import Foundation
+import Synchronization
 import USBProtocol
 
 /// An emulated OpenHOTP token: the firmware, its flash (a state file), its button, and its USB identity.
-public final class OpenHOTPToken: HIDReportHandler, @unchecked Sendable {
+public final class OpenHOTPToken: HIDReportHandler, Sendable {
     public static let vendorID: UInt16 = 0x1209
     /// pid.codes' test PID: for development only (Firmware-spec/OpenHOTP, section 1).
     public static let productID: UInt16 = 0x0001
@@ -13,34 +14,50 @@ public final class OpenHOTPToken: HIDReportHandler, @unchecked Sendable {
         0xC0,
     ]
 
-    private let lock = NSLock()
-    private var firmware: OpenHOTPFirmware
+    /// The firmware and its flash: every change of state happens under this lock, the state write included.
+    private let firmware: Mutex<OpenHOTPFirmware>
     private let store: AtomicFileStore<OpenHOTPTokenState>?
     /// A simulated user who presses the button this long after a touch slot starts waiting; nil: nobody does.
     public let autoTouchDelay: TimeInterval?
-    /// Told of every code the button produced, as the real token would present it.
-    public var onButtonPress: (@Sendable (OpenHOTPFirmware.ButtonOutcome) -> Void)?
-    /// Set to make the next state writes fail, as a worn-out flash would (tests of the STORAGE_ERROR path).
-    public var failStorage = false
+    private let buttonObserver = Mutex<(@Sendable (OpenHOTPFirmware.ButtonOutcome) -> Void)?>(nil)
+    private let storageFails = Atomic<Bool>(false)
+    private let device = MadeOnFirstUse<EmulatedHIDDevice>()
 
-    public lazy var usbDevice: EmulatedHIDDevice = EmulatedHIDDevice(descriptors: USBDescriptorSet(usbDescription), handler: self)
+    /// Told of every code the button produced, as the real token would present it. Called outside the token's lock,
+    /// so it may call back into the token.
+    public var onButtonPress: (@Sendable (OpenHOTPFirmware.ButtonOutcome) -> Void)? {
+        get { buttonObserver.withLock { $0 } }
+        set { buttonObserver.withLock { $0 = newValue } }
+    }
+
+    /// Set to make the next state writes fail, as a worn-out flash would (tests of the STORAGE_ERROR path).
+    public var failStorage: Bool {
+        get { storageFails.load(ordering: .sequentiallyConsistent) }
+        set { storageFails.store(newValue, ordering: .sequentiallyConsistent) }
+    }
+
+    /// The token as a USB device, made on first use and the same one ever after. The device holds the token (its
+    /// handler) and the token its device, as a `lazy var` did: both live as long as the process.
+    public var usbDevice: EmulatedHIDDevice {
+        device.value { EmulatedHIDDevice(descriptors: USBDescriptorSet(usbDescription), handler: self) }
+    }
 
     /// A token whose state lives in `stateFile` (loaded when present, else created with `serial`), or only in memory.
     public init(serial: UInt32, stateFile: URL? = nil, autoTouchDelay: TimeInterval? = 0.2) throws {
         store = stateFile.map { AtomicFileStore(url: $0) }
         let state = try store?.load() ?? OpenHOTPTokenState(serial: serial)
-        firmware = OpenHOTPFirmware(state: state)
+        firmware = Mutex(OpenHOTPFirmware(state: state))
         self.autoTouchDelay = autoTouchDelay
         if let store, !FileManager.default.fileExists(atPath: store.url.path) { try store.save(state) }
     }
 
     public init(state: OpenHOTPTokenState, autoTouchDelay: TimeInterval? = nil) {
         store = nil
-        firmware = OpenHOTPFirmware(state: state)
+        firmware = Mutex(OpenHOTPFirmware(state: state))
         self.autoTouchDelay = autoTouchDelay
     }
 
-    public var state: OpenHOTPTokenState { lock.withLock { firmware.state } }
+    public var state: OpenHOTPTokenState { firmware.withLock { $0.state } }
     public var serial: UInt32 { state.serial }
 
     public var usbDescription: USBDeviceDescription {
@@ -55,7 +72,7 @@ public final class OpenHOTPToken: HIDReportHandler, @unchecked Sendable {
     /// A press of the token's button.
     @discardableResult
     public func pressButton() -> OpenHOTPFirmware.ButtonOutcome {
-        let outcome = lock.withLock { firmware.pressButton(now: Date(), persist: persist) }
+        let outcome = firmware.withLock { $0.pressButton(now: Date(), persist: persist) }
         if outcome != .nothing { onButtonPress?(outcome) }
         return outcome
     }
@@ -66,7 +83,7 @@ public final class OpenHOTPToken: HIDReportHandler, @unchecked Sendable {
         guard type == HIDRequest.featureReportType, id == 0, interface == 0, data.count == OpenHOTPWire.reportSize else {
             return false
         }
-        lock.withLock { firmware.receive(data, now: Date(), persist: persist) }
+        firmware.withLock { $0.receive(data, now: Date(), persist: persist) }
         return true
     }
 
@@ -76,20 +93,24 @@ public final class OpenHOTPToken: HIDReportHandler, @unchecked Sendable {
         }
         // The simulated user presses once the delay has passed; until then the host keeps reading PENDING.
         // Nothing sleeps here: the caller may be an event loop serving other tokens.
-        // The check and the press are one step, so a manual press in between cannot turn this into a second one.
+        // The check, the press and the reply are one step, so a manual press in between cannot turn this into a
+        // second one; the observer hears of the press after the lock is let go.
         let now = Date()
-        let autoPress: OpenHOTPFirmware.ButtonOutcome? = lock.withLock {
-            guard let delay = autoTouchDelay, let since = firmware.waitingForTouchSince, now.timeIntervalSince(since) >= delay else { return nil }
-            return firmware.pressButton(now: now, persist: persist)
+        let (autoPress, reply) = firmware.withLock { firmware -> (OpenHOTPFirmware.ButtonOutcome?, [UInt8]) in
+            var pressed: OpenHOTPFirmware.ButtonOutcome?
+            if let delay = autoTouchDelay, let since = firmware.waitingForTouchSince, now.timeIntervalSince(since) >= delay {
+                pressed = firmware.pressButton(now: now, persist: persist)
+            }
+            return (pressed, firmware.currentReply(now: now))
         }
         if let autoPress, autoPress != .nothing { onButtonPress?(autoPress) }
-        return lock.withLock { firmware.currentReply(now: now) }
+        return reply
     }
 
     public func interruptIn(endpoint: UInt8) -> [UInt8]? { nil }
 
     public func busReset() {
-        lock.withLock { firmware.reset() }
+        firmware.withLock { $0.reset() }
     }
 
     /// Called with the lock held: the state write must finish before the firmware adopts the state.

@@ -1,21 +1,27 @@
 import Foundation
+import Synchronization
 import USBProtocol
 
 /// The USB device layer of an emulated HID token: answers the standard and HID class requests on endpoint 0
 /// and hands reports to a `HIDReportHandler`. Anything it does not know STALLs, as a device's chapter 9 says.
-public final class EmulatedHIDDevice: EmulatedUSBDevice, @unchecked Sendable {
+public final class EmulatedHIDDevice: EmulatedUSBDevice, Sendable {
     public let descriptors: USBDescriptorSet
     public let handler: HIDReportHandler
-    private let lock = NSLock()
-    private var configurationValue: UInt8 = 0
-    private var interruptListener: (@Sendable () -> Void)?
+
+    /// What the host set up on this device, and who to tell of interrupt data.
+    private struct Bus {
+        var configurationValue: UInt8 = 0
+        var interruptListener: (@Sendable () -> Void)?
+    }
+    private let bus = Mutex(Bus())
 
     public var onInterruptData: (@Sendable () -> Void)? {
-        get { lock.withLock { interruptListener } }
-        set { lock.withLock { interruptListener = newValue } }
+        get { bus.withLock { $0.interruptListener } }
+        set { bus.withLock { $0.interruptListener = newValue } }
     }
 
-    /// The product has queued interrupt data: tell the front end, which completes a waiting transfer.
+    /// The product has queued interrupt data: tell the front end, which completes a waiting transfer. The listener
+    /// runs outside the lock: it may come back to this device.
     public func notifyInterruptData() {
         onInterruptData?()
     }
@@ -38,7 +44,7 @@ public final class EmulatedHIDDevice: EmulatedUSBDevice, @unchecked Sendable {
     }
 
     public func busReset() {
-        lock.withLock { configurationValue = 0 }
+        bus.withLock { $0.configurationValue = 0 }
         handler.busReset()
     }
 
@@ -50,9 +56,9 @@ public final class EmulatedHIDDevice: EmulatedUSBDevice, @unchecked Sendable {
         case (USBStandardRequest.getStatus, true):
             return .completed([0, 0])
         case (USBStandardRequest.getConfiguration, true):
-            return .completed([lock.withLock { configurationValue }])
+            return .completed([bus.withLock { $0.configurationValue }])
         case (USBStandardRequest.setConfiguration, false) where setup.value <= 1:
-            lock.withLock { configurationValue = UInt8(setup.value) }
+            bus.withLock { $0.configurationValue = UInt8(setup.value) }
             return .completed([])
         case (USBStandardRequest.getInterface, true) where Int(setup.index) < interfaceCount:
             return .completed([0])

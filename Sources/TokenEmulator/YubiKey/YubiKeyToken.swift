@@ -1,8 +1,9 @@
 import Foundation
+import Synchronization
 import USBProtocol
 
 /// An emulated YubiKey (OTP interface only): the firmware, its state file, its button, its USB identity.
-public final class YubiKeyToken: HIDReportHandler, @unchecked Sendable {
+public final class YubiKeyToken: HIDReportHandler, Sendable {
     public static let vendorID: UInt16 = 0x1050
     /// The classic OTP-only YubiKey.
     public static let productID: UInt16 = 0x0010
@@ -14,23 +15,38 @@ public final class YubiKeyToken: HIDReportHandler, @unchecked Sendable {
         0x75, 0x08, 0x15, 0x00, 0x25, 0x65, 0x05, 0x07, 0x19, 0x00, 0x29, 0x65, 0x81, 0x00, 0xC0,
     ]
 
-    private let lock = NSLock()
-    private var firmware: YubiKeyFirmware
-    /// Keyboard reports waiting for the host's interrupt IN transfers: what a touch types.
-    private var keystrokes: [[UInt8]] = []
+    /// The firmware, and the keyboard reports waiting for the host's interrupt IN transfers (what a touch types).
+    private struct Key {
+        var firmware: YubiKeyFirmware
+        var keystrokes: [[UInt8]] = []
+    }
+    /// Every change of state happens under this lock, the state write included.
+    private let key: Mutex<Key>
     private let store: AtomicFileStore<YubiKeyState>?
-    /// Told of every complete command frame the host sent (70 bytes), before the key acts on it.
-    public var onFrame: (@Sendable ([UInt8]) -> Void)?
-    public lazy var usbDevice = EmulatedHIDDevice(descriptors: USBDescriptorSet(usbDescription), handler: self)
+    private let frameObserver = Mutex<(@Sendable ([UInt8]) -> Void)?>(nil)
+    private let device = MadeOnFirstUse<EmulatedHIDDevice>()
+
+    /// Told of every complete command frame the host sent (70 bytes), before SET_REPORT completes. Called outside
+    /// the key's lock, so it may be slow (a log write) or call back into the key.
+    public var onFrame: (@Sendable ([UInt8]) -> Void)? {
+        get { frameObserver.withLock { $0 } }
+        set { frameObserver.withLock { $0 = newValue } }
+    }
+
+    /// The key as a USB device, made on first use and the same one ever after. The device holds the key (its
+    /// handler) and the key its device, as a `lazy var` did: both live as long as the process.
+    public var usbDevice: EmulatedHIDDevice {
+        device.value { EmulatedHIDDevice(descriptors: USBDescriptorSet(usbDescription), handler: self) }
+    }
 
     public init(serial: UInt32, stateFile: URL? = nil) throws {
         store = stateFile.map { AtomicFileStore(url: $0) }
         let state = try store?.load() ?? YubiKeyState(serial: serial)
-        firmware = YubiKeyFirmware(state: state)
+        key = Mutex(Key(firmware: YubiKeyFirmware(state: state)))
         if let store, !FileManager.default.fileExists(atPath: store.url.path) { try store.save(state) }
     }
 
-    public var state: YubiKeyState { lock.withLock { firmware.state } }
+    public var state: YubiKeyState { key.withLock { $0.firmware.state } }
 
     public var usbDescription: USBDeviceDescription {
         let version = YubiKeyFirmware.firmware
@@ -44,33 +60,39 @@ public final class YubiKeyToken: HIDReportHandler, @unchecked Sendable {
     /// A touch of the button on `slot`: the key types the code as keyboard reports on its interrupt endpoint
     /// (the token id first when configured, then the digits, then Enter when configured).
     public func touch(slot: Int) -> YubiKeyFirmware.TouchOutcome {
-        let outcome = lock.withLock { firmware.touch(slot: slot, persist: persist) }
-        if case .typed(let text) = outcome {
-            let configuration: [UInt8]? = lock.withLock { firmware.state.slots[slot - 1]?.configuration }
-            let enter = (configuration?[46] ?? 0) & 0x20 != 0  // APPEND_CR
-            lock.withLock { keystrokes += HIDKeyboard.reports(typing: text + (enter ? "\n" : "")) }
-            usbDevice.notifyInterruptData()
+        let outcome = key.withLock { key -> YubiKeyFirmware.TouchOutcome in
+            let outcome = key.firmware.touch(slot: slot, persist: persist)
+            if case .typed(let text) = outcome {
+                let configuration = key.firmware.state.slots[slot - 1]?.configuration
+                let enter = (configuration?[46] ?? 0) & 0x20 != 0  // APPEND_CR
+                key.keystrokes += HIDKeyboard.reports(typing: text + (enter ? "\n" : ""))
+            }
+            return outcome
         }
+        if case .typed = outcome { usbDevice.notifyInterruptData() }
         return outcome
     }
 
     public func setReport(type: UInt8, id: UInt8, interface: Int, data: [UInt8]) -> Bool {
         guard type == HIDRequest.featureReportType, interface == 0, data.count == 8 else { return false }
-        lock.withLock { firmware.receive(data, onFrame: { frame in onFrame?(frame) }, persist: persist) }
+        var completedFrame: [UInt8]?
+        key.withLock { $0.firmware.receive(data, onFrame: { completedFrame = $0 }, persist: persist) }
+        if let completedFrame { onFrame?(completedFrame) }
         return true
     }
 
     public func getReport(type: UInt8, id: UInt8, interface: Int, length: Int) -> [UInt8]? {
         guard type == HIDRequest.featureReportType, interface == 0, length == 8 else { return nil }
-        return lock.withLock { firmware.currentReport() }
+        return key.withLock { $0.firmware.currentReport() }
     }
 
     public func interruptIn(endpoint: UInt8) -> [UInt8]? {
         guard endpoint == 0x81 else { return nil }
-        return lock.withLock { keystrokes.isEmpty ? nil : keystrokes.removeFirst() }
+        return key.withLock { $0.keystrokes.isEmpty ? nil : $0.keystrokes.removeFirst() }
     }
     public func busReset() {}
 
+    /// Called with the lock held: the state write must finish before the firmware adopts the state.
     private func persist(_ state: YubiKeyState) -> Bool {
         guard let store else { return true }
         return (try? store.save(state)) != nil
