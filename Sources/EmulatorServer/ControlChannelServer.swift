@@ -28,40 +28,36 @@ public final class ControlChannelServer: Sendable {
     /// refused. Blocks the calling thread for the bind: from async code, call the `async` variant.
     @discardableResult
     public func start(_ address: ControlAddress) throws(ControlChannelError) -> ControlAddress {
-        switch address {
-        case .unix(let path):
-            let placement = try PrivateSocketPath(path)
-            let bound: Channel
-            do { bound = try bootstrap().bind(unixDomainSocketPath: placement.bindPath).wait() } catch {
-                placement.discard()
-                throw .cannotBind("\(error)")
-            }
-            return try adopt(bound, address: address, placement: placement)
-        case .tcp(let host, let port):
-            try Self.requireLoopback(host)
-            let bound: Channel
-            do { bound = try bootstrap().bind(host: host, port: port).wait() } catch { throw .cannotBind("\(error)") }
-            return try adopt(bound, address: address, placement: nil)
+        let (binding, placement) = try bind(address)
+        let bound: Channel
+        do { bound = try binding.wait() } catch {
+            placement?.discard()
+            throw .cannotBind("\(error)")
         }
+        return try adopt(bound, address: address, placement: placement)
     }
 
     /// Binds and starts serving without blocking a thread of the caller's; as the blocking `start`.
     @discardableResult
     public func start(_ address: ControlAddress) async throws(ControlChannelError) -> ControlAddress {
+        let (binding, placement) = try bind(address)
+        let bound: Channel
+        do { bound = try await binding.get() } catch {
+            placement?.discard()
+            throw .cannotBind("\(error)")
+        }
+        return try adopt(bound, address: address, placement: placement)
+    }
+
+    /// Begins the bind: a Unix socket in its private place, TCP on loopback only.
+    private func bind(_ address: ControlAddress) throws(ControlChannelError) -> (EventLoopFuture<Channel>, PrivateSocketPath?) {
         switch address {
         case .unix(let path):
             let placement = try PrivateSocketPath(path)
-            let bound: Channel
-            do { bound = try await bootstrap().bind(unixDomainSocketPath: placement.bindPath).get() } catch {
-                placement.discard()
-                throw .cannotBind("\(error)")
-            }
-            return try adopt(bound, address: address, placement: placement)
+            return (bootstrap().bind(unixDomainSocketPath: placement.bindPath), placement)
         case .tcp(let host, let port):
             try Self.requireLoopback(host)
-            let bound: Channel
-            do { bound = try await bootstrap().bind(host: host, port: port).get() } catch { throw .cannotBind("\(error)") }
-            return try adopt(bound, address: address, placement: nil)
+            return (bootstrap().bind(host: host, port: port), nil)
         }
     }
 
