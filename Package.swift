@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "PrivateFiles"),
         // USB setup packets, request and descriptor codes: the vocabulary of device and host sides.
         .target(name: "USBProtocol"),
-        // Protocol drivers: pure frame codecs over an abstract feature-report channel.
+        // Protocol drivers (pure frame codecs over an abstract feature-report channel) and each family's programming rules.
         .target(name: "TokenDrivers", dependencies: ["OTPCore", "Checksums"]),
         // The USB/IP wire format, shared by the emulator's server and the host's client.
         .target(name: "USBIP"),
@@ -68,9 +68,9 @@ let package = Package(
         .target(name: "EmulatorControl"),
         // Emulated tokens inside a test process in one call: USB/IP server, umockdev testbed, control channel, faults.
         .target(name: "EmulatedTokens", dependencies: ["TokenEmulator", "EmulatorServer", "EmulatorControl", "UMockdevBridge", "USBProtocol"]),
-        // Host transports that give a FeatureReportChannel: libusb (with libudev discovery) and the USB/IP client.
+        // Host transports that give a FeatureReportChannel (libusb with libudev discovery, the USB/IP client); connected tokens.
         .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol", "CLibUSB", "CLibUDev"]),
-        // Seed files: PSKC (RFC 6030, plain and encrypted), Yubico CSV, otpkit seed JSON.
+        // Seed files: PSKC (RFC 6030, plain and encrypted), Yubico CSV, otpkit seed JSON; seed export.
         .target(name: "SeedFormats", dependencies: [
             "OTPCore", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
@@ -109,14 +109,14 @@ let package = Package(
         ]),
         // RADIUS (RFC 2865, 3579, 5997): the packet codec, authenticators and User-Password hiding. Pure Swift.
         .target(name: "RADIUS", dependencies: ["OTPCore", .product(name: "Crypto", package: "swift-crypto")]),
-        // The RADIUS UDP server (SwiftNIO), deciding through a delegate protocol (it knows nothing of the verifier).
         // A task executor of dispatch queues, for async work that must not wait for the cooperative pool.
         .target(name: "DispatchExecutors"),
+        // The RADIUS UDP server (SwiftNIO), deciding through a delegate protocol (it knows nothing of the verifier).
         .target(name: "RADIUSServer", dependencies: [
             "RADIUS", "DispatchExecutors", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
-        // Provisioning at scale: the crash-safe seed journal (and, later, the batch loop and hand-off).
+        // Provisioning at scale: the crash-safe seed journal and the batch loop (ProvisioningBatch) over token arrivals.
         .target(name: "Provisioning", dependencies: ["OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport"]),
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
