@@ -73,7 +73,8 @@ struct PrivateSocketPath {
 
     /// Whether connecting to the socket at `path` is refused: its listener is gone.
     private static func nobodyListens(at path: String) -> Bool {
-        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        // Non-blocking: a live listener with a full backlog answers EAGAIN at once instead of holding the start.
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard probe >= 0 else { return false }
         defer { close(probe) }
         var address = sockaddr_un()

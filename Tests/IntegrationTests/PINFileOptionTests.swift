@@ -23,4 +23,29 @@ import TestSupport
         }
         #expect(!FileManager.default.fileExists(atPath: journal), "no journal was created")
     }
+
+    /// A PIN file written on Windows (CRLF) gives the PIN, not the PIN and a carriage return (a wrong PIN costs a try).
+    @Test func aPINFileEndedByCRLFGivesThePIN() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1)
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        let device = emulator.device(1)
+        #expect(try otpkit("pin", "set", "--device", device, "--new-pin", "246810").status == 0)
+        let file = emulator.stateFolder.appendingPathComponent("pin.txt").path
+        FileManager.default.createFile(atPath: file, contents: Data("246810\r\n".utf8))
+        let programmed = try otpkit(["program", "--device", device, "--generate", "--seed-file", file + ".seed", "--pin-file", file])
+        #expect(programmed.status == 0, "\(programmed.stderr)")
+    }
+
+    /// `otpkit program` on an OpenHOTP token with a PIN and none given asks on a terminal; without a terminal it says
+    /// how to give it, and the token has spent no try.
+    @Test func aMissingOpenHOTPPINIsAskedForBeforeATryIsSpent() throws {
+        let emulator = try EmulatorProcessFixture(tokens: 1)
+        defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
+        let device = emulator.device(1)
+        #expect(try otpkit("pin", "set", "--device", device, "--new-pin", "246810").status == 0)
+        let refused = try otpkit(["program", "--device", device, "--generate"], environment: ["OTPKIT_PIN": ""])
+        #expect(refused.status == 64 && refused.stderr.contains("the OpenHOTP admin PIN is needed: give it with --pin"), "\(refused.stderr)")
+        let info = try otpkit(["info", "--device", device])
+        #expect(info.stdout.contains("set, 3 tries left"), "no try was spent: \(info.stdout)")
+    }
 }

@@ -96,21 +96,24 @@ import Verification
         #expect(journal.records.map(\.state) == [.failed])
     }
 
-    @Test func aPINAskedForIsAskedOnceForTheWholeBatch() throws {
+    @Test func eachKindOfPINIsAskedOnceForTheWholeBatch() throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let first = try NitrokeyToken(serial: 8_000_001), second = try NitrokeyToken(serial: 8_000_002)
-        let arrivals = try EmulatedArrivals(devices: [first.usbDevice, second.usbDevice])
+        let protected = openHOTPTokens(2, pin: "246810")
+        let arrivals = try EmulatedArrivals(devices: [first.usbDevice, protected[0].usbDevice, second.usbDevice, protected[1].usbDevice])
         let asked = Mutex<[String]>([])
         var settings = ProvisioningSettings()
         settings.askPIN = { what in
             asked.withLock { $0.append(what) }
-            return "12345678"  // the emulated Nitrokey's factory admin PIN, as typed at a prompt
+            // As typed at a prompt: the emulated Nitrokey's factory admin PIN, the OpenHOTP tokens' own.
+            return what == "Nitrokey admin" ? "12345678" : "246810"
         }
         let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
         #expect(try batch.run { _ in } == .noMoreTokens)
-        #expect(batch.tally.done == 2)
-        #expect(asked.withLock { $0.count } == 1, "a person feeding the batch types the PIN once: \(asked.withLock { $0 })")
+        #expect(batch.tally.done == 4)
+        #expect(asked.withLock { $0 } == ["Nitrokey admin", "OpenHOTP admin"], "each kind of PIN is typed once, and a Nitrokey's is never given to an OpenHOTP token")
+        #expect(protected.allSatisfy { $0.state.pinRetries == OpenHOTPTokenState.maxPINRetries }, "no try was spent")
     }
 
     @Test func settingsNeverShowThePINOrAnAccessCode() {

@@ -51,7 +51,8 @@ public struct YubiKeyFirmware: Sendable {
     }
 
     /// SET_REPORT with one 8-byte report. Reports of another size never arrive (the USB layer STALLs them).
-    /// `onFrame` sees each completed 70-byte frame before it is executed (for logs and the byte-identity test).
+    /// `onFrame` is given each completed 70-byte frame (for logs and the byte-identity test); `YubiKeyToken` hands it
+    /// on once the frame was executed, outside its lock.
     public mutating func receive(_ report: [UInt8], onFrame: ([UInt8]) -> Void = { _ in }, persist: Persist) {
         guard report.count == 8, busyReads == 0 else { return }  // a write while busy is ignored
         let control = report[7]

@@ -26,7 +26,8 @@ public final class YubiKeyToken: HIDReportHandler, Sendable {
     private let frameObserver = Mutex<(@Sendable ([UInt8]) -> Void)?>(nil)
     private let device = MadeOnFirstUse<EmulatedHIDDevice>()
 
-    /// Told of every complete command frame the host sent (70 bytes), before SET_REPORT completes. Called outside
+    /// Told of every complete command frame the host sent (70 bytes), after the key acted on it and before
+    /// SET_REPORT completes. Called outside
     /// the key's lock, so it may be slow (a log write) or call back into the key.
     public var onFrame: (@Sendable ([UInt8]) -> Void)? {
         get { frameObserver.withLock { $0 } }

@@ -117,8 +117,8 @@ struct ProgramCommand: ParsableCommand {
     func program(_ device: ConnectedToken, secret key: Secret) throws -> (SeedRecord, String) {
         var request = HOTPSlotRequest(slot: slotOption.slot, secret: key, algorithm: algorithm, digits: digits, counter: counter,
                                       name: name, touch: touch, overwrite: force, pin: try pinOptions.effectivePIN)
-        if case .nitrokey = device {
-            // Asked on the terminal only once the slot is known to be writable.
+        if device.family != .yubiKey {
+            // Asked on the terminal only when the token needs it and (Nitrokey) the slot is known to be writable.
             let options = pinOptions
             request.askPIN = { what in try? options.requiredPIN(for: what) }
         }

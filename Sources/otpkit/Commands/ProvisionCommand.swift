@@ -90,7 +90,7 @@ struct ProvisionCommand: ParsableCommand {
     var auditLog: String?
 
     func validate() throws {
-        if let pinFile { _ = try PINOptions.read(pinFile: pinFile) }
+        try PINOptions.check(pinFile: pinFile)
         if push != nil && nonEmptyEnvironment("OTPKIT_VERIFIER_KEY") == nil {
             throw ValidationError("--push needs the verifier's admin API key in OTPKIT_VERIFIER_KEY")
         }
@@ -117,6 +117,8 @@ struct ProvisionCommand: ParsableCommand {
             }
             let auditHandle: FileHandle?
             do { auditHandle = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
+            // The PIN file is read before the journal is touched: a refused one leaves nothing behind.
+            let settings = try settings()
             let seeds = try openJournal()
             let servers = try usbip.map { [try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)")] } ?? []
             let supply = try secrets.map { path -> SecretSupply in
@@ -129,7 +131,7 @@ struct ProvisionCommand: ParsableCommand {
             // Output that cannot be written (a closed pipe, a full disk) ends the batch after the token in hand, as
             // Ctrl-C does: nobody would see what the next tokens get. The journal, --out and --push still happen.
             var printFailure: Error?
-            let batch = ProvisioningBatch(journal: seeds, arrivals: arrivals, settings: try settings(), secrets: supply,
+            let batch = ProvisioningBatch(journal: seeds, arrivals: arrivals, settings: settings, secrets: supply,
                                           stopRequested: { stop.received != nil || printFailure != nil })
             var progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) == 1)
             let started = Date()
@@ -144,7 +146,7 @@ struct ProvisionCommand: ParsableCommand {
                                      outcome: token.outcome.rawValue, detail: detail(token.reason), slot: token.slot)
                     if case .otherFamily? = token.reason {} else { audit(line, to: auditHandle) }
                     do {
-                        if json { try printJSONLine(line) } else { progress.print(describe(line, tally: batch.tally, since: started)) }
+                        if json { try emitOrThrow(jsonLine(line)) } else { try progress.print(describe(line, tally: batch.tally, since: started)) }
                     } catch {
                         printFailure = printFailure ?? error
                     }

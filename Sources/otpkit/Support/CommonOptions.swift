@@ -37,18 +37,29 @@ struct PINOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Read the PIN from the first line of this file instead.", valueName: "path"))
     var pinFile: String?
 
-    func validate() throws { if let pinFile { _ = try Self.read(pinFile: pinFile) } }
+    func validate() throws { try Self.check(pinFile: pinFile) }
 
-    /// The first line of a --pin-file. One that cannot be read, or holds no PIN, is refused: never replaced by
-    /// OTPKIT_PIN or a prompt (a batch would spend a try of every token on the wrong PIN).
+    /// Refuses a --pin-file before anything is touched: one that cannot be read, and a regular file that holds no PIN
+    /// (a pipe such as `<(pass show ...)` is read once, when the PIN is needed).
+    static func check(pinFile: String?) throws {
+        guard let pinFile else { return }
+        var status = stat()
+        guard stat(pinFile, &status) == 0, access(pinFile, R_OK) == 0 else { throw ValidationError("--pin-file \(pinFile) cannot be read") }
+        if status.st_mode & S_IFMT == S_IFREG { _ = try read(pinFile: pinFile) }
+    }
+
+    /// The first line of a --pin-file (LF or CRLF ended; at most 4 KiB read). One that cannot be read, or holds no
+    /// PIN, is refused: never replaced by OTPKIT_PIN or a prompt (a batch would spend a try of every token on it).
     static func read(pinFile: String) throws -> String {
-        guard let text = try? String(contentsOfFile: pinFile, encoding: .utf8) else {
+        guard let handle = FileHandle(forReadingAtPath: pinFile), let data = try? handle.read(upToCount: 4096) ?? Data() else {
             throw ValidationError("--pin-file \(pinFile) cannot be read")
         }
-        guard let first = text.split(separator: "\n", omittingEmptySubsequences: false).first, !first.isEmpty else {
+        try? handle.close()
+        let text = String(decoding: data, as: UTF8.self)
+        guard let first = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).first, !first.isEmpty else {
             throw ValidationError("--pin-file \(pinFile) holds no PIN on its first line")
         }
-        return String(first.hasSuffix("\r") ? first.dropLast() : first)
+        return String(first)
     }
 
     /// --pin, else --pin-file, else OTPKIT_PIN.

@@ -9,9 +9,20 @@ func printJSON<T: Encodable>(_ value: T) throws {
 
 /// Prints a value as one line of key-sorted JSON (for streams of events that scripts read line by line).
 func printJSONLine<T: Encodable>(_ value: T) throws {
+    emit(try jsonLine(value))
+}
+
+/// A value as one line of key-sorted JSON.
+func jsonLine<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    emit(String(decoding: try encoder.encode(value), as: UTF8.self))
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// As `emit`, but a line that cannot be written (EPIPE, a full disk) is an error: for output whose loss must change
+/// what the command does next (a batch stops when nobody can see what the next tokens get).
+func emitOrThrow(_ line: String) throws {
+    try FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
 }
 
 /// Writes a line to standard output at once, unbuffered, so that a reader of a pipe (a parent process, a script

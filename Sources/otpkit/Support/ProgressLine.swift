@@ -10,10 +10,10 @@ struct ProgressLine {
         self.enabled = enabled
     }
 
-    /// Prints a line above the status line.
-    mutating func print(_ line: String) {
+    /// Prints a line above the status line; a line that cannot be written is an error.
+    mutating func print(_ line: String) throws {
         clear()
-        emit(line)
+        try emitOrThrow(line)
     }
 
     mutating func show(_ status: String) {
