@@ -31,10 +31,10 @@ struct DeviceOptions: ParsableArguments {
 /// The admin PIN, for commands that change a token protected by one.
 struct PINOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The token's admin PIN (default: --pin-file, then OTPKIT_PIN; a Nitrokey asks on the terminal). Needed to change a token that has one.", valueName: "pin"))
+        "The token's admin PIN (default: --pin-file, then OTPKIT_PIN; else `program` asks on the terminal). Needed to change a token that has one.", valueName: "pin"))
     var pin: String?
 
-    @Option(name: .long, help: ArgumentHelp("Read the PIN from the first line of this file instead.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("Read the PIN from the first line of this file (or pipe) instead.", valueName: "path"))
     var pinFile: String?
 
     func validate() throws { try Self.check(pinFile: pinFile) }
