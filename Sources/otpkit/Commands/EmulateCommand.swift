@@ -210,12 +210,6 @@ struct EmulateCommand: ParsableCommand {
 }
 
 /// `--token FAMILY` takes the family names in any case (`YubiKey`, `yubikey`); `--help` lists them.
-extension EmulatedTokenFamily: ExpressibleByArgument {
-    public init?(argument: String) {
-        self.init(rawValue: argument.lowercased())
-    }
-}
-
 extension EmulatorError {
     /// Problems of the machine or the command line (umockdev missing, bad options), reported as usage errors.
     var isSetUpProblem: Bool {

@@ -1,7 +1,9 @@
 import ArgumentParser
+import EmulatedTokens
 import OTPCore
 import SeedFormats
 import TokenDrivers
+import Verification
 
 // Options whose values are a library's enum: the parser refuses a typo (exit 64) and `--help` lists the values.
 
@@ -25,5 +27,15 @@ extension OTPAlgorithm: ExpressibleByArgument {
     public init?(argument: String) {
         guard let algorithm = OTPAlgorithm(name: argument) else { return nil }
         self = algorithm
+    }
+}
+
+/// `verifier keys create --role verify|admin`.
+extension APIKeyRole: ExpressibleByArgument {}
+
+/// `emulate --token openhotp|yubikey|nitrokey-pro|nitrokey-storage`, in any case.
+extension EmulatedTokenFamily: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(rawValue: argument.lowercased())
     }
 }

@@ -28,7 +28,7 @@ func emitOrThrow(_ line: String) throws {
 /// Writes a line to standard output at once, unbuffered, so that a reader of a pipe (a parent process, a script
 /// waiting for a prompt) sees it while the command is still running.
 func emit(_ line: String) {
-    writeOut(line + "\n")
+    try? emitOrThrow(line)
 }
 
 /// Writes to standard output without buffering. A reader that went away (EPIPE: SIGPIPE is ignored, see

@@ -223,5 +223,3 @@ struct VerifierKeysCommand: AsyncParsableCommand {
     }
 }
 
-/// `--role verify|admin`: the parser refuses anything else, and `--help` lists the values.
-extension APIKeyRole: ExpressibleByArgument {}
