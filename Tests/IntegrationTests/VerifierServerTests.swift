@@ -115,7 +115,10 @@ import Testing
             if counter == acknowledged[index] + 1 { committedUnanswered += 1 }
         }
         #expect(committedUnanswered >= 1, "the killed batch held at least one decision no client heard of")
-        #expect(acknowledged.reduce(0, +) >= 39, "the batches before the kill were answered")
+        // Forty commits of at least one decision each happened. An answer of an earlier batch may still have been on
+        // its way when the kill came, but each client has one request in flight, so at most one per client is lost.
+        #expect(stored.values.reduce(0, +) >= 40, "forty batches were committed before the kill")
+        #expect(acknowledged.reduce(0, +) >= 40 - clients, "the batches before the kill were answered")
 
         server.environment = [:]
         try server.start()
