@@ -156,7 +156,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
         // The HTTP API in process (HummingbirdTesting's router client) over a real SQLite store in a temporary folder.
         .testTarget(name: "VerifierServerTests", dependencies: [
-            "VerifierServer", "Verification", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport",
+            "VerifierServer", "Verification", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport", "Provisioning",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

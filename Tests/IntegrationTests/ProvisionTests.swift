@@ -131,10 +131,32 @@ import Testing
             }
         }
 
+        let wrongKey = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
+                                  environment: ["OTPKIT_VERIFIER_KEY": "not-the-key"])
+        #expect(wrongKey.status == 1 && wrongKey.stdout.contains("refused (401 unauthorized"), "\(wrongKey.stdout)\(wrongKey.stderr)")
+        #expect(wrongKey.stderr.contains("--resume \(journal) --count 0 --push \(url)"), "\(wrongKey.stderr)")
+
         verifier.kill()
         let down = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
                               environment: environment)
         #expect(down.status == 2 && down.stderr.contains("the seeds stay in the journal"), "\(down.stderr)")
+    }
+
+    /// Seeds never cross the network in plain http, and a URL that cannot be used costs no token.
+    @Test func aPushURLThatCannotBeUsedIsRefusedBeforeAnyToken() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("batch.journal").path
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 950)
+        for url in ["http://verifier.example:8400", "ftp://verifier.example"] {
+            let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
+                                 environment: ["OTPKIT_VERIFIER_KEY": "some-key"])
+            #expect(run.status == 64 && run.stderr.contains("nothing was programmed"), "\(run.stderr)")
+            #expect(!run.stderr.contains("some-key"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: journal), "no journal was started")
+        let slot = try otpkit(["counter", "--device", emulator.device(1)])
+        #expect(slot.status != 0 && slot.stderr.contains("not programmed"), "the token was not touched: \(slot.stdout)\(slot.stderr)")
     }
 }
 

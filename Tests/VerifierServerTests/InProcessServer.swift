@@ -41,9 +41,10 @@ final class InProcessServer: Sendable {
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
-    /// Runs `body` against the public application (its services running, as `serve` runs them).
-    func test<Value: Sendable>(_ body: @escaping @Sendable (Client) async throws -> Value) async throws -> Value {
-        try await server.makeApplication().test(.router) { client in try await body(Client(client: client, adminKey: self.adminKey)) }
+    /// Runs `body` against the public application (its services running, as `serve` runs them); `.live` puts it on
+    /// a loopback port (the client's `port`) for clients of its own.
+    func test<Value: Sendable>(_ setup: TestingSetup = .router, _ body: @escaping @Sendable (Client) async throws -> Value) async throws -> Value {
+        try await server.makeApplication().test(setup) { client in try await body(Client(client: client, adminKey: self.adminKey)) }
     }
 
     /// Runs `body` against the metrics listener's routes (the detailed view).

@@ -24,11 +24,15 @@ struct ProvisionCommand: ParsableCommand {
         On a terminal a status line shows done, failed, remaining, the rate and the token in hand. Ctrl-C (or \
         SIGTERM) finishes the token in hand, writes --out and --push for what is done, and exits with 130 (143); \
         --resume goes on. A refused PIN stops the batch, since every further token would lose a try too. A folder \
-        for --out or --audit-log that takes no file is refused before any token is touched; --count 0 with --resume \
-        only writes --out from the journal.
+        for --out or --audit-log, or a --push URL, that cannot be used is refused before any token is touched; \
+        --count 0 with --resume only writes --out and --push from the journal.
 
         --out writes the committed seeds for the verification server: encrypted PSKC (--password-file or --psk), \
         or --format csv/json. The journal's key lives in JOURNAL.key (mode 0600), never in the journal.
+
+        --push imports the committed seeds into a running otpkit verifier, one request per token: https, or http to \
+        this machine only. A token the verifier has already is left as it is ("already there"). A verifier that \
+        cannot be reached exits with 2, one that refuses a seed with 1; the seeds stay in the journal either way.
         """)
 
     @Option(name: .long, help: ArgumentHelp("A USB/IP server whose tokens to provision.", valueName: "host:port"))
@@ -115,6 +119,7 @@ struct ProvisionCommand: ParsableCommand {
             if let out {
                 do { try PrivateFile.checkWritable(out) } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
             }
+            let verifier = try pushClient()
             let auditHandle: FileHandle?
             do { auditHandle = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
             // The PIN file is read before the journal is touched: a refused one leaves nothing behind.
@@ -172,7 +177,7 @@ struct ProvisionCommand: ParsableCommand {
                     throw CLIFailure("\(CLIFailure(error).message); the seeds stay in the journal: \(later)", code: .refused)
                 }
             }
-            if let push { try pushSeeds(committed.seeds, to: push) }
+            if let verifier { try pushSeeds(committed.seeds, to: verifier) }
             if let printFailure { throw printFailure }
             let summary = summarize(tally, journal: seeds, since: started)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
@@ -266,26 +271,34 @@ struct ProvisionCommand: ParsableCommand {
         }
     }
 
-    /// Imports the journal's committed seeds into a running verifier, one request per token so that each gets its own
-    /// answer; a token the verifier has already is left as it is (re-sending a batch duplicates and resets nothing).
-    private func pushSeeds(_ seeds: [SeedRecord], to base: String) throws {
-        guard let key = nonEmptyEnvironment("OTPKIT_VERIFIER_KEY") else { return }
+    /// The --push client, checked before anything is programmed.
+    private func pushClient() throws -> VerifierImportClient? {
+        guard let push, let key = nonEmptyEnvironment("OTPKIT_VERIFIER_KEY") else { return nil }
+        do { return try VerifierImportClient(baseURL: push, adminKey: key) } catch {
+            throw CLIFailure("--push: \(error); nothing was programmed", code: .usage)
+        }
+    }
+
+    /// Imports the journal's committed seeds into a running verifier, each with its own answer; a token the verifier
+    /// has already is left as it is (re-sending a batch duplicates and resets nothing).
+    private func pushSeeds(_ seeds: [SeedRecord], to verifier: VerifierImportClient) throws {
         var failures: [String] = []
         for seed in seeds {
-            let encoder = JSONEncoder()
-            let body = try encoder.encode([seed])
-            let (status, answer) = try VerifierPush.post(base: base, path: "/v1/tokens", key: key, body: body)
-            let outcome = switch status {
-            case 201: "imported"
-            case 409: "already there"
-            default: "failed (\(status): \(answer))"
+            let outcome: String
+            do {
+                let answer = try verifier.sendWaiting(seed)
+                if !answer.isImported { failures.append(seed.tokenID) }
+                outcome = answer.description
+            } catch {
+                throw CLIFailure("\(error); the seeds stay in the journal: push them later with "
+                                 + "`otpkit provision --resume \(journal) --count 0 --push \(verifier.baseURL)`", code: .unreachable)
             }
-            if status != 201 && status != 409 { failures.append(seed.tokenID) }
             if json { try printJSONLine(["push": seed.tokenID, "outcome": outcome]) } else { emit("push     \(seed.tokenID): \(outcome)") }
         }
         if !failures.isEmpty {
-            throw CLIFailure("the verifier did not take \(failures.joined(separator: ", ")); the seeds stay in the journal: "
-                             + "export them with --out, or run again with --reprogram", code: .unreachable)
+            throw CLIFailure("the verifier did not take \(failures.joined(separator: ", ")) (said above); the seeds stay in the journal: "
+                             + "push them later with `otpkit provision --resume \(journal) --count 0 --push \(verifier.baseURL)`, "
+                             + "or export them with --out", code: .refused)
         }
     }
 

@@ -1,0 +1,115 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import OTPCore
+import Provisioning
+import Synchronization
+import TestSupport
+import Testing
+
+/// Provisioning's hand-off client against the real verifier over loopback HTTP, and against servers that answer
+/// what no verifier would (a redirect, a flood, silence, terminal escapes).
+@Suite struct VerifierImportClientTests {
+    static let seed = SeedRecord(serial: "00000077", slot: 0, family: "OpenHOTP", secret: InProcessServer.rfcSecret)
+
+    @Test func aSeedIsImportedOnceAndItsCodesAreAccepted() async throws {
+        let server = try await InProcessServer(tokens: 0)
+        try await server.test(.live) { client in
+            let port = try #require(client.client.port)
+            let importer = try VerifierImportClient(baseURL: "http://127.0.0.1:\(port)/", adminKey: server.adminKey)
+            #expect(try await importer.send(Self.seed) == .imported)
+            // The synchronous form, from a thread of its own: the second sending leaves the token as it is.
+            let again = await withCheckedContinuation { done in
+                Thread { done.resume(returning: Result { try importer.sendWaiting(Self.seed) }) }.start()
+            }
+            #expect(try again.get() == .alreadyThere)
+
+            let wrongKey = try VerifierImportClient(baseURL: "http://localhost:\(port)", adminKey: "not-a-key")
+            let refused = try await wrongKey.send(SeedRecord(serial: "00000078", secret: InProcessServer.rfcSecret))
+            guard case .refused(401, "unauthorized", let message) = refused else { Issue.record("\(refused)"); return }
+            #expect(message.contains("API key") && !refused.isImported)
+        }
+        #expect(try await server.verifier.verify(tokenID: "00000077-0", code: InProcessServer.code(0)).accepted)
+        #expect(try await server.verifier.verify(tokenID: "00000078", code: InProcessServer.code(0)) != .accepted(counter: 0),
+                "the seed sent with a wrong key was not imported")
+    }
+
+    @Test(arguments: [
+        ("ftp://verifier.example", "http(s)"),
+        ("verifier.example:8400", "http(s)"),
+        ("http://verifier.example:8400", "in the clear"),
+        ("http://10.0.0.1:8400", "in the clear"),
+        ("https://admin:secret@verifier.example", "http(s)"),
+        ("https://verifier.example/?key=1", "http(s)"),
+    ])
+    func unusableURLsAreRefusedBeforeAnythingIsSent(url: String, says: String) throws {
+        #expect {
+            _ = try VerifierImportClient(baseURL: url, adminKey: "key")
+        } throws: { error in
+            guard let error = error as? VerifierImportError, case .badURL = error else { return false }
+            return error.description.contains(says)
+        }
+    }
+
+    @Test func loopbackMayUsePlainHTTPAndTheKeyIsInNoDescription() throws {
+        for url in ["http://127.0.0.1:8400", "http://127.1.2.3", "http://localhost:1", "http://[::1]:8400", "https://verifier.example"] {
+            let client = try VerifierImportClient(baseURL: url, adminKey: "k3y-that-must-not-show")
+            #expect(!client.description.contains("k3y") && !String(reflecting: client).contains("k3y"))
+        }
+        #expect(throws: VerifierImportError.self) { try VerifierImportClient(baseURL: "https://verifier.example", adminKey: "") }
+    }
+
+    @Test func aClosedPortIsUnreachable() async throws {
+        let port = try LoopbackPorts.freeTCPPort()  // bound, released: nothing listens
+        let importer = try VerifierImportClient(baseURL: "http://127.0.0.1:\(port)", adminKey: "key")
+        await #expect(throws: VerifierImportError.unreachable("http://127.0.0.1:\(port)", reason: "the connection was refused")) {
+            try await importer.send(Self.seed)
+        }
+    }
+
+    /// A server that is not a verifier: the key goes nowhere else, nothing it sends is read beyond the limit or
+    /// shown raw, and silence ends at the timeout.
+    @Test func aHostileServerGetsNoKeyAndCannotFloodOrHold() async throws {
+        let elsewhere = Atomic<Int>(0)
+        let router = Router()
+        router.post("redirect/v1/tokens") { _, _ in
+            Response(status: .temporaryRedirect, headers: [.location: "/elsewhere/v1/tokens"])
+        }
+        router.post("elsewhere/v1/tokens") { _, _ in
+            elsewhere.add(1, ordering: .relaxed)
+            return Response(status: .created)
+        }
+        router.post("flood/v1/tokens") { _, _ in
+            Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: 0x41, count: VerifierImportClient.answerLimit * 16)))
+        }
+        router.post("silent/v1/tokens") { _, _ in
+            try await Task.sleep(for: .seconds(1))
+            return Response(status: .created)
+        }
+        router.post("escapes/v1/tokens") { _, _ in
+            let message = "\u{1B}[2J\u{1B}]0;owned\u{07}" + String(repeating: "x", count: 5000)
+            let body = try JSONSerialization.data(withJSONObject: ["error": ["code": "bad\u{1B}[31m", "message": message]])
+            return Response(status: .internalServerError, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        }
+        try await Application(router: router).test(.live) { client in
+            let base = "http://127.0.0.1:\(try #require(client.port))"
+            let redirected = try await VerifierImportClient(baseURL: base + "/redirect", adminKey: "key").send(Self.seed)
+            #expect(redirected == .refused(status: 307, code: "", message: ""))
+            #expect(elsewhere.load(ordering: .relaxed) == 0, "the redirect was followed with the admin key")
+
+            await #expect(throws: VerifierImportError.unusableAnswer(base + "/flood", reason: "an answer of more than 65536 bytes")) {
+                try await VerifierImportClient(baseURL: base + "/flood", adminKey: "key").send(Self.seed)
+            }
+
+            await #expect(throws: VerifierImportError.unreachable(base + "/silent", reason: "no answer within 0.3 s")) {
+                try await VerifierImportClient(baseURL: base + "/silent", adminKey: "key", timeout: .milliseconds(300)).send(Self.seed)
+            }
+
+            let escaped = try await VerifierImportClient(baseURL: base + "/escapes", adminKey: "key").send(Self.seed)
+            guard case .refused(500, let code, let message) = escaped else { Issue.record("\(escaped)"); return }
+            #expect(code == "bad[31m" && message.count == 200)
+            #expect(!escaped.description.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
+        }
+    }
+}
