@@ -136,6 +136,12 @@ import Testing
         #expect(wrongKey.status == 1 && wrongKey.stdout.contains("refused (401 unauthorized"), "\(wrongKey.stdout)\(wrongKey.stderr)")
         #expect(wrongKey.stderr.contains("--resume \(journal) --count 0 --push \(url)"), "\(wrongKey.stderr)")
 
+        let reprogrammed = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--reprogram",
+                                       "--push", url], environment: environment)
+        #expect(reprogrammed.status == 1 && reprogrammed.stdout.components(separatedBy: "already there with an older seed").count - 1 == 2,
+                "a verifier holding the old seeds is not taken for done: \(reprogrammed.stdout)\(reprogrammed.stderr)")
+        #expect(reprogrammed.stdout.contains("otpkit verifier delete --token 00000900-0"), "\(reprogrammed.stdout)")
+
         verifier.kill()
         let down = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
                               environment: environment)

@@ -31,8 +31,9 @@ struct ProvisionCommand: ParsableCommand {
         or --format csv/json. The journal's key lives in JOURNAL.key (mode 0600), never in the journal.
 
         --push imports the committed seeds into a running otpkit verifier, one request per token: https, or http to \
-        this machine only. A token the verifier has already is left as it is ("already there"). A verifier that \
-        cannot be reached exits with 2, one that refuses a seed with 1; the seeds stay in the journal either way.
+        this machine only. A token the verifier has already is left as it is ("already there"); if this run gave it \
+        a new seed, that is a failure, since the verifier keeps the older one. A verifier that cannot be reached \
+        exits with 2, one that refuses a seed with 1; the seeds stay in the journal either way.
         """)
 
     @Option(name: .long, help: ArgumentHelp("A USB/IP server whose tokens to provision.", valueName: "host:port"))
@@ -136,6 +137,8 @@ struct ProvisionCommand: ParsableCommand {
             // Output that cannot be written (a closed pipe, a full disk) ends the batch after the token in hand, as
             // Ctrl-C does: nobody would see what the next tokens get. The journal, --out and --push still happen.
             var printFailure: Error?
+            // Tokens given a new seed in this run: a verifier that has one of them already holds an older seed.
+            var programmedNow: Set<String> = []
             let batch = ProvisioningBatch(journal: seeds, arrivals: arrivals, settings: settings, secrets: supply,
                                           stopRequested: { stop.received != nil || printFailure != nil })
             var progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) == 1)
@@ -147,6 +150,7 @@ struct ProvisionCommand: ParsableCommand {
                 case .waiting:
                     progress.show(status(batch.tally, since: started, current: nil))
                 case .finished(let token):
+                    if token.outcome == .done { programmedNow.insert("\(token.serial) \(token.slot ?? -1)") }
                     let line = Event(token: token.address, serial: token.serial, family: token.family.rawValue,
                                      outcome: token.outcome.rawValue, detail: detail(token.reason), slot: token.slot)
                     if case .otherFamily? = token.reason {} else { audit(line, to: auditHandle) }
@@ -177,7 +181,9 @@ struct ProvisionCommand: ParsableCommand {
                     throw CLIFailure("\(CLIFailure(error).message); the seeds stay in the journal: \(later)", code: .refused)
                 }
             }
-            if let verifier { try pushSeeds(committed.seeds, to: verifier) }
+            if let verifier {
+                try pushSeeds(committed.seeds, to: verifier, programmedNow: { programmedNow.contains("\($0.serial) \($0.slot ?? -1)") })
+            }
             if let printFailure { throw printFailure }
             let summary = summarize(tally, journal: seeds, since: started)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
@@ -280,15 +286,22 @@ struct ProvisionCommand: ParsableCommand {
     }
 
     /// Imports the journal's committed seeds into a running verifier, each with its own answer; a token the verifier
-    /// has already is left as it is (re-sending a batch duplicates and resets nothing).
-    private func pushSeeds(_ seeds: [SeedRecord], to verifier: VerifierImportClient) throws {
+    /// has already is left as it is (re-sending a batch duplicates and resets nothing). But a token this run gave a
+    /// new seed and the verifier has already holds an older seed there, and its codes would fail: that is a failure.
+    private func pushSeeds(_ seeds: [SeedRecord], to verifier: VerifierImportClient, programmedNow: (SeedRecord) -> Bool) throws {
         var failures: [String] = []
         for seed in seeds {
-            let outcome: String
+            var outcome: String
             do {
                 let answer = try verifier.sendWaiting(seed)
-                if !answer.isImported { failures.append(seed.tokenID) }
                 outcome = answer.description
+                if answer == .alreadyThere && programmedNow(seed) {
+                    outcome = "already there with an older seed, which the verifier keeps: its codes would fail; delete "
+                        + "it there (`otpkit verifier delete --token \(seed.tokenID)`) and push again"
+                    failures.append(seed.tokenID)
+                } else if !answer.isImported {
+                    failures.append(seed.tokenID)
+                }
             } catch {
                 throw CLIFailure("\(error); the seeds stay in the journal: push them later with "
                                  + "`otpkit provision --resume \(journal) --count 0 --push \(verifier.baseURL)`", code: .unreachable)
