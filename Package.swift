@@ -120,7 +120,7 @@ let package = Package(
         .target(name: "Provisioning", dependencies: ["OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport"]),
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
-            "RADIUSServer", "UMockdevBridge", "EmulatorControl", "EmulatedTokens",
+            "RADIUSServer", "UMockdevBridge", "EmulatorControl", "EmulatedTokens", "DispatchExecutors",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -153,7 +153,7 @@ import Testing
         let folder = try ProvisionTests.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let journal = folder.appendingPathComponent("batch.journal").path
-        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 950)
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 960)
         for url in ["http://verifier.example:8400", "ftp://verifier.example"] {
             let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
                                  environment: ["OTPKIT_VERIFIER_KEY": "some-key"])

@@ -1,9 +1,11 @@
 import ArgumentParser
+import DispatchExecutors
+import EmulatedTokens
 import Foundation
 import OTPCore
+import Provisioning
 import TokenDrivers
 import USBTransport
-import SeedFormats
 import Verification
 import VerifierStorage
 
@@ -12,114 +14,138 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Show otpkit end to end on two emulated tokens.",
         discussion: """
-        Starts `otpkit emulate` with two tokens on a free loopback port, programs a generated secret into each \
-        over USB/IP, reads the counters, presses one token's button three times and checks each code against \
-        otpkit's own HOTP and oathtool's, prints the seed record a verification server would receive, imports the \
-        seeds into an embedded verifier (SQLite in a temporary folder), verifies codes from presses, lets the token \
-        drift 50 presses ahead, shows a plain verify fail and two consecutive codes resynchronise it; provisions a \
-        batch of three more tokens through the seed journal; gives one of them to user `demo` and logs in with its \
-        code over RADIUS (`otpkit verifier serve --radius-listen` and FreeRADIUS's `radtest`); and stops everything. \
-        The secrets are throwaway ones.
+        Starts two emulated tokens in this process (the EmulatedTokens library) on a free loopback port, programs a \
+        generated secret into each over USB/IP, reads the counters, presses one token's button three times and \
+        checks each code against otpkit's own HOTP and oathtool's, prints the seed record a verification server would \
+        receive, imports the seeds into an embedded verifier (SQLite in a temporary folder), verifies codes from \
+        presses, lets the token drift 50 presses ahead, shows a plain verify fail and two consecutive codes \
+        resynchronise it; provisions a batch of three more tokens through the seed journal (ProvisioningBatch, the \
+        loop of `otpkit provision`), starts `otpkit verifier serve` and pushes the seeds to it over its HTTP API (as \
+        `--push` does); gives one of them to user `demo` and logs in with its code over RADIUS (FreeRADIUS's \
+        `radtest`); and stops everything. The secrets are throwaway ones.
         """)
 
     func run() async throws {
         try await reportingFailures {
-            let emulator = try EmulatorProcess.start(arguments: ["--tokens", "2", "--port", "0"])
-            defer { emulator.stop() }
-            print("1. Emulator started: two OpenHOTP tokens on \(emulator.listenAddress) (USB/IP).")
-
-            var records: [SeedRecord] = []
-            for address in emulator.tokenAddresses {
-                let token = try ConnectedToken.open(DeviceAddress(parsing: address)).requireOpenHOTP("demo")
-                let secret = Secret.random(byteCount: 20)
-                try token.driver.writeSlot(0, OpenHOTPSlotConfiguration(secret: secret, name: "demo"))
-                let counter = try token.driver.readCounter(0)
-                print("2. Programmed slot 0 of token \(token.serial) (\(address)) with a generated 20-byte secret; counter reads \(counter).")
-                records.append(SeedRecord(serial: token.serial, slot: 0, family: "OpenHOTP", algorithm: .sha1, digits: 6,
-                                          counter: counter, secret: secret))
+            // Token I/O blocks (libusb): the demo runs on a thread of its own, never on Swift's cooperative pool.
+            try await withTaskExecutorPreference(DispatchQueueTaskExecutor(label: "otpkit.demo", width: 1)) {
+                try await withEmulatedTokens(EmulatorConfiguration([.openHOTP, .openHOTP])) { emulator in
+                    print("1. Emulator started: two OpenHOTP tokens on \(emulator.usbipServer) (USB/IP).")
+                    try await tokenStory(emulator)
+                }
+                try await batchStory()
+                print("10. Emulators and the verification server stopped; nothing left running.")
             }
-
-            let first = records[0]
-            let token = try ConnectedToken.open(DeviceAddress(parsing: emulator.tokenAddresses[0])).requireOpenHOTP("demo")
-            let reference = try HOTP(secret: first.secret)
-            print("3. Three presses of token \(first.serial)'s button:")
-            print("   counter  token    otpkit   oathtool")
-            for _ in 0..<3 {
-                let produced = try token.driver.generate(0)
-                let expected = reference.code(counter: produced.counter)
-                let oathtool = try Oathtool.hotp(secret: first.secret, counter: produced.counter, digits: 6)
-                let verdict = produced.code == expected && expected == oathtool ? "match" : "MISMATCH"
-                let counterColumn = String(produced.counter)
-                print("   \(String(repeating: " ", count: max(0, 7 - counterColumn.count)))\(counterColumn)  \(produced.code)   \(expected)   \(oathtool)  \(verdict)")
-                guard verdict == "match" else { throw CLIFailure("the codes disagree", code: .checkFailed) }
-            }
-            let counter = try token.driver.readCounter(0)
-            print("   The token's counter now reads \(counter).")
-
-            print("4. What the verification server receives for token \(first.serial) (seed record, counter as read back):")
-            var handOff = first
-            handOff.counter = counter
-            try printJSON(handOff)
-
-            try await verifierStory(seeds: [handOff] + records.dropFirst(), token: token)
-            try await batchStory()
-            print("10. Emulators and the verification server stopped; nothing left running.")
         }
     }
 
-    /// IT staff's side: a batch of tokens provisioned through the seed journal, handed to a verifier, verified.
+    /// A developer's side: two tokens programmed, pressed and cross-checked, then the verifier's story on them.
+    private func tokenStory(_ emulator: RunningEmulator) async throws {
+        var records: [SeedRecord] = []
+        for emulated in emulator.tokens {
+            let token = try ConnectedToken.open(DeviceAddress(parsing: emulated.address)).requireOpenHOTP("demo")
+            let secret = Secret.random(byteCount: 20)
+            try token.driver.writeSlot(0, OpenHOTPSlotConfiguration(secret: secret, name: "demo"))
+            let counter = try token.driver.readCounter(0)
+            print("2. Programmed slot 0 of token \(token.serial) (\(emulated.address)) with a generated 20-byte secret; counter reads \(counter).")
+            records.append(SeedRecord(serial: token.serial, slot: 0, family: "OpenHOTP", algorithm: .sha1, digits: 6,
+                                      counter: counter, secret: secret))
+        }
+
+        let first = records[0]
+        let token = try ConnectedToken.open(DeviceAddress(parsing: emulator.tokens[0].address)).requireOpenHOTP("demo")
+        let reference = try HOTP(secret: first.secret)
+        print("3. Three presses of token \(first.serial)'s button:")
+        print("   counter  token    otpkit   oathtool")
+        for _ in 0..<3 {
+            let produced = try token.driver.generate(0)
+            let expected = reference.code(counter: produced.counter)
+            let oathtool = try Oathtool.hotp(secret: first.secret, counter: produced.counter, digits: 6)
+            let verdict = produced.code == expected && expected == oathtool ? "match" : "MISMATCH"
+            let counterColumn = String(produced.counter)
+            print("   \(String(repeating: " ", count: max(0, 7 - counterColumn.count)))\(counterColumn)  \(produced.code)   \(expected)   \(oathtool)  \(verdict)")
+            guard verdict == "match" else { throw CLIFailure("the codes disagree", code: .checkFailed) }
+        }
+        let counter = try token.driver.readCounter(0)
+        print("   The token's counter now reads \(counter).")
+
+        print("4. What the verification server receives for token \(first.serial) (seed record, counter as read back):")
+        var handOff = first
+        handOff.counter = counter
+        try printJSON(handOff)
+
+        try await verifierStory(seeds: [handOff] + records.dropFirst(), token: token)
+    }
+
+    /// IT staff's side: a batch of tokens provisioned through the seed journal, pushed to a running verifier,
+    /// verified.
     private func batchStory() async throws {
-        let emulator = try EmulatorProcess.start(arguments: ["--tokens", "3", "--port", "0"], tokens: 3)
-        defer { emulator.stop() }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-demo-batch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let seedsPath = folder.appendingPathComponent("seeds.json").path
-        let provision = Process()
-        provision.executableURL = EmulatorProcess.ownExecutable
-        provision.arguments = ["provision", "--usbip", emulator.listenAddress, "--journal", folder.appendingPathComponent("batch.journal").path,
-                               "--out", seedsPath, "--format", "json"]
-        provision.standardError = FileHandle.nullDevice
-        print("8. A batch: three more emulated tokens provisioned; each seed journaled (sealed, synced) before its token is written:")
-        try provision.run()
-        provision.waitUntilExit()
-        guard provision.terminationStatus == 0, let data = FileManager.default.contents(atPath: seedsPath) else {
-            throw CLIFailure("the batch did not complete", code: .checkFailed)
+        try await withEmulatedTokens(EmulatorConfiguration([.openHOTP, .openHOTP, .openHOTP])) { emulator in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-demo-batch-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            print("8. A batch: three more emulated tokens provisioned (ProvisioningBatch, the loop of `otpkit provision`);")
+            print("   each seed journaled (sealed, synced) before its token is written:")
+            let journal = try SeedJournal(path: folder.appendingPathComponent("batch.journal").path,
+                                          keyring: MasterKeyring(current: MasterKey.generate()))
+            var settings = ProvisioningSettings()
+            settings.count = 3
+            let arrivals = USBTokenArrivals(servers: [try DeviceAddress(parsing: "usbip://\(emulator.usbipServer)")])
+            let end = try ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings).run { event in
+                if case .finished(let token) = event { print("   \(token.outcome) \(token.family.rawValue) \(token.serial)") }
+            }
+            let seeds = journal.committedSeeds().seeds
+            guard end == .countReached, seeds.count == 3 else { throw CLIFailure("the batch did not complete (\(end))", code: .checkFailed) }
+
+            let keys = try MasterKeyFile.load(path: folder.appendingPathComponent("verifier.key").path, creating: .allowed)
+            let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("verifier.sqlite").path), keyring: keys.keyring)
+            // radtest signs its requests with a Message-Authenticator, so its client entry requires one (the default).
+            let radiusSecret = Secret.random(byteCount: 16).hex
+            try await verifier.addRADIUSClient(name: "radtest", address: "127.0.0.1", secret: try Secret(bytes: Array(radiusSecret.utf8)),
+                                               messageAuthenticator: .required)
+            let server = try OwnCommandProcess(
+                ["verifier", "serve", "--db", folder.appendingPathComponent("verifier.sqlite").path,
+                 "--key-file", folder.appendingPathComponent("verifier.key").path, "--listen", "127.0.0.1:0",
+                 "--radius-listen", "127.0.0.1:0", "--audit-log", folder.appendingPathComponent("audit.log").path],
+                name: "otpkit verifier serve") { lines in
+                    lines.contains { $0.hasPrefix("radius listening on ") } && lines.contains { $0.hasPrefix("listening on ") }
+                }
+            defer { server.stop() }
+            func announced(_ prefix: String) throws -> String {
+                guard let line = server.lines.first(where: { $0.hasPrefix(prefix) }) else {
+                    throw CLIFailure("otpkit verifier serve did not say \(prefix)", code: .checkFailed)
+                }
+                return String(line.dropFirst(prefix.count))
+            }
+            // The first start creates an admin key and prints it once, as an operator sees it.
+            let adminKey = try announced("created admin API key ").split(separator: " ").last.map(String.init) ?? ""
+            let importer = try VerifierImportClient(baseURL: "http://\(try announced("listening on "))", adminKey: adminKey)
+            for seed in seeds {
+                let outcome = try await importer.send(seed)
+                guard outcome == .imported else { throw CLIFailure("the verifier did not take \(seed.tokenID): \(outcome)", code: .checkFailed) }
+            }
+            print("   handed \(seeds.count) seeds to the verifier: `otpkit verifier serve`, over its HTTP API with the admin key it")
+            print("   printed on its first start (VerifierImportClient, as `otpkit provision --push` does); one press of each token:")
+            for emulated in emulator.tokens {
+                let token = try ConnectedToken.open(DeviceAddress(parsing: emulated.address)).requireOpenHOTP("demo")
+                let code = try token.driver.generate(0).code
+                let accepted = try await verifier.verify(tokenID: "\(token.serial)-0", code: code).accepted
+                print("   token \(token.serial): \(code) -> \(accepted ? "accepted" : "REFUSED")")
+                guard accepted else { throw CLIFailure("a batch token's code was refused", code: .checkFailed) }
+            }
+            try await radiusStory(verifier: verifier, radius: try announced("radius listening on "), secret: radiusSecret,
+                                  tokenAddress: emulator.tokens[0].address)
         }
-        let keys = try MasterKeyFile.load(path: folder.appendingPathComponent("verifier.key").path, creating: .allowed)
-        let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("verifier.sqlite").path), keyring: keys.keyring)
-        let seeds = try SeedFile.read(Array(data))
-        try await verifier.add(try seeds.map { try verifier.token(from: $0) })
-        print("   handed \(seeds.count) seeds to the verifier; one press of each token:")
-        for address in emulator.tokenAddresses {
-            let token = try ConnectedToken.open(DeviceAddress(parsing: address)).requireOpenHOTP("demo")
-            let code = try token.driver.generate(0).code
-            let accepted = try await verifier.verify(tokenID: "\(token.serial)-0", code: code).accepted
-            print("   token \(token.serial): \(code) -> \(accepted ? "accepted" : "REFUSED")")
-            guard accepted else { throw CLIFailure("a batch token's code was refused", code: .checkFailed) }
-        }
-        try await radiusStory(verifier: verifier, folder: folder, tokenAddress: emulator.tokenAddresses[0])
     }
 
     /// The login a VPN or sshd asks for: the batch's first token given to user `demo`, `otpkit verifier serve
     /// --radius-listen` on the same database, and FreeRADIUS's own `radtest` as the client.
-    private func radiusStory(verifier: Verifier, folder: URL, tokenAddress: String) async throws {
+    private func radiusStory(verifier: Verifier, radius address: String, secret: String, tokenAddress: String) async throws {
         guard let radtest = ["/usr/bin/radtest", "/usr/local/bin/radtest"].first(where: FileManager.default.isExecutableFile) else {
             throw CLIFailure("radtest is not installed (apt-get install freeradius-utils; `make demo` does it)", code: .checkFailed)
         }
         let token = try ConnectedToken.open(DeviceAddress(parsing: tokenAddress)).requireOpenHOTP("demo")
         try await verifier.assign(tokenID: "\(token.serial)-0", to: "demo")
-        let secret = Secret.random(byteCount: 16).hex
-        // radtest signs its requests with a Message-Authenticator, so its client entry requires one (the default).
-        try await verifier.addRADIUSClient(name: "radtest", address: "127.0.0.1", secret: try Secret(bytes: Array(secret.utf8)),
-                                     messageAuthenticator: .required)
-        let server = try OwnCommandProcess(
-            ["verifier", "serve", "--db", folder.appendingPathComponent("verifier.sqlite").path,
-             "--key-file", folder.appendingPathComponent("verifier.key").path, "--listen", "127.0.0.1:0",
-             "--radius-listen", "127.0.0.1:0", "--audit-log", folder.appendingPathComponent("audit.log").path],
-            name: "otpkit verifier serve") { lines in lines.contains { $0.hasPrefix("radius listening on ") } }
-        defer { server.stop() }
-        let address = server.lines.first { $0.hasPrefix("radius listening on ") }!.dropFirst("radius listening on ".count)
         print("9. A RADIUS login, as a VPN or sshd (pam_radius_auth) asks for one: token \(token.serial) assigned to user demo,")
         print("   otpkit verifier serve --radius-listen \(address); FreeRADIUS's radtest as the client:")
         let code = try token.driver.generate(0).code
