@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -117,7 +118,12 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // Provisioning at scale: the crash-safe seed journal and the batch loop (ProvisioningBatch) over token arrivals.
-        .target(name: "Provisioning", dependencies: ["OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport"]),
+        .target(name: "Provisioning", dependencies: [
+            "OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
             "RADIUSServer", "UMockdevBridge", "EmulatorControl", "EmulatedTokens", "DispatchExecutors",
@@ -156,7 +162,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
         // The HTTP API in process (HummingbirdTesting's router client) over a real SQLite store in a temporary folder.
         .testTarget(name: "VerifierServerTests", dependencies: [
-            "VerifierServer", "Verification", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport", "Provisioning",
+            "VerifierServer", "Verification", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport", "Provisioning", "DispatchExecutors",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -35,6 +35,10 @@ struct APIError: HTTPResponseError, Sendable {
         APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "this path takes only \(allow)",
                  headers: [.allow: allow])
     }
+    static func otherSeedStored(_ id: String) -> APIError {
+        APIError(status: .conflict, code: "token_has_other_seed",
+                 message: "a token \(id) exists already with another seed, which is kept; delete it to import this one")
+    }
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
     static func tooLarge(_ limit: Int) -> APIError {
         APIError(status: .contentTooLarge, code: "body_too_large", message: "the request body exceeds \(limit) bytes")

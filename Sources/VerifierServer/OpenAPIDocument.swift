@@ -396,7 +396,7 @@ components:
             code:
               type: string
               enum: [unauthorized, forbidden, rate_limited, bad_request, body_too_large, unknown_token, duplicate_token,
-                     token_locked, counter_would_go_back, invalid_token, invalid_user, user_owns_no_token,
+                     token_has_other_seed, token_locked, counter_would_go_back, invalid_token, invalid_user, user_owns_no_token,
                      duplicate_radius_client, unknown_radius_client, bad_csv, bad_pskc, forbidden_xml, wrong_password,
                      bad_mac, missing_mac, needs_key, too_large, unsupported, bad_json, unrecognised_format, contention, unavailable,
                      database_unavailable, master_key_rotated, imports_busy, method_not_allowed]
@@ -423,7 +423,9 @@ components:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}
     Conflict:
-      description: The token exists already, is locked, or the counter would go back
+      description: >-
+        The token exists already (duplicate_token: with the same seed, so sending it again changes nothing;
+        token_has_other_seed: with another one, which is kept), is locked, or the counter would go back
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}

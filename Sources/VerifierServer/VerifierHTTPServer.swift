@@ -245,7 +245,16 @@ public struct VerifierHTTPServer: Sendable {
                 let contents = try SeedFile.readContents(body, credentials: readCredentials)
                 return (contents, try contents.records.map { try self.verifier.token(from: $0) })
             }
-            try await self.deciding { try await self.verifier.add(tokens) }
+            do {
+                try await self.deciding { try await self.verifier.add(tokens) }
+            } catch VerifierError.duplicateToken(let id) {
+                // The same seed again is a no-op; another seed under that id is a reprogrammed token, said apart.
+                if let record = contents.records.first(where: { $0.tokenID == id }),
+                   try await self.verifier.storedToken(holds: record) == false {
+                    throw APIError.otherSeedStored(id)
+                }
+                throw APIError(VerifierError.duplicateToken(id))
+            }
             for record in contents.records {
                 self.audit.record("import", token: record.tokenID, user: record.user, client: client.id, outcome: "imported")
             }

@@ -105,10 +105,18 @@ import Testing
         let verifier = try VerifierServerFixture(tokens: 0)
         let environment = ["OTPKIT_VERIFIER_KEY": verifier.adminKey]
         let url = "http://127.0.0.1:\(verifier.port)"
+        // A proxy named in the environment gets nothing: the admin key and the seeds go to the URL given only.
+        let proxy = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(proxy) }
+        let proxyURL = "http://127.0.0.1:\(try LoopbackPorts.bindToFreePort(proxy))"
+        #expect(listen(proxy, 8) == 0)
         let first = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url,
-                                "--audit-log", audit], environment: environment)
+                                "--audit-log", audit],
+                               environment: environment.merging(["http_proxy": proxyURL, "HTTP_PROXY": proxyURL, "ALL_PROXY": proxyURL]) { $1 })
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
         #expect(first.stdout.components(separatedBy: ": imported").count - 1 == 2, "\(first.stdout)")
+        _ = fcntl(proxy, F_SETFL, O_NONBLOCK)
+        #expect(accept(proxy, nil, nil) == -1 && errno == EAGAIN, "the proxy was connected to")
         let again = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
                                environment: environment)
         #expect(again.stdout.components(separatedBy: ": already there").count - 1 == 2, "re-sent, nothing reset: \(again.stdout)")
@@ -131,21 +139,32 @@ import Testing
             }
         }
 
-        let wrongKey = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
+        // A wrong key is found before any token is touched.
+        let wrongKey = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--reprogram", "--push", url],
                                   environment: ["OTPKIT_VERIFIER_KEY": "not-the-key"])
-        #expect(wrongKey.status == 1 && wrongKey.stdout.contains("refused (401 unauthorized"), "\(wrongKey.stdout)\(wrongKey.stderr)")
-        #expect(wrongKey.stderr.contains("--resume \(journal) --count 0 --push \(url)"), "\(wrongKey.stderr)")
+        #expect(wrongKey.status == 1 && wrongKey.stderr.contains("refused (401 unauthorized") && wrongKey.stderr.contains("nothing was programmed"),
+                "\(wrongKey.stdout)\(wrongKey.stderr)")
+        #expect(!wrongKey.stderr.contains("not-the-key"))
+        #expect(try verifier.verify(verifier.client(), token: "00000900-0", code: try otpkit(["touch", "--device", emulator.device(1)]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)).body == #"{"accepted":true}"#, "the token still holds the seed the verifier has")
 
+        // Reprogrammed tokens: the verifier keeps the seeds it has, and says so, in this run and in the one the
+        // operator is told to run later.
         let reprogrammed = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--reprogram",
                                        "--push", url], environment: environment)
-        #expect(reprogrammed.status == 1 && reprogrammed.stdout.components(separatedBy: "already there with an older seed").count - 1 == 2,
+        #expect(reprogrammed.status == 1 && reprogrammed.stdout.components(separatedBy: "another seed is there, which the verifier keeps").count - 1 == 2,
                 "a verifier holding the old seeds is not taken for done: \(reprogrammed.stdout)\(reprogrammed.stderr)")
         #expect(reprogrammed.stdout.contains("otpkit verifier delete --token 00000900-0"), "\(reprogrammed.stdout)")
+        #expect(reprogrammed.stderr.contains("otpkit provision --resume \(journal) --count 0 --push \(url)"), "\(reprogrammed.stderr)")
+        let later = try otpkit(["provision", "--resume", journal, "--count", "0", "--push", url, "--json"], environment: environment)
+        #expect(later.status == 1 && later.stdout.components(separatedBy: #""outcome":"other_seed_there""#).count - 1 == 2,
+                "\(later.stdout)\(later.stderr)")
 
         verifier.kill()
         let down = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
                               environment: environment)
-        #expect(down.status == 2 && down.stderr.contains("the seeds stay in the journal"), "\(down.stderr)")
+        #expect(down.status == 2 && down.stderr.contains("nothing was programmed (start the verifier"), "\(down.stderr)")
+        #expect(down.stderr.contains("--resume \(journal) --count 0 --push \(url)"), "\(down.stderr)")
     }
 
     /// Seeds never cross the network in plain http, and a URL that cannot be used costs no token.

@@ -130,7 +130,12 @@ import Verification
             let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
             let line = lines[2]
             let marker = Array(#""sealed":""#.utf8)
-            let start = line.indices.first { line[$0...].starts(with: marker) }! + marker.count + 10
+            let sealed = line.indices.first { line[$0...].starts(with: marker) }! + marker.count
+            // A letter or digit of the base64 text: a `/` there is written `\/`, and changing it would break the JSON.
+            let start = ((sealed + 10)...).first { index in
+                let byte = bytes[index]
+                return (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+            }!
             bytes[start] = bytes[start] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         }
         let opened = try SeedJournal(path: path, keyring: keyring).committedSeeds()

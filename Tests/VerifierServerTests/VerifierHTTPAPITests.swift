@@ -80,6 +80,9 @@ import Verification
                 ("/v1/tokens", "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><KeyContainer/>", 400, "forbidden_xml"),
                 ("/v1/tokens", "1,,0,31zz,,,\n", 400, "bad_csv"),
                 ("/v1/tokens", "[{\"serial\":\"new\",\"secretHex\":\"\(S.rfcHex)\"},{\"serial\":\"t0\",\"secretHex\":\"\(S.rfcHex)\"}]", 409, "duplicate_token"),
+                // The same id with another seed: a reprogrammed token, whose stored seed is kept.
+                ("/v1/tokens", "[{\"serial\":\"t0\",\"secretHex\":\"\(String(S.rfcHex.reversed()))\"}]", 409, "token_has_other_seed"),
+                ("/v1/tokens", "[{\"serial\":\"t0\",\"secretHex\":\"\(S.rfcHex)\",\"digits\":8}]", 409, "token_has_other_seed"),
             ]
             for (path, body, status, code) in cases {
                 let answer = try await client.send(.post, path, body: body)

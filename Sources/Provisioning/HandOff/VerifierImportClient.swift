@@ -1,22 +1,26 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 import OTPCore
 
 /// Hands seeds to a running otpkit verifier through its admin API (`POST /v1/tokens`), one request per token so that
 /// each gets its own answer. A token the verifier has already is left as it is: sending a batch again duplicates and
-/// resets nothing.
+/// resets nothing, and a token whose stored seed is another one (it was reprogrammed) is said apart.
 ///
 /// Seeds go only over https, or over plain http to this machine. The admin key goes to the URL given and nowhere
-/// else (a redirect is an answer, not followed), an answer is read up to `answerLimit` bytes, and each request ends
-/// after `timeout`. The key is in no description or error.
-public final class VerifierImportClient: Sendable, CustomStringConvertible {
+/// else: no proxy (none is read from the environment), no redirect followed (a redirect is an answer). Each request,
+/// answer included, ends after `timeout`, and an answer is read up to `answerLimit` bytes. The key is in no
+/// description, mirror or error.
+public final class VerifierImportClient: Sendable, CustomStringConvertible, CustomReflectable {
     /// What the verifier did with one seed.
     public enum Outcome: Sendable, Equatable, CustomStringConvertible {
         case imported
-        /// The verifier has a token of this id already; it is left as it is.
+        /// The verifier has this very seed already (sending it again changes nothing).
         case alreadyThere
+        /// The verifier has another seed under this token id, and keeps it: the token was reprogrammed, and its
+        /// codes will fail there until that token is deleted on the verifier and this seed sent again.
+        case otherSeedThere
         /// Not imported: the HTTP status, and the verifier's error code and message when it sent them (printable
         /// characters only, at most 200).
         case refused(status: Int, code: String, message: String)
@@ -25,8 +29,19 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible {
             switch self {
             case .imported: "imported"
             case .alreadyThere: "already there"
+            case .otherSeedThere: "another seed is there, which the verifier keeps"
             case .refused(let status, let code, let message):
                 "refused (\(status)\(code.isEmpty ? "" : " \(code)")\(message.isEmpty ? "" : ": \(message)"))"
+            }
+        }
+
+        /// One stable word for programs: `imported`, `already_there`, `other_seed_there`, `refused`.
+        public var word: String {
+            switch self {
+            case .imported: "imported"
+            case .alreadyThere: "already_there"
+            case .otherSeedThere: "other_seed_there"
+            case .refused: "refused"
             }
         }
 
@@ -36,78 +51,99 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible {
     /// The most of an answer that is read; the verifier's answers are far smaller.
     public static let answerLimit = 64 * 1024
 
-    /// The base URL as given.
+    /// The base URL, as given (it holds no userinfo or query: those are refused).
     public let baseURL: String
-    private let endpoint: URL
+    private let importURL: String
+    private let accessCheckURL: String
     private let adminKey: String
-    private let timeout: Duration
+    public let timeout: Duration
 
     /// Checks the URL now, so that a batch refuses a bad one before any token is programmed.
     public init(baseURL: String, adminKey: String, timeout: Duration = .seconds(10)) throws(VerifierImportError) {
-        guard let base = URL(string: baseURL), let scheme = base.scheme?.lowercased(), let host = base.host, !host.isEmpty,
-              base.user == nil, base.password == nil, base.query == nil, base.fragment == nil else {
-            throw .badURL(baseURL, reason: "give http(s)://HOST[:PORT][/PATH]")
+        let shown = Self.withoutCredentials(baseURL)
+        let usage = "give http(s)://HOST[:PORT][/PATH]"
+        guard let components = URLComponents(string: baseURL), let scheme = components.scheme?.lowercased(),
+              let host = components.percentEncodedHost, !host.isEmpty else { throw .badURL(shown, reason: usage) }
+        guard components.percentEncodedUser == nil, components.percentEncodedPassword == nil else {
+            throw .badURL(shown, reason: "a URL with a user or password in it; the admin key comes from the environment")
+        }
+        guard components.percentEncodedQuery == nil, components.percentEncodedFragment == nil else {
+            throw .badURL(shown, reason: "a URL with a query or fragment; \(usage)")
+        }
+        guard !host.contains("%"), !host.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) else {
+            throw .badURL(shown, reason: "the host is written with escapes or control characters")
         }
         switch scheme {
         case "https": break
         case "http" where Self.isThisMachine(host): break
-        case "http": throw .badURL(baseURL, reason: "plain http would carry the seeds across the network in the clear; use https")
-        default: throw .badURL(baseURL, reason: "give http(s)://HOST[:PORT][/PATH]")
+        case "http": throw .badURL(shown, reason: "plain http would carry the seeds across the network in the clear; use https")
+        default: throw .badURL(shown, reason: usage)
         }
-        guard !adminKey.isEmpty else { throw .badURL(baseURL, reason: "no admin API key given") }
-        guard timeout > .zero else { throw .badURL(baseURL, reason: "the timeout must be more than 0") }
+        guard !adminKey.isEmpty else { throw .badSetting("no admin API key given") }
+        guard timeout > .zero else { throw .badSetting("the timeout must be more than 0") }
+        var endpoint = components
+        let prefix = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
+        endpoint.percentEncodedPath = prefix + "/v1/tokens"
+        guard let importURL = endpoint.string else { throw .badURL(shown, reason: usage) }
         self.baseURL = baseURL
-        endpoint = base.appendingPathComponent("v1/tokens")
+        self.importURL = importURL
+        accessCheckURL = importURL + "/otpkit-access-check"
         self.adminKey = adminKey
         self.timeout = timeout
     }
 
     public var description: String { "VerifierImportClient(\(baseURL), admin key given, timeout \(timeout))" }
+    public var customMirror: Mirror { Mirror(self, children: ["baseURL": baseURL, "timeout": timeout]) }
 
     /// Sends one seed. An error means no answer was had: whether the verifier took the seed is unknown, and sending
     /// it again is safe.
     public func send(_ seed: SeedRecord) async throws(VerifierImportError) -> Outcome {
-        let result = await withCheckedContinuation { continuation in start(seed) { continuation.resume(returning: $0) } }
-        return try result.get()
-    }
-
-    /// `send(_:)` for synchronous code (a command-line tool after `ProvisioningBatch.run`): blocks this thread.
-    @available(*, noasync, message: "use send(_:) in async code")
-    public func sendWaiting(_ seed: SeedRecord) throws(VerifierImportError) -> Outcome {
-        let answer = AnswerSlot<Result<Outcome, VerifierImportError>>()
-        start(seed) { answer.fill($0) }
-        return try answer.wait().get()
-    }
-
-    private func start(_ seed: SeedRecord, finished: @escaping @Sendable (Result<Outcome, VerifierImportError>) -> Void) {
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.setValue("Bearer \(adminKey)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        var request = HTTPClientRequest(url: importURL)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
         // Encoding a seed record cannot fail; were it to, the empty body would be refused by the verifier.
-        request.httpBody = (try? JSONEncoder().encode([seed])) ?? Data()
-        let configuration = URLSessionConfiguration.ephemeral
-        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-        configuration.timeoutIntervalForRequest = seconds
-        configuration.timeoutIntervalForResource = seconds
-        configuration.httpShouldSetCookies = false
-        let url = baseURL
-        let collector = BoundedAnswerCollector(limit: Self.answerLimit) { result in
-            finished(result.map(Self.outcome).mapError { $0.error(url: url, timeout: seconds) })
-        }
-        // A session of its own: the collector is its delegate, and it is let go once the answer is in.
-        let session = URLSession(configuration: configuration, delegate: collector, delegateQueue: nil)
-        session.dataTask(with: request).resume()
-        session.finishTasksAndInvalidate()
-    }
-
-    private static func outcome(_ answer: BoundedAnswerCollector.Answer) -> Outcome {
-        let error = try? JSONDecoder().decode(ErrorAnswer.self, from: answer.body).error
-        switch (answer.status, error?.code) {
+        request.body = .bytes(ByteBuffer(bytes: (try? JSONEncoder().encode([seed])) ?? Data()))
+        let answer = try await exchange(request)
+        switch (answer.status, answer.error?.code) {
         case (201, _): return .imported
         case (409, "duplicate_token"): return .alreadyThere
-        default: return .refused(status: answer.status, code: printable(error?.code), message: printable(error?.message))
+        case (409, "token_has_other_seed"): return .otherSeedThere
+        default: return .refused(status: answer.status, code: Self.printable(answer.error?.code), message: Self.printable(answer.error?.message))
         }
+    }
+
+    /// Asks the verifier whether the admin key may import (one read of a token id nobody uses), so that a batch
+    /// learns of a wrong key or a stopped verifier before it programs any token. Nil: it may; else the refusal.
+    public func checkAccess() async throws(VerifierImportError) -> Outcome? {
+        let answer = try await exchange(HTTPClientRequest(url: accessCheckURL))
+        if answer.status == 404 && answer.error?.code == "unknown_token" { return nil }
+        return .refused(status: answer.status, code: Self.printable(answer.error?.code), message: Self.printable(answer.error?.message))
+    }
+
+    /// `send(_:)` for synchronous code (a command-line tool after `ProvisioningBatch.run`): blocks this thread, which
+    /// must not be one of Swift's cooperative pool.
+    @available(*, noasync, message: "use send(_:) in async code")
+    public func sendWaiting(_ seed: SeedRecord) throws(VerifierImportError) -> Outcome {
+        try waiting { () async throws(VerifierImportError) in try await self.send(seed) }
+    }
+
+    /// `checkAccess()` for synchronous code; blocks this thread.
+    @available(*, noasync, message: "use checkAccess() in async code")
+    public func checkAccessWaiting() throws(VerifierImportError) -> Outcome? {
+        try waiting { () async throws(VerifierImportError) in try await self.checkAccess() }
+    }
+
+    // MARK: The exchange
+
+    /// One HTTP client for every importer of the process: no proxy, no redirect followed, connections kept for the
+    /// next seed. It lives as long as the process (never shut down).
+    private static let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(
+        redirectConfiguration: .disallow, timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10)), proxy: nil,
+        decompression: .disabled))
+
+    private struct Answer {
+        let status: Int
+        let error: ErrorAnswer.Detail?
     }
 
     /// `{"error": {"code", "message"}}`, the verifier's error answer.
@@ -116,9 +152,92 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible {
         let error: Detail
     }
 
-    /// What another server says is shown to an operator: no control characters, no screenful.
-    private static func printable(_ text: String?) -> String {
-        String(String.UnicodeScalarView((text ?? "").unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.prefix(200)))
+    /// The request with the admin key, and its whole answer, within `timeout`.
+    private func exchange(_ unsigned: HTTPClientRequest) async throws(VerifierImportError) -> Answer {
+        var signed = unsigned
+        signed.headers.add(name: "Authorization", value: "Bearer \(adminKey)")
+        let (request, url, timeout) = (signed, baseURL, timeout)
+        let outcome = await withTaskGroup(of: Result<Answer, VerifierImportError>?.self) { group in
+            group.addTask {
+                do {
+                    let response = try await Self.http.execute(request, timeout: TimeAmount(timeout))
+                    let body = try await response.body.collect(upTo: Self.answerLimit)
+                    return .success(Answer(status: Int(response.status.code),
+                                           error: try? JSONDecoder().decode(ErrorAnswer.self, from: Data(body.readableBytesView)).error))
+                } catch {
+                    return .failure(Self.failure(error, url: url, timeout: timeout))
+                }
+            }
+            // The client's deadline ends the wait for the head; this one covers the body too (a server dripping it).
+            group.addTask {
+                do { try await Task.sleep(for: timeout) } catch { return nil }
+                return .failure(.unreachable(url, reason: "no answer within \(timeout)"))
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let outcome else { throw .cancelled }
+        return try outcome.get()
+    }
+
+    private static func failure(_ error: any Error, url: String, timeout: Duration) -> VerifierImportError {
+        if error is CancellationError { return .cancelled }
+        if error is NIOTooManyBytesError { return .unusableAnswer(url, reason: "an answer of more than \(answerLimit) bytes") }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout: return .unreachable(url, reason: "no answer within \(timeout)")
+            case .connectTimeout: return .unreachable(url, reason: "no connection within 10 seconds")
+            case .tlsHandshakeTimeout: return .unreachable(url, reason: "the TLS handshake did not end in time")
+            case .remoteConnectionClosed: return .unreachable(url, reason: "the connection closed before the answer")
+            case .cancelled: return .cancelled
+            default: return .unusableAnswer(url, reason: printable(String(describing: error)))
+            }
+        }
+        let text = String(describing: error)
+        if text.contains("NIOSSL") || text.contains("handshake") || text.contains("certificate") {
+            return .unreachable(url, reason: "the TLS handshake failed (is the verifier's certificate trusted by this machine?)")
+        }
+        if text.contains("ECONNREFUSED") || text.contains("Connection refused") || text.contains("connectionRefused") {
+            return .unreachable(url, reason: "the connection was refused")
+        }
+        if text.contains("dnsAError") || text.contains("resolve") || text.contains("NXDOMAIN") {
+            return .unreachable(url, reason: "unknown host")
+        }
+        return .unreachable(url, reason: printable(text))
+    }
+
+    /// Runs `operation` on a task of its own and blocks this thread until it ends.
+    private func waiting<Value: Sendable>(_ operation: @escaping @Sendable () async throws(VerifierImportError) -> Value) throws(VerifierImportError) -> Value {
+        let slot = AnswerSlot<Result<Value, VerifierImportError>>()
+        Task {
+            do throws(VerifierImportError) { slot.fill(.success(try await operation())) } catch { slot.fill(.failure(error)) }
+        }
+        return try slot.wait().get()
+    }
+
+    // MARK: Text
+
+    /// What another server says is shown to an operator: no control, format or line-separator characters (no
+    /// terminal escapes, no bidi overrides), no screenful.
+    static func printable(_ text: String?) -> String {
+        let kept = (text ?? "").unicodeScalars.filter { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned: false
+            default: true
+            }
+        }
+        return String(String.UnicodeScalarView(kept.prefix(200)))
+    }
+
+    /// A URL as it may be shown: without userinfo and query; nothing when it does not parse.
+    static func withoutCredentials(_ text: String) -> String {
+        guard var components = URLComponents(string: text) else { return "(the URL given)" }
+        components.user = nil
+        components.password = nil
+        components.query = nil
+        components.fragment = nil
+        return printable(components.string ?? "(the URL given)")
     }
 
     private static func isThisMachine(_ host: String) -> Bool {
@@ -128,5 +247,13 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible {
         if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
         if inet_pton(AF_INET6, host, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } == Array(repeating: 0, count: 15) + [1] }
         return false
+    }
+}
+
+private extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+            ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

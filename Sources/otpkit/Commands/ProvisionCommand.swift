@@ -31,9 +31,10 @@ struct ProvisionCommand: ParsableCommand {
         or --format csv/json. The journal's key lives in JOURNAL.key (mode 0600), never in the journal.
 
         --push imports the committed seeds into a running otpkit verifier, one request per token: https, or http to \
-        this machine only. A token the verifier has already is left as it is ("already there"); if this run gave it \
-        a new seed, that is a failure, since the verifier keeps the older one. A verifier that cannot be reached \
-        exits with 2, one that refuses a seed with 1; the seeds stay in the journal either way.
+        this machine only; the key (OTPKIT_VERIFIER_KEY) is tried before any token is touched. A seed the verifier \
+        has already is left as it is ("already there"); a token it holds with another seed (reprogrammed) is a \
+        failure, since the verifier keeps that seed. A verifier that cannot be reached exits with 2, one that refuses \
+        a seed with 1; the seeds stay in the journal either way.
         """)
 
     @Option(name: .long, help: ArgumentHelp("A USB/IP server whose tokens to provision.", valueName: "host:port"))
@@ -137,8 +138,6 @@ struct ProvisionCommand: ParsableCommand {
             // Output that cannot be written (a closed pipe, a full disk) ends the batch after the token in hand, as
             // Ctrl-C does: nobody would see what the next tokens get. The journal, --out and --push still happen.
             var printFailure: Error?
-            // Tokens given a new seed in this run: a verifier that has one of them already holds an older seed.
-            var programmedNow: Set<String> = []
             let batch = ProvisioningBatch(journal: seeds, arrivals: arrivals, settings: settings, secrets: supply,
                                           stopRequested: { stop.received != nil || printFailure != nil })
             var progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) == 1)
@@ -150,7 +149,6 @@ struct ProvisionCommand: ParsableCommand {
                 case .waiting:
                     progress.show(status(batch.tally, since: started, current: nil))
                 case .finished(let token):
-                    if token.outcome == .done { programmedNow.insert("\(token.serial) \(token.slot ?? -1)") }
                     let line = Event(token: token.address, serial: token.serial, family: token.family.rawValue,
                                      outcome: token.outcome.rawValue, detail: detail(token.reason), slot: token.slot)
                     if case .otherFamily? = token.reason {} else { audit(line, to: auditHandle) }
@@ -177,13 +175,11 @@ struct ProvisionCommand: ParsableCommand {
             if let out, !committed.seeds.isEmpty || committed.isComplete {
                 do { try export(committed.seeds, to: out) } catch {
                     let later = count == 0 ? "free the space or choose another --out, and run this command again"
-                        : "write them later with `otpkit provision --resume \(journal) --count 0 --out FILE`"
+                        : "write them later with `\(resumeCommand("--out", "FILE"))`"
                     throw CLIFailure("\(CLIFailure(error).message); the seeds stay in the journal: \(later)", code: .refused)
                 }
             }
-            if let verifier {
-                try pushSeeds(committed.seeds, to: verifier, programmedNow: { programmedNow.contains("\($0.serial) \($0.slot ?? -1)") })
-            }
+            if let verifier { try pushSeeds(committed.seeds, to: verifier, stop: stop) }
             if let printFailure { throw printFailure }
             let summary = summarize(tally, journal: seeds, since: started)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
@@ -277,42 +273,72 @@ struct ProvisionCommand: ParsableCommand {
         }
     }
 
-    /// The --push client, checked before anything is programmed.
+    /// The --push client, checked before anything is programmed: the URL, then the key, with one request.
     private func pushClient() throws -> VerifierImportClient? {
         guard let push, let key = nonEmptyEnvironment("OTPKIT_VERIFIER_KEY") else { return nil }
-        do { return try VerifierImportClient(baseURL: push, adminKey: key) } catch {
+        let verifier: VerifierImportClient
+        do { verifier = try VerifierImportClient(baseURL: push, adminKey: key) } catch {
             throw CLIFailure("--push: \(error); nothing was programmed", code: .usage)
         }
+        let refusal: VerifierImportClient.Outcome?
+        do { refusal = try verifier.checkAccessWaiting() } catch {
+            throw CLIFailure("--push: \(error); nothing was programmed (start the verifier, or leave --push out and push "
+                             + "the seeds later with `\(resumeCommand("--push", push))`)", code: exitCode(error))
+        }
+        if let refusal {
+            throw CLIFailure("--push: the verifier \(refusal) for OTPKIT_VERIFIER_KEY; nothing was programmed", code: .refused)
+        }
+        return verifier
     }
 
     /// Imports the journal's committed seeds into a running verifier, each with its own answer; a token the verifier
-    /// has already is left as it is (re-sending a batch duplicates and resets nothing). But a token this run gave a
-    /// new seed and the verifier has already holds an older seed there, and its codes would fail: that is a failure.
-    private func pushSeeds(_ seeds: [SeedRecord], to verifier: VerifierImportClient, programmedNow: (SeedRecord) -> Bool) throws {
+    /// has already is left as it is (re-sending a batch duplicates and resets nothing). A token whose seed on the
+    /// verifier is another one (it was reprogrammed) is a failure: its codes would fail there. Ctrl-C stops between
+    /// seeds.
+    private func pushSeeds(_ seeds: [SeedRecord], to verifier: VerifierImportClient, stop: StopRequest) throws {
+        let later = "the seeds stay in the journal: push them later with `\(resumeCommand("--push", verifier.baseURL))`"
         var failures: [String] = []
-        for seed in seeds {
-            var outcome: String
-            do {
-                let answer = try verifier.sendWaiting(seed)
-                outcome = answer.description
-                if answer == .alreadyThere && programmedNow(seed) {
-                    outcome = "already there with an older seed, which the verifier keeps: its codes would fail; delete "
-                        + "it there (`otpkit verifier delete --token \(seed.tokenID)`) and push again"
-                    failures.append(seed.tokenID)
-                } else if !answer.isImported {
-                    failures.append(seed.tokenID)
-                }
-            } catch {
-                throw CLIFailure("\(error); the seeds stay in the journal: push them later with "
-                                 + "`otpkit provision --resume \(journal) --count 0 --push \(verifier.baseURL)`", code: .unreachable)
+        for (index, seed) in seeds.enumerated() {
+            if let signal = stop.received {
+                writeError("otpkit: stopped before pushing \(seeds.count - index) of \(seeds.count) seeds; \(later)\n")
+                throw ExitCode(128 + signal)
             }
-            if json { try printJSONLine(["push": seed.tokenID, "outcome": outcome]) } else { emit("push     \(seed.tokenID): \(outcome)") }
+            let answer: VerifierImportClient.Outcome
+            do { answer = try verifier.sendWaiting(seed) } catch {
+                throw CLIFailure("\(error); \(later)", code: exitCode(error))
+            }
+            if !answer.isImported { failures.append(seed.tokenID) }
+            if json {
+                var line = ["push": seed.tokenID, "outcome": answer.word]
+                if case .refused(let status, let code, let message) = answer {
+                    line["status"] = String(status)
+                    line["code"] = code
+                    line["message"] = message
+                }
+                try printJSONLine(line)
+            } else if answer == .otherSeedThere {
+                emit("push     \(seed.tokenID): \(answer): its codes would fail; delete it there "
+                     + "(`otpkit verifier delete --token \(shellQuoted(seed.tokenID))`) and push again")
+            } else {
+                emit("push     \(seed.tokenID): \(answer)")
+            }
         }
         if !failures.isEmpty {
-            throw CLIFailure("the verifier did not take \(failures.joined(separator: ", ")) (said above); the seeds stay in the journal: "
-                             + "push them later with `otpkit provision --resume \(journal) --count 0 --push \(verifier.baseURL)`, "
+            throw CLIFailure("the verifier did not take \(failures.joined(separator: ", ")) (said above); \(later), "
                              + "or export them with --out", code: .refused)
         }
+    }
+
+    /// The command that goes on from this journal without programming (`--count 0`), with `extra` options.
+    private func resumeCommand(_ extra: String...) -> String {
+        (["otpkit", "provision", "--resume", journal] + (keyFile.map { ["--key-file", $0] } ?? []) + ["--count", "0"] + extra)
+            .map(shellQuoted).joined(separator: " ")
+    }
+
+    /// No answer is exit 2; an answer that is not the verifier's is a protocol error (3).
+    private func exitCode(_ error: VerifierImportError) -> CLIFailure.Code {
+        if case .unusableAnswer = error { return .protocolError }
+        return .unreachable
     }
 
     private func describe(_ event: Event, tally: ProvisioningTally, since: Date) -> String {
