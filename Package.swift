@@ -119,10 +119,11 @@ let package = Package(
         ]),
         // Provisioning at scale: the crash-safe seed journal and the batch loop (ProvisioningBatch) over token arrivals.
         .target(name: "Provisioning", dependencies: [
-            "OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport",
+            "OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport", "DispatchExecutors",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",

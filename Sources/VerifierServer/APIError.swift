@@ -35,9 +35,12 @@ struct APIError: HTTPResponseError, Sendable {
         APIError(status: .methodNotAllowed, code: "method_not_allowed", message: "this path takes only \(allow)",
                  headers: [.allow: allow])
     }
-    static func otherSeedStored(_ id: String) -> APIError {
-        APIError(status: .conflict, code: "token_has_other_seed",
-                 message: "a token \(id) exists already with another seed, which is kept; delete it to import this one")
+    static func otherSeedStored(_ ids: [String]) -> APIError {
+        let named = ids.prefix(10).joined(separator: ", ") + (ids.count > 10 ? " and \(ids.count - 10) more" : "")
+        return APIError(status: .conflict, code: "token_has_other_seed",
+                        message: "\(ids.count == 1 ? "a token" : "tokens") \(named) exist\(ids.count == 1 ? "s" : "") already with "
+                            + "another seed, which is kept (or one this verifier cannot open); delete \(ids.count == 1 ? "it" : "them") "
+                            + "to import the new seed\(ids.count == 1 ? "" : "s"); nothing was imported")
     }
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
     static func tooLarge(_ limit: Int) -> APIError {

@@ -245,15 +245,14 @@ public struct VerifierHTTPServer: Sendable {
                 let contents = try SeedFile.readContents(body, credentials: readCredentials)
                 return (contents, try contents.records.map { try self.verifier.token(from: $0) })
             }
+            var ids = Set<String>()
+            if let twice = contents.records.first(where: { !ids.insert($0.tokenID).inserted }) {
+                throw APIError.badRequest("the file holds token \(twice.tokenID) twice")
+            }
             do {
                 try await self.deciding { try await self.verifier.add(tokens) }
             } catch VerifierError.duplicateToken(let id) {
-                // The same seed again is a no-op; another seed under that id is a reprogrammed token, said apart.
-                if let record = contents.records.first(where: { $0.tokenID == id }),
-                   try await self.verifier.storedToken(holds: record) == false {
-                    throw APIError.otherSeedStored(id)
-                }
-                throw APIError(VerifierError.duplicateToken(id))
+                throw try await self.conflict(importing: contents.records, duplicate: id, client: client.id)
             }
             for record in contents.records {
                 self.audit.record("import", token: record.tokenID, user: record.user, client: client.id, outcome: "imported")
@@ -346,6 +345,21 @@ public struct VerifierHTTPServer: Sendable {
             throw APIError.badRequest("no token id, or one that is not percent-encoded UTF-8")
         }
         return id
+    }
+
+    /// The answer to an import that met tokens the store has (nothing was imported): the same seed again is a no-op
+    /// (`duplicate_token`), another seed under an id is a reprogrammed token whose stored seed is kept
+    /// (`token_has_other_seed`, naming every such id). Each is audited: an admin probing seeds leaves a trail.
+    func conflict(importing records: [SeedRecord], duplicate: String, client: String) async throws -> APIError {
+        var other: [String] = []
+        for record in records {
+            let comparison = try await verifier.storedSeed(comparedWith: record)
+            guard comparison != .absent else { continue }
+            if comparison != .same { other.append(record.tokenID) }
+            audit.record("import", token: record.tokenID, user: record.user, client: client,
+                         outcome: comparison == .same ? "already_there" : "other_seed_there")
+        }
+        return other.isEmpty ? APIError(VerifierError.duplicateToken(duplicate)) : .otherSeedStored(other)
     }
 
     func deciding<T: Sendable>(_ work: () async throws -> T) async throws -> T {

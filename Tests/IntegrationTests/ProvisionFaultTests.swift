@@ -80,8 +80,8 @@ import Testing
     }
 
     /// Ctrl-C while waiting for tokens: the run ends with 130 after the token in hand, the journal holds every
-    /// token handled, none uncertain, and the export has them. The test plugs the tokens in itself and sends Ctrl-C
-    /// once the run said it committed the second, so no timing decides which tokens are in.
+    /// token handled, none uncertain, and the export and the push have them. The test plugs the tokens in itself and
+    /// sends Ctrl-C once the run said it committed the second, so no timing decides which tokens are in.
     @Test func ctrlCEndsTheBatchCleanly() throws {
         let folder = try ProvisionTests.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -91,8 +91,10 @@ import Testing
         let journal = folder.appendingPathComponent("j").path, out = folder.appendingPathComponent("seeds.json").path
         let process = Process()
         process.executableURL = ProjectPaths.otpkit
+        let verifier = try VerifierServerFixture(tokens: 0)
         process.arguments = ["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--wait", "60",
-                             "--out", out, "--format", "json"]
+                             "--out", out, "--format", "json", "--push", "http://127.0.0.1:\(verifier.port)"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["OTPKIT_VERIFIER_KEY": verifier.adminKey]) { $1 }
         process.standardError = FileHandle.nullDevice
         let output = try ChildOutputReader(launching: process, name: "otpkit provision")
         func waitUntilDone(_ serial: String) throws {
@@ -108,6 +110,7 @@ import Testing
         #expect(text.contains("interrupted") && text.contains("--resume \(journal)"), "\(text)")
         let seeds = try JSONDecoder().decode([SeedRecord].self, from: Data(contentsOf: URL(fileURLWithPath: out)))
         #expect(seeds.count == 2, "the export has the tokens done before Ctrl-C: \(text)")
+        #expect(text.components(separatedBy: ": imported").count - 1 == 2, "the push has them too: \(text)")
         #expect(text.contains("2 committed, 0 uncertain"), "\(text)")
     }
 

@@ -67,6 +67,25 @@ import Verification
         }
     }
 
+    /// An import that meets stored tokens imports nothing and names every id whose stored seed is another one,
+    /// even behind one whose seed is the same; each is audited.
+    @Test func anImportNamesEveryTokenHeldWithAnotherSeed() async throws {
+        let server = try await S(tokens: 3)
+        try await server.test { client in
+            let other = String(S.rfcHex.reversed())
+            let body = "[{\"serial\":\"t0\",\"secretHex\":\"\(S.rfcHex)\"},{\"serial\":\"t1\",\"secretHex\":\"\(other)\"},"
+                + "{\"serial\":\"n\",\"secretHex\":\"\(other)\"},{\"serial\":\"t2\",\"secretHex\":\"\(other)\"}]"
+            let answer = try await client.send(.post, "/v1/tokens", body: body)
+            #expect(answer.status == 409 && answer.errorCode == "token_has_other_seed", "\(answer.body)")
+            #expect(answer.body.contains("t1, t2") && !answer.body.contains("t0"), "\(answer.body)")
+            #expect(try await client.send(.get, "/v1/tokens/n").status == 404, "nothing was imported")
+            #expect(try await client.verify(token: "t1", code: "755224").body == S.accepted, "t1 keeps its seed")
+        }
+        let audit = server.auditText
+        #expect(audit.contains("t0") && audit.contains("outcome=already_there") && audit.contains("outcome=other_seed_there"), "\(audit)")
+        #expect(!audit.contains(S.rfcHex) && !audit.contains(String(S.rfcHex.reversed())))
+    }
+
     @Test func badRequestsGetStableFourHundredCodes() async throws {
         let server = try await S()
         try await server.test { client in
@@ -83,6 +102,7 @@ import Verification
                 // The same id with another seed: a reprogrammed token, whose stored seed is kept.
                 ("/v1/tokens", "[{\"serial\":\"t0\",\"secretHex\":\"\(String(S.rfcHex.reversed()))\"}]", 409, "token_has_other_seed"),
                 ("/v1/tokens", "[{\"serial\":\"t0\",\"secretHex\":\"\(S.rfcHex)\",\"digits\":8}]", 409, "token_has_other_seed"),
+                ("/v1/tokens", "[{\"serial\":\"x\",\"secretHex\":\"\(S.rfcHex)\"},{\"serial\":\"x\",\"secretHex\":\"\(S.rfcHex)\"}]", 400, "bad_request"),
             ]
             for (path, body, status, code) in cases {
                 let answer = try await client.send(.post, path, body: body)

@@ -79,13 +79,21 @@ import Testing
         #expect(throws: VerifierImportError.badSetting("no admin API key given")) {
             try VerifierImportClient(baseURL: "https://verifier.example", adminKey: "")
         }
+        #expect {
+            try VerifierImportClient(baseURL: "https://verifier.example", adminKey: "k3y-from-a-file\r\n")
+        } throws: { error in
+            guard let error = error as? VerifierImportError, case .badSetting = error else { return false }
+            return error.description.contains("line end") && !error.description.contains("k3y")
+        }
     }
 
     @Test func aClosedPortIsUnreachable() async throws {
         let port = try LoopbackPorts.freeTCPPort()  // bound, released: nothing listens
-        let importer = try VerifierImportClient(baseURL: "http://127.0.0.1:\(port)", adminKey: "key")
-        await #expect(throws: VerifierImportError.unreachable("http://127.0.0.1:\(port)", reason: "the connection was refused")) {
-            try await importer.send(Self.seed)
+        let importer = try VerifierImportClient(baseURL: "http://127.0.0.1:\(port)", adminKey: "key", timeout: .seconds(30))
+        await withTaskExecutorPreference(Self.serverExecutor) {
+            await #expect(throws: VerifierImportError.unreachable("http://127.0.0.1:\(port)", reason: "the connection was refused")) {
+                try await importer.send(Self.seed)
+            }
         }
     }
 

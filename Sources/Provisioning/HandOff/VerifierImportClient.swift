@@ -1,7 +1,9 @@
 import AsyncHTTPClient
+import DispatchExecutors
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import OTPCore
 
 /// Hands seeds to a running otpkit verifier through its admin API (`POST /v1/tokens`), one request per token so that
@@ -80,6 +82,10 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
         default: throw .badURL(shown, reason: usage)
         }
         guard !adminKey.isEmpty else { throw .badSetting("no admin API key given") }
+        // A key read from a file with its line end would fail in the header, and the error would show it.
+        guard adminKey.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw .badSetting("the admin API key holds a space, a line end or another character no key has")
+        }
         guard timeout > .zero else { throw .badSetting("the timeout must be more than 0") }
         var endpoint = components
         let prefix = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
@@ -137,9 +143,17 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
 
     /// One HTTP client for every importer of the process: no proxy, no redirect followed, connections kept for the
     /// next seed. It lives as long as the process (never shut down).
-    private static let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(
-        redirectConfiguration: .disallow, timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10)), proxy: nil,
-        decompression: .disabled))
+    private static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: HTTPClient.Configuration.Timeout(connect: .seconds(10)),
+                                                     proxy: nil, decompression: .disabled)
+        // A refused connection is said at once, not retried until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// Where the synchronous forms run their request: never Swift's cooperative pool, which the blocked caller may
+    /// be part of.
+    private static let waitingExecutor = DispatchQueueTaskExecutor(label: "otpkit.verifier-import", width: 2)
 
     private struct Answer {
         let status: Int
@@ -152,8 +166,19 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
         let error: Detail
     }
 
-    /// The request with the admin key, and its whole answer, within `timeout`.
-    private func exchange(_ unsigned: HTTPClientRequest) async throws(VerifierImportError) -> Answer {
+    /// The request with the admin key, and its whole answer, within `timeout`. A kept-alive connection the verifier
+    /// closed meanwhile costs one retry (every request here can be sent twice).
+    private func exchange(_ request: HTTPClientRequest) async throws(VerifierImportError) -> Answer {
+        do throws(VerifierImportError) {
+            return try await exchangeOnce(request)
+        } catch .unreachable(_, reason: Self.closedBeforeTheAnswer) {
+            return try await exchangeOnce(request)
+        }
+    }
+
+    private static let closedBeforeTheAnswer = "the connection closed before the answer"
+
+    private func exchangeOnce(_ unsigned: HTTPClientRequest) async throws(VerifierImportError) -> Answer {
         var signed = unsigned
         signed.headers.add(name: "Authorization", value: "Bearer \(adminKey)")
         let (request, url, timeout) = (signed, baseURL, timeout)
@@ -182,35 +207,42 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
     }
 
     private static func failure(_ error: any Error, url: String, timeout: Duration) -> VerifierImportError {
-        if error is CancellationError { return .cancelled }
-        if error is NIOTooManyBytesError { return .unusableAnswer(url, reason: "an answer of more than \(answerLimit) bytes") }
-        if let error = error as? HTTPClientError {
+        switch error {
+        case is CancellationError: return .cancelled
+        case is NIOTooManyBytesError: return .unusableAnswer(url, reason: "an answer of more than \(answerLimit) bytes")
+        case let error as HTTPClientError:
             switch error {
             case .deadlineExceeded, .readTimeout: return .unreachable(url, reason: "no answer within \(timeout)")
             case .connectTimeout: return .unreachable(url, reason: "no connection within 10 seconds")
             case .tlsHandshakeTimeout: return .unreachable(url, reason: "the TLS handshake did not end in time")
-            case .remoteConnectionClosed: return .unreachable(url, reason: "the connection closed before the answer")
+            case .remoteConnectionClosed: return .unreachable(url, reason: closedBeforeTheAnswer)
             case .cancelled: return .cancelled
-            default: return .unusableAnswer(url, reason: printable(String(describing: error)))
+            // The short description holds no value of the request (a header could hold the key).
+            default: return .unusableAnswer(url, reason: error.shortDescription)
             }
-        }
-        let text = String(describing: error)
-        if text.contains("NIOSSL") || text.contains("handshake") || text.contains("certificate") {
-            return .unreachable(url, reason: "the TLS handshake failed (is the verifier's certificate trusted by this machine?)")
-        }
-        if text.contains("ECONNREFUSED") || text.contains("Connection refused") || text.contains("connectionRefused") {
+        case let error as NIOConnectionError:
+            if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {
+                return .unreachable(url, reason: "unknown host")
+            }
+            if error.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
+                return .unreachable(url, reason: "the connection was refused")
+            }
+            return .unreachable(url, reason: "no connection could be made")
+        case let error as IOError where error.errnoCode == ECONNREFUSED:
             return .unreachable(url, reason: "the connection was refused")
+        default:
+            let text = String(describing: error)
+            if text.contains("NIOSSL") || text.contains("handshake") || text.contains("certificate") {
+                return .unreachable(url, reason: "the TLS handshake failed (is the verifier's certificate trusted by this machine?)")
+            }
+            return .unreachable(url, reason: printable(text))
         }
-        if text.contains("dnsAError") || text.contains("resolve") || text.contains("NXDOMAIN") {
-            return .unreachable(url, reason: "unknown host")
-        }
-        return .unreachable(url, reason: printable(text))
     }
 
     /// Runs `operation` on a task of its own and blocks this thread until it ends.
     private func waiting<Value: Sendable>(_ operation: @escaping @Sendable () async throws(VerifierImportError) -> Value) throws(VerifierImportError) -> Value {
         let slot = AnswerSlot<Result<Value, VerifierImportError>>()
-        Task {
+        Task(executorPreference: Self.waitingExecutor) {
             do throws(VerifierImportError) { slot.fill(.success(try await operation())) } catch { slot.fill(.failure(error)) }
         }
         return try slot.wait().get()

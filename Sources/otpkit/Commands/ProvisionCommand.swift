@@ -164,7 +164,7 @@ struct ProvisionCommand: ParsableCommand {
             case .stopRequested: stop.received == SIGTERM ? "terminated" : "interrupted"
             case .refusedPIN(let serial):
                 "stopped: \(serial) refused the PIN, and every further token would lose a try too; "
-                    + "correct --pin-file or OTPKIT_PIN and run again with --resume \(journal)"
+                    + "correct --pin-file or OTPKIT_PIN and run again with `\(resumeCommand(resuming: true))`"
             }
             let tally = batch.tally
             progress.clear()
@@ -186,7 +186,7 @@ struct ProvisionCommand: ParsableCommand {
             if let stopReason {
                 if json { try printJSONLine(["stopped": stopReason]) } else { print(stopReason) }
                 if let signal = stop.received {
-                    if !json { print("every token handled so far is recorded; run again with --resume \(journal) to go on") }
+                    if !json { print("every token handled so far is recorded; run again with `\(resumeCommand(resuming: true))` to go on") }
                     throw ExitCode(128 + signal)
                 }
             }
@@ -282,11 +282,21 @@ struct ProvisionCommand: ParsableCommand {
         }
         let refusal: VerifierImportClient.Outcome?
         do { refusal = try verifier.checkAccessWaiting() } catch {
-            throw CLIFailure("--push: \(error); nothing was programmed (start the verifier, or leave --push out and push "
-                             + "the seeds later with `\(resumeCommand("--push", push))`)", code: exitCode(error))
+            let advice = switch error {
+            case .unusableAnswer: "is \(verifier.baseURL) an otpkit verifier?"
+            case _ where count == 0: "start the verifier and run this again"
+            default: "start the verifier, or leave --push out and push the seeds later with `\(resumeCommand("--push", verifier.baseURL))`"
+            }
+            throw CLIFailure("--push: \(error); nothing was programmed (\(advice))", code: exitCode(error))
         }
-        if let refusal {
-            throw CLIFailure("--push: the verifier \(refusal) for OTPKIT_VERIFIER_KEY; nothing was programmed", code: .refused)
+        switch refusal {
+        case nil: break
+        case .refused(let status, _, _)? where status == 401 || status == 403:
+            throw CLIFailure("--push: the verifier \(refusal!) for OTPKIT_VERIFIER_KEY (an admin key is needed); nothing was programmed",
+                             code: .refused)
+        case let answer?:
+            throw CLIFailure("--push: \(verifier.baseURL) answered the access check with \(answer), not as an otpkit verifier; "
+                             + "nothing was programmed", code: .protocolError)
         }
         return verifier
     }
@@ -298,8 +308,10 @@ struct ProvisionCommand: ParsableCommand {
     private func pushSeeds(_ seeds: [SeedRecord], to verifier: VerifierImportClient, stop: StopRequest) throws {
         let later = "the seeds stay in the journal: push them later with `\(resumeCommand("--push", verifier.baseURL))`"
         var failures: [String] = []
+        // A Ctrl-C that ended the batch still lets its seeds be pushed; one during the push stops it between seeds.
+        let signalsBefore = stop.count
         for (index, seed) in seeds.enumerated() {
-            if let signal = stop.received {
+            if stop.count > signalsBefore, let signal = stop.received {
                 writeError("otpkit: stopped before pushing \(seeds.count - index) of \(seeds.count) seeds; \(later)\n")
                 throw ExitCode(128 + signal)
             }
@@ -329,9 +341,10 @@ struct ProvisionCommand: ParsableCommand {
         }
     }
 
-    /// The command that goes on from this journal without programming (`--count 0`), with `extra` options.
-    private func resumeCommand(_ extra: String...) -> String {
-        (["otpkit", "provision", "--resume", journal] + (keyFile.map { ["--key-file", $0] } ?? []) + ["--count", "0"] + extra)
+    /// The command that goes on from this journal: without programming (`--count 0`) and with `extra` options, or
+    /// `resuming` the batch itself.
+    private func resumeCommand(_ extra: String..., resuming: Bool = false) -> String {
+        (["otpkit", "provision", "--resume", journal] + (keyFile.map { ["--key-file", $0] } ?? []) + (resuming ? [] : ["--count", "0"]) + extra)
             .map(shellQuoted).joined(separator: " ")
     }
 

@@ -6,17 +6,24 @@ import Synchronization
 /// token in hand (never half-programmed, the journal consistent) instead of killing the process mid-write.
 final class StopRequest: Sendable {
     private let requested = Atomic<Int32>(0)
+    private let signals = Atomic<Int>(0)
     nonisolated(unsafe) private var sources: [DispatchSourceSignal] = []
 
     init() {
         sources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.requested.store(number, ordering: .sequentiallyConsistent) }
+            source.setEventHandler { [weak self] in
+                self?.requested.store(number, ordering: .sequentiallyConsistent)
+                self?.signals.add(1, ordering: .sequentiallyConsistent)
+            }
             source.resume()
             return source
         }
     }
+
+    /// How many signals came so far: a later step can stop only for those that come after it began.
+    var count: Int { signals.load(ordering: .sequentiallyConsistent) }
 
     /// The signal received (SIGINT or SIGTERM), if any.
     var received: Int32? {
