@@ -117,7 +117,8 @@ let package = Package(
             "RADIUS", "DispatchExecutors", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
-        // Provisioning at scale: the crash-safe seed journal and the batch loop (ProvisioningBatch) over token arrivals.
+        // Provisioning at scale: the crash-safe seed journal, the batch loop (ProvisioningBatch) over token arrivals, and
+        // the hand-off of seeds to a running verifier (VerifierImportClient, on AsyncHTTPClient).
         .target(name: "Provisioning", dependencies: [
             "OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport", "DispatchExecutors",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
