@@ -126,8 +126,8 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
         return .refused(status: answer.status, code: Self.printable(answer.error?.code), message: Self.printable(answer.error?.message))
     }
 
-    /// `send(_:)` for synchronous code (a command-line tool after `ProvisioningBatch.run`): blocks this thread, which
-    /// must not be one of Swift's cooperative pool.
+    /// `send(_:)` for synchronous code (a command-line tool after `ProvisioningBatch.run`): blocks this thread until
+    /// the answer; the request itself runs on dispatch queues of its own, so it never waits for the blocked thread.
     @available(*, noasync, message: "use send(_:) in async code")
     public func sendWaiting(_ seed: SeedRecord) throws(VerifierImportError) -> Outcome {
         try waiting { () async throws(VerifierImportError) in try await self.send(seed) }

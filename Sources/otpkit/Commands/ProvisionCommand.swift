@@ -289,16 +289,13 @@ struct ProvisionCommand: ParsableCommand {
             }
             throw CLIFailure("--push: \(error); nothing was programmed (\(advice))", code: exitCode(error))
         }
-        switch refusal {
-        case nil: break
-        case .refused(let status, _, _)? where status == 401 || status == 403:
-            throw CLIFailure("--push: the verifier \(refusal!) for OTPKIT_VERIFIER_KEY (an admin key is needed); nothing was programmed",
+        guard let refusal else { return verifier }
+        if case .refused(let status, _, _) = refusal, status == 401 || status == 403 {
+            throw CLIFailure("--push: the verifier \(refusal) for OTPKIT_VERIFIER_KEY (an admin key is needed); nothing was programmed",
                              code: .refused)
-        case let answer?:
-            throw CLIFailure("--push: \(verifier.baseURL) answered the access check with \(answer), not as an otpkit verifier; "
-                             + "nothing was programmed", code: .protocolError)
         }
-        return verifier
+        throw CLIFailure("--push: \(verifier.baseURL) answered the access check with \(refusal), not as an otpkit verifier; "
+                         + "nothing was programmed", code: .protocolError)
     }
 
     /// Imports the journal's committed seeds into a running verifier, each with its own answer; a token the verifier
