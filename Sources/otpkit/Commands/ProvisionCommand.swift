@@ -287,7 +287,7 @@ struct ProvisionCommand: ParsableCommand {
             case _ where count == 0: "start the verifier and run this again"
             default: "start the verifier, or leave --push out and push the seeds later with `\(resumeCommand("--push", verifier.baseURL))`"
             }
-            throw CLIFailure("--push: \(error); nothing was programmed (\(advice))", code: exitCode(error))
+            throw CLIFailure("--push: \(error); nothing was programmed (\(advice))", code: CLIFailure(error).code)
         }
         guard let refusal else { return verifier }
         if case .refused(let status, _, _) = refusal, status == 401 || status == 403 {
@@ -314,7 +314,7 @@ struct ProvisionCommand: ParsableCommand {
             }
             let answer: VerifierImportClient.Outcome
             do { answer = try verifier.sendWaiting(seed) } catch {
-                throw CLIFailure("\(error); \(later)", code: exitCode(error))
+                throw CLIFailure("\(error); \(later)", code: CLIFailure(error).code)
             }
             if !answer.isImported { failures.append(seed.tokenID) }
             if json {
@@ -343,12 +343,6 @@ struct ProvisionCommand: ParsableCommand {
     private func resumeCommand(_ extra: String..., resuming: Bool = false) -> String {
         (["otpkit", "provision", "--resume", journal] + (keyFile.map { ["--key-file", $0] } ?? []) + (resuming ? [] : ["--count", "0"]) + extra)
             .map(shellQuoted).joined(separator: " ")
-    }
-
-    /// No answer is exit 2; an answer that is not the verifier's is a protocol error (3).
-    private func exitCode(_ error: VerifierImportError) -> CLIFailure.Code {
-        if case .unusableAnswer = error { return .protocolError }
-        return .unreachable
     }
 
     private func describe(_ event: Event, tally: ProvisioningTally, since: Date) -> String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OTPCore
+import Provisioning
 import SeedFormats
 import TokenDrivers
 import USBTransport
@@ -78,6 +79,12 @@ struct CLIFailure: Error, CustomStringConvertible {
             case .readBackDiffers: self.init(error.description, code: .protocolError)
             case .firstCodeDiffers: self.init(error.description, code: .checkFailed)
             case .driver(let driver): self.init(driver)
+            }
+        case let error as VerifierImportError:
+            switch error {
+            case .badURL, .badSetting: self.init(error.description, code: .usage)
+            case .unreachable, .cancelled: self.init(error.description, code: .unreachable)
+            case .unusableAnswer: self.init(error.description, code: .protocolError)
             }
         case let error as SeedExportError:
             switch error {
