@@ -17,6 +17,10 @@ public protocol TokenStore: UserStore, RADIUSClientStore {
     /// `event` (what happened, such as `verify:accepted`; never a code) is added to the database's event rows in the
     /// same transaction. Returns false, changing nothing, when another writer changed the token first.
     func update(_ token: VerifierToken, event: String) async throws(VerifierError) -> Bool
+    /// Several such compare-and-sets, each with its event row, made durable in one commit (a refused login writes
+    /// all the user's tokens at once, so its cost does not grow with the tokens a user owns). Each answer says whether
+    /// that one matched; one that did not changed nothing.
+    func update(_ updates: [(token: VerifierToken, event: String)]) async throws(VerifierError) -> [Bool]
     /// Adds tokens in one transaction: a duplicate id fails the whole import. Their secrets are sealed under
     /// `masterKeyID`, which must be the store's current master key (it becomes it in a store that has none yet);
     /// otherwise nothing is added and `masterKeyRetired` is thrown.
@@ -43,6 +47,13 @@ public protocol TokenStore: UserStore, RADIUSClientStore {
 }
 
 extension TokenStore {
+    /// A store without a multi-row commit of its own commits them one by one.
+    public func update(_ updates: [(token: VerifierToken, event: String)]) async throws(VerifierError) -> [Bool] {
+        var matched: [Bool] = []
+        for update in updates { matched.append(try await self.update(update.token, event: update.event)) }
+        return matched
+    }
+
     /// A store that keeps no rows reads the token.
     public func tokenForDecision(id: String) async throws(VerifierError) -> VerifierToken? {
         try await token(id: id)

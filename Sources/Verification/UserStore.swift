@@ -8,6 +8,13 @@ public protocol UserStore: Sendable {
     func setPIN(_ pin: PINHash?, user: UserName) async throws(VerifierError) -> Bool
 }
 
+extension UserStore {
+    /// `user`'s PIN, if they have one (what verifying one of their tokens by id needs).
+    public func pin(user: UserName) async throws(VerifierError) -> PINHash? {
+        try await login(user: user).pin
+    }
+}
+
 /// A user as a login finds them.
 public struct UserLogin: Sendable {
     /// The tokens the user owns, by id; empty for an unknown user.

@@ -29,6 +29,12 @@ public enum RejectionReason: String, Equatable, Sendable {
     case unknownUser = "unknown_user"
     /// A login by user name whose PIN was wrong: a failure of each of the user's tokens.
     case wrongPIN = "wrong_pin"
+    /// The answer to a resync challenge was not the code right after the one that started the resync: the challenge
+    /// is spent and the resync abandoned (a failure).
+    case challengeRefused = "challenge_refused"
+    /// A challenge's State that does not open (forged, another user's or client's, another master key's), has
+    /// expired, or was spent already: refused, nothing started.
+    case badState = "bad_state"
 }
 
 public enum ResyncOutcome: Equatable, Sendable {

@@ -5,10 +5,14 @@ public struct UserVerification: Sendable, Equatable {
     public let outcome: VerificationOutcome
     /// The token that accepted the code, or that started an auto-resync (its next code completes it); nil otherwise.
     public let tokenID: String?
+    /// When the login started an auto-resync and named a client to challenge: the opaque State of the challenge that
+    /// asks for the next code (see `answerResyncChallenge`).
+    public let challengeState: [UInt8]?
 
-    public init(outcome: VerificationOutcome, tokenID: String?) {
+    public init(outcome: VerificationOutcome, tokenID: String?, challengeState: [UInt8]? = nil) {
         self.outcome = outcome
         self.tokenID = tokenID
+        self.challengeState = challengeState
     }
 }
 
@@ -18,53 +22,96 @@ extension Verifier {
     ///
     /// At most one token accepts: the code is decided on each token in memory first, and only an accepting token is
     /// written (its compare-and-set as for a login by id); when none accepts, each token's refusal is written
-    /// (failures, an auto-resync started, a replay). An unknown user, a user owning no token, locked tokens and a
-    /// wrong code cost the same: one read, one PIN derivation when any user has a PIN, the HMACs of a wrong code
-    /// per token, one commit per token (for an unknown user: one event row).
-    public func verify(user rawName: String, password: String) async throws(VerifierError) -> UserVerification {
+    /// (failures, an auto-resync started, a replay) in one commit. Every refusal does the same work, whoever the user
+    /// is and whatever they own (up to `maximumTokensPerUser` tokens of the default windows): one read, at most one
+    /// PIN derivation (exactly one once any user has a PIN: the split after the code of the token the code matched,
+    /// or of the user's first token), the HMACs of a wrong code on `maximumTokensPerUser` tokens, and one commit.
+    ///
+    /// `challengeClient`: when the login starts an auto-resync, a State for a challenge to this client is made
+    /// (`UserVerification.challengeState`), bound to the user, the client, the token and this very resync.
+    public func verify(user rawName: String, password: String, challengeClient: String? = nil) async throws(VerifierError) -> UserVerification {
         let user = try? UserName(rawName)
         var login = UserLogin(tokens: [], pin: nil, pinsInUse: true)
         if let user { login = try await store.login(user: user) }
+        let now = clock(), password = Array(password.utf8)
+        var hmacs = 0
+        // Each token decides the code its length cuts off the password, as if the PIN before it were right.
+        var decisions: [(token: VerifierToken, code: String, decision: Decision)] = []
+        for token in login.tokens {
+            let code = login.pin == nil ? password[...] : password.suffix(token.digits)
+            var work = HMACWork(try hotp(for: token))
+            let (outcome, changed) = rules.verify(token, code: String(decoding: code, as: UTF8.self), pinAccepted: true, now: now, work: &work)
+            hmacs += work.count
+            decisions.append((token, String(decoding: code, as: UTF8.self), Decision(outcome: outcome, token: changed)))
+        }
+        // One PIN derivation: for the split of the token the code matched, else of the first token.
+        let matched = decisions.first { $0.decision.outcome.accepted } ?? decisions.first { $0.decision.outcome == .rejected(.resyncStarted) }
+        let splitDigits = (matched ?? decisions.first)?.token.digits
+        var pinRight = true
+        if let pin = login.pin, let digits = splitDigits {
+            pinRight = derivePIN(pin, password.dropLast(digits)) && password.count > digits
+        } else if login.pinsInUse {
+            deriveDecoyPIN(password)
+        }
+        // A login that will be accepted costs what it costs; every other pads its HMACs to the same budget.
+        func pinAccepted(for token: VerifierToken) -> Bool { pinRight && (login.pin == nil || token.digits == splitDigits) }
+        let accepting = matched.flatMap { $0.decision.outcome.accepted && pinAccepted(for: $0.token) ? $0 : nil }
+        try decoyWork(budget: accepting == nil ? loginBudget(login.tokens) : 0, done: hmacs)
         guard !login.tokens.isEmpty else {
-            if login.pinsInUse { deriveDecoyPIN(password) }
-            try decoyWork(budget: verifyBudget(nil))
             try await store.recordEvent(tokenID: "user " + String((user?.text ?? rawName).prefix(120)), event: "verify:" + RejectionReason.unknownUser.rawValue)
             return UserVerification(outcome: .rejected(.unknownUser), tokenID: nil)
         }
-        let now = clock()
-        var pinChecks = PINChecks(pin: login.pin, password: password, derive: derivePIN)
-        if login.pin == nil, login.pinsInUse { deriveDecoyPIN(password) }
-        var decisions: [(token: VerifierToken, decision: Decision, code: String, pinAccepted: Bool)] = []
-        for token in login.tokens {
-            let (code, pinAccepted) = pinChecks.split(forDigits: token.digits)
-            decisions.append((token, try decision(on: token, code: code, pinAccepted: pinAccepted, now: now), code, pinAccepted))
+        if let accepting {
+            let stored = try await settle(accepting.token, code: accepting.code, pinAccepted: true, first: accepting.decision)
+            return UserVerification(outcome: stored.outcome, tokenID: accepting.token.id)
         }
-        if let accepting = decisions.first(where: { $0.decision.outcome.accepted }) {
-            let outcome = try await settle(accepting.token, code: accepting.code, pinAccepted: true, first: accepting.decision)
-            return UserVerification(outcome: outcome, tokenID: accepting.token.id)
+        // A token of another code length than the split's had the wrong PIN before its code.
+        let refusals = decisions.map { entry in
+            pinAccepted(for: entry.token) ? entry : (token: entry.token, code: entry.code, decision: refusedForPIN(entry.token, now: now))
         }
-        var outcomes: [(outcome: VerificationOutcome, tokenID: String)] = []
-        for entry in decisions {
-            outcomes.append((try await settle(entry.token, code: entry.code, pinAccepted: entry.pinAccepted, first: entry.decision), entry.token.id))
+        let stored = try await store.update(refusals.map { ($0.decision.token, $0.decision.event) })
+        var outcomes: [(outcome: VerificationOutcome, token: VerifierToken)] = []
+        for (entry, matchedCAS) in zip(refusals, stored) {
+            if matchedCAS {
+                outcomes.append((entry.decision.outcome, entry.decision.token))
+            } else {
+                // Another request changed the token first: read it again and decide again (which may then accept).
+                let again = try await settle(entry.token, code: entry.code, pinAccepted: pinAccepted(for: entry.token))
+                outcomes.append((again.outcome, again.token))
+            }
         }
-        // A lost race decides again, and may then accept; an auto-resync started needs its token named (the challenge).
-        if let named = outcomes.first(where: { $0.outcome.accepted }) ?? outcomes.first(where: { $0.outcome == .rejected(.resyncStarted) }) {
-            return UserVerification(outcome: named.outcome, tokenID: named.tokenID)
+        if let accepted = outcomes.first(where: { $0.outcome.accepted }) {
+            return UserVerification(outcome: accepted.outcome, tokenID: accepted.token.id)
+        }
+        // An auto-resync started needs its token named, and a State for the challenge that asks for its next code.
+        if let started = outcomes.first(where: { $0.outcome == .rejected(.resyncStarted) }), let pending = started.token.pendingResync {
+            let state = try challengeClient.map { (client) throws(VerifierError) in
+                try resyncChallengeState(user: rawName, client: client, tokenID: started.token.id, pending: pending)
+            }
+            return UserVerification(outcome: started.outcome, tokenID: started.token.id, challengeState: state)
         }
         return UserVerification(outcome: outcomes[0].outcome, tokenID: nil)
     }
 
-    /// Completes an auto-resync a login by user started on `tokenID` (the RADIUS challenge's answer): `code` is the
-    /// code after the one that started it. Refused as an unknown token when the token is not the user's.
-    func completeResync(user rawName: String, tokenID: String, code: String) async throws(VerifierError) -> UserVerification {
-        let user = try? UserName(rawName)
-        guard let token = try await store.token(id: tokenID), token.user != nil, token.user == user?.text else {
-            try decoyWork(budget: verifyBudget(nil))
-            try await store.recordEvent(tokenID: tokenID.isEmpty ? "(challenge)" : tokenID, event: "verify:" + RejectionReason.unknownToken.rawValue)
-            return UserVerification(outcome: .rejected(.unknownToken), tokenID: nil)
-        }
-        let outcome = try await settle(token, code: code, pinAccepted: true)
-        return UserVerification(outcome: outcome, tokenID: outcome.accepted ? tokenID : nil)
+    /// What a refusal for a wrong PIN stores: the rules' change, as a decision.
+    func refusedForPIN(_ token: VerifierToken, now: Date) -> Decision {
+        let (outcome, changed) = rules.refuseForPIN(token, now: now)
+        return Decision(outcome: outcome, token: changed)
+    }
+
+    /// The HMACs a refused login costs: a wrong code on `maximumTokensPerUser` tokens of the default windows, or on
+    /// the tokens the user owns when theirs cost more (larger windows, or more tokens than the limit).
+    func loginBudget(_ tokens: [VerifierToken]) -> Int {
+        max(Self.maximumTokensPerUser * verifyBudget(nil), tokens.reduce(0) { $0 + verifyBudget($1) })
+    }
+
+    /// Whether `password` passes the PIN of `token`'s owner, and the code it carries: with an owner who has a PIN,
+    /// the password is the PIN followed by the code (one derivation); otherwise the whole password is the code.
+    func ownerPINCheck(_ token: VerifierToken, password: String) async throws(VerifierError) -> (pinAccepted: Bool, code: String) {
+        guard let owner = token.user.flatMap({ try? UserName($0) }), let pin = try await store.pin(user: owner) else { return (true, password) }
+        let bytes = Array(password.utf8)
+        let accepted = derivePIN(pin, bytes.dropLast(token.digits)) && bytes.count > token.digits
+        return (accepted, String(decoding: bytes.suffix(token.digits), as: UTF8.self))
     }
 
     @discardableResult
@@ -74,13 +121,17 @@ extension Verifier {
     }
 
     /// The derivation of a PIN nobody has, so that a login without a PIN to check costs what one with a PIN does.
-    private func deriveDecoyPIN(_ password: String) { derivePIN(.decoy, Array(password.utf8)[...]) }
+    private func deriveDecoyPIN(_ password: [UInt8]) { derivePIN(.decoy, password[...]) }
 
     // MARK: Users and their tokens
 
     /// Gives the token to `user` (a token has at most one owner; assigning again moves it).
     public func assign(tokenID: String, to user: String) async throws(VerifierError) {
         let name = try UserName(user)
+        let owned = try await store.login(user: name).tokens
+        if owned.count >= Self.maximumTokensPerUser, !owned.contains(where: { $0.id == tokenID }) {
+            throw .invalidUser("\(name.text) owns \(owned.count) tokens, the most one user may own")
+        }
         try await change(tokenID, event: "assign") { (token: inout VerifierToken) throws(VerifierError) in token.user = name.text }
     }
 
@@ -100,30 +151,5 @@ extension Verifier {
         let hash = try pin.map { (pin) throws(VerifierError) in try PINHash.make(pin: pin) }
         if hash != nil, try await store.login(user: name).tokens.isEmpty { throw .userOwnsNoToken(name.text) }
         try await store.setPIN(hash, user: name)
-    }
-}
-
-/// The password of a login split into PIN and code for tokens of a given length, each PIN length derived once.
-private struct PINChecks {
-    let pin: PINHash?
-    let password: [UInt8]
-    let derive: (PINHash, ArraySlice<UInt8>) -> Bool
-    private var results: [Int: Bool] = [:]
-
-    init(pin: PINHash?, password: String, derive: @escaping (PINHash, ArraySlice<UInt8>) -> Bool) {
-        self.pin = pin
-        self.password = Array(password.utf8)
-        self.derive = derive
-    }
-
-    /// The code for a token of `digits` digits and whether the PIN before it is right (no PIN: the whole password).
-    mutating func split(forDigits digits: Int) -> (code: String, pinAccepted: Bool) {
-        guard let pin else { return (String(decoding: password, as: UTF8.self), true) }
-        let cut = max(0, password.count - digits)
-        let code = String(decoding: password[cut...], as: UTF8.self)
-        if let known = results[digits] { return (code, known) }
-        let accepted = derive(pin, password[..<cut]) && password.count > digits
-        results[digits] = accepted
-        return (code, accepted)
     }
 }

@@ -15,8 +15,13 @@ public final class Verifier: Sendable {
     public let store: TokenStore
     public let keyring: MasterKeyring
     public let policy: VerifierPolicy
+    /// The decision itself, pure (see `DecisionRules`).
+    let rules: DecisionRules
     let clock: @Sendable () -> Date
     static let maxAttempts = 64
+    /// The most tokens one user may own: every refused login pads its work to this many tokens' refusals, so the
+    /// number a user owns does not show in the time a refusal takes.
+    public static let maximumTokensPerUser = 8
     /// A secret sealed at start, opened and searched with for unknown tokens: the work an existing token costs.
     private let decoy: SealedSecret?
     private static let decoyID = "otpkit decoy"
@@ -30,6 +35,7 @@ public final class Verifier: Sendable {
         self.store = store
         self.keyring = keyring
         self.policy = policy
+        self.rules = DecisionRules(policy: policy)
         self.clock = clock
         decoy = try? keyring.seal(Secret.random(byteCount: 20), tokenID: Self.decoyID)
     }
@@ -100,6 +106,12 @@ public final class Verifier: Sendable {
         if let other = tokens.first(where: { $0.sealedSecret.keyID != keyring.current.id }) {
             throw .invalidToken("\(other.id) is not sealed under this verifier's master key")
         }
+        for (user, owned) in Dictionary(grouping: tokens.compactMap(\.user), by: { $0 }) {
+            let already = try await store.login(user: try UserName(user)).tokens.count
+            guard already + owned.count <= Self.maximumTokensPerUser else {
+                throw .invalidUser("\(user) would own \(already + owned.count) tokens; a user owns at most \(Self.maximumTokensPerUser)")
+            }
+        }
         try await store.insert(tokens, sealedUnder: keyring.current.id)
     }
 
@@ -112,7 +124,9 @@ public final class Verifier: Sendable {
 
     // MARK: Verification
 
-    /// Checks `code` for the token `id`. Every refusal costs the same work (see the type's note).
+    /// Checks `code` for the token `id`. A token whose user has a PIN is checked as that user's login is: `code` is
+    /// the PIN followed by the code, and a code without the right PIN is refused (a failure), so a PIN-protected
+    /// token cannot be verified around its PIN. Every refusal costs the same work (see the type's note).
     public func verify(tokenID id: String, code: String) async throws(VerifierError) -> VerificationOutcome {
         try await turns.inTurn(id) { () throws(VerifierError) -> VerificationOutcome in
             guard let token = try await tokenToDecide(id: id) else {
@@ -120,27 +134,16 @@ public final class Verifier: Sendable {
                 try await store.recordEvent(tokenID: id, event: "verify:" + RejectionReason.unknownToken.rawValue)
                 return .rejected(.unknownToken)
             }
-            return try await settle(token, code: code, pinAccepted: true)
+            let (pinAccepted, bareCode) = try await ownerPINCheck(token, password: code)
+            return try await settle(token, code: bareCode, pinAccepted: pinAccepted).outcome
         }
     }
 
     /// One code's decision on one token, in memory: the outcome, the token as it must then be stored, with the
-    /// HMAC work of a refusal padded to its budget. A locked token, and a code after a wrong PIN, decide nothing
-    /// but cost what a wrong code costs (the wrong PIN counting as a failure).
+    /// HMAC work of a refusal padded to its budget.
     func decision(on token: VerifierToken, code: String, pinAccepted: Bool, now: Date) throws(VerifierError) -> Decision {
-        var token = token
         var work = HMACWork(try hotp(for: token))
-        let outcome: VerificationOutcome, changed: VerifierToken
-        if isLocked(&token, now: now) {
-            // Written back as a wrong code's change is (not a bare event row): the same store work.
-            (outcome, changed) = (.rejected(.locked), token)
-        } else if !pinAccepted {
-            var failed = token
-            countFailure(&failed, now: now)
-            (outcome, changed) = (.rejected(.wrongPIN), failed)
-        } else {
-            (outcome, changed) = decide(token, work: &work, code: code, now: now)
-        }
+        let (outcome, changed) = rules.verify(token, code: code, pinAccepted: pinAccepted, now: now, work: &work)
         finish(&work, budget: outcome.accepted ? 0 : verifyBudget(token))
         return Decision(outcome: outcome, token: changed)
     }
@@ -149,22 +152,36 @@ public final class Verifier: Sendable {
         let outcome: VerificationOutcome
         /// The token as the decision leaves it, to be stored (compare-and-set on its version).
         let token: VerifierToken
+        /// What the token's event row says happened (never a code).
+        let event: String
 
-        var event: String { "verify:" + outcome.label }
+        init(outcome: VerificationOutcome, token: VerifierToken, event: String? = nil) {
+            self.outcome = outcome
+            self.token = token
+            self.event = event ?? "verify:" + outcome.label
+        }
     }
 
     /// Decides `code` on `token` and stores the decision; a lost compare-and-set takes the token again (a newer row
-    /// the store kept, or a read) and decides again, so one code is accepted at most once. `first`: a decision already made on `token` as read.
-    /// Every decision is durable before it is answered, and every one writes the token (a replay changes nothing but
-    /// its version), so each costs the same commit.
-    func settle(_ token: VerifierToken, code: String, pinAccepted: Bool, first: Decision? = nil) async throws(VerifierError) -> VerificationOutcome {
+    /// the store kept, or a read) and decides again, so one code is accepted at most once. `first`: a decision already
+    /// made on `token` as read. Every decision is durable before it is answered, and every one writes the token (a
+    /// replay changes nothing but its version), so each costs the same commit. Returns the decision stored.
+    func settle(_ token: VerifierToken, code: String, pinAccepted: Bool, first: Decision? = nil) async throws(VerifierError) -> Decision {
+        try await settle(token, first: first) { (token) throws(VerifierError) in
+            try self.decision(on: token, code: code, pinAccepted: pinAccepted, now: self.clock())
+        }
+    }
+
+    /// The compare-and-set loop of every decision: `decide` on the token as read, store, and on a lost race read again.
+    func settle(_ token: VerifierToken, first: Decision? = nil,
+                decide: (VerifierToken) throws(VerifierError) -> Decision) async throws(VerifierError) -> Decision {
         var token = token, decided = first
         for _ in 0..<Self.maxAttempts {
             let decision: Decision
-            if let first = decided { decision = first } else { decision = try self.decision(on: token, code: code, pinAccepted: pinAccepted, now: clock()) }
+            if let first = decided { decision = first } else { decision = try decide(token) }
             decided = nil
-            if try await store.update(decision.token, event: decision.event) { return decision.outcome }
-            guard let reread = try await tokenToDecide(id: token.id) else { return .rejected(.unknownToken) }
+            if try await store.update(decision.token, event: decision.event) { return decision }
+            guard let reread = try await tokenToDecide(id: token.id) else { return Decision(outcome: .rejected(.unknownToken), token: token) }
             token = reread
         }
         throw .contention(token.id)
@@ -188,13 +205,13 @@ public final class Verifier: Sendable {
                 throw try await refuseResync(id, .unknownToken(id))
             }
             var work = HMACWork(try hotp(for: token))
-            if isLocked(&token, now: now) {
+            if rules.isLocked(&token, now: now) {
                 finish(&work, budget: resyncBudget(token))
                 if try await store.update(token, event: "resync:refused") { throw .tokenLocked(id) }
                 continue
             }
             var changed = token
-            let found = Self.wellFormed(code1, digits: token.digits) && Self.wellFormed(code2, digits: token.digits)
+            let found = DecisionRules.wellFormed(code1, digits: token.digits) && DecisionRules.wellFormed(code2, digits: token.digits)
                 ? findPair(&changed, work: &work, code1, code2, now: now) : nil
             let outcome: ResyncOutcome
             if let found {
@@ -203,7 +220,7 @@ public final class Verifier: Sendable {
                 outcome = .resynchronized(counter: found)
             } else {
                 changed = token
-                countFailure(&changed, now: now)
+                rules.countFailure(&changed, now: now)
                 outcome = .notFound
             }
             finish(&work, budget: outcome == .notFound ? resyncBudget(token) : 0)
@@ -221,7 +238,7 @@ public final class Verifier: Sendable {
         case .hotp:
             (start, count) = (token.counter, token.syncWindow + 1)
         case .totp(let period):
-            let current = Self.timeStep(now, period: period), half = UInt64(token.syncWindow / 2)
+            let current = DecisionRules.timeStep(now, period: period), half = UInt64(token.syncWindow / 2)
             start = current >= half ? current - half : 0
             count = Int(current - start + half) + 1
         }
@@ -235,7 +252,7 @@ public final class Verifier: Sendable {
             // Steps already used stay used: a resync never accepts a code again.
             if let last = token.lastTimeStep, next - 2 <= last { return nil }
             token.lastTimeStep = next - 1
-            token.timeDrift = Self.drift(step: next - 1, current: Self.timeStep(now, period: period))
+            token.timeDrift = DecisionRules.drift(step: next - 1, current: DecisionRules.timeStep(now, period: period))
         }
         return next
     }
@@ -285,84 +302,6 @@ public final class Verifier: Sendable {
         throw .contention("(all)")
     }
 
-    // MARK: Decisions
-
-    /// The outcome for `code` and the token as it must be stored after it.
-    private func decide(_ token: VerifierToken, work: inout HMACWork, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
-        var changed = token
-        guard Self.wellFormed(code, digits: token.digits) else {
-            countFailure(&changed, now: now)
-            return (.rejected(.malformedCode), changed)
-        }
-        switch token.kind {
-        case .hotp:
-            return decideHOTP(token, work: &work, code: code, now: now)
-        case .totp(let period):
-            return decideTOTP(token, work: &work, period: period, code: code, now: now)
-        }
-    }
-
-    private func decideHOTP(_ token: VerifierToken, work: inout HMACWork, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
-        var changed = token
-        // The second code of an auto-resync: exactly the one after the remembered code, in time.
-        if let pending = token.pendingResync, now.timeIntervalSince(pending.since) <= policy.autoResyncTimeout,
-           pending.counter < UInt64.max - 1, work.value(counter: pending.counter + 1) == UInt64(code) {
-            changed.counter = pending.counter + 2
-            changed.failures = 0
-            changed.pendingResync = nil
-            return (.accepted(counter: pending.counter + 1), changed)
-        }
-        if let match = work.firstMatch(code, from: token.counter, count: token.window + 1) {
-            changed.counter = match + 1
-            changed.failures = 0
-            changed.pendingResync = nil
-            return (.accepted(counter: match), changed)
-        }
-        var reason = RejectionReason.wrongCode
-        if token.counter > 0, work.value(counter: token.counter - 1) == UInt64(code) {
-            // The code just used, again: a replay gains an attacker nothing, so it does not count towards lockout.
-            return (.rejected(.replay), changed)
-        } else if policy.autoResync, token.syncWindow > token.window,
-                  case let (start, overflow) = token.counter.addingReportingOverflow(UInt64(token.window) + 1), !overflow,
-                  let ahead = work.firstMatch(code, from: start, count: token.syncWindow - token.window) {
-            // Never a success on its own: remembered, and the next consecutive code completes the resync.
-            changed.pendingResync = .init(counter: ahead, since: now)
-            reason = .resyncStarted
-        }
-        countFailure(&changed, now: now)
-        return (.rejected(reason), changed)
-    }
-
-    /// The window is centred on now + the token's drift; an accepted code updates the drift (as privacyIDEA does),
-    /// so a token whose clock wanders slowly keeps being accepted.
-    private func decideTOTP(_ token: VerifierToken, work: inout HMACWork, period: Int, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
-        var changed = token
-        let current = Self.timeStep(now, period: period)
-        let centre = Self.shifted(current, by: token.timeDrift)
-        let first = centre >= UInt64(token.window) ? centre - UInt64(token.window) : 0
-        if let step = work.firstMatch(code, from: first, count: Int(centre - first) + token.window + 1) {
-            if let last = token.lastTimeStep, step <= last {
-                return (.rejected(.replay), changed)
-            }
-            changed.lastTimeStep = step
-            changed.timeDrift = Self.drift(step: step, current: current)
-            changed.failures = 0
-            return (.accepted(counter: step), changed)
-        }
-        countFailure(&changed, now: now)
-        return (.rejected(.wrongCode), changed)
-    }
-
-    static func timeStep(_ now: Date, period: Int) -> UInt64 { UInt64(max(0, now.timeIntervalSince1970)) / UInt64(period) }
-
-    private static func shifted(_ step: UInt64, by drift: Int) -> UInt64 {
-        drift >= 0 ? step.addingReportingOverflow(UInt64(drift)).partialValue : step - min(step, UInt64(-drift))
-    }
-
-    private static func drift(step: UInt64, current: UInt64) -> Int {
-        step >= current ? Int(clamping: step - current) : -Int(clamping: current - step)
-    }
-
     // MARK: Equal work
 
     /// The HMACs a refused verification costs on `token` (nil: an unknown token): a wrong code's full search
@@ -384,38 +323,24 @@ public final class Verifier: Sendable {
         max(VerifierPolicy.defaultSyncWindow, token?.syncWindow ?? 0) + 1
     }
 
-    /// An unknown token's work: open a sealed secret and compute `budget` codes, as an existing token would.
-    func decoyWork(budget: Int) throws(VerifierError) {
+    /// An unknown token's work, or the rest of a refusal's: open a sealed secret and compute codes until `budget` were
+    /// computed in all, `done` of them already (elsewhere), as an existing token would.
+    func decoyWork(budget: Int, done: Int = 0) throws(VerifierError) {
         let secret = decoy.flatMap { try? keyring.open($0, tokenID: Self.decoyID) } ?? Secret.random(byteCount: 20)
         guard let hotp = try? HOTP(secret: secret) else { return }
         var work = HMACWork(hotp)
-        finish(&work, budget: budget)
+        work.pad(to: budget - done)
+        hmacs.wrappingAdd(done + work.count, ordering: .relaxed)
     }
 
-    private func finish(_ work: inout HMACWork, budget: Int) {
+    func finish(_ work: inout HMACWork, budget: Int) {
         work.pad(to: budget)
         hmacs.wrappingAdd(work.count, ordering: .relaxed)
     }
 
     // MARK: Helpers
 
-    private func countFailure(_ token: inout VerifierToken, now: Date) {
-        token.failures += 1
-        if token.failures >= policy.maxFailures && token.lockedAt == nil { token.lockedAt = now }
-    }
-
-    /// Whether the token is locked; a lock past `lockoutDuration` is lifted in `token` (stored with the next change).
-    private func isLocked(_ token: inout VerifierToken, now: Date) -> Bool {
-        guard let lockedAt = token.lockedAt else { return false }
-        if let duration = policy.lockoutDuration, now.timeIntervalSince(lockedAt) >= duration {
-            token.lockedAt = nil
-            token.failures = 0
-            return false
-        }
-        return true
-    }
-
-    private func hotp(for token: VerifierToken) throws(VerifierError) -> HOTP {
+    func hotp(for token: VerifierToken) throws(VerifierError) -> HOTP {
         let secret = try keyring.open(token.sealedSecret, tokenID: token.id)
         do { return try HOTP(secret: secret, algorithm: token.algorithm, digits: token.digits) } catch {
             throw .invalidToken(error.description)
@@ -429,9 +354,5 @@ public final class Verifier: Sendable {
             if try await store.update(token, event: event) { return }
         }
         throw .contention(id)
-    }
-
-    static func wellFormed(_ code: String, digits: Int) -> Bool {
-        code.utf8.count == digits && code.utf8.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
     }
 }

@@ -86,6 +86,34 @@ public final class PostgresTokenStore: TokenStore {
             kept.drop(token.id)  // committed or not: unknown, so read it next time
             throw error
         }
+        noteWrite(of: token, stored: stored)
+        return stored
+    }
+
+    /// Several compare-and-sets in one transaction (one commit), each with its event row.
+    public func update(_ updates: [(token: VerifierToken, event: String)]) async throws(VerifierError) -> [Bool] {
+        guard updates.count > 1 else { return updates.isEmpty ? [] : [try await update(updates[0].token, event: updates[0].event)] }
+        let matched: [Bool]
+        do throws(VerifierError) {
+            matched = try await client.withSession { (session) throws(VerifierError) in
+                try await session.transaction { () throws(VerifierError) in
+                    var matched: [Bool] = []
+                    for update in updates {
+                        matched.append(try await Self.update(update.token, event: update.event, sameSealedBox: true, session: session))
+                    }
+                    return matched
+                }
+            }
+        } catch {
+            for update in updates { kept.drop(update.token.id) }
+            throw error
+        }
+        for (update, stored) in zip(updates, matched) { noteWrite(of: update.token, stored: stored) }
+        return matched
+    }
+
+    /// Keeps the row a compare-and-set wrote, or drops the kept row that lost one (unless a newer one is kept).
+    private func noteWrite(of token: VerifierToken, stored: Bool) {
         if stored {
             var written = token
             written.version += 1
@@ -93,7 +121,6 @@ public final class PostgresTokenStore: TokenStore {
         } else {
             kept.drop(token.id, unlessNewerThan: token.version)
         }
-        return stored
     }
 
     public func reseal(_ tokens: [VerifierToken], clients: [RADIUSClientRecord], to masterKeyID: String) async throws(VerifierError) -> Bool {

@@ -59,7 +59,9 @@ paths:
     post:
       summary: Check a code, of one token or of any token a user owns (then the password is PIN + code)
       operationId: verify
-      description: Needs a verify or admin key. Exactly one of `token` and `user`.
+      description: >-
+        Needs a verify or admin key. Exactly one of `token` and `user`. A token whose user has a PIN is checked as
+        that user's login is, by id too: `code` is the PIN followed by the code, and the code alone is refused.
       requestBody:
         required: true
         content:
@@ -319,13 +321,15 @@ components:
       properties:
         accepted: {type: boolean}
     VerifyRequest:
-      description: Exactly one of token and user, and the code (for a user with a PIN, the PIN followed by the code)
+      description: >-
+        Exactly one of token and user, and the code (for a user with a PIN, and for a token of a user with a PIN,
+        the PIN followed by the code)
       oneOf:
         - type: object
           required: [token, code]
           properties:
             token: {type: string}
-            code: {type: string}
+            code: {type: string, description: "The code; the PIN followed by the code when the token's user has a PIN"}
           not: {required: [user]}
         - type: object
           required: [user, code]

@@ -47,7 +47,11 @@ final class ServerMetrics: Sendable {
 
     /// `outcome`: "accepted", "resynchronized" or a refusal's reason (the public view says "refused" for those).
     func decision(_ kind: String, outcome: String) {
-        let publicOutcome = ["accepted", "resynchronized"].contains(outcome) ? outcome : "refused"
+        let publicOutcome = switch outcome {
+        case "accepted", "resynchronized": outcome
+        case "challenge_answered": "accepted"
+        default: "refused"
+        }
         counter("otpkit_decisions_total", [("kind", kind), ("outcome", outcome)], in: .detailed).increment()
         counter("otpkit_decisions_total", [("kind", kind), ("outcome", publicOutcome)], in: .publicPort).increment()
     }

@@ -53,9 +53,9 @@ public final class SQLiteTokenStore: TokenStore {
         try await database.writer.decide([.update(token, event: event)])[0]
     }
 
-    /// Several compare-and-sets of one caller, applied in order in one group commit (the tests' way to put
-    /// decisions in one batch for certain); each answer says whether that one matched.
-    package func update(_ updates: [(token: VerifierToken, event: String)]) async throws(VerifierError) -> [Bool] {
+    /// Several compare-and-sets of one caller, applied in order in one group commit; each answer says whether that
+    /// one matched.
+    public func update(_ updates: [(token: VerifierToken, event: String)]) async throws(VerifierError) -> [Bool] {
         try await database.writer.decide(updates.map { .update($0.token, event: $0.event) })
     }
 

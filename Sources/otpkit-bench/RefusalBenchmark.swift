@@ -3,9 +3,10 @@ import OTPCore
 import Verification
 import VerifierStorage
 
-/// `otpkit-bench refusals`: what a verify-only client could time. Each kind of refusal of `verify` and `resync`,
-/// in process on SQLite (every one a committed decision), measured in interleaved rounds; their medians must lie
-/// within 10% of each other, or timing would tell an unknown token from a known one, or a replay from a wrong code.
+/// `otpkit-bench refusals`: what a client could time. Each kind of refusal of `verify` and `resync`, then of logins
+/// by user name (as RADIUS makes them), in process on SQLite (every one a committed decision), measured in
+/// interleaved rounds; within each group the medians must lie within 10% of each other, or timing would tell an
+/// unknown token from a known one, a replay from a wrong code, or an unknown user from one who owns tokens.
 enum RefusalBenchmark {
     struct Kind {
         let name: String
@@ -45,6 +46,52 @@ enum RefusalBenchmark {
             Kind(name: "resync: codes not found") { await resyncRefused { try await verifier.resync(tokenID: "resync", code1: "000000", code2: "000001") } },
             Kind(name: "resync: wrong length") { await resyncRefused { try await verifier.resync(tokenID: "resync-length", code1: "00000", code2: "000001") } },
         ]
+        try await measure(kinds, rounds: rounds, title: "Refusals in process on SQLite, \(rounds) interleaved rounds (each a committed decision); medians:")
+        try await measure(loginKinds(store: store, keyring: keyring, secret: secret), rounds: max(20, rounds / 10),
+                          title: "Login refusals by user name (one PIN derivation each: a user has a PIN), \(max(20, rounds / 10)) interleaved rounds; medians:")
+    }
+
+    /// A login refused for every reason a RADIUS client could cause, on users who own from none to the most tokens a
+    /// user may own, of one and of two code lengths, with and without a PIN.
+    private static func loginKinds(store: SQLiteTokenStore, keyring: MasterKeyring, secret: Secret) async throws -> [Kind] {
+        var patient = VerifierPolicy()
+        patient.maxFailures = .max
+        let verifier = Verifier(store: store, keyring: keyring, policy: patient)
+        let owners: [(user: String, tokens: [Int])] = [
+            ("one", [6]), ("four", [6, 6, 6, 6]), ("most", Array(repeating: 6, count: Verifier.maximumTokensPerUser)),
+            ("mixed", [6, 8]), ("pinned-mixed", [6, 8]), ("pinned", [6]), ("locked", [6]), ("gone", [6]),
+        ]
+        var tokens: [VerifierToken] = []
+        for owner in owners {
+            for (index, digits) in owner.tokens.enumerated() {
+                tokens.append(try verifier.makeToken(id: "\(owner.user)-\(index)", secret: secret, digits: digits, user: owner.user))
+            }
+        }
+        try await verifier.add(tokens)
+        for user in ["pinned-mixed", "pinned"] { try await verifier.setPIN("2468", user: user) }
+        try await verifier.unassign(tokenID: "gone-0")
+        let strict = Verifier(store: store, keyring: keyring)
+        for _ in 0..<10 { _ = try await strict.verify(tokenID: "locked-0", code: "000000") }
+        func refused(_ name: String, _ user: String, _ password: String) -> Kind {
+            Kind(name: "login: " + name) {
+                if try await verifier.verify(user: user, password: password).outcome.accepted { fatalError("accepted") }
+            }
+        }
+        return [
+            refused("unknown user", "nobody", "000000"),
+            refused("user owning no token", "gone", "000000"),
+            refused("wrong code, 1 token", "one", "000000"),
+            refused("wrong code, 4 tokens", "four", "000000"),
+            refused("wrong code, \(Verifier.maximumTokensPerUser) tokens", "most", "000000"),
+            refused("wrong code, 6 and 8 digits", "mixed", "000000"),
+            refused("locked token, right code", "locked", "755224"),
+            refused("wrong PIN", "pinned", "1357755224"),
+            refused("right PIN, wrong code", "pinned", "2468000000"),
+            refused("PIN, 6 and 8 digits, wrong code", "pinned-mixed", "2468000000"),
+        ]
+    }
+
+    private static func measure(_ kinds: [Kind], rounds: Int, title: String) async throws {
         var times = Array(repeating: [Double](), count: kinds.count)
         let clock = ContinuousClock()
         for _ in 0..<rounds {
@@ -54,7 +101,7 @@ enum RefusalBenchmark {
                 times[index].append((clock.now - start).seconds)
             }
         }
-        print("Refusals in process on SQLite, \(rounds) interleaved rounds (each a committed decision); medians:")
+        print(title)
         let medians = times.map { $0.sorted()[$0.count / 2] }
         for (kind, median) in zip(kinds, medians) { report("  " + kind.name, median * 1e6, "us") }
         let spread = (medians.max()! - medians.min()!) / medians.min()!

@@ -50,7 +50,32 @@ struct RADIUSPeerTests {
         #expect(!state.isEmpty)
         let resynced = try client.authenticate(user: "alice", password: F.code(51), state: state)
         #expect(resynced.kind == .accept, "\(resynced)")
+        for code in [F.code(52), F.code(53)] {
+            #expect(try client.authenticate(user: "alice", password: code, state: state).kind == .reject, "the State is spent")
+        }
         #expect(try client.authenticate(user: "alice", password: F.code(52)).kind == .accept, "the counter followed the token")
+    }
+
+    /// Issue 20, item 1: a wrong answer spends the State and ends the resync; neither the right code with that State
+    /// nor a tampered State logs in afterwards, and the audit log says what happened to each.
+    @Test func aWrongAnswerSpendsTheChallengeAndATamperedStateIsRefused() throws {
+        let server = try Server(clients: [.init(name: "radclient", secret: Self.secret)])
+        let client = try RadiusClientTool(port: server.port, secret: Self.secret)
+        let state = try #require(try client.authenticate(user: "alice", password: F.code(50)).state)
+        #expect(try client.authenticate(user: "alice", password: "000000", state: state).kind == .reject, "a wrong answer")
+        for code in [F.code(51), F.code(52)] {
+            #expect(try client.authenticate(user: "alice", password: code, state: state).kind == .reject, "spent by the wrong answer")
+        }
+        let fresh = try #require(try client.authenticate(user: "alice", password: F.code(60)).state)
+        var tampered = fresh
+        tampered[tampered.count - 1] ^= 1
+        #expect(try client.authenticate(user: "alice", password: F.code(61), state: tampered).kind == .reject, "a tampered State")
+        #expect(try client.authenticate(user: "alice", password: F.code(61), state: fresh).kind == .accept, "the real one still answers")
+        let audit = try String(contentsOfFile: server.verifier.auditPath, encoding: .utf8)
+        for word in ["outcome=challenge_refused", "outcome=bad_state", "outcome=challenge_answered"] {
+            #expect(audit.contains(word), "\(word) in \(audit)")
+        }
+        #expect(!audit.contains("outcome=unknown_token"), "\(audit)")
     }
 
     @Test func statusServerIsAnsweredAndTouchesNoToken() throws {
@@ -105,6 +130,10 @@ struct RADIUSPeerTests {
         #expect(challenge.kind == .challenge, "the challenge passes the proxy: \(challenge)")
         let state = try #require(challenge.state)
         #expect(try client.authenticate(user: "alice@otpkit", password: F.code(51), state: state).kind == .accept)
+        #expect(try client.authenticate(user: "alice@otpkit", password: F.code(52), state: state).kind == .reject, "the State is spent")
+        let again = try #require(try client.authenticate(user: "alice@otpkit", password: F.code(80)).state)
+        #expect(try client.authenticate(user: "alice@otpkit", password: "000000", state: again).kind == .reject, "a wrong answer")
+        #expect(try client.authenticate(user: "alice@otpkit", password: F.code(81), state: again).kind == .reject, "spent by it")
     }
 
     /// A proxy that passes the realm on (`nostrip`): otpkit knows no user `alice@otpkit`, unless it runs with
@@ -143,6 +172,28 @@ extension RADIUSPeerTests {
             let kinds = replies.withLock { $0 }
             #expect(kinds.filter { $0 == .accept }.count == 1 && kinds.filter { $0 == .reject }.count == 1,
                     "round \(round): \(kinds)\n\(first.output)\n\(second.output)")
+        }
+    }
+}
+
+extension RADIUSPeerTests {
+    /// Issue 20, item 1: a challenge from node A answered to node B is accepted once; the same answer to either node
+    /// afterwards is refused.
+    @Test func aChallengeFromOneNodeIsAnsweredOnceOnAnyNode() throws {
+        let cluster = try PostgresCluster.shared.get()
+        let first = try Server(clients: [.init(name: "radclient", secret: Self.secret)], database: try cluster.createDatabase(),
+                               environment: cluster.environment)
+        let second = try Server(sharingWith: first)
+        let clients = try [first, second].map { try RadiusClientTool(port: $0.port, secret: Self.secret, timeoutSeconds: 3, tries: 1) }
+        for (round, (asked, answered)) in [(0, 1), (1, 0)].enumerated() {
+            let ahead = UInt64(100 * (round + 1))
+            let challenge = try clients[asked].authenticate(user: "alice", password: F.code(ahead))
+            let state = try #require(challenge.state, "\(challenge)\n\(first.output)\n\(second.output)")
+            #expect(try clients[answered].authenticate(user: "alice", password: F.code(ahead + 1), state: state).kind == .accept)
+            for node in [asked, answered] {
+                #expect(try clients[node].authenticate(user: "alice", password: F.code(ahead + 1), state: state).kind == .reject, "a replay to node \(node)")
+                #expect(try clients[node].authenticate(user: "alice", password: F.code(ahead + 2), state: state).kind == .reject, "the next code with it")
+            }
         }
     }
 }

@@ -124,6 +124,11 @@ import Testing
         let wrongPIN = try login("Zq4712pin" + Self.code(1))
         #expect(wrongPIN.status == 1 && wrongPIN.stdout == "refused\n", "a wrong PIN looks like a wrong code")
         #expect(try login(pin + Self.code(1)).status == 0, "refusals did not use the code")
+        // Issue 20, item 2: alice's token by id wants her PIN too.
+        let byID = { (password: String) throws -> ProcessResult in try store.run(["verifier", "verify", "--token", "t0", "-"], input: password + "\n") }
+        let bare = try byID(Self.code(2))
+        #expect(bare.status == 1 && bare.stdout.contains("refused"), "by id, the code alone: \(bare.stdout)")
+        #expect(try byID(pin + Self.code(2)).status == 0, "by id, PIN and code")
         #expect(!(try store.databaseBytes()).contains(Data(pin.utf8)), "the PIN is stored hashed only")
 
         // Never from the command line.

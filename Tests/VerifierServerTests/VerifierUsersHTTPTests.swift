@@ -64,8 +64,12 @@ import Verification
             try await server.verifier.setPIN("4321", user: "alice")
             #expect(try await client.login(user: "alice", code: S.code(1), key: verifyKey).body == S.refused, "the code alone")
             #expect(try await client.login(user: "alice", code: "4321" + S.code(1), key: verifyKey).body == S.accepted)
+            // Issue 20, item 2: by id too, alice's token wants her PIN before the code.
+            #expect(try await client.verify(token: "t1", code: S.code(2), key: verifyKey).body == S.refused, "by id, the code alone")
+            #expect(try await client.verify(token: "t1", code: "1234" + S.code(2), key: verifyKey).body == S.refused, "by id, a wrong PIN")
+            #expect(try await client.verify(token: "t1", code: "4321" + S.code(2), key: verifyKey).body == S.accepted, "by id, PIN and code")
             let metrics = try await client.send(.get, "/metrics", key: "").body
-            #expect(metrics.contains(#"otpkit_decisions_total{kind="verify",outcome="accepted"} 3"#), "\(metrics)")
+            #expect(metrics.contains(#"otpkit_decisions_total{kind="verify",outcome="accepted"} 4"#), "\(metrics)")
         }
         let audit = server.auditText
         #expect(audit.contains("action=verify token=t1 user=alice client="), "the token that matched and the user: \(audit)")

@@ -17,6 +17,10 @@ final class CountingTokenStore: TokenStore {
 
     func token(id: String) async throws(VerifierError) -> VerifierToken? { read(); return try await inner.token(id: id) }
     func update(_ token: VerifierToken, event: String) async throws(VerifierError) -> Bool { commit(); return try await inner.update(token, event: event) }
+    func update(_ updates: [(token: VerifierToken, event: String)]) async throws(VerifierError) -> [Bool] {
+        commit()
+        return try await inner.update(updates)
+    }
     func insert(_ tokens: [VerifierToken], sealedUnder masterKeyID: String) async throws(VerifierError) {
         commit()
         try await inner.insert(tokens, sealedUnder: masterKeyID)

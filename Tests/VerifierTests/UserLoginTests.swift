@@ -78,17 +78,24 @@ import Verification
         await #expect(throws: VerifierError.self) { try await PINHash.make(pin: String(repeating: "1", count: 65)) }
     }
 
-    /// An unknown user, a user owning no token, a locked token, a wrong PIN and a wrong code cost the same: HMACs,
-    /// reads, commits and PIN derivations (every login derives one once any user has a PIN).
+    /// Issue 20, item 3: every refusal of a login does the same work, whatever the user owns: an unknown user, a user
+    /// owning no token, one, four or the most tokens a user may own, tokens of two code lengths, a locked token, a
+    /// wrong PIN (also with two code lengths) and a wrong code: HMACs, reads, commits and exactly one PIN derivation.
     @Test(arguments: StoreKind.allCases) func everyLoginRefusalCostsTheSame(_ kind: StoreKind) async throws {
         let fixture = try await F(kind)
-        for (id, user) in [("t-wrong", "wrong"), ("t-locked", "locked"), ("t-pin", "pinned"), ("t-gone", "gone")] {
-            let verifier = try await fixture.addRFCToken(id)
-            try await verifier.assign(tokenID: id, to: user)
+        let owners: [(user: String, digits: [Int])] = [
+            ("wrong", [6]), ("locked", [6]), ("pinned", [6]), ("gone", [6]), ("four", [6, 6, 6, 6]),
+            ("most", Array(repeating: 6, count: Verifier.maximumTokensPerUser)), ("mixed", [6, 8]), ("pinned-mixed", [8, 6]),
+        ]
+        let enrol = fixture.verifier()
+        for owner in owners {
+            try await enrol.add(try owner.digits.enumerated().map { index, digits in
+                try enrol.makeToken(id: "\(owner.user)-\(index)", secret: F.rfcSecret, digits: digits, user: owner.user)
+            })
         }
-        try await fixture.verifier().setPIN("2468", user: "pinned")
-        try await fixture.verifier().unassign(tokenID: "t-gone")
-        for _ in 0..<10 { _ = try await fixture.verifier().verify(tokenID: "t-locked", code: "000000") }
+        for user in ["pinned", "pinned-mixed"] { try await enrol.setPIN("2468", user: user) }
+        try await enrol.unassign(tokenID: "gone-0")
+        for _ in 0..<10 { _ = try await enrol.verify(tokenID: "locked-0", code: "000000") }
         let store = CountingTokenStore(fixture.store)
         let verifier = fixture.verifier(store: store)
         func cost(_ user: String, _ password: String, _ reason: RejectionReason) async throws -> RefusalWorkTests.Work {
@@ -100,38 +107,140 @@ import Verification
             return work
         }
         let unknown = try await cost("nobody", "000000", .unknownUser)
-        #expect(unknown.hmacs > 1000 && unknown.reads == 1 && unknown.commits == 1)
+        #expect(unknown.hmacs >= Verifier.maximumTokensPerUser * 1000 && unknown.reads == 1 && unknown.commits == 1, "\(unknown)")
         #expect(try await cost("gone", "000000", .unknownUser) == unknown)
         #expect(try await cost("locked", F.code(0), .locked) == unknown)
         #expect(try await cost("wrong", "000000", .wrongCode) == unknown)
+        #expect(try await cost("four", "000000", .wrongCode) == unknown)
+        #expect(try await cost("most", "000000", .wrongCode) == unknown)
+        #expect(try await cost("mixed", "000000", .wrongCode) == unknown)
         #expect(try await cost("pinned", "1357" + F.code(0), .wrongPIN) == unknown)
+        #expect(try await cost("pinned", "2468000000", .wrongCode) == unknown)
+        #expect(try await cost("pinned-mixed", "1357" + F.code(0), .wrongPIN) == unknown)
+        #expect(try await cost("pinned-mixed", "1357" + F.code(0, digits: 8), .wrongPIN) == unknown, "the 8-digit token is first")
+        #expect(try await verifier.verify(user: "pinned-mixed", password: "2468" + F.code(0)).outcome.accepted, "the 6-digit token's code")
+        #expect(try await verifier.verify(user: "pinned-mixed", password: "2468" + F.code(0, digits: 8)).outcome.accepted, "the 8-digit token's code")
     }
 
-    @Test(arguments: StoreKind.allCases) func anAutoResyncStartedByUserNamesItsTokenAndItsNextCodeCompletesIt(_ kind: StoreKind) async throws {
+    /// The documented limit of tokens a user owns holds on assignment and on import.
+    @Test func aUserOwnsAtMostTheDocumentedNumberOfTokens() async throws {
+        let fixture = try await F()
+        let verifier = fixture.verifier()
+        let most = Verifier.maximumTokensPerUser
+        try await verifier.add(try (0..<most).map { try verifier.makeToken(id: "t\($0)", secret: F.rfcSecret, user: "alice") })
+        try await fixture.addRFCToken("extra")
+        await #expect(throws: VerifierError.self) { try await verifier.assign(tokenID: "extra", to: "alice") }
+        try await verifier.assign(tokenID: "t0", to: "alice")  // assigning one she owns again is no new token
+        await #expect(throws: VerifierError.self) {
+            try await verifier.add([try verifier.makeToken(id: "more", secret: F.rfcSecret, user: "alice")])
+        }
+        #expect(try await fixture.store.token(id: "more") == nil)
+        #expect(try await verifier.tokens(ofUser: "alice").count == most)
+    }
+
+    /// Issue 20, item 1: the State of an auto-resync challenge is answered once, by the code right after the one that
+    /// started the resync, for the user and the client that got it; any answer spends it, and a spent, expired or
+    /// foreign State is refused and starts nothing.
+    @Test(arguments: StoreKind.allCases) func aChallengeIsAnsweredOnceByTheNextCodeOnly(_ kind: StoreKind) async throws {
         let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("t1")
         try await fixture.addRFCToken("t2")
         try await verifier.assign(tokenID: "t1", to: "alice")
         try await verifier.assign(tokenID: "t2", to: "bob")
-        #expect(try await verifier.verify(user: "alice", password: F.code(40)) == UserVerification(outcome: .rejected(.resyncStarted), tokenID: "t1"))
-        let state = try verifier.resyncChallengeState(user: "alice", tokenID: "t1")
+        try await verifier.setPIN("2468", user: "alice")
+        #expect(try await verifier.verify(user: "alice", password: "1357" + F.code(40), challengeClient: "vpn").outcome == .rejected(.wrongPIN),
+                "a wrong PIN starts no resync")
+        #expect(try await fixture.store.token(id: "t1")?.pendingResync == nil)
+        let started = try await verifier.verify(user: "alice", password: "2468" + F.code(40), challengeClient: "vpn")
+        #expect(started.outcome == .rejected(.resyncStarted) && started.tokenID == "t1")
+        let state = try #require(started.challengeState)
         #expect(state.count < 253 && !String(decoding: state, as: UTF8.self).contains("t1"), "fits an attribute, names nothing")
-        #expect(try await verifier.answerResyncChallenge(user: "bob", state: state, code: F.code(41)).outcome == .rejected(.unknownToken),
-                "a State made for another user")
+
+        // Foreign States: another user, another client, tampered, another master key. None reaches the token.
+        #expect(try await verifier.answerResyncChallenge(user: "bob", client: "vpn", state: state, code: F.code(41)).outcome == .rejected(.badState))
+        #expect(try await verifier.answerResyncChallenge(user: "alice", client: "ssh", state: state, code: F.code(41)).outcome == .rejected(.badState))
         var forged = state
         forged[forged.count - 1] ^= 1
-        #expect(try await verifier.answerResyncChallenge(user: "alice", state: forged, code: F.code(41)).outcome == .rejected(.unknownToken))
+        #expect(try await verifier.answerResyncChallenge(user: "alice", client: "vpn", state: forged, code: F.code(41)).outcome == .rejected(.badState))
         let otherKey = Verifier(store: fixture.store, keyring: MasterKeyring(current: MasterKey.generate()))
-        #expect(try await verifier.answerResyncChallenge(user: "alice", state: otherKey.resyncChallengeState(user: "alice", tokenID: "t1"),
-                                                   code: F.code(41)).outcome == .rejected(.unknownToken), "a State sealed under another master key")
-        #expect(try await verifier.answerResyncChallenge(user: "alice", state: state, code: F.code(41))
-                == UserVerification(outcome: .accepted(counter: 41), tokenID: "t1"))
-        #expect(try await verifier.verify(user: "alice", password: F.code(41)).outcome == .rejected(.replay))
+        let pending = try #require(try await fixture.store.token(id: "t1")?.pendingResync)
+        let foreign = try otherKey.resyncChallengeState(user: "alice", client: "vpn", tokenID: "t1", pending: pending)
+        #expect(try await verifier.answerResyncChallenge(user: "alice", client: "vpn", state: foreign, code: F.code(41)).outcome == .rejected(.badState))
+        #expect(try await fixture.store.token(id: "t1")?.pendingResync?.counter == 40, "foreign States left the resync alone")
+
+        // A newer resync (the code 40 again, later) makes the first State name a resync no longer pending.
+        fixture.advance(1)
+        let current = try #require(try await verifier.verify(user: "alice", password: "2468" + F.code(40), challengeClient: "vpn").challengeState)
+        #expect(try await verifier.answerResyncChallenge(user: "alice", client: "vpn", state: state, code: F.code(41)).outcome == .rejected(.badState))
+        let failuresBefore = try #require(try await fixture.store.token(id: "t1")).failures
+        #expect(try await verifier.answerResyncChallenge(user: "alice", client: "vpn", state: current, code: F.code(1)).outcome == .rejected(.challengeRefused),
+                "a code in the look-ahead window is not the challenge's answer")
+        let afterWrong = try #require(try await fixture.store.token(id: "t1"))
+        #expect(afterWrong.pendingResync == nil && afterWrong.failures == failuresBefore + 1 && afterWrong.counter == 0)
+        for code in [F.code(41), F.code(42), F.code(43)] {
+            #expect(try await verifier.answerResyncChallenge(user: "alice", client: "vpn", state: current, code: code).outcome == .rejected(.badState),
+                    "a spent State logs nobody in, whatever the code")
+        }
+        #expect(try await fixture.store.token(id: "t1")?.pendingResync == nil, "and starts nothing")
+
+        // A fresh challenge, answered right: accepted once; the same State again, with each next code, is refused.
+        let fresh = try #require(try await verifier.verify(user: "alice", password: "2468" + F.code(50), challengeClient: "vpn").challengeState)
+        #expect(try await verifier.answerResyncChallenge(user: "alice", client: "vpn", state: fresh, code: F.code(51))
+                == UserVerification(outcome: .accepted(counter: 51), tokenID: "t1"))
+        for code in [F.code(51), F.code(52), F.code(53)] {
+            #expect(try await verifier.answerResyncChallenge(user: "alice", client: "vpn", state: fresh, code: code).outcome == .rejected(.badState))
+        }
+        #expect(try await fixture.store.token(id: "t1")?.counter == 52)
+        #expect(try await verifier.verify(user: "alice", password: "2468" + F.code(52)).outcome == .accepted(counter: 52), "the PIN path goes on")
+
+        // Expired: past the State's lifetime the answer is refused and the resync is not completed.
+        let late = try #require(try await verifier.verify(user: "alice", password: "2468" + F.code(90), challengeClient: "vpn").challengeState)
         fixture.advance(ResyncChallengeLifetime.seconds + 1)
-        _ = try await verifier.verify(user: "alice", password: F.code(90))
-        let late = try verifier.resyncChallengeState(user: "alice", tokenID: "t1")
-        fixture.advance(ResyncChallengeLifetime.seconds + 1)
-        #expect(try await verifier.answerResyncChallenge(user: "alice", state: late, code: F.code(91)).outcome == .rejected(.unknownToken), "expired")
+        #expect(try await verifier.answerResyncChallenge(user: "alice", client: "vpn", state: late, code: F.code(91)).outcome == .rejected(.badState))
+        #expect(try await fixture.store.token(id: "t1")?.counter == 53)
+        let events = try await fixture.events()
+        #expect(events.contains("t1 verify:challenge_answered") && events.contains("t1 verify:challenge_refused")
+                && events.contains { $0.hasSuffix("verify:bad_state") })
+    }
+
+    /// Across two stores on one database (two nodes): of answers carrying one State, racing on either node, exactly one
+    /// is accepted, and a later replay to either is refused.
+    @Test(arguments: StoreKind.allCases) func aChallengeIsAnsweredOnceAcrossNodes(_ kind: StoreKind) async throws {
+        let fixture = try await F(kind)
+        let nodeA = try await fixture.addRFCToken("t1")
+        try await nodeA.assign(tokenID: "t1", to: "alice")
+        let nodeB = fixture.verifier(store: try await fixture.anotherStore())
+        for round in 0..<5 {
+            let ahead = UInt64(100 * (round + 1))
+            let state = try #require(try await nodeA.verify(user: "alice", password: F.code(ahead), challengeClient: "vpn").challengeState)
+            let answers = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for node in [nodeB, nodeA, nodeB, nodeA] {
+                    group.addTask { try await node.answerResyncChallenge(user: "alice", client: "vpn", state: state, code: F.code(ahead + 1)).outcome.accepted }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(answers == 1, "round \(round)")
+            for node in [nodeA, nodeB] {
+                #expect(try await node.answerResyncChallenge(user: "alice", client: "vpn", state: state, code: F.code(ahead + 2)).outcome == .rejected(.badState))
+            }
+        }
+    }
+
+    /// Issue 20, item 2: a token whose user has a PIN is verified by id only with the PIN before the code.
+    @Test(arguments: StoreKind.allCases) func aPINProtectedTokenIsNotVerifiedByIDWithoutItsPIN(_ kind: StoreKind) async throws {
+        let fixture = try await F(kind)
+        let verifier = try await fixture.addRFCToken("t1")
+        try await verifier.assign(tokenID: "t1", to: "alice")
+        #expect(try await verifier.verify(tokenID: "t1", code: F.code(0)) == .accepted(counter: 0), "no PIN: the code alone")
+        try await verifier.setPIN("2468", user: "alice")
+        #expect(try await verifier.verify(tokenID: "t1", code: F.code(1)) == .rejected(.wrongPIN))
+        #expect(try await verifier.verify(tokenID: "t1", code: "1357" + F.code(1)) == .rejected(.wrongPIN))
+        #expect(try await fixture.store.token(id: "t1")?.failures == 2, "each a failure")
+        #expect(try await verifier.verify(tokenID: "t1", code: "2468" + F.code(1)) == .accepted(counter: 1))
+        #expect(try await verifier.verify(tokenID: "t1", code: "2468" + F.code(1)) == .rejected(.replay))
+        #expect(try await verifier.verify(tokenID: "t1", code: "2468" + F.code(40)) == .rejected(.resyncStarted))
+        #expect(try await verifier.verify(tokenID: "t1", code: F.code(41)) == .rejected(.wrongPIN), "nor does the resync's second code skip it")
+        #expect(try await verifier.verify(tokenID: "t1", code: "2468" + F.code(41)) == .accepted(counter: 41), "with the PIN it completes")
     }
 
     enum ResyncChallengeLifetime { static let seconds: TimeInterval = 300 }

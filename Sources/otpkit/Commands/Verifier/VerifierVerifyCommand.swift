@@ -8,7 +8,8 @@ struct VerifierVerifyCommand: AsyncParsableCommand {
         abstract: "Check a code; exit 0 when accepted, 1 when refused (2: the database failed, 5: the master key is missing or wrong).",
         discussion: """
         Give exactly one of --token (that token's code) or --user (a login: the code is checked against every token \
-        the user owns; with a PIN set by `set-pin`, the password is the PIN followed by the code). A refused login \
+        the user owns; with a PIN set by `set-pin`, the password is the PIN followed by the code). A token whose user \
+        has a PIN takes the PIN followed by the code by --token too: the code alone is refused. A refused login \
         says only `refused`, whatever the cause (unknown user, wrong PIN, wrong code, replay, locked token), as a \
         RADIUS client would learn it.
 
@@ -25,7 +26,7 @@ struct VerifierVerifyCommand: AsyncParsableCommand {
     var token: String?
     @Option(name: .long, help: ArgumentHelp("A user: checks the code against each token they own.", valueName: "name"))
     var user: String?
-    @Argument(help: "The code (with --user and a PIN: PIN followed by code), or - to read it from standard input.") var code: String?
+    @Argument(help: "The code (for a user with a PIN, by --user or one of their tokens by --token: PIN followed by code), or - to read it from standard input.") var code: String?
     @Flag(name: .long, help: "Read codes from standard input, one a line.") var stdin = false
 
     func validate() throws {
