@@ -128,7 +128,8 @@ import Testing
         let byID = { (password: String) throws -> ProcessResult in try store.run(["verifier", "verify", "--token", "t0", "-"], input: password + "\n") }
         let bare = try byID(Self.code(2))
         #expect(bare.status == 1 && bare.stdout.contains("refused"), "by id, the code alone: \(bare.stdout)")
-        #expect(try byID(pin + Self.code(2)).status == 0, "by id, PIN and code")
+        let withPIN = try byID(pin + Self.code(2))
+        #expect(withPIN.status == 0, "by id, PIN and code: \(withPIN.stdout) \(withPIN.stderr)")
         #expect(!(try store.databaseBytes()).contains(Data(pin.utf8)), "the PIN is stored hashed only")
 
         // Never from the command line.
@@ -138,16 +139,16 @@ import Testing
         }
         let noTerminal = try store.run(["verifier", "set-pin", "--user", "alice"])
         #expect(noTerminal.status == 64 && noTerminal.stderr.contains("--pin-file"), "\(noTerminal.stderr)")
-        #expect(try login(pin + Self.code(2)).status == 0, "the refused set-pin calls changed nothing")
+        #expect(try login(pin + Self.code(3)).status == 0, "the refused set-pin calls changed nothing")
 
         let noToken = try store.run(["verifier", "set-pin", "--user", "nobody", "--pin-file", try store.file("pin2.txt", "1234")])
         #expect(noToken.status == 1 && noToken.stderr.contains("otpkit verifier assign"), "\(noToken.stderr)")
 
         let fromStdin = try store.run(["verifier", "set-pin", "--user", "alice", "--pin-file", "-"], input: "999\n")
         #expect(fromStdin.status == 0, "\(fromStdin.stderr)")
-        #expect(try login("999" + Self.code(3)).status == 0)
+        #expect(try login("999" + Self.code(4)).status == 0)
         #expect(try store.run(["verifier", "set-pin", "--user", "alice", "--remove"]).status == 0)
-        #expect(try login(Self.code(4)).status == 0, "without a PIN the code alone is the password again")
+        #expect(try login(Self.code(5)).status == 0, "without a PIN the code alone is the password again")
     }
 
     /// Runs `set-pin` on a pseudo-terminal (Python's pty module), answering its two prompts as they appear; returns
