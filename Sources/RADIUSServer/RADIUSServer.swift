@@ -9,7 +9,7 @@ import Synchronization
 /// `RADIUSClientDirectory`.
 ///
 /// Anything that is not an authentic request of a known client is dropped without an answer and counted in
-/// `metrics` by reason. Replies always carry Message-Authenticator first. Retransmits within
+/// `metrics` by reason; only an authentic request takes a decision slot. Replies always carry Message-Authenticator first. Retransmits within
 /// `options.duplicateWindow` are answered from a cache with the very bytes sent before; a retransmit that arrives
 /// while its request is still being decided is dropped (`duplicate_in_progress`), and the client's next retry gets
 /// the cached reply.
@@ -37,15 +37,19 @@ public final class RADIUSServer: Sendable {
     private let group: any EventLoopGroup
     private let lifecycle = Mutex(Lifecycle.idle)
 
+    /// `isReady` is the node's health (what its HTTP `/healthz` says): Status-Server is answered only while it is
+    /// true, otherwise dropped (`not_ready`), so that a NAS probing with it (RFC 5997) fails over.
     public init(host: String, port: Int = RADIUSServer.defaultPort, clients: any RADIUSClientDirectory,
                 authenticator: any RADIUSAuthenticator, options: RADIUSServerOptions = RADIUSServerOptions(),
+                isReady: @escaping @Sendable () async -> Bool = { true },
                 eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.host = host
         self.port = port
         self.group = eventLoopGroup
         let metrics = RADIUSServerMetrics()
         self.metrics = metrics
-        self.processor = RADIUSRequestProcessor(clients: clients, authenticator: authenticator, options: options, metrics: metrics)
+        self.processor = RADIUSRequestProcessor(clients: clients, authenticator: authenticator, options: options, metrics: metrics,
+                                                isReady: isReady)
         self.executor = DispatchQueueTaskExecutor(label: "otpkit.radius.decisions", width: System.coreCount)
     }
 
