@@ -97,6 +97,11 @@ public struct VerifierHTTPServer: Sendable {
     public func run(onListening: @escaping @Sendable (String) -> Void,
                     onMetricsListening: @escaping @Sendable (String) -> Void = { _ in },
                     onRADIUSListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        // RADIUS binds first: a taken UDP port ends the start before anything else, the HTTP listener included, was up.
+        if let radius {
+            do { try await radius.bind() } catch { throw ListenerUnavailable(.radius, host: radius.host, port: radius.port, error: error) }
+        }
+        defer { radius?.stop() }
         let listening = ListeningFlag()
         let app = try makeApplication(onListening: { address in listening.value.store(true, ordering: .relaxed); onListening(address) },
                                       onMetricsListening: onMetricsListening, onRADIUSListening: onRADIUSListening)
