@@ -17,12 +17,13 @@ struct ReadinessCheck: Sendable {
         } else {
             _ = try await verifier.store.token(id: "")
         }
+        if let failure = health.recentFailure { throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "the last decision failed: \(failure)") }
+        // Beyond what a read and the last decision show: a file deleted, replaced or read-only since (no lock taken).
         if let writeProbe {
             do { try await writeProbe() } catch {
                 throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "the database cannot be written: \(error)")
             }
         }
-        if let failure = health.recentFailure { throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "the last decision failed: \(failure)") }
         // A `rotate-key` since this node started: it would seal under a retired key and cannot open resealed secrets.
         let current = verifier.keyring.current.id
         if let stored = try await verifier.store.masterKeyID(), stored != current {

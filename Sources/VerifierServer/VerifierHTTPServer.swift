@@ -43,7 +43,7 @@ public struct VerifierHTTPServer: Sendable {
         /// Whether the database answers now (/healthz); nil: the store is local and always there.
         public var databaseCheck: (@Sendable () async -> Bool)?
         /// For a local database file: throws unless a decision could be written now (the file still the one opened,
-        /// not read-only, the write lock to be had); /healthz, and so Status-Server, are not ready meanwhile.
+        /// not read-only); /healthz, and so Status-Server, are not ready meanwhile.
         public var databaseWriteProbe: (@Sendable () async throws -> Void)?
         /// Extra Prometheus lines about the database (pool, latency).
         public var databaseMetrics: (@Sendable () -> String)?
@@ -109,7 +109,7 @@ public struct VerifierHTTPServer: Sendable {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
         } catch let error as ListenerUnavailable {
             throw error
-        } catch where error is IOError && !listening.value.load(ordering: .relaxed) {
+        } catch where (error is IOError || error is SocketAddressError) && !listening.value.load(ordering: .relaxed) {
             throw ListenerUnavailable(.http, host: options.host, port: options.port, error: error)
         }
     }

@@ -76,12 +76,12 @@ final class SQLiteWriter: Sendable {
         return try result.get()
     }
 
-    /// Takes the write lock and lets it go, in turn with the writes (`SQLiteConnection.checkWritable` first); writes
-    /// nothing and is not counted as a commit.
+    /// `SQLiteConnection.checkWritable` on the writer's connection, in turn with the writes; takes no lock (a lock
+    /// held elsewhere shows in the decisions it fails), writes nothing, and is not counted as a commit.
     func probe() async throws(VerifierError) {
         let result: Result<Void, VerifierError> = await withCheckedContinuation { continuation in
             let job = Job.transaction { connection in
-                let result = Result { () throws(VerifierError) in try connection.transaction { () throws(VerifierError) in } }
+                let result = Result { () throws(VerifierError) in try connection.checkWritable() }
                 return (false, { continuation.resume(returning: result) })
             }
             if !queue.push([job]) { continuation.resume(returning: .failure(Self.busy)) }

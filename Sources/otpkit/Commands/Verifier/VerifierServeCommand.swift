@@ -31,7 +31,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
 
         The public /metrics counts decisions only as accepted or refused; by reason (unknown token, locked, wrong code, \
         replay) only on --metrics-listen, a listener without keys to keep off the public network. /healthz answers 503 \
-        while the database does not answer (or, for SQLite, cannot be written: deleted, replaced, read-only, locked), for 30 s after a decision failed on the store (locked, full) unless one \
+        while the database does not answer (or, for SQLite, cannot be written: deleted, replaced, read-only), for 30 s after a decision failed on the store (locked, full) unless one \
         succeeds, and while the master key does not open a stored secret; every 503 is noted on stderr with its cause.
 
         Audit lines go to stderr or --audit-log. A failed audit write (a full disk, a closed pipe) never stops the \
