@@ -22,8 +22,8 @@ public struct RADIUSClient: Sendable, CustomStringConvertible {
     public var description: String { "RADIUSClient(\(name), \(network))" }
 }
 
-/// Finds the client a datagram comes from. The server asks once per request (not per retransmit answered from the
-/// cache), off the event loop; a thrown error drops the request (counted as `client_lookup_failed`), so the NAS
+/// Finds the client a datagram comes from. The server asks once per datagram that is not a retransmit answered from
+/// the cache, off the event loop, before the request takes a decision slot; a thrown error drops the request (counted as `client_lookup_failed`), so the NAS
 /// retries or fails over.
 public protocol RADIUSClientDirectory: Sendable {
     func client(for address: SocketAddress) async throws -> RADIUSClient?

@@ -3,7 +3,7 @@ import NIOCore
 import RADIUS
 
 /// The datagram channel's only handler: hands each datagram to the processor, answers retransmits from the cache at
-/// once, and starts a task for each request to decide, which writes its reply through the channel when done. Socket
+/// once, and starts a task for each request to check and decide, which writes its reply through the channel when done. Socket
 /// errors, on reading or writing, are counted and never close the channel.
 final class RADIUSDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
@@ -20,7 +20,7 @@ final class RADIUSDatagramHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let source = envelope.remoteAddress
-        switch processor.admit(Array(envelope.data.readableBytesView), from: source) {
+        switch processor.receive(Array(envelope.data.readableBytesView), from: source) {
         case .drop:
             return
         case .answer(let reply):
@@ -28,10 +28,10 @@ final class RADIUSDatagramHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: source, data: context.channel.allocator.buffer(bytes: reply))),
                                   promise: promise)
             processor.metrics.countWrite(promise.futureResult)
-        case .decide(let pending):
+        case .check(let received):
             let channel = context.channel, processor = self.processor
             Task(executorPreference: executor) {
-                guard let reply = await processor.decide(pending) else { return }
+                guard let reply = await processor.handle(received) else { return }
                 let envelope = AddressedEnvelope(remoteAddress: source, data: channel.allocator.buffer(bytes: reply))
                 processor.metrics.countWrite(channel.writeAndFlush(envelope))
             }

@@ -1,4 +1,5 @@
-/// Why a datagram got no answer. Each is counted in `otpkit_radius_dropped_total{reason=...}`.
+/// Why a datagram got no answer. The detailed metrics count each in `otpkit_radius_dropped_total{reason=...}`; the
+/// public view sums them (a prober must not learn whether its address is a configured client).
 public enum RADIUSDropReason: String, Sendable, CaseIterable {
     /// No client is configured for the source address.
     case unknownClient = "unknown_client"
@@ -21,8 +22,11 @@ public enum RADIUSDropReason: String, Sendable, CaseIterable {
     case missingUserName = "missing_user_name"
     /// A retransmit of a request still being decided (the client retries and then gets the cached reply).
     case duplicateInProgress = "duplicate_in_progress"
-    /// More decisions in flight than `maximumDecisionsInFlight`.
+    /// More decisions in flight than `maximumDecisionsInFlight`, or more datagrams being checked than
+    /// `maximumChecksInFlight`.
     case overloaded
+    /// A Status-Server while the node is not ready (its health check failed): unanswered, so the prober fails over.
+    case notReady = "not_ready"
     /// The authenticator decided `.noAnswer`.
     case noAnswer = "no_answer"
     /// The reply would exceed 4,096 bytes (a request full of Proxy-State and a long Reply-Message).

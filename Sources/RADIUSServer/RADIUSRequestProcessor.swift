@@ -3,17 +3,23 @@ import RADIUS
 import Synchronization
 
 /// What the server does with one datagram, apart from the socket: the checks in order, the duplicate cache, the
-/// limit on decisions in flight, and the reply. `admit` runs on the event loop and is cheap (decode, cache lookup);
-/// `decide` runs in a task of its own (client lookup, authenticators, the authenticator's decision).
+/// limit on decisions in flight, and the reply.
+///
+/// `receive` runs on the event loop and is cheap (decode; a retransmit answered from the cache). `handle` runs in a
+/// task of its own: first the client lookup and the Message-Authenticator check, and only a datagram that passed
+/// them takes a decision slot (`maximumDecisionsInFlight`) and a duplicate-cache entry, so a flood from unknown
+/// addresses or with forged authenticators never crowds out a real client's request. The checks themselves are
+/// bounded too (`maximumChecksInFlight`), so a flood cannot queue tasks without end.
 final class RADIUSRequestProcessor: Sendable {
-    enum Admission: Sendable {
+    enum Reception: Sendable {
         case drop
         /// A retransmit: send these bytes again.
         case answer([UInt8])
-        case decide(Pending)
+        case check(Received)
     }
 
-    struct Pending: Sendable {
+    /// A datagram that decoded as a request, to be checked and decided.
+    struct Received: Sendable {
         let packet: RADIUSPacket
         let source: SocketAddress
         /// Nil for Status-Server, which is never cached (RFC 5997 section 3: each one is answered afresh).
@@ -22,6 +28,9 @@ final class RADIUSRequestProcessor: Sendable {
 
     private struct State {
         var cache: RADIUSDuplicateCache
+        /// Datagrams between `receive` and the end of their checks.
+        var checking = 0
+        /// Requests holding a decision slot.
         var inFlight = 0
     }
 
@@ -29,20 +38,26 @@ final class RADIUSRequestProcessor: Sendable {
     let authenticator: any RADIUSAuthenticator
     let options: RADIUSServerOptions
     let metrics: RADIUSServerMetrics
+    /// Whether the node may take traffic now; Status-Server is answered only while it says so.
+    let isReady: @Sendable () async -> Bool
     private let state: Mutex<State>
     private let now: @Sendable () -> NIODeadline
 
     init(clients: any RADIUSClientDirectory, authenticator: any RADIUSAuthenticator, options: RADIUSServerOptions,
-         metrics: RADIUSServerMetrics, now: @escaping @Sendable () -> NIODeadline = { .now() }) {
+         metrics: RADIUSServerMetrics, isReady: @escaping @Sendable () async -> Bool = { true },
+         now: @escaping @Sendable () -> NIODeadline = { .now() }) {
         self.clients = clients
         self.authenticator = authenticator
         self.options = options
         self.metrics = metrics
+        self.isReady = isReady
         self.state = Mutex(State(cache: RADIUSDuplicateCache(window: options.duplicateWindow, capacity: options.duplicateCacheCapacity)))
         self.now = now
     }
 
-    func admit(_ datagram: [UInt8], from source: SocketAddress) -> Admission {
+    /// On the event loop: decodes, answers a retransmit of a request already answered (only the very source,
+    /// Identifier and Request Authenticator find it), and hands anything else on to be checked.
+    func receive(_ datagram: [UInt8], from source: SocketAddress) -> Reception {
         metrics.update { $0.received += 1 }
         let packet: RADIUSPacket
         do {
@@ -57,8 +72,8 @@ final class RADIUSRequestProcessor: Sendable {
         }
         let key = packet.code == .accessRequest
             ? RADIUSDuplicateCache.Key(source: source, identifier: packet.identifier, authenticator: packet.authenticator) : nil
-        let limit = options.maximumDecisionsInFlight, now = self.now()
-        enum Verdict { case cached([UInt8]), dropped(RADIUSDropReason), admitted(Int) }
+        let limit = options.maximumChecksInFlight, now = self.now()
+        enum Verdict { case cached([UInt8]), dropped(RADIUSDropReason), check }
         let verdict = state.withLock { state -> Verdict in
             if let key {
                 switch state.cache.lookup(key, now: now) {
@@ -67,10 +82,9 @@ final class RADIUSRequestProcessor: Sendable {
                 case .miss: break
                 }
             }
-            guard state.inFlight < limit else { return .dropped(.overloaded) }
-            state.inFlight += 1
-            if let key { state.cache.begin(key) }
-            return .admitted(state.inFlight)
+            guard state.checking < limit else { return .dropped(.overloaded) }
+            state.checking += 1
+            return .check
         }
         switch verdict {
         case .cached(let reply):
@@ -79,17 +93,31 @@ final class RADIUSRequestProcessor: Sendable {
         case .dropped(let reason):
             metrics.dropped(reason)
             return .drop
-        case .admitted(let inFlight):
-            metrics.update { $0.inFlight = inFlight }
-            return .decide(Pending(packet: packet, source: source, key: key))
+        case .check:
+            return .check(Received(packet: packet, source: source, key: key))
         }
     }
 
-    /// The reply to send for an admitted request, or nil to send nothing (the reason is counted).
-    func decide(_ pending: Pending) async -> [UInt8]? {
-        let outcome = await outcome(of: pending)
+    /// The reply to send for a received request, or nil to send nothing (the reason is counted).
+    func handle(_ received: Received) async -> [UInt8]? {
+        let checked = await check(received)
+        state.withLock { $0.checking -= 1 }
+        guard case .passed(let client) = checked else {
+            if case .dropped(let reason) = checked { metrics.dropped(reason) }
+            return nil
+        }
+        switch claimSlot(for: received) {
+        case .cached(let reply):
+            metrics.update { $0.answeredFromCache += 1 }
+            return reply
+        case .dropped(let reason):
+            metrics.dropped(reason)
+            return nil
+        case .claimed(let inFlight):
+            metrics.update { $0.inFlight = inFlight }
+        }
         let reply: [UInt8]?
-        switch outcome {
+        switch await outcome(of: received, from: client) {
         case .drop(let reason):
             metrics.dropped(reason)
             reply = nil
@@ -99,7 +127,7 @@ final class RADIUSRequestProcessor: Sendable {
         }
         let inFlight = state.withLock { state -> Int in
             state.inFlight -= 1
-            if let key = pending.key {
+            if let key = received.key {
                 if let reply { state.cache.finish(key, reply: reply, now: now()) } else { state.cache.abandon(key) }
             }
             return state.inFlight
@@ -108,28 +136,65 @@ final class RADIUSRequestProcessor: Sendable {
         return reply
     }
 
+    private enum Check {
+        case passed(RADIUSClient)
+        case dropped(RADIUSDropReason)
+    }
+
+    /// The client the datagram comes from, and its Message-Authenticator: nothing else is looked at before these.
+    private func check(_ received: Received) async -> Check {
+        let client: RADIUSClient
+        do {
+            guard let found = try await clients.client(for: received.source) else { return .dropped(.unknownClient) }
+            client = found
+        } catch {
+            return .dropped(.clientLookupFailed)
+        }
+        switch RADIUSMessageAuthenticator.check(request: received.packet, secret: client.sharedSecret) {
+        case .valid: return .passed(client)
+        case .invalid, .malformed: return .dropped(.badMessageAuthenticator)
+        case .absent:
+            if received.packet.code == .statusServer || client.messageAuthenticator == .required { return .dropped(.missingMessageAuthenticator) }
+            return .passed(client)
+        }
+    }
+
+    private enum Claim {
+        case cached([UInt8])
+        case dropped(RADIUSDropReason)
+        case claimed(inFlight: Int)
+    }
+
+    /// A decision slot and, for an Access-Request, its duplicate-cache entry; a retransmit that raced its request
+    /// through the checks finds the cache again here.
+    private func claimSlot(for received: Received) -> Claim {
+        let limit = options.maximumDecisionsInFlight, now = self.now()
+        return state.withLock { state -> Claim in
+            if let key = received.key {
+                switch state.cache.lookup(key, now: now) {
+                case .answered(let reply): return .cached(reply)
+                case .inProgress: return .dropped(.duplicateInProgress)
+                case .miss: break
+                }
+            }
+            guard state.inFlight < limit else { return .dropped(.overloaded) }
+            state.inFlight += 1
+            if let key = received.key { state.cache.begin(key) }
+            return .claimed(inFlight: state.inFlight)
+        }
+    }
+
     private enum Outcome {
         case drop(RADIUSDropReason)
         case reply([UInt8], count: (inout RADIUSServerMetrics.Snapshot) -> Void)
     }
 
-    private func outcome(of pending: Pending) async -> Outcome {
-        let packet = pending.packet
-        let client: RADIUSClient
-        do {
-            guard let found = try await clients.client(for: pending.source) else { return .drop(.unknownClient) }
-            client = found
-        } catch {
-            return .drop(.clientLookupFailed)
-        }
+    private func outcome(of received: Received, from client: RADIUSClient) async -> Outcome {
+        let packet = received.packet
         let secret = client.sharedSecret
-        switch RADIUSMessageAuthenticator.check(request: packet, secret: secret) {
-        case .valid: break
-        case .invalid, .malformed: return .drop(.badMessageAuthenticator)
-        case .absent:
-            if packet.code == .statusServer || client.messageAuthenticator == .required { return .drop(.missingMessageAuthenticator) }
-        }
         if packet.code == .statusServer {
+            // RFC 5997's purpose: a NAS or load balancer probing a node that cannot decide must see it fail.
+            guard await isReady() else { return .drop(.notReady) }
             return reply(.accessAccept, [], to: packet, secret: secret) { $0.statusServerAnswered += 1 }
         }
 
@@ -147,7 +212,7 @@ final class RADIUSRequestProcessor: Sendable {
         }
         let request = RADIUSAccessRequest(
             clientName: client.name, userName: userName(credentials.userName), password: password, state: credentials.state,
-            nasIdentifier: text(packet, .nasIdentifier), callingStationID: text(packet, .callingStationID), source: pending.source)
+            nasIdentifier: text(packet, .nasIdentifier), callingStationID: text(packet, .callingStationID), source: received.source)
 
         switch await authenticator.decide(request) {
         case .accept(let message):

@@ -9,7 +9,7 @@ import Synchronization
 /// `RADIUSClientDirectory`.
 ///
 /// Anything that is not an authentic request of a known client is dropped without an answer and counted in
-/// `metrics` by reason. Replies always carry Message-Authenticator first. Retransmits within
+/// `metrics` by reason; only an authentic request takes a decision slot. Replies always carry Message-Authenticator first. Retransmits within
 /// `options.duplicateWindow` are answered from a cache with the very bytes sent before; a retransmit that arrives
 /// while its request is still being decided is dropped (`duplicate_in_progress`), and the client's next retry gets
 /// the cached reply.
@@ -25,6 +25,7 @@ public final class RADIUSServer: Sendable {
     private enum Lifecycle {
         case idle
         case binding
+        case bound(any Channel)
         case running(any Channel)
         case stopped
     }
@@ -37,21 +38,26 @@ public final class RADIUSServer: Sendable {
     private let group: any EventLoopGroup
     private let lifecycle = Mutex(Lifecycle.idle)
 
+    /// `isReady` is the node's health (what its HTTP `/healthz` says): Status-Server is answered only while it is
+    /// true, otherwise dropped (`not_ready`), so that a NAS probing with it (RFC 5997) fails over.
     public init(host: String, port: Int = RADIUSServer.defaultPort, clients: any RADIUSClientDirectory,
                 authenticator: any RADIUSAuthenticator, options: RADIUSServerOptions = RADIUSServerOptions(),
+                isReady: @escaping @Sendable () async -> Bool = { true },
                 eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.host = host
         self.port = port
         self.group = eventLoopGroup
         let metrics = RADIUSServerMetrics()
         self.metrics = metrics
-        self.processor = RADIUSRequestProcessor(clients: clients, authenticator: authenticator, options: options, metrics: metrics)
+        self.processor = RADIUSRequestProcessor(clients: clients, authenticator: authenticator, options: options, metrics: metrics,
+                                                isReady: isReady)
         self.executor = DispatchQueueTaskExecutor(label: "otpkit.radius.decisions", width: System.coreCount)
     }
 
-    /// Binds the socket, calls `onListening` with the bound address (its port is the real one when `port` was 0),
-    /// then serves until `stop()` is called or the calling task is cancelled. Throws when binding fails.
-    public func run(onListening: @Sendable (SocketAddress) async -> Void = { _ in }) async throws {
+    /// Binds the socket now (its port is the real one when `port` was 0), so that a caller can fail before it starts
+    /// anything else; `run` then serves on it. Throws when binding fails, or when the server was bound already.
+    @discardableResult
+    public func bind() async throws -> SocketAddress? {
         try lifecycle.withLock { state in
             guard case .idle = state else { throw Error.alreadyStarted }
             state = .binding
@@ -76,13 +82,33 @@ public final class RADIUSServer: Sendable {
         }
         let stoppedMeanwhile = lifecycle.withLock { state -> Bool in
             if case .stopped = state { return true }
-            state = .running(channel)
+            state = .bound(channel)
             return false
         }
-        if stoppedMeanwhile {
-            try? await channel.close()
-            return
+        if stoppedMeanwhile { try? await channel.close() }
+        return channel.localAddress
+    }
+
+    /// Binds the socket unless `bind()` did, calls `onListening` with the bound address, then serves until `stop()`
+    /// is called or the calling task is cancelled. Throws when binding fails.
+    public func run(onListening: @Sendable (SocketAddress) async -> Void = { _ in }) async throws {
+        let alreadyBound = lifecycle.withLock { state -> Bool in
+            if case .bound = state { return true }
+            return false
         }
+        if !alreadyBound { try await bind() }
+        let channel = try lifecycle.withLock { state -> (any Channel)? in
+            switch state {
+            case .bound(let channel):
+                state = .running(channel)
+                return channel
+            case .stopped:
+                return nil
+            case .idle, .binding, .running:
+                throw Error.alreadyStarted
+            }
+        }
+        guard let channel else { return }
         if let address = channel.localAddress { await onListening(address) }
         try await withTaskCancellationHandler {
             try await channel.closeFuture.get()
@@ -95,8 +121,10 @@ public final class RADIUSServer: Sendable {
     public func stop() {
         let channel = lifecycle.withLock { state -> (any Channel)? in
             defer { state = .stopped }
-            if case .running(let channel) = state { return channel }
-            return nil
+            switch state {
+            case .bound(let channel), .running(let channel): return channel
+            case .idle, .binding, .stopped: return nil
+            }
         }
         channel?.close(promise: nil)
     }

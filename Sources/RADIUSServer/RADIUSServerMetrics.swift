@@ -3,9 +3,18 @@ import Prometheus
 import Synchronization
 
 /// The RADIUS server's counters: a snapshot that tests and tools can wait on, and the same counts made through
-/// swift-metrics into a Prometheus registry of this server's own (`prometheusText()`; no global metrics system, so
+/// swift-metrics into Prometheus registries of this server's own (`prometheusText(_:)`; no global metrics system, so
 /// several servers in one process count apart). Never labelled with user names, codes or secrets.
 public final class RADIUSServerMetrics: Sendable {
+    /// How much the text tells about drops. Reasons tell a prober whether its address is a configured client
+    /// (`unknown_client` against `bad_message_authenticator`), so a public view gets only their sum.
+    public enum DropDetail: Sendable {
+        /// One `otpkit_radius_dropped_total`, every reason summed.
+        case total
+        /// `otpkit_radius_dropped_total{reason=...}`, one series a reason.
+        case byReason
+    }
+
     public struct Snapshot: Sendable, Equatable {
         /// Datagrams received.
         public var received = 0
@@ -45,28 +54,35 @@ public final class RADIUSServerMetrics: Sendable {
     }
 
     private let state = Mutex(State())
-    private let registry = PrometheusCollectorRegistry()
+    /// Everything but the drops; the drops summed; the drops by reason.
+    private let registry = PrometheusCollectorRegistry(), droppedTotalRegistry = PrometheusCollectorRegistry()
+    private let droppedByReasonRegistry = PrometheusCollectorRegistry()
     private let series: Series
 
     public init() {
-        series = Series(factory: PrometheusMetricsFactory(registry: registry))  // every series from the start, at 0
+        // Every series from the start, at 0.
+        series = Series(factory: PrometheusMetricsFactory(registry: registry),
+                        droppedTotal: PrometheusMetricsFactory(registry: droppedTotalRegistry),
+                        droppedByReason: PrometheusMetricsFactory(registry: droppedByReasonRegistry))
     }
 
     /// The swift-metrics handles, made once (a packet costs a few atomic adds, no registry look-up).
     private struct Series: Sendable {
         let received, rejectedWithoutPassword, statusServer, retransmits, repliesSent, writeFailures, readErrors: CoreMetrics.Counter
         let dropped: [RADIUSDropReason: CoreMetrics.Counter]
+        let droppedTotal: CoreMetrics.Counter
         let decisions: [RADIUSOutcome: CoreMetrics.Counter]
         let inFlight: Meter
 
-        init(factory: PrometheusMetricsFactory) {
-            func counter(_ label: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
-                CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+        init(factory: PrometheusMetricsFactory, droppedTotal: PrometheusMetricsFactory, droppedByReason: PrometheusMetricsFactory) {
+            func counter(_ label: String, _ dimensions: [(String, String)] = [], in registry: PrometheusMetricsFactory? = nil) -> CoreMetrics.Counter {
+                CoreMetrics.Counter(label: label, dimensions: dimensions, factory: registry ?? factory)
             }
             received = counter("otpkit_radius_received_total")
             dropped = Dictionary(uniqueKeysWithValues: RADIUSDropReason.allCases.map {
-                ($0, counter("otpkit_radius_dropped_total", [("reason", $0.rawValue)]))
+                ($0, counter("otpkit_radius_dropped_total", [("reason", $0.rawValue)], in: droppedByReason))
             })
+            self.droppedTotal = counter("otpkit_radius_dropped_total", in: droppedTotal)
             decisions = Dictionary(uniqueKeysWithValues: RADIUSOutcome.allCases.map {
                 ($0, counter("otpkit_radius_decisions_total", [("outcome", $0.rawValue)]))
             })
@@ -132,9 +148,9 @@ public final class RADIUSServerMetrics: Sendable {
         }
     }
 
-    /// The counters in Prometheus' text format.
-    public func prometheusText() -> String {
-        registry.emitToString()
+    /// The counters in Prometheus' text format, the drops with `detail`.
+    public func prometheusText(_ detail: DropDetail) -> String {
+        registry.emitToString() + (detail == .total ? droppedTotalRegistry : droppedByReasonRegistry).emitToString()
     }
 
     /// Adds what changed between two snapshots to the counters (under the state's lock, so in order).
@@ -144,6 +160,7 @@ public final class RADIUSServerMetrics: Sendable {
         }
         count(series.received, before.received, after.received)
         for (reason, counter) in series.dropped { count(counter, before.dropped(reason), after.dropped(reason)) }
+        count(series.droppedTotal, before.droppedTotal, after.droppedTotal)
         for (outcome, counter) in series.decisions { count(counter, before.decisions(outcome), after.decisions(outcome)) }
         count(series.rejectedWithoutPassword, before.rejectedWithoutPassword, after.rejectedWithoutPassword)
         count(series.statusServer, before.statusServerAnswered, after.statusServerAnswered)

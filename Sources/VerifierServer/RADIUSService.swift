@@ -21,11 +21,18 @@ struct RADIUSService: Service {
     let server: RADIUSServer
     let onListening: @Sendable (String) -> Void
 
+    /// A socket that cannot be bound ends the server with `ListenerUnavailable`.
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await server.run { address in
-                onListening(address.port.map { "\(address.ipAddress ?? "?"):\($0)" } ?? "\(address)")
+        let listening = ListeningFlag()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await server.run { address in
+                    listening.value.store(true, ordering: .relaxed)
+                    onListening(address.port.map { "\(address.ipAddress ?? "?"):\($0)" } ?? "\(address)")
+                }
             }
+        } catch where !listening.value.load(ordering: .relaxed) && !(error is CancellationError) {
+            throw ListenerUnavailable(.radius, host: server.host, port: server.port, error: error)
         }
     }
 }

@@ -42,6 +42,9 @@ public struct VerifierHTTPServer: Sendable {
         public var metricsPort = 0
         /// Whether the database answers now (/healthz); nil: the store is local and always there.
         public var databaseCheck: (@Sendable () async -> Bool)?
+        /// For a local database file: throws unless a decision could be written now (the file still the one opened,
+        /// not read-only); /healthz, and so Status-Server, are not ready meanwhile.
+        public var databaseWriteProbe: (@Sendable () async throws -> Void)?
         /// Extra Prometheus lines about the database (pool, latency).
         public var databaseMetrics: (@Sendable () -> String)?
         /// Where to answer RADIUS (UDP) too, in the same process and on the same store; nil: nowhere.
@@ -58,7 +61,9 @@ public struct VerifierHTTPServer: Sendable {
     let options: Options
     let metrics = ServerMetrics()
     let audit: AuditLog
-    let health = ServerHealth()
+    let health: ServerHealth
+    /// What /healthz answers, and Status-Server follows.
+    let readiness: ReadinessCheck
     let limiter: RateLimiter
     let imports: ImportGate
     /// The RADIUS front end, when `options.radius` asks for one.
@@ -71,23 +76,42 @@ public struct VerifierHTTPServer: Sendable {
         self.audit = AuditLog(handle: auditLog, failures: metrics.auditWriteFailures)
         self.limiter = RateLimiter(rate: options.rateLimit, burst: options.rateBurst)
         self.imports = ImportGate(threads: options.importThreads, maxPending: options.maxPendingImports)
-        radius = options.radius.map { [health, audit, metrics] listener in
+        let health = ServerHealth()
+        self.health = health
+        let readiness = ReadinessCheck(verifier: verifier, health: health, databaseCheck: options.databaseCheck,
+                                       writeProbe: options.databaseWriteProbe)
+        self.readiness = readiness
+        radius = options.radius.map { [audit, metrics] listener in
             let work = DecisionWork(health: health)
             return RADIUSServer(host: listener.host, port: listener.port, clients: StoreRADIUSClients(verifier: verifier),
                                 authenticator: VerifierRADIUSAuthenticator(verifier: verifier, work: work, audit: audit, metrics: metrics),
-                                options: RADIUSServerOptions(realm: listener.realm))
+                                options: RADIUSServerOptions(realm: listener.realm), isReady: { await readiness.isReady })
         }
     }
 
     /// Serves until SIGINT or SIGTERM, then shuts down gracefully: the listeners close, requests and RADIUS
     /// decisions in flight are answered, then the import threads and `options.services` stop, and `run` returns
     /// (the caller may then close the store). `onListening` gets the bound address (useful with port 0), then
-    /// `onMetricsListening` the metrics listener's when there is one.
+    /// `onMetricsListening` the metrics listener's when there is one. A listener that cannot be bound throws
+    /// `ListenerUnavailable`.
     public func run(onListening: @escaping @Sendable (String) -> Void,
                     onMetricsListening: @escaping @Sendable (String) -> Void = { _ in },
                     onRADIUSListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
-        let app = try makeApplication(onListening: onListening, onMetricsListening: onMetricsListening, onRADIUSListening: onRADIUSListening)
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        // RADIUS binds first: a taken UDP port ends the start before anything else, the HTTP listener included, was up.
+        if let radius {
+            do { try await radius.bind() } catch { throw ListenerUnavailable(.radius, host: radius.host, port: radius.port, error: error) }
+        }
+        defer { radius?.stop() }
+        let listening = ListeningFlag()
+        let app = try makeApplication(onListening: { address in listening.value.store(true, ordering: .relaxed); onListening(address) },
+                                      onMetricsListening: onMetricsListening, onRADIUSListening: onRADIUSListening)
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch let error as ListenerUnavailable {
+            throw error
+        } catch where (error is IOError || error is SocketAddressError) && !listening.value.load(ordering: .relaxed) {
+            throw ListenerUnavailable(.http, host: options.host, port: options.port, error: error)
+        }
     }
 
     /// The HTTP application with its services (the import threads, the metrics listener, RADIUS); `app.test(.router)` runs it
@@ -121,12 +145,16 @@ public struct VerifierHTTPServer: Sendable {
         app.beforeServerStarts { importThreads.start() }
         if let metricsHost = options.metricsHost {
             // Its own small listener: a scraper, not the public, reaches it; the same timeouts and a small cap.
-            app.addServices(Application(
+            let listening = ListeningFlag()
+            app.addServices(BindingService(listener: .metrics, host: metricsHost, port: options.metricsPort, listening: listening, wrapped: Application(
                 router: makeMetricsRouter(),
                 server: .http1(configuration: .init(idleTimeout: limits.idleTimeout.timeAmount)),
                 configuration: .init(address: .hostname(metricsHost, port: options.metricsPort), serverName: "otpkit-metrics",
                                      availableConnectionsDelegate: MaximumAvailableConnections(16)),
-                onServerRunning: { channel in onMetricsListening(Self.address(channel)) }))
+                onServerRunning: { channel in
+                    listening.value.store(true, ordering: .relaxed)
+                    onMetricsListening(Self.address(channel))
+                })))
         }
         if let radius { app.addServices(RADIUSService(server: radius, onListening: onRADIUSListening)) }
         return app
@@ -144,7 +172,7 @@ public struct VerifierHTTPServer: Sendable {
     }
 
     private func metricsResponse(_ view: ServerMetrics.View) -> Response {
-        let text = metrics.prometheusText(view) + (options.databaseMetrics?() ?? "") + (radius?.metrics.prometheusText() ?? "")
+        let text = metrics.prometheusText(view) + (options.databaseMetrics?() ?? "") + (radius?.metrics.prometheusText(view == .detailed ? .byReason : .total) ?? "")
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
@@ -156,7 +184,7 @@ public struct VerifierHTTPServer: Sendable {
         router.add(middleware: APIErrorMiddleware())
         router.get("/healthz") { _, _ in
             do {
-                try await self.checkHealth()
+                try await self.readiness.check()
                 return Response.json(["status": "ready", "database": "reachable"])
             } catch {
                 let unreachable = (error as? VerifierError).map { if case .unavailable = $0 { true } else { false } } ?? false
@@ -301,27 +329,6 @@ public struct VerifierHTTPServer: Sendable {
         case let error as APIError: error.cause ?? error.message
         case let error as VerifierError: error.description
         default: "\(type(of: error))"
-        }
-    }
-
-    /// Ready when the database answers, no decision failed on the store lately, and the master key opens a secret.
-    private func checkHealth() async throws {
-        if let check = options.databaseCheck {
-            guard await check() else { throw VerifierError.unavailable("the database does not answer") }
-        } else {
-            _ = try await verifier.store.token(id: "")
-        }
-        if let failure = health.recentFailure { throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "the last decision failed: \(failure)") }
-        // A `rotate-key` since this node started: it would seal under a retired key and cannot open resealed secrets.
-        let current = verifier.keyring.current.id
-        if let stored = try await verifier.store.masterKeyID(), stored != current {
-            throw APIError(status: .serviceUnavailable, code: "not_ready", message: "",
-                           cause: VerifierError.masterKeyRetired(sealingKeyID: current, storeKeyID: stored).description)
-        }
-        if !health.keyOpensSecrets {
-            do { try await health.checkKey(verifier) } catch {
-                throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "master key check: \(error)")
-            }
         }
     }
 

@@ -6,6 +6,8 @@ import Verification
 final class SQLiteConnection {
     private var handle: OpaquePointer?
     let path: String
+    /// The file this connection opened (see `checkWritable`).
+    let identity: SQLiteFileIdentity
     /// Statements every request runs, prepared once (`withCached`).
     private var cached: [String: SQLiteStatement] = [:]
 
@@ -19,6 +21,11 @@ final class SQLiteConnection {
             sqlite3_close(opened)
             throw .storage("cannot open \(path): \(message)")
         }
+        guard let identity = SQLiteFileIdentity.current(of: path) else {
+            sqlite3_close(opened)
+            throw .storage("cannot open \(path): it vanished as it was opened")
+        }
+        self.identity = identity
         handle = opened
         // Owner-only before the first write: SQLite gives the -wal and -shm files the database file's mode.
         chmod(path, 0o600)
@@ -59,8 +66,21 @@ final class SQLiteConnection {
         }
     }
 
+    /// Throws unless this connection may write where a later start will read: the file at `path` is still the one
+    /// opened, and SQLite did not open it read-only (a read-only file or mount, an immutable file: SQLite then
+    /// falls back to reading, and every write would fail).
+    func checkWritable() throws(VerifierError) {
+        try identity.check(path)
+        if sqlite3_db_readonly(handle, "main") == 1 {
+            throw .storage("the database file \(path) can only be read (its mode, an immutable flag or a read-only mount)")
+        }
+    }
+
     /// Runs `body` in a write transaction (BEGIN IMMEDIATE takes the write lock at once); rolls back on error.
-    func transaction<T>(_ body: () throws(VerifierError) -> T) throws(VerifierError) -> T {
+    /// Refused before it begins unless `checkWritable` passes or `requiringWritable` is false (the schema check on
+    /// opening, which writes only when a migration is due: a read-only file stays readable).
+    func transaction<T>(requiringWritable: Bool = true, _ body: () throws(VerifierError) -> T) throws(VerifierError) -> T {
+        if requiringWritable { try checkWritable() }
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()

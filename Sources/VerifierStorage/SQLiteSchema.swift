@@ -55,7 +55,7 @@ enum SQLiteSchema {
 
     @discardableResult
     static func migrate(_ connection: SQLiteConnection) throws(VerifierError) -> MigrationReport {
-        try connection.transaction { () throws(VerifierError) in
+        try connection.transaction(requiringWritable: false) { () throws(VerifierError) in
             try connection.execute("CREATE TABLE IF NOT EXISTS otpkit_schema (version INTEGER NOT NULL)")
             let query = try connection.prepare("SELECT version FROM otpkit_schema")
             query.bind([])

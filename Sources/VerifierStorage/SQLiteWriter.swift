@@ -7,7 +7,8 @@ import Verification
 /// queue up while a commit is in flight go into the next transaction together: each its own compare-and-set in
 /// arrival order (a lost one answers false for itself only and rolls nothing else back), then one COMMIT, one fsync
 /// of the write-ahead log for the lot; only after that COMMIT returned is any of their callers answered, so nothing
-/// is answered "done" that a crash or power cut could take back. A failed COMMIT fails every caller of the batch.
+/// is answered "done" that a crash or power cut could take back. A failed COMMIT fails every caller of the batch, and
+/// so does a file deleted, replaced or read-only (`SQLiteConnection.checkWritable`, before each transaction).
 /// Other writes (imports, PINs, RADIUS clients, pruning) run in arrival order too, each a transaction of its own.
 ///
 /// A real `Thread`, not the cooperative pool nor an event loop: it blocks in fsync, and blocks no task meanwhile.
@@ -75,6 +76,19 @@ final class SQLiteWriter: Sendable {
         return try result.get()
     }
 
+    /// `SQLiteConnection.checkWritable` on the writer's connection, in turn with the writes; takes no lock (a lock
+    /// held elsewhere shows in the decisions it fails), writes nothing, and is not counted as a commit.
+    func probe() async throws(VerifierError) {
+        let result: Result<Void, VerifierError> = await withCheckedContinuation { continuation in
+            let job = Job.transaction { connection in
+                let result = Result { () throws(VerifierError) in try connection.checkWritable() }
+                return (false, { continuation.resume(returning: result) })
+            }
+            if !queue.push([job]) { continuation.resume(returning: .failure(Self.busy)) }
+        }
+        try result.get()
+    }
+
     private static let busy = VerifierError.unavailable("too many writes are waiting for the database")
 
     // MARK: The writer thread
@@ -106,6 +120,7 @@ final class SQLiteWriter: Sendable {
         func fail(_ error: VerifierError) { for member in group { member.answer(.failure(error)) } }
         let start = ContinuousClock.now
         do {
+            try connection.checkWritable()
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
             return fail(error)

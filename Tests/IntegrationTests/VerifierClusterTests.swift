@@ -183,7 +183,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let key = folder.appendingPathComponent("master.key").path
-        _ = try Subprocess.run(ProjectPaths.otpkit.path, ["verifier", "list", "--db", folder.appendingPathComponent("x.sqlite").path, "--key-file", key])
+        _ = try Subprocess.run(ProjectPaths.otpkit.path, ["verifier", "init", "--db", folder.appendingPathComponent("x.sqlite").path, "--key-file", key])
         nonisolated(unsafe) var nodes: [F?] = [nil, nil]
         let lock = NSLock()
         Self.atOnce(2) { index in

@@ -12,6 +12,7 @@ final class VerifierServerFixture: @unchecked Sendable {
     private var output: ChildOutputReader?
     private(set) var port = 0
     private(set) var metricsPort: Int?
+    private(set) var radiusPort: Int?
     var adminKey = ""
     /// What the server printed before it listened (the schema line, the first admin key).
     private(set) var startText = ""
@@ -96,6 +97,7 @@ final class VerifierServerFixture: @unchecked Sendable {
         do {
             try reader.waitForLine(startingWith: "listening on ", timeout: 20)
             if extraArguments.contains("--metrics-listen") { try reader.waitForLine(startingWith: "metrics listening on ", timeout: 20) }
+            if extraArguments.contains("--radius-listen") { try reader.waitForLine(startingWith: "radius listening on ", timeout: 20) }
         } catch {
             throw Failure(text: "the server did not start: \(error)")
         }
@@ -108,6 +110,7 @@ final class VerifierServerFixture: @unchecked Sendable {
         for line in text.split(separator: "\n") {
             if line.hasPrefix("listening on "), let value = line.split(separator: ":").last.flatMap({ Int($0) }) { port = value }
             if line.hasPrefix("metrics listening on "), let value = line.split(separator: ":").last.flatMap({ Int($0) }) { metricsPort = value }
+            if line.hasPrefix("radius listening on "), let value = line.split(separator: ":").last.flatMap({ Int($0) }) { radiusPort = value }
             if let range = line.range(of: "otpk_") { adminKey = String(line[range.lowerBound...]) }
         }
     }

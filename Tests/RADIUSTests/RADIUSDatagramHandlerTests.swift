@@ -27,8 +27,8 @@ import Testing
         let request = try RADIUSClientCodec.accessRequest(identifier: 1, userName: "alice", password: RADIUSPassword("123456"),
                                                           secret: TestClients.secret)
         // Decide it once, so that the datagram below is a retransmit answered on the event loop from the cache.
-        guard case .decide(let pending) = processor.admit(request, from: source) else { Issue.record("not admitted"); return }
-        #expect(await processor.decide(pending) != nil)
+        guard case .check(let received) = processor.receive(request, from: source) else { Issue.record("not received"); return }
+        #expect(await processor.handle(received) != nil)
 
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandlers([RefusingWriter(), RADIUSDatagramHandler(processor: processor, executor: DispatchQueueTaskExecutor(label: "test", width: 1))])

@@ -15,8 +15,10 @@ struct VerifierDatabase: Sendable {
     /// until it exits); the server also passes it in its services, so that it closes after the requests in flight.
     let client: PostgresStoreClient?
 
-    /// Opens `sqlite:PATH`, a plain path, or a `postgres://` URL.
-    static func open(_ location: String, passwordFile: String? = nil, poolSize: Int = 4, timeout: Double = 5) throws -> VerifierDatabase {
+    /// Opens `sqlite:PATH`, a plain path, or a `postgres://` URL. A missing SQLite file is created only as `creation`
+    /// allows (`keyFile`: the master key file that belongs to it).
+    static func open(_ location: String, passwordFile: String? = nil, poolSize: Int = 4, timeout: Double = 5,
+                     creating creation: DatabaseCreation, keyFile: String? = nil) throws -> VerifierDatabase {
         if PostgresLocation.isPostgresURL(location) {
             var settings = PostgresStoreClient.Settings()
             settings.size = max(1, poolSize)
@@ -30,6 +32,7 @@ struct VerifierDatabase: Sendable {
                                     migrate: { try await tokens.migrate() }, client: client)
         }
         let path = sqlitePath(location)
+        try creation.check(database: path, keyFile: keyFile)
         let tokens = try SQLiteTokenStore(path: path)
         return VerifierDatabase(description: "sqlite:\(path)", tokens: tokens, apiKeys: SQLiteAPIKeyStore(sharing: tokens),
                                 migrate: { tokens.migration }, client: nil)

@@ -10,9 +10,11 @@ struct VerifierCommand: AsyncParsableCommand {
         sealed by AES-256-GCM under a master key that is never in the database: OTPKIT_MASTER_KEY (base64 of 32 \
         bytes), or the key file (--key-file, default DB.key), created with a fresh key for a new database only: a \
         missing or wrong key file is refused (exit 5), never replaced. Back the key file up apart from the database: \
-        without it the seeds cannot be opened.
+        without it the seeds cannot be opened. A database is created by `init`, or by a first `import` or `serve` \
+        where neither it nor its key file exists; never beside a key file whose database is gone (exit 2).
 
         Examples:
+          otpkit verifier init
           otpkit verifier import seeds.pskc --password-file pw.txt
           otpkit verifier verify --token 10000001-0 755224
           otpkit verifier assign --token 10000001-0 --user alice
@@ -25,7 +27,7 @@ struct VerifierCommand: AsyncParsableCommand {
           otpkit verifier serve --db postgres://otpkit@db:5432/otpkit --key-file otpkit-verifier.sqlite.key
         """,
         subcommands: [
-            VerifierServeCommand.self, VerifierKeysCommand.self, VerifierRADIUSClientsCommand.self, VerifierImportCommand.self, VerifierExportCommand.self,
+            VerifierInitCommand.self, VerifierServeCommand.self, VerifierKeysCommand.self, VerifierRADIUSClientsCommand.self, VerifierImportCommand.self, VerifierExportCommand.self,
             VerifierVerifyCommand.self, VerifierResyncCommand.self, VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
             VerifierAssignCommand.self, VerifierUnassignCommand.self, VerifierSetPINCommand.self,
             VerifierDeleteCommand.self, VerifierRotateKeyCommand.self, VerifierMigrateCommand.self, VerifierCopyCommand.self,

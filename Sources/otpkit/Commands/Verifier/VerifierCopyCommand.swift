@@ -32,9 +32,9 @@ struct VerifierCopyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let source = try VerifierDatabase.open(from, passwordFile: dbPasswordFile, poolSize: 1)
+            let source = try VerifierDatabase.open(from, passwordFile: dbPasswordFile, poolSize: 1, creating: .never)
             try await source.migrateAnnouncing()
-            let target = try VerifierDatabase.open(to, passwordFile: dbPasswordFile, poolSize: 1)
+            let target = try VerifierDatabase.open(to, passwordFile: dbPasswordFile, poolSize: 1, creating: .asked)
             try await target.migrateAnnouncing()
             let tokens = try await source.tokens.allTokens()
             let existing = try await target.tokens.allTokens().count

@@ -71,7 +71,7 @@ struct VerifierImportCommand: AsyncParsableCommand {
             guard !records.isEmpty || contents.skipped.isEmpty else {
                 throw CLIFailure("nothing to import: \(contents.skipped.joined(separator: "; "))", code: .usage)
             }
-            let verifier = try await verifier.open()
+            let verifier = try await verifier.open(creating: .whereNothingIs)
             try await verifier.add(try records.map { try verifier.token(from: $0) })
             print("Imported \(records.count) token\(records.count == 1 ? "" : "s"): \(records.map(\.tokenID).joined(separator: ", "))")
             let owned = records.compactMap { record in record.user.map { "\(record.tokenID) to \($0)" } }

@@ -16,8 +16,7 @@ struct VerifierMigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
-                                                     poolSize: 1, timeout: verifier.dbTimeout.value)
+            let database = try verifier.openDatabaseUnmigrated(creating: .never, poolSize: 1)
             print("\(database.description): \(try await database.migrate())")
         }
     }

@@ -8,7 +8,7 @@ import VerifierStorage
 /// Where the verifier's database and master key are, and how to reach a shared database.
 struct VerifierOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The database: an SQLite file (PATH or sqlite:PATH, created when missing) or a shared PostgreSQL database "
+        "The database: an SQLite file (PATH or sqlite:PATH; created by `init`, or by a first `import` or `serve` where neither it nor its key file exists) or a shared PostgreSQL database "
             + "(postgres://USER@HOST:PORT/DB[?sslmode=disable|prefer|require|verify-full]); or OTPKIT_VERIFIER_DB.", valueName: "location"))
     var db: String?
 
@@ -41,16 +41,23 @@ struct VerifierOptions: ParsableArguments {
         }
     }
 
-    /// The database with its schema brought up to date (announced on stderr when it changed).
-    func openDatabase() async throws -> VerifierDatabase {
-        let database = try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: dbPoolSize, timeout: dbTimeout.value)
+    /// The database with its schema brought up to date (announced on stderr when it changed); a missing SQLite
+    /// file is created only as `creation` allows.
+    func openDatabase(creating creation: DatabaseCreation = .never) async throws -> VerifierDatabase {
+        let database = try openDatabaseUnmigrated(creating: creation)
         try await database.migrateAnnouncing()
         return database
     }
 
+    /// The database as it is (the caller migrates it).
+    func openDatabaseUnmigrated(creating creation: DatabaseCreation, poolSize: Int? = nil) throws -> VerifierDatabase {
+        try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: poolSize ?? dbPoolSize, timeout: dbTimeout.value,
+                                  creating: creation, keyFile: isPostgres ? nil : try keyFilePath)
+    }
+
     /// The verifier over the database; a key file created now is announced on stderr with how to protect it.
-    func open(policy: VerifierPolicy = VerifierPolicy()) async throws -> Verifier {
-        try await open(openDatabase(), policy: policy)
+    func open(policy: VerifierPolicy = VerifierPolicy(), creating creation: DatabaseCreation = .never) async throws -> Verifier {
+        try await open(openDatabase(creating: creation), policy: policy)
     }
 
     /// A key file is created only for a database that never held a sealed secret; the keys are checked against what

@@ -15,13 +15,23 @@ struct VerifierServeCommand: AsyncParsableCommand {
         "code2"}; administration under /v1/tokens (admin keys); GET /healthz and GET /metrics (Prometheus) need no key. Every \
         /v1 request carries `Authorization: Bearer KEY`; create keys with `otpkit verifier keys create`. On the first start, with \
         no keys yet, an admin key is created and printed once. Standard output says, one line each: the database schema \
-        (`DATABASE: database schema ...`), the created admin key (first start only), `listening on HOST:PORT`, then \
-        `metrics listening on HOST:PORT` with --metrics-listen, `radius listening on HOST:PORT` with --radius-listen. \
+        (`DATABASE: database schema ...`), the created admin key (first start only), then, once every listener is bound \
+        and in this order, `listening on HOST:PORT`, `metrics listening on HOST:PORT` with --metrics-listen, `radius \
+        listening on HOST:PORT` with --radius-listen. --ready-file PATH writes the same addresses as JSON \
+        ({"http": "HOST:PORT", "metrics": ..., "radius": ...}; mode 0600, atomically) once they are all bound; a ready \
+        file left by an earlier run is removed at start, and the file is removed when the server stops. \
         An answer is sent only after its decision is committed to the database.
+
+        Database: the first `serve` on a path where neither the SQLite file nor its key file exists creates both; a \
+        missing file beside an existing key file is refused (restore it, or `otpkit verifier init`). A file that can \
+        only be read is refused at start; one deleted or replaced while serving makes /healthz, every decision and \
+        Status-Server refuse (503, no RADIUS answer) until it is restored and the server restarted. A --listen, \
+        --metrics-listen or --radius-listen address that cannot be bound (in use, not allowed) is one line naming it, \
+        exit 64.
 
         The public /metrics counts decisions only as accepted or refused; by reason (unknown token, locked, wrong code, \
         replay) only on --metrics-listen, a listener without keys to keep off the public network. /healthz answers 503 \
-        while the database does not answer, for 30 s after a decision failed on the store (locked, full) unless one \
+        while the database does not answer (or, for SQLite, cannot be written: deleted, replaced, read-only), for 30 s after a decision failed on the store (locked, full) unless one \
         succeeds, and while the master key does not open a stored secret; every 503 is noted on stderr with its cause.
 
         Audit lines go to stderr or --audit-log. A failed audit write (a full disk, a closed pipe) never stops the \
@@ -38,8 +48,9 @@ struct VerifierServeCommand: AsyncParsableCommand {
         is the user's PIN (if set) followed by a code of one of the user's tokens, else Access-Reject; a code far \
         enough ahead to start an auto-resync gets an Access-Challenge asking for the next code. Requests must carry a \
         valid Message-Authenticator unless their client is marked otherwise; every reply carries one. Status-Server is \
-        answered. Packets from unknown addresses, with a wrong authenticator, or malformed are dropped without an \
-        answer and counted in /metrics (otpkit_radius_dropped_total). A retransmit within 30 s gets the answer already \
+        answered while /healthz would say ready, else dropped. Packets from unknown addresses, with a wrong \
+        authenticator, or malformed are dropped without an answer, before they take a decision slot, and counted: \
+        the public /metrics has their sum (otpkit_radius_dropped_total), --metrics-listen each reason. A retransmit within 30 s gets the answer already \
         decided. --strip-realm makes `alice@corp` the user `alice`. RADIUS clients are re-read from the database every \
         5 s, so a client added on any node is known to all within that time.
 
@@ -76,6 +87,9 @@ struct VerifierServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also serve /metrics with decisions by reason here, without a key (keep it off the public network).", valueName: "host:port"))
     var metricsListen: String?
 
+    @Option(name: .long, help: ArgumentHelp("Once every listener is bound, write their addresses here as JSON (mode 0600; removed when the server stops).", valueName: "path"))
+    var readyFile: String?
+
     @Option(name: .long, help: ArgumentHelp("Close a connection idle, or slow with its request, for this long.", valueName: "seconds"))
     var idleTimeout = 15.0
 
@@ -108,10 +122,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
         return RADIUSListener(host: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port, realm: realm)
     }
 
-    /// A line on stdout that never traps: a supervisor that stopped reading must not take the server down.
-    private func announce(_ line: String) {
-        try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
-    }
+    private func announce(_ line: String) { ListenerAnnouncements.printLine(line) }
 
     static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
@@ -127,10 +138,13 @@ struct VerifierServeCommand: AsyncParsableCommand {
             var policy = VerifierPolicy()
             policy.maxFailures = lockoutAfter
             policy.lockoutDuration = lockoutSeconds?.value
-            let database = try VerifierDatabase.open(verifier.location, passwordFile: verifier.dbPasswordFile,
-                                                     poolSize: verifier.dbPoolSize, timeout: verifier.dbTimeout.value)
+            let database = try verifier.openDatabaseUnmigrated(creating: .whereNothingIs)
             announce("\(database.description): \(try await database.migrate())")
             let core = try await verifier.open(database, policy: policy)
+            if let sqlite = database.tokens as? SQLiteTokenStore {
+                // A file SQLite could open only for reading would refuse every decision: say so now, not per request.
+                do { try await sqlite.probeWrite() } catch { throw CLIFailure("\(error); not serving", code: .unreachable) }
+            }
             let keys = database.apiKeys
             if try await keys.list().isEmpty {
                 let created = try await keys.create(name: "first admin", role: .admin)
@@ -161,13 +175,25 @@ struct VerifierServeCommand: AsyncParsableCommand {
                 options.databaseCheck = { await client.isReachable() }
                 options.services.append(client)  // started first, stopped last: after the requests in flight
             }
+            if let sqlite = database.tokens as? SQLiteTokenStore {
+                options.databaseWriteProbe = { try await sqlite.probeWrite() }
+            }
             options.databaseMetrics = { database.prometheusText() }
             let audit: FileHandle
             do { audit = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } ?? .standardError } catch { throw CLIFailure("\(error)", code: .usage) }
+            var listeners: Set<ListenerAnnouncements.Listener> = [.http]
+            if options.metricsHost != nil { listeners.insert(.metrics) }
+            if options.radius != nil { listeners.insert(.radius) }
+            let announcements = try ListenerAnnouncements(expecting: listeners, readyFile: readyFile)
+            defer { announcements.withdraw() }
             let server = VerifierHTTPServer(verifier: core, keys: keys, options: options, auditLog: audit)
-            try await server.run(onListening: { address in announce("listening on \(address)") },
-                                 onMetricsListening: { address in announce("metrics listening on \(address)") },
-                                 onRADIUSListening: { address in announce("radius listening on \(address)") })
+            do {
+                try await server.run(onListening: { address in announcements.bound(.http, at: address) },
+                                     onMetricsListening: { address in announcements.bound(.metrics, at: address) },
+                                     onRADIUSListening: { address in announcements.bound(.radius, at: address) })
+            } catch let error as ListenerUnavailable {
+                throw CLIFailure(error.description, code: .usage)
+            }
         }
     }
 }
