@@ -47,8 +47,8 @@ enum RefusalBenchmark {
             Kind(name: "resync: wrong length") { await resyncRefused { try await verifier.resync(tokenID: "resync-length", code1: "00000", code2: "000001") } },
         ]
         try await measure(kinds, rounds: rounds, title: "Refusals in process on SQLite, \(rounds) interleaved rounds (each a committed decision); medians:")
-        try await measure(loginKinds(store: store, keyring: keyring, secret: secret), rounds: max(20, rounds / 10),
-                          title: "Login refusals by user name (one PIN derivation each: a user has a PIN), \(max(20, rounds / 10)) interleaved rounds; medians:")
+        try await measure(loginKinds(store: store, keyring: keyring, secret: secret), rounds: max(20, rounds / 4),
+                          title: "Login refusals by user name (one PIN derivation each: a user has a PIN), \(max(20, rounds / 4)) interleaved rounds; medians:")
     }
 
     /// A login refused for every reason a RADIUS client could cause, on users who own from none to the most tokens a
