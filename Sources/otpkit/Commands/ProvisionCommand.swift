@@ -310,7 +310,7 @@ struct ProvisionCommand: ParsableCommand {
         let signalsBefore = stop.count
         for (index, seed) in seeds.enumerated() {
             if stop.count > signalsBefore, let signal = stop.received {
-                writeError("otpkit: stopped before pushing \(seeds.count - index) of \(seeds.count) seeds; \(later)\n")
+                writeError("otpkit: stopped before pushing \(seeds.count - index) of \(counted(seeds.count, "seed")); \(later)\n")
                 throw ExitCode(128 + signal)
             }
             let answer: VerifierImportClient.Outcome
