@@ -195,7 +195,8 @@ import Testing
             server.serve_forever()
             """]
         let output = try ChildOutputReader(launching: echo, name: "echo server")
-        defer { echo.terminate(); echo.waitUntilExit() }
+        // SIGKILL: the test process may pass SIGTERM on ignored, and Python would then keep serving.
+        defer { kill(echo.processIdentifier, SIGKILL); echo.waitUntilExit() }
         let port = String(try output.waitForLine(startingWith: "listening on ", timeout: 20).dropFirst("listening on ".count))
         let url = "http://127.0.0.1:\(port)"
         let push = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
