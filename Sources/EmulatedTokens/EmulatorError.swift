@@ -6,6 +6,8 @@ public enum EmulatorError: Error, Equatable, CustomStringConvertible {
     case stateFile(String)
     /// The USB/IP server or a control channel could not listen (the port taken, a path already there...).
     case cannotListen(String)
+    /// A control channel's address cannot be used as given: its path exists already, or TCP was asked without a token.
+    case badControlAddress(String)
     /// The umockdev testbed cannot be made (Debian's umockdev package missing, libumockdev refusing).
     case testbedUnavailable(String)
     /// No token at this bus id.
@@ -17,7 +19,7 @@ public enum EmulatorError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidConfiguration(let why), .stateFile(let why), .cannotListen(let why), .testbedUnavailable(let why), .refused(let why):
+        case .invalidConfiguration(let why), .stateFile(let why), .cannotListen(let why), .badControlAddress(let why), .testbedUnavailable(let why), .refused(let why):
             why
         case .noSuchToken(let busID): "no device \(busID)"
         case .nothingTyped(let busID, let reason): "\(busID) typed nothing (\(reason))"

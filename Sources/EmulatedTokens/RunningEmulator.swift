@@ -160,13 +160,15 @@ public final class RunningEmulator: Sendable {
 
     /// Opens a JSON control channel (one request a line, as `otpkit emulate --control` takes them) for tests in
     /// other languages; returns the address bound (the port chosen for `tcp:HOST:0`). It closes with the emulator.
+    /// A `tcp:` address needs a `token`, which each client sends as its first line (any local user can reach a
+    /// loopback port); a `unix:` socket is its owner's alone and needs none.
     @discardableResult
-    public func startControlChannel(at address: ControlAddress) async throws(EmulatorError) -> ControlAddress {
+    public func startControlChannel(at address: ControlAddress, token: ControlChannelToken? = nil) async throws(EmulatorError) -> ControlAddress {
         let channel = ControlChannelServer(target: panel)
         let bound: ControlAddress
-        do { bound = try await channel.start(address) } catch {
+        do { bound = try await channel.start(address, token: token) } catch {
             await channel.stop()
-            throw .cannotListen(error.description)
+            throw Self.emulatorError(error)
         }
         try keep(channel)
         return bound
@@ -175,15 +177,22 @@ public final class RunningEmulator: Sendable {
     /// As `startControlChannel`, blocking the calling thread for the bind.
     @discardableResult
     @available(*, noasync, message: "blocks the calling thread; from async code use startControlChannel")
-    public func syncStartControlChannel(at address: ControlAddress) throws(EmulatorError) -> ControlAddress {
+    public func syncStartControlChannel(at address: ControlAddress, token: ControlChannelToken? = nil) throws(EmulatorError) -> ControlAddress {
         let channel = ControlChannelServer(target: panel)
         let bound: ControlAddress
-        do { bound = try channel.start(address) } catch {
+        do { bound = try channel.start(address, token: token) } catch {
             channel.stop()
-            throw .cannotListen(error.description)
+            throw Self.emulatorError(error)
         }
         try keep(channel)
         return bound
+    }
+
+    private static func emulatorError(_ error: ControlChannelError) -> EmulatorError {
+        switch error {
+        case .pathTaken, .tokenRequired: .badControlAddress(error.description)
+        case .cannotPlace, .cannotBind: .cannotListen(error.description)
+        }
     }
 
     private func keep(_ channel: ControlChannelServer) throws(EmulatorError) {

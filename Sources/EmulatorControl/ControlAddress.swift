@@ -19,7 +19,7 @@ public enum ControlAddress: Equatable, Sendable, CustomStringConvertible {
             guard Self.isLoopback(host) else { throw .badRequest("the control channel listens on loopback only (127.0.0.1, ::1, localhost)") }
             self = .tcp(host: host, port: port)
         } else {
-            throw .badRequest("a control address is unix:PATH or tcp:HOST:PORT")
+            throw .badRequest("a control address is unix:PATH or tcp:127.0.0.1:PORT (loopback: 127.0.0.1, ::1 or localhost)")
         }
     }
 

@@ -7,28 +7,38 @@ import NIOPosix
 /// The transport of the control protocol: accepts connections on a Unix socket or loopback TCP, frames lines
 /// (`ControlLineFramer`), and hands each to `EmulatorControlSession` off the event loop (a press may write the
 /// token's state file), answering in order. Idle connections are closed; so are connections past the cap.
+///
+/// A TCP channel needs a `ControlChannelToken` (any local user can reach a loopback port): a client's first line must
+/// be the token, within `authenticationDeadline`, or the connection is closed without an answer; only authenticated
+/// connections count towards the cap. A Unix socket is its owner's alone and needs no token (one given is required
+/// there too).
 public final class ControlChannelServer: Sendable {
     public static let defaultIdleTimeout = TimeAmount.seconds(120)
+    public static let defaultAuthenticationDeadline = ControlAuthenticationHandler.defaultDeadline
     public static let maximumConnections = 16
 
     private let session: EmulatorControlSession
     private let idleTimeout: TimeAmount
+    private let authenticationDeadline: TimeAmount
     private let group: MultiThreadedEventLoopGroup
     private let listener = NIOLockedValueBox(Listener.notStarted)
     private let connections = NIOLockedValueBox(0)
 
-    public init(target: EmulatorControlTarget, idleTimeout: TimeAmount = defaultIdleTimeout) {
+    public init(target: EmulatorControlTarget, idleTimeout: TimeAmount = defaultIdleTimeout,
+                authenticationDeadline: TimeAmount = defaultAuthenticationDeadline) {
         session = EmulatorControlSession(target: target)
         self.idleTimeout = idleTimeout
+        self.authenticationDeadline = authenticationDeadline
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     }
 
     /// Binds and starts serving; returns the address bound (with the port chosen for `tcp:HOST:0`). A Unix socket
     /// is reachable by this user only, from its first moment (`PrivateSocketPath`); a path already taken is
-    /// refused. Blocks the calling thread for the bind: from async code, call the `async` variant.
+    /// refused. A TCP address needs a `token`. Blocks the calling thread for the bind: from async code, call the
+    /// `async` variant.
     @discardableResult
-    public func start(_ address: ControlAddress) throws(ControlChannelError) -> ControlAddress {
-        let (binding, placement) = try bind(address)
+    public func start(_ address: ControlAddress, token: ControlChannelToken? = nil) throws(ControlChannelError) -> ControlAddress {
+        let (binding, placement) = try bind(address, token: token)
         let bound: Channel
         do { bound = try binding.wait() } catch {
             placement?.discard()
@@ -39,8 +49,8 @@ public final class ControlChannelServer: Sendable {
 
     /// Binds and starts serving without blocking a thread of the caller's; as the blocking `start`.
     @discardableResult
-    public func start(_ address: ControlAddress) async throws(ControlChannelError) -> ControlAddress {
-        let (binding, placement) = try bind(address)
+    public func start(_ address: ControlAddress, token: ControlChannelToken? = nil) async throws(ControlChannelError) -> ControlAddress {
+        let (binding, placement) = try bind(address, token: token)
         let bound: Channel
         do { bound = try await binding.get() } catch {
             placement?.discard()
@@ -49,44 +59,57 @@ public final class ControlChannelServer: Sendable {
         return try adopt(bound, address: address, placement: placement)
     }
 
-    /// Begins the bind: a Unix socket in its private place, TCP on loopback only.
-    private func bind(_ address: ControlAddress) throws(ControlChannelError) -> (EventLoopFuture<Channel>, PrivateSocketPath?) {
+    /// Begins the bind: a Unix socket in its private place, TCP on loopback only and with a token.
+    private func bind(_ address: ControlAddress, token: ControlChannelToken?) throws(ControlChannelError) -> (EventLoopFuture<Channel>, PrivateSocketPath?) {
         switch address {
         case .unix(let path):
             let placement = try PrivateSocketPath(path)
-            return (bootstrap().bind(unixDomainSocketPath: placement.bindPath), placement)
+            return (bootstrap(token: token).bind(unixDomainSocketPath: placement.bindPath), placement)
         case .tcp(let host, let port):
             try Self.requireLoopback(host)
-            return (bootstrap().bind(host: host, port: port), nil)
+            guard let token else { throw .tokenRequired }
+            return (bootstrap(token: token).bind(host: host, port: port), nil)
         }
     }
 
-    /// The channel answers without a key (it presses buttons, that is: mints codes): never off this machine, whatever
-    /// address a library caller builds.
+    /// The channel presses buttons, that is: mints codes: never off this machine, whatever address a library caller
+    /// builds.
     private static func requireLoopback(_ host: String) throws(ControlChannelError) {
         guard ControlAddress.isLoopback(host) else { throw .cannotBind("\(host) is not loopback; the control channel listens on loopback only") }
     }
 
-    private func bootstrap() -> ServerBootstrap {
+    private func bootstrap(token: ControlChannelToken?) -> ServerBootstrap {
         let session = self.session, connections = self.connections, idleTimeout = self.idleTimeout
+        let authenticationDeadline = self.authenticationDeadline
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 16)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                let admitted = connections.withLockedValue { count -> Bool in
-                    guard count < Self.maximumConnections else { return false }
-                    count += 1
-                    return true
-                }
-                guard admitted else { return channel.close() }
-                channel.closeFuture.whenComplete { _ in connections.withLockedValue { $0 -= 1 } }
+                // Without a token (a private Unix socket) a connection takes its place at once; with one, only once
+                // it has sent the token.
+                if token == nil, !Self.admit(channel, to: connections) { return channel.close() }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let token {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ControlAuthenticationHandler(token: token, deadline: authenticationDeadline) { Self.admit($0, to: connections) })
+                    }
                     try channel.pipeline.syncOperations.addHandlers([
                         IdleStateHandler(allTimeout: idleTimeout),
                         ControlConnectionHandler(session: session),
                     ])
                 }
             }
+    }
+
+    /// Takes one of the places of the connections served at once, until `channel` closes; false when all are taken.
+    private static func admit(_ channel: Channel, to connections: NIOLockedValueBox<Int>) -> Bool {
+        let admitted = connections.withLockedValue { count -> Bool in
+            guard count < maximumConnections else { return false }
+            count += 1
+            return true
+        }
+        if admitted { channel.closeFuture.whenComplete { _ in connections.withLockedValue { $0 -= 1 } } }
+        return admitted
     }
 
     /// Publishes a bound socket (a Unix socket takes its public name now) and records it for `stop`.

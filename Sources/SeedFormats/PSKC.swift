@@ -23,24 +23,39 @@ public enum PSKC {
         let root = tree.root
         guard root.name == "KeyContainer" else { throw .badPSKC("the root element is \(root.name), not KeyContainer") }
         let keys = try Keys(container: root, credentials: credentials)
-        var found: [(record: SeedRecord, device: String?, keyID: String?)] = []
+        var found: [(record: SeedRecord, device: String?, keyID: String?, label: String)] = []
         var skipped: [String] = []
+        var position = 0
         for package in root.all("KeyPackage") {
             let device = package.path("DeviceInfo", "SerialNo")?.trimmedText.nonEmpty
             for key in package.all("Key") {
+                position += 1
                 let keyID = key.attributes["Id"]?.nonEmpty
-                if let note = reasonToSkip(key, id: keyID ?? "?") {
+                // A key without an Id is named by its place in the file in messages.
+                let label = keyID ?? "number \(position) in the file"
+                if let note = reasonToSkip(key, id: label) {
                     skipped.append(note)
                     continue
                 }
-                found.append((try record(key, package: package, keys: keys), device, keyID))
+                guard device != nil || keyID != nil else {
+                    throw .badPSKC("key \(label) has no Id and its KeyPackage no DeviceInfo/SerialNo, so its token has no name; "
+                                   + "give each Key an Id attribute or each device a SerialNo")
+                }
+                found.append((try record(key, package: package, keys: keys, label: label), device, keyID, label))
             }
         }
         guard !found.isEmpty else {
             throw skipped.isEmpty ? .badPSKC("no keys in the file")
                                   : .unsupported("no HOTP or TOTP key otpkit can verify (\(skipped.joined(separator: "; ")))")
         }
-        return SeedFile.Contents(records: distinctDeviceIDs(found), skipped: skipped)
+        let records = distinctDeviceIDs(found.map { (record: $0.record, device: $0.device, keyID: $0.keyID) })
+        var firstLabel: [String: String] = [:]
+        for (record, entry) in zip(records, found) {
+            if let earlier = firstLabel.updateValue(entry.label, forKey: record.tokenID) {
+                throw .badPSKC("the file names token \(record.tokenID) twice (keys \(earlier) and \(entry.label)); a token id must be unique")
+            }
+        }
+        return SeedFile.Contents(records: records, skipped: skipped)
     }
 
     /// Why otpkit leaves a key out of an import, or nil to import it. Skipping keeps a file whose other keys are
@@ -68,7 +83,8 @@ public enum PSKC {
         return found.map { entry in
             var record = entry.record
             guard let device = entry.device else {
-                record.serial = entry.keyID ?? "?"
+                // `read` refuses a key with neither a device serial nor an Id.
+                record.serial = entry.keyID ?? ""
                 return record
             }
             let place = placeOnDevice[device, default: 0] + 1
@@ -79,8 +95,7 @@ public enum PSKC {
     }
 
     /// The record of one HOTP or TOTP key; its serial is set by `distinctDeviceIDs`.
-    private static func record(_ key: XMLTree.Element, package: XMLTree.Element, keys: Keys) throws(SeedFormatError) -> SeedRecord {
-        let id = key.attributes["Id"] ?? "?"
+    private static func record(_ key: XMLTree.Element, package: XMLTree.Element, keys: Keys, label id: String) throws(SeedFormatError) -> SeedRecord {
         let algorithm = key.attributes["Algorithm"] ?? hotpURN
         guard let secretElement = key.path("Data", "Secret") else { throw .badPSKC("key \(id) has no secret") }
         let secretBytes = try value(secretElement, keyID: id, keys: keys)
@@ -218,9 +233,12 @@ public enum PSKC {
         }
 
         func checkMAC(_ mac: XMLTree.Element, over encrypted: XMLTree.Element, keyID: String) throws(SeedFormatError) {
-            guard let macKey, let expected = Data(base64Encoded: mac.trimmedText),
-                  let raw = encrypted.path("CipherData", "CipherValue").flatMap({ Data(base64Encoded: $0.trimmedText, options: .ignoreUnknownCharacters) })
-            else { throw .badMAC(key: keyID) }
+            guard let macKey else {
+                throw .badPSKC("key \(keyID) has a MAC (ValueMAC) but the file has no MAC key (MACMethod with a MACKey) to check it with")
+            }
+            guard let expected = Data(base64Encoded: mac.trimmedText) else { throw .badPSKC("key \(keyID) has a ValueMAC that is not base64") }
+            guard let raw = encrypted.path("CipherData", "CipherValue").flatMap({ Data(base64Encoded: $0.trimmedText, options: .ignoreUnknownCharacters) })
+            else { throw .badPSKC("key \(keyID) has no usable CipherValue") }
             let computed = HMAC<Insecure.SHA1>.authenticationCode(for: raw, using: SymmetricKey(data: macKey))
             guard ConstantTime.equals(Array(computed), Array(expected)) else { throw .badMAC(key: keyID) }
         }

@@ -147,11 +147,40 @@ import USBTransport
         try await withEmulatedTokens(EmulatorConfiguration(firstSerial: 800)) { emulator in
             try await emulator.startControlChannel(at: .unix(path: path))
             try Self.programSlot0(emulator.tokens[0].address)
-            let client = try UnixLineClient(path: path)
+            let client = try LineClient(path: path)
             client.send("{\"press\": \"1-1\"}\n")
             #expect(client.readLine() == #"{"device":"1-1","slot":null,"typed":"755224"}"#)
         }
         #expect(!FileManager.default.fileExists(atPath: path), "the socket went with the emulator")
+    }
+
+    /// Over TCP the library asks for a token and serves only clients that send it first; a path already taken is
+    /// refused with the addresses that are allowed.
+    @Test func aTCPControlChannelNeedsAToken() async throws {
+        let token = try ControlChannelToken("library-token-0123456789")
+        let taken = "/tmp/otpkit-taken-\(UUID().uuidString.prefix(8))"
+        try #require(FileManager.default.createFile(atPath: taken, contents: Data()))
+        defer { unlink(taken) }
+        try await withEmulatedTokens(EmulatorConfiguration(firstSerial: 801)) { emulator in
+            let unauthenticated = await #expect(throws: EmulatorError.self) {
+                try await emulator.startControlChannel(at: .tcp(host: "127.0.0.1", port: 0))
+            }
+            guard case .badControlAddress? = unauthenticated else { Issue.record("\(String(describing: unauthenticated))"); return }
+            let pathTaken = await #expect(throws: EmulatorError.self) { try await emulator.startControlChannel(at: .unix(path: taken)) }
+            #expect(pathTaken.map { "\($0)" }?.contains("unix:PATH (a PATH that does not exist yet) or tcp:127.0.0.1:PORT") == true)
+
+            guard case .tcp(_, let port) = try await emulator.startControlChannel(at: .tcp(host: "127.0.0.1", port: 0), token: token) else {
+                Issue.record("not bound on TCP")
+                return
+            }
+            try Self.programSlot0(emulator.tokens[0].address)
+            let stranger = try LineClient(loopbackPort: port)
+            stranger.send("{\"press\": \"1-1\"}\n")
+            #expect(stranger.closedWithoutAnswer())
+            let client = try LineClient(loopbackPort: port)
+            client.send("library-token-0123456789\n{\"press\": \"1-1\"}\n")
+            #expect(client.readLine() == #"{"device":"1-1","slot":null,"typed":"755224"}"#, "the stranger's request pressed nothing")
+        }
     }
 
     /// The umockdev testbed: a child run with `childEnvironment()` sees the tokens as USB devices through libusb,

@@ -15,7 +15,7 @@ import Testing
         let server = ControlChannelServer(target: RecordingTarget())
         try server.start(.unix(path: path))
         defer { server.stop(); unlink(path) }
-        let client = try UnixLineClient(path: path)
+        let client = try LineClient(path: path)
         client.send("{\"plug\": \"1-3\"}\n" + String(repeating: "x", count: 5000) + "\n{\"press\": \"1-1\"}\r\n")
         #expect(client.readLine() == #"{"plugged":"1-3"}"#)
         #expect(client.readLine() == #"{"error":"a line may hold at most 1024 bytes"}"#)
@@ -27,7 +27,7 @@ import Testing
         let server = ControlChannelServer(target: RecordingTarget(), idleTimeout: .milliseconds(200))
         try server.start(.unix(path: path))
         defer { server.stop(); unlink(path) }
-        let client = try UnixLineClient(path: path)
+        let client = try LineClient(path: path)
         let started = Date()
         #expect(client.readLine(timeout: 10) == nil, "the server closes the connection")
         #expect(Date().timeIntervalSince(started) < 9, "closed by the idle timeout, not by the test's deadline")

@@ -94,7 +94,7 @@ import Testing
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "mine")
         #expect(!FileManager.default.fileExists(atPath: target), "the symlink was not followed")
         #expect(Self.mode(live)?.type == liveIdentity?.type)
-        let client = try UnixLineClient(path: live)
+        let client = try LineClient(path: live)
         client.send("{\"press\": \"1-1\"}\n")
         #expect(client.readLine() == #"{"device":"1-1","slot":null,"typed":"755224"}"#, "the first server's socket still serves")
         old.stop()
@@ -121,7 +121,7 @@ import Testing
         try Self.abandonedSocket(at: mine)
         let server = ControlChannelServer(target: RecordingTarget())
         try server.start(.unix(path: mine))
-        let client = try UnixLineClient(path: mine)
+        let client = try LineClient(path: mine)
         client.send("{\"press\": \"1-1\"}\n")
         #expect(client.readLine() == #"{"device":"1-1","slot":null,"typed":"755224"}"#, "a rerun after SIGKILL just works")
         server.stop()
@@ -138,11 +138,14 @@ import Testing
     @Test func aLibraryCallerCannotPutTheChannelOffLoopback() throws {
         let server = ControlChannelServer(target: RecordingTarget())
         defer { server.stop() }
-        #expect(throws: ControlChannelError.self) { try server.start(.tcp(host: "0.0.0.0", port: 0)) }
+        let token = ControlChannelAuthenticationTests.token
+        #expect(throws: ControlChannelError.self) { try server.start(.tcp(host: "0.0.0.0", port: 0), token: token) }
         let loopback = ControlChannelServer(target: RecordingTarget())
         defer { loopback.stop() }
-        let bound = try loopback.start(.tcp(host: "127.0.0.1", port: 0))
-        #expect(throws: ControlChannelError.self, "a second start of one channel is refused") { try loopback.start(.tcp(host: "127.0.0.1", port: 0)) }
+        let bound = try loopback.start(.tcp(host: "127.0.0.1", port: 0), token: token)
+        #expect(throws: ControlChannelError.self, "a second start of one channel is refused") {
+            try loopback.start(.tcp(host: "127.0.0.1", port: 0), token: token)
+        }
         if case .tcp(_, let port) = bound { #expect(port > 0) }
     }
 }

@@ -116,16 +116,23 @@ import Testing
     /// Server mode over loopback TCP: the channel is announced, faults are armed while a client works, overlong and
     /// malformed lines get error lines and the connection stays usable.
     @Test func theControlChannelOverTCPArmsAFaultAndRefusesBadLines() throws {
-        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 790, extraArguments: ["--control", "tcp:127.0.0.1:0"])
+        let tokenFile = try Self.tokenFile(mode: 0o600)
+        defer { unlink(tokenFile) }
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 790,
+                                                  extraArguments: ["--control", "tcp:127.0.0.1:0", "--control-token-file", tokenFile])
         let address = try #require(emulator.announcedControlAddress)
         let port = try #require(Int(address.split(separator: ":").last ?? ""))
         let client = """
         import socket, sys
         channel = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10).makefile("rw")
+        channel.write(open(sys.argv[2]).readline())
         for line in ['{"drop_after": 1, "device": "1-1"}', "x" * 5000, '{"press": [1]}', '{"state": "1-1"}']:
             channel.write(line + "\\n"); channel.flush(); print(channel.readline(), end="")
         """
-        let replies = try Subprocess.run("/usr/bin/python3", ["-c", client, String(port)], timeout: 30)
+        let stranger = try LineClient(loopbackPort: port)
+        stranger.send("{\"drop_after\": 1}\n")
+        #expect(stranger.closedWithoutAnswer(), "a client without the token gets no answer")
+        let replies = try Subprocess.run("/usr/bin/python3", ["-c", client, String(port), tokenFile], timeout: 30)
         #expect(replies.stdout.split(separator: "\n").map(String.init) == [
             #"{"drop_after":1,"device":"1-1"}"#, #"{"error":"a line may hold at most 1024 bytes"}"#,
             #"{"error":"nested objects and arrays are not accepted"}"#,
@@ -134,5 +141,36 @@ import Testing
         // Info makes two feature-report transfers: the armed fault lets one through and pulls the token at the second.
         let info = try otpkit("info", "--device", emulator.device(1))
         #expect(info.status == 2, "\(info.stdout)\(info.stderr)")
+    }
+
+    /// A token file for `--control-token-file`, with `mode`.
+    static func tokenFile(mode: mode_t) throws -> String {
+        let path = "/tmp/otpkit-control-token-\(UUID().uuidString.prefix(8))"
+        try #require(FileManager.default.createFile(atPath: path, contents: Data("emulate-token-0123456789abcdef\n".utf8)))
+        try #require(chmod(path, mode) == 0)
+        return path
+    }
+
+    /// The channel's command line refuses what would expose it: TCP without a token file, a token file others can
+    /// read, and a path that exists already; each a usage error (64) that says what is allowed.
+    @Test func unsafeControlChannelsAreUsageErrors() throws {
+        let noToken = try Self.emulate(["--control", "tcp:127.0.0.1:0"], ["/bin/true"])
+        #expect(noToken.status == 64 && noToken.stderr.contains("needs --control-token-file FILE"), "\(noToken.stderr)")
+
+        let readable = try Self.tokenFile(mode: 0o644)
+        defer { unlink(readable) }
+        let open = try Self.emulate(["--control", "tcp:127.0.0.1:0", "--control-token-file", readable], ["/bin/true"])
+        #expect(open.status == 64 && open.stderr.contains("has mode 644; it must be readable by its owner only"), "\(open.stderr)")
+        #expect(!open.stderr.contains("emulate-token"), "the token is never shown")
+
+        let taken = try Self.tokenFile(mode: 0o600)   // any existing file
+        defer { unlink(taken) }
+        let existing = try Self.emulate(["--control", "unix:\(taken)"], ["/bin/true"])
+        #expect(existing.status == 64, "\(existing.stderr)")
+        #expect(existing.stderr.contains("already exists") && existing.stderr.contains("unix:PATH (a PATH that does not exist yet) or tcp:127.0.0.1:PORT"),
+                "\(existing.stderr)")
+
+        let offLoopback = try Self.emulate(["--control", "tcp:0.0.0.0:0"], ["/bin/true"])
+        #expect(offLoopback.status == 64 && offLoopback.stderr.contains("127.0.0.1"), "\(offLoopback.stderr)")
     }
 }

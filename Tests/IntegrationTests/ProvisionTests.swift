@@ -142,7 +142,7 @@ import Testing
         // A wrong key is found before any token is touched.
         let wrongKey = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--reprogram", "--push", url],
                                   environment: ["OTPKIT_VERIFIER_KEY": "not-the-key"])
-        #expect(wrongKey.status == 1 && wrongKey.stderr.contains("refused (401 unauthorized") && wrongKey.stderr.contains("nothing was programmed"),
+        #expect(wrongKey.status == 1 && wrongKey.stderr.contains("refused (HTTP 401 unauthorized)") && wrongKey.stderr.contains("nothing was programmed"),
                 "\(wrongKey.stdout)\(wrongKey.stderr)")
         #expect(!wrongKey.stderr.contains("not-the-key"))
         #expect(try verifier.verify(verifier.client(), token: "00000900-0", code: try otpkit(["touch", "--device", emulator.device(1)]).stdout
@@ -165,6 +165,58 @@ import Testing
                               environment: environment)
         #expect(down.status == 2 && down.stderr.contains("nothing was programmed (start the verifier"), "\(down.stderr)")
         #expect(down.stderr.contains("--resume \(journal) --count 0 --push \(url)"), "\(down.stderr)")
+    }
+
+    /// A server that echoes each request into its error (as some proxies and gateways do) answers the access check
+    /// as a verifier would; `--push` then shows its refusals by status and code only, so the seeds stay out of the
+    /// output and the CI log, in text and in JSON.
+    @Test func aPushToAServerEchoingTheSeedsShowsNoSeed() throws {
+        let folder = try ProvisionTests.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journal = folder.appendingPathComponent("batch.journal").path
+        let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 970)
+        let echo = Process()
+        echo.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        echo.arguments = ["-c", """
+            import http.server, json, sys
+            class Echo(http.server.BaseHTTPRequestHandler):
+                def answer(self, status, body):
+                    data = json.dumps(body).encode()
+                    self.send_response(status); self.send_header("Content-Length", str(len(data))); self.end_headers()
+                    self.wfile.write(data)
+                def do_GET(self):
+                    self.answer(404, {"error": {"code": "unknown_token", "message": "no such token"}})
+                def do_POST(self):
+                    sent = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                    self.answer(400, {"error": {"code": "bad_request", "message": "cannot read " + sent}})
+                def log_message(self, *arguments): pass
+            server = http.server.HTTPServer(("127.0.0.1", 0), Echo)
+            print("listening on", server.server_address[1], flush=True)
+            server.serve_forever()
+            """]
+        let output = try ChildOutputReader(launching: echo, name: "echo server")
+        // SIGKILL: the test process may pass SIGTERM on ignored, and Python would then keep serving.
+        defer { kill(echo.processIdentifier, SIGKILL); echo.waitUntilExit() }
+        let port = String(try output.waitForLine(startingWith: "listening on ", timeout: 20).dropFirst("listening on ".count))
+        let url = "http://127.0.0.1:\(port)"
+        let push = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
+                              environment: ["OTPKIT_VERIFIER_KEY": "key"])
+        #expect(push.status == 1 && push.stdout.contains("push     00000970-0: refused (HTTP 400 bad_request)"), "\(push.stdout)\(push.stderr)")
+        let json = try otpkit(["provision", "--resume", journal, "--count", "0", "--push", url, "--json"],
+                              environment: ["OTPKIT_VERIFIER_KEY": "key"])
+        #expect(json.status == 1 && json.stdout.contains(#""code":"bad_request""#), "\(json.stdout)\(json.stderr)")
+
+        let exported = folder.appendingPathComponent("seeds.json").path
+        #expect(try otpkit(["provision", "--resume", journal, "--count", "0", "--out", exported, "--format", "json"]).status == 0)
+        let secret = try #require(try JSONDecoder().decode([SeedRecord].self, from: Data(contentsOf: URL(fileURLWithPath: exported))).first?.secret)
+        let shown = push.stdout + push.stderr + json.stdout + json.stderr
+        for text in [secret.hex, secret.hex.uppercased(), secret.base32, secret.base32.lowercased()] {
+            let characters = Array(text)
+            for start in 0...(characters.count - 8) {
+                let piece = String(characters[start..<(start + 8)])
+                #expect(!shown.contains(piece), "a piece of the seed (\(piece)) in the output")
+            }
+        }
     }
 
     /// Seeds never cross the network in plain http, and a URL that cannot be used costs no token.

@@ -45,7 +45,7 @@ import Testing
 
         /// Presses the token's button through the control channel; returns what it typed.
         func press(_ busID: String, slot: Int) throws -> String {
-            let client = try UnixLineClient(path: controlPath)
+            let client = try LineClient(path: controlPath)
             client.send("{\"press\": \"\(busID)\", \"slot\": \(slot)}\n")
             let reply = try #require(client.readLine(), "no answer from the control channel")
             let object = try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any]

@@ -13,7 +13,9 @@ import OTPCore
 /// Seeds go only over https, or over plain http to this machine. The admin key goes to the URL given and nowhere
 /// else: no proxy (none is read from the environment), no redirect followed (a redirect is an answer). Each request,
 /// answer included, ends after `timeout`, and an answer is read up to `answerLimit` bytes. The key is in no
-/// description, mirror or error.
+/// description, mirror or error. Nothing of an answer's free text is kept or shown (a proxy may echo the request,
+/// seed and all, into its error message): a refusal carries the HTTP status and the verifier's error code only, and
+/// a seed counts as imported only when the answer names its token among those imported.
 public final class VerifierImportClient: Sendable, CustomStringConvertible, CustomReflectable {
     /// What the verifier did with one seed.
     public enum Outcome: Sendable, Equatable, CustomStringConvertible {
@@ -23,17 +25,16 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
         /// The verifier has another seed under this token id, and keeps it: the token was reprogrammed, and its
         /// codes will fail there until that token is deleted on the verifier and this seed sent again.
         case otherSeedThere
-        /// Not imported: the HTTP status, and the verifier's error code and message when it sent them (printable
-        /// characters only, at most 200).
-        case refused(status: Int, code: String, message: String)
+        /// Not imported: the HTTP status, and the verifier's error code when it sent one that looks like a code
+        /// (`[a-z_]`, at most `maximumCodeLength` characters; else empty). The error's message is never kept.
+        case refused(status: Int, code: String)
 
         public var description: String {
             switch self {
             case .imported: "imported"
             case .alreadyThere: "already there"
             case .otherSeedThere: "another seed is there, which the verifier keeps"
-            case .refused(let status, let code, let message):
-                "refused (\(status)\(code.isEmpty ? "" : " \(code)")\(message.isEmpty ? "" : ": \(message)"))"
+            case .refused(let status, let code): "refused (HTTP \(status)\(code.isEmpty ? "" : " \(code)"))"
             }
         }
 
@@ -52,6 +53,8 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
 
     /// The most of an answer that is read; the verifier's answers are far smaller.
     public static let answerLimit = 64 * 1024
+    /// The longest error code kept from an answer; the verifier's are far shorter.
+    public static let maximumCodeLength = 40
 
     /// The base URL, as given (it holds no userinfo or query: those are refused).
     public let baseURL: String
@@ -110,11 +113,17 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
         // Encoding a seed record cannot fail; were it to, the empty body would be refused by the verifier.
         request.body = .bytes(ByteBuffer(bytes: (try? JSONEncoder().encode([seed])) ?? Data()))
         let answer = try await exchange(request)
-        switch (answer.status, answer.error?.code) {
-        case (201, _): return .imported
+        switch (answer.status, answer.errorCode) {
+        case (201, _):
+            // Only the verifier's own confirmation counts: a 201 from anything else (a proxy, another service)
+            // took nothing that will verify codes.
+            guard answer.imported?.contains(seed.tokenID) == true else {
+                throw .unusableAnswer(baseURL, reason: "a 201 that does not name \(seed.tokenID) among the tokens imported, not an otpkit verifier's")
+            }
+            return .imported
         case (409, "duplicate_token"): return .alreadyThere
         case (409, "token_has_other_seed"): return .otherSeedThere
-        default: return .refused(status: answer.status, code: Self.printable(answer.error?.code), message: Self.printable(answer.error?.message))
+        default: return .refused(status: answer.status, code: answer.errorCode ?? "")
         }
     }
 
@@ -122,8 +131,8 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
     /// learns of a wrong key or a stopped verifier before it programs any token. Nil: it may; else the refusal.
     public func checkAccess() async throws(VerifierImportError) -> Outcome? {
         let answer = try await exchange(HTTPClientRequest(url: accessCheckURL))
-        if answer.status == 404 && answer.error?.code == "unknown_token" { return nil }
-        return .refused(status: answer.status, code: Self.printable(answer.error?.code), message: Self.printable(answer.error?.message))
+        if answer.status == 404 && answer.errorCode == "unknown_token" { return nil }
+        return .refused(status: answer.status, code: answer.errorCode ?? "")
     }
 
     /// `send(_:)` for synchronous code (a command-line tool after `ProvisioningBatch.run`): blocks this thread until
@@ -155,15 +164,34 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
     /// be part of.
     private static let waitingExecutor = DispatchQueueTaskExecutor(label: "otpkit.verifier-import", width: 2)
 
+    /// What is kept of an answer: never its free text.
     private struct Answer {
         let status: Int
-        let error: ErrorAnswer.Detail?
+        /// The error's code, when it is a short word of `[a-z_]`.
+        let errorCode: String?
+        /// The token ids a 201 names as imported.
+        let imported: [String]?
+
+        init(status: Int, body: Data) {
+            self.status = status
+            let code = (try? JSONDecoder().decode(ErrorAnswer.self, from: body))?.error.code
+            errorCode = code.flatMap { code in
+                code.count <= VerifierImportClient.maximumCodeLength && !code.isEmpty
+                    && code.unicodeScalars.allSatisfy { (0x61...0x7A).contains($0.value) || $0 == "_" } ? code : nil
+            }
+            imported = status == 201 ? (try? JSONDecoder().decode(ImportedAnswer.self, from: body))?.imported : nil
+        }
     }
 
-    /// `{"error": {"code", "message"}}`, the verifier's error answer.
+    /// `{"error": {"code", ...}}`, the verifier's error answer (its message is not read).
     private struct ErrorAnswer: Decodable {
-        struct Detail: Decodable { let code: String; let message: String }
+        struct Detail: Decodable { let code: String }
         let error: Detail
+    }
+
+    /// `{"imported": [ID, ...], ...}`, the verifier's answer to an import.
+    private struct ImportedAnswer: Decodable {
+        let imported: [String]
     }
 
     /// The request with the admin key, and its whole answer, within `timeout`. A kept-alive connection the verifier
@@ -187,8 +215,7 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
                 do {
                     let response = try await Self.http.execute(request, timeout: TimeAmount(timeout))
                     let body = try await response.body.collect(upTo: Self.answerLimit)
-                    return .success(Answer(status: Int(response.status.code),
-                                           error: try? JSONDecoder().decode(ErrorAnswer.self, from: Data(body.readableBytesView)).error))
+                    return .success(Answer(status: Int(response.status.code), body: Data(body.readableBytesView)))
                 } catch {
                     return .failure(Self.failure(error, url: url, timeout: timeout))
                 }

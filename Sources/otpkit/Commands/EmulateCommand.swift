@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmulatedTokens
 import EmulatorControl
+import EmulatorServer
 import Foundation
 import PrivateFiles
 
@@ -22,9 +23,12 @@ struct EmulateCommand: ParsableCommand {
         ykpersonalize, libnitrokey, otpkit) uses them unchanged, without root or kernel modules; it exits with \
         COMMAND's status after stopping the tokens. The USB/IP server runs too, on a free port unless --port is given.
 
-        `--control unix:PATH` or `--control tcp:127.0.0.1:PORT` takes one JSON object a line and answers one JSON \
-        line each: {"press": "1-1", "slot": 2}, {"plug": "1-3"}, {"unplug": "1-2"}, \
-        {"drop_after": 5, "device": "1-1"}, {"state": "1-1"}; errors as {"error": "..."}.
+        `--control unix:PATH` or `--control tcp:127.0.0.1:PORT --control-token-file FILE` takes one JSON object a \
+        line and answers one JSON line each: {"press": "1-1", "slot": 2}, {"plug": "1-3"}, {"unplug": "1-2"}, \
+        {"drop_after": 5, "device": "1-1"}, {"state": "1-1"}; errors as {"error": "..."}. A unix: socket is made \
+        0600 at a PATH that must not exist yet. Over TCP (loopback only: 127.0.0.1, ::1, localhost) each client \
+        first sends the token, the first line of FILE (mode 0600, at least 16 characters), as a line of its own; \
+        a connection whose first line is not the token, or that sends none within 5 s, is closed without an answer.
         """)
 
     @Option(name: .long, help: "Address to listen on. Anything but loopback exposes the tokens to the network.")
@@ -34,8 +38,14 @@ struct EmulateCommand: ParsableCommand {
     var port: Int?
 
     @Option(name: .long, help: ArgumentHelp(
-        "A control channel for tests: unix:PATH, or tcp:HOST:PORT on loopback (one JSON request a line).", valueName: "address"))
+        "A control channel for tests (one JSON request a line): unix:PATH (a new path), or tcp:127.0.0.1:PORT (loopback) with --control-token-file.",
+        valueName: "address"))
     var control: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The secret a client of a tcp: control channel sends as its first line: this file's first line (mode 0600, at least 16 characters).",
+        valueName: "file"))
+    var controlTokenFile: String?
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "A command to run with the tokens as USB devices (after --); otpkit exits with its status.", valueName: "command"))
@@ -117,14 +127,20 @@ struct EmulateCommand: ParsableCommand {
         }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if let control {
-            do { _ = try ControlAddress(parsing: control) } catch { throw ValidationError("--control: \(error)") }
+            let address: ControlAddress
+            do { address = try ControlAddress(parsing: control) } catch { throw ValidationError("--control: \(error)") }
+            if case .tcp = address, controlTokenFile == nil {
+                throw ValidationError("--control \(control) needs --control-token-file FILE: any local user can reach a loopback port")
+            }
+        } else if controlTokenFile != nil {
+            throw ValidationError("--control-token-file needs --control tcp:127.0.0.1:PORT")
         }
         if dropDevice != nil && dropAfter == nil { throw ValidationError("--drop-device needs --drop-after N") }
     }
 
     func run() throws {
         var status: Int32 = 0
-        try reportingFailures { status = try serve() }
+        try reportingFailures { status = try serve(controlToken: controlToken()) }
         if status != 0 { throw ExitCode(status) }
     }
 
@@ -149,9 +165,17 @@ struct EmulateCommand: ParsableCommand {
         return configuration
     }
 
+    /// The token of `--control-token-file`, read before anything starts; a file others can read is refused.
+    private func controlToken() throws -> ControlChannelToken? {
+        guard let controlTokenFile else { return nil }
+        do { return try ControlTokenFile.read(controlTokenFile) } catch {
+            throw CLIFailure("--control-token-file: \(error)", code: .usage)
+        }
+    }
+
     /// Serves until stopped (or until COMMAND ends); returns the exit status to pass on. Everything it started,
     /// the umockdev testbed's folder included, is gone when it returns.
-    private func serve() throws -> Int32 {
+    private func serve(controlToken: ControlChannelToken?) throws -> Int32 {
         let runsCommand = !command.isEmpty
         let say: @Sendable (String) -> Void = { line in if !runsCommand { emit(line) } }
         let emulator: RunningEmulator
@@ -167,8 +191,10 @@ struct EmulateCommand: ParsableCommand {
 
         if let control {
             let address: ControlAddress
-            do { address = try emulator.syncStartControlChannel(at: ControlAddress(parsing: control)) } catch {
-                throw CLIFailure("--control: \(error)", code: .refused)
+            let requested: ControlAddress
+            do { requested = try ControlAddress(parsing: control) } catch { throw CLIFailure("--control: \(error)", code: .usage) }
+            do { address = try emulator.syncStartControlChannel(at: requested, token: controlToken) } catch {
+                throw CLIFailure("--control: \(error)", code: error.isSetUpProblem ? .usage : .refused)
             }
             runsCommand ? writeError("otpkit emulate: control channel on \(address)\n") : emit("control \(address)")
         }
@@ -214,7 +240,7 @@ extension EmulatorError {
     /// Problems of the machine or the command line (umockdev missing, bad options), reported as usage errors.
     var isSetUpProblem: Bool {
         switch self {
-        case .testbedUnavailable, .invalidConfiguration: true
+        case .testbedUnavailable, .invalidConfiguration, .badControlAddress: true
         default: false
         }
     }

@@ -34,7 +34,8 @@ struct ProvisionCommand: ParsableCommand {
         this machine only; the key (OTPKIT_VERIFIER_KEY) is tried before any token is touched. A seed the verifier \
         has already is left as it is ("already there"); a token it holds with another seed (reprogrammed) is a \
         failure, since the verifier keeps that seed. A verifier that cannot be reached exits with 2, one that refuses \
-        a seed with 1; the seeds stay in the journal either way.
+        a seed with 1 (shown by HTTP status and error code only: a server's message could echo the seed), an answer \
+        that is not the verifier's (a 201 not naming the token imported) with 3; the seeds stay in the journal.
         """)
 
     @Option(name: .long, help: ArgumentHelp("A USB/IP server whose tokens to provision.", valueName: "host:port"))
@@ -290,7 +291,7 @@ struct ProvisionCommand: ParsableCommand {
             throw CLIFailure("--push: \(error); nothing was programmed (\(advice))", code: CLIFailure(error).code)
         }
         guard let refusal else { return verifier }
-        if case .refused(let status, _, _) = refusal, status == 401 || status == 403 {
+        if case .refused(let status, _) = refusal, status == 401 || status == 403 {
             throw CLIFailure("--push: the verifier \(refusal) for OTPKIT_VERIFIER_KEY (an admin key is needed); nothing was programmed",
                              code: .refused)
         }
@@ -309,7 +310,7 @@ struct ProvisionCommand: ParsableCommand {
         let signalsBefore = stop.count
         for (index, seed) in seeds.enumerated() {
             if stop.count > signalsBefore, let signal = stop.received {
-                writeError("otpkit: stopped before pushing \(seeds.count - index) of \(seeds.count) seeds; \(later)\n")
+                writeError("otpkit: stopped before pushing \(seeds.count - index) of \(counted(seeds.count, "seed")); \(later)\n")
                 throw ExitCode(128 + signal)
             }
             let answer: VerifierImportClient.Outcome
@@ -319,10 +320,9 @@ struct ProvisionCommand: ParsableCommand {
             if !answer.isImported { failures.append(seed.tokenID) }
             if json {
                 var line = ["push": seed.tokenID, "outcome": answer.word]
-                if case .refused(let status, let code, let message) = answer {
+                if case .refused(let status, let code) = answer {
                     line["status"] = String(status)
                     line["code"] = code
-                    line["message"] = message
                 }
                 try printJSONLine(line)
             } else if answer == .otherSeedThere {

@@ -39,7 +39,7 @@ struct VerifierCopyCommand: AsyncParsableCommand {
             let tokens = try await source.tokens.allTokens()
             let existing = try await target.tokens.allTokens().count
             if existing > 0 && !replace {
-                throw CLIFailure("\(target.description) holds \(existing) tokens already; nothing copied (--replace swaps them for the source's)", code: .refused)
+                throw CLIFailure("\(target.description) holds \(counted(existing, "token")) already; nothing copied (--replace swaps them for the source's)", code: .refused)
             }
             // The source's current master key becomes the target's: the copied secrets are sealed under it.
             let keyID = try await source.tokens.masterKeyID()
@@ -54,9 +54,9 @@ struct VerifierCopyCommand: AsyncParsableCommand {
             let locked = tokens.filter { $0.lockedAt != nil }.count
             let totp = tokens.filter { $0.kind != .hotp }.count
             let resyncing = tokens.filter { $0.pendingResync != nil }.count
-            print("Copied \(tokens.count) tokens (\(locked) locked, \(totp) TOTP, \(resyncing) in the middle of a resync) and "
-                  + "\(keys.count) API keys from \(source.description) to \(target.description)"
-                  + (replace && existing > 0 ? ", replacing \(existing) tokens there" : "") + ".")
+            print("Copied \(counted(tokens.count, "token")) (\(locked) locked, \(totp) TOTP, \(resyncing) in the middle of a resync) and "
+                  + "\(counted(keys.count, "API key")) from \(source.description) to \(target.description)"
+                  + (replace && existing > 0 ? ", replacing \(counted(existing, "token")) there" : "") + ".")
             print("Sealed seeds were copied sealed: serve \(target.description) with the master key of the source.")
         }
     }

@@ -22,10 +22,10 @@ struct VerifierExportCommand: AsyncParsableCommand {
             let records = try await verifier.store.allTokens().map { token throws(VerifierError) in
                 SeedRecord(serial: token.id, issuer: token.issuer, algorithm: token.algorithm, digits: token.digits,
                            counter: token.counter, period: { if case .totp(let period) = token.kind { period } else { nil } }(),
-                           user: token.user, secret: try verifier.keyring.open(token.sealedSecret, tokenID: token.id))
+                           timeDrift: token.kind == .hotp ? nil : token.timeDrift, user: token.user, secret: try verifier.keyring.open(token.sealedSecret, tokenID: token.id))
             }
             try SeedExport.write(records, as: format, credentials: try credentialOptions.credentials(), to: out)
-            print("Exported \(records.count) tokens to \(out).")
+            print("Exported \(counted(records.count, "token")) to \(out).")
         }
     }
 }

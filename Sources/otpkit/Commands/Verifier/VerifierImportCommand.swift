@@ -71,9 +71,14 @@ struct VerifierImportCommand: AsyncParsableCommand {
             guard !records.isEmpty || contents.skipped.isEmpty else {
                 throw CLIFailure("nothing to import: \(contents.skipped.joined(separator: "; "))", code: .usage)
             }
+            // Two entries under one id would otherwise meet as "exists already" in the store, naming neither.
+            var ids = Set<String>()
+            if let twice = records.first(where: { !ids.insert($0.tokenID).inserted }) {
+                throw CLIFailure("the file names token \(twice.tokenID) twice; nothing was imported", code: .usage)
+            }
             let verifier = try await verifier.open(creating: .whereNothingIs)
             try await verifier.add(try records.map { try verifier.token(from: $0) })
-            print("Imported \(records.count) token\(records.count == 1 ? "" : "s"): \(records.map(\.tokenID).joined(separator: ", "))")
+            print("Imported \(counted(records.count, "token")): \(records.map(\.tokenID).joined(separator: ", "))")
             let owned = records.compactMap { record in record.user.map { "\(record.tokenID) to \($0)" } }
             if !owned.isEmpty { print("Assigned \(owned.joined(separator: ", ")).") }
             for note in contents.skipped { print("Skipped \(note)") }

@@ -23,7 +23,7 @@ struct VerifierPruneEventsCommand: AsyncParsableCommand {
             let database = try await verifier.openDatabase()
             let cutoff = Date().addingTimeInterval(-olderThan.seconds)
             let deleted = try await database.tokens.pruneEvents(before: cutoff)
-            print("Deleted \(deleted) event rows older than \(olderThan.text).")
+            print("Deleted \(counted(deleted, "event row")) older than \(olderThan.text).")
         }
     }
 }

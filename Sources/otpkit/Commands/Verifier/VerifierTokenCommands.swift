@@ -118,7 +118,7 @@ struct VerifierRotateKeyCommand: AsyncParsableCommand {
             let rotating = Verifier(store: current.store, keyring: MasterKeyring(current: newKey, older: [current.keyring.current] + current.keyring.older))
             let count = try await rotating.resealAll()
             try MasterKeyFile.write([newKey], to: path)
-            print("Resealed \(count) tokens under master key \(newKey.id); the old key \(current.keyring.current.id) is retired.")
+            print("Resealed \(counted(count, "token")) under master key \(newKey.id); the old key \(current.keyring.current.id) is retired.")
         }
     }
 }
