@@ -122,34 +122,4 @@ extension Verifier {
 
     /// The derivation of a PIN nobody has, so that a login without a PIN to check costs what one with a PIN does.
     private func deriveDecoyPIN(_ password: [UInt8]) { derivePIN(.decoy, password[...]) }
-
-    // MARK: Users and their tokens
-
-    /// Gives the token to `user` (a token has at most one owner; assigning again moves it).
-    public func assign(tokenID: String, to user: String) async throws(VerifierError) {
-        let name = try UserName(user)
-        let owned = try await store.login(user: name).tokens
-        if owned.count >= Self.maximumTokensPerUser, !owned.contains(where: { $0.id == tokenID }) {
-            throw .invalidUser("\(name.text) owns \(owned.count) tokens, the most one user may own")
-        }
-        try await change(tokenID, event: "assign") { (token: inout VerifierToken) throws(VerifierError) in token.user = name.text }
-    }
-
-    /// Takes the token from its user; it is then verified by id only.
-    public func unassign(tokenID: String) async throws(VerifierError) {
-        try await change(tokenID, event: "unassign") { (token: inout VerifierToken) throws(VerifierError) in token.user = nil }
-    }
-
-    /// The tokens `user` owns, by id.
-    public func tokens(ofUser user: String) async throws(VerifierError) -> [VerifierToken] {
-        try await store.login(user: try UserName(user)).tokens
-    }
-
-    /// Sets `user`'s PIN (nil: removes it). A user must own a token first (a PIN for a mistyped name helps nobody).
-    public func setPIN(_ pin: String?, user: String) async throws(VerifierError) {
-        let name = try UserName(user)
-        let hash = try pin.map { (pin) throws(VerifierError) in try PINHash.make(pin: pin) }
-        if hash != nil, try await store.login(user: name).tokens.isEmpty { throw .userOwnsNoToken(name.text) }
-        try await store.setPIN(hash, user: name)
-    }
 }

@@ -12,7 +12,9 @@ import Synchronization
 /// the default windows (`HMACWork` pads the shorter paths), so a client cannot tell by timing an unknown token from
 /// a locked one, a replay from a wrong code, or a code of the wrong length from either.
 public final class Verifier: Sendable {
-    public let store: TokenStore
+    /// Reached by the verifier and its administration facade only (`administration`), so that no caller decides
+    /// or changes a token around the rules of equal work and audit.
+    let store: TokenStore
     public let keyring: MasterKeyring
     public let policy: VerifierPolicy
     /// The decision itself, pure (see `DecisionRules`).
@@ -38,6 +40,11 @@ public final class Verifier: Sendable {
         self.rules = DecisionRules(policy: policy)
         self.clock = clock
         decoy = try? keyring.seal(Secret.random(byteCount: 20), tokenID: Self.decoyID)
+    }
+
+    /// A verifier on the same store with another keyring (a key rotation reseals through one).
+    public func withKeyring(_ keyring: MasterKeyring) -> Verifier {
+        Verifier(store: store, keyring: keyring, policy: policy, clock: clock)
     }
 
     /// The HMACs this verifier computed in decisions so far (for tests and the benchmark: refusals must cost alike).
@@ -260,46 +267,6 @@ public final class Verifier: Sendable {
     private func refuseResync(_ id: String, _ error: VerifierError) async throws(VerifierError) -> VerifierError {
         try await store.recordEvent(tokenID: id, event: "resync:refused")
         return error
-    }
-
-    /// The hard resync: the counter read off the token (`otpkit counter`). Forward only unless `force`.
-    public func setCounter(tokenID id: String, to value: UInt64, force: Bool = false) async throws(VerifierError) {
-        try await change(id, event: force ? "set_counter:forced" : "set_counter") { (token: inout VerifierToken) throws(VerifierError) in
-            guard force || value >= token.counter else {
-                throw .counterWouldGoBack(id: id, current: token.counter, requested: value)
-            }
-            token.counter = value
-            token.pendingResync = nil
-        }
-    }
-
-    public func unlock(tokenID id: String) async throws(VerifierError) {
-        try await change(id, event: "unlock") { (token: inout VerifierToken) throws(VerifierError) in
-            token.failures = 0
-            token.lockedAt = nil
-        }
-    }
-
-    /// Re-seals every secret (seeds and RADIUS clients' secrets) under the current master key and makes it the
-    /// store's current key, in one transaction (a verifier still sealing under the old key is refused from then on).
-    /// Returns how many tokens were resealed.
-    public func resealAll() async throws(VerifierError) -> Int {
-        for _ in 0..<Self.maxAttempts {
-            let tokens = try await store.allTokens()
-            var changed: [VerifierToken] = []
-            for var token in tokens where token.sealedSecret.keyID != keyring.current.id {
-                token.sealedSecret = try keyring.seal(try keyring.open(token.sealedSecret, tokenID: token.id), tokenID: token.id)
-                changed.append(token)
-            }
-            var clients: [RADIUSClientRecord] = []
-            for var client in try await store.radiusClients() where client.sealedSecret.keyID != keyring.current.id {
-                let name = RADIUSClientRecord.sealingName(client.name)
-                client.sealedSecret = try keyring.seal(try keyring.open(client.sealedSecret, tokenID: name), tokenID: name)
-                clients.append(client)
-            }
-            if try await store.reseal(changed, clients: clients, to: keyring.current.id) { return changed.count }
-        }
-        throw .contention("(all)")
     }
 
     // MARK: Equal work

@@ -15,7 +15,7 @@ struct ReadinessCheck: Sendable {
         if let check = databaseCheck {
             guard await check() else { throw VerifierError.unavailable("the database does not answer") }
         } else {
-            _ = try await verifier.store.token(id: "")
+            _ = try await verifier.administration.token(id: "")
         }
         if let failure = health.recentFailure { throw APIError(status: .serviceUnavailable, code: "not_ready", message: "", cause: "the last decision failed: \(failure)") }
         // Beyond what a read and the last decision show: a file deleted, replaced or read-only since (no lock taken).
@@ -26,7 +26,7 @@ struct ReadinessCheck: Sendable {
         }
         // A `rotate-key` since this node started: it would seal under a retired key and cannot open resealed secrets.
         let current = verifier.keyring.current.id
-        if let stored = try await verifier.store.masterKeyID(), stored != current {
+        if let stored = try await verifier.administration.masterKeyID(), stored != current {
             throw APIError(status: .serviceUnavailable, code: "not_ready", message: "",
                            cause: VerifierError.masterKeyRetired(sealingKeyID: current, storeKeyID: stored).description)
         }

@@ -55,9 +55,9 @@ final class ServerHealth: Sendable {
     /// Opens one sealed secret with the verifier's keyring (an empty store has nothing to open and passes).
     func checkKey(_ verifier: Verifier) async throws(VerifierError) {
         var token: VerifierToken?
-        if let probe = state.withLock({ $0.probeTokenID }) { token = try await verifier.store.token(id: probe) }
+        if let probe = state.withLock({ $0.probeTokenID }) { token = try await verifier.administration.token(id: probe) }
         if token == nil {
-            token = try await verifier.store.allTokens().first
+            token = try await verifier.administration.tokens().first
             state.withLock { $0.probeTokenID = token?.id }
         }
         if let token { _ = try verifier.keyring.open(token.sealedSecret, tokenID: token.id) }

@@ -28,11 +28,11 @@ final class StoreRADIUSClients: RADIUSClientDirectory {
         if let cached = cache.withLock({ $0 }), now - cached.loaded < refresh {
             return cached.list.clientMatching(address)
         }
-        let list = try await verifier.store.radiusClients()
+        let list = try await verifier.administration.radiusClients()
         var clients: [RADIUSClient] = []
         for record in list {
             do {
-                let secret = try verifier.sharedSecret(of: record)
+                let secret = try verifier.administration.sharedSecret(of: record)
                 clients.append(RADIUSClient(name: record.name, network: try IPNetwork(record.address),
                                             sharedSecret: try RADIUSSharedSecret(bytes: secret.bytes),
                                             messageAuthenticator: record.messageAuthenticator == .required ? .required : .notRequired))

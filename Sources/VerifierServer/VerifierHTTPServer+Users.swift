@@ -11,8 +11,8 @@ extension VerifierHTTPServer {
             let id = try self.tokenID(context)
             let body = try await self.decode(AssignRequest.self, from: request)
             let token = try await self.deciding { () async throws -> VerifierToken? in
-                try await self.verifier.assign(tokenID: id, to: body.user)
-                return try await self.verifier.store.token(id: id)
+                try await self.verifier.administration.assign(tokenID: id, to: body.user)
+                return try await self.verifier.administration.token(id: id)
             }
             guard let token else { throw APIError(VerifierError.unknownToken(id)) }
             self.audit.record("assign", token: id, user: token.user, client: client.id, outcome: "assigned")
@@ -22,8 +22,8 @@ extension VerifierHTTPServer {
             let client = try context.authenticatedKey()
             let id = try self.tokenID(context)
             let token = try await self.deciding { () async throws -> VerifierToken? in
-                try await self.verifier.unassign(tokenID: id)
-                return try await self.verifier.store.token(id: id)
+                try await self.verifier.administration.unassign(tokenID: id)
+                return try await self.verifier.administration.token(id: id)
             }
             guard let token else { throw APIError(VerifierError.unknownToken(id)) }
             self.audit.record("unassign", token: id, client: client.id, outcome: "unassigned")
@@ -31,7 +31,7 @@ extension VerifierHTTPServer {
         }
         admin.get("users/:name/tokens") { _, context in
             let name = try self.userName(context)
-            return Response.json(try await self.verifier.tokens(ofUser: name).map(TokenSummary.init))
+            return Response.json(try await self.verifier.administration.tokens(ofUser: name).map(TokenSummary.init))
         }
     }
 

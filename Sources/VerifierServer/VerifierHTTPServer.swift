@@ -252,7 +252,7 @@ public struct VerifierHTTPServer: Sendable {
 
     private func addAdministration(to admin: RouterGroup<VerifierRequestContext>) {
         admin.get("tokens") { _, _ in
-            Response.json(try await self.verifier.store.allTokens().map(TokenSummary.init))
+            Response.json(try await self.verifier.administration.tokens().map(TokenSummary.init))
         }
         admin.post("tokens") { request, context in
             let client = try context.authenticatedKey()
@@ -289,7 +289,7 @@ public struct VerifierHTTPServer: Sendable {
         }
         admin.get("tokens/:id") { _, context in
             let id = try self.tokenID(context)
-            guard let token = try await self.verifier.store.token(id: id) else {
+            guard let token = try await self.verifier.administration.token(id: id) else {
                 throw APIError(VerifierError.unknownToken(id))
             }
             return Response.json(TokenSummary(token))
@@ -298,21 +298,21 @@ public struct VerifierHTTPServer: Sendable {
             let client = try context.authenticatedKey()
             let id = try self.tokenID(context)
             let body = try await self.decode(CounterRequest.self, from: request)
-            try await self.deciding { try await self.verifier.setCounter(tokenID: id, to: body.counter, force: body.force ?? false) }
+            try await self.deciding { try await self.verifier.administration.setCounter(tokenID: id, to: body.counter, force: body.force ?? false) }
             self.audit.record("set_counter", token: id, client: client.id, outcome: "set")
             return Response.json(["counter": body.counter])
         }
         admin.post("tokens/:id/unlock") { _, context in
             let client = try context.authenticatedKey()
             let id = try self.tokenID(context)
-            try await self.deciding { try await self.verifier.unlock(tokenID: id) }
+            try await self.deciding { try await self.verifier.administration.unlock(tokenID: id) }
             self.audit.record("unlock", token: id, client: client.id, outcome: "unlocked")
             return Response.json(["unlocked": true])
         }
         admin.delete("tokens/:id") { _, context in
             let client = try context.authenticatedKey()
             let id = try self.tokenID(context)
-            guard try await self.deciding({ try await self.verifier.store.delete(id: id) }) else { throw APIError(VerifierError.unknownToken(id)) }
+            guard try await self.deciding({ try await self.verifier.administration.delete(tokenID: id) }) else { throw APIError(VerifierError.unknownToken(id)) }
             self.audit.record("delete", token: id, client: client.id, outcome: "deleted")
             return Response.json(["deleted": true])
         }

@@ -49,7 +49,7 @@ struct BenchmarkDatabase {
     func addRADIUSClient(name: String, secret: [UInt8]) async throws {
         let keys = try MasterKeyFile.load(path: keyFile, creating: .refused)
         let verifier = Verifier(store: try store(), keyring: keys.keyring)
-        try await verifier.addRADIUSClient(name: name, address: "127.0.0.1", secret: try Secret(bytes: secret), messageAuthenticator: .required)
+        try await verifier.administration.addRADIUSClient(name: name, address: "127.0.0.1", secret: try Secret(bytes: secret), messageAuthenticator: .required)
     }
 
     /// The codes accepted on the tokens whose ids start with `prefix`: the sum of their counters (each starts at 0).

@@ -68,8 +68,8 @@ enum RefusalBenchmark {
             }
         }
         try await verifier.add(tokens)
-        for user in ["pinned-mixed", "pinned"] { try await verifier.setPIN("2468", user: user) }
-        try await verifier.unassign(tokenID: "gone-0")
+        for user in ["pinned-mixed", "pinned"] { try await verifier.administration.setPIN("2468", user: user) }
+        try await verifier.administration.unassign(tokenID: "gone-0")
         let strict = Verifier(store: store, keyring: keyring)
         for _ in 0..<10 { _ = try await strict.verify(tokenID: "locked-0", code: "000000") }
         func refused(_ name: String, _ user: String, _ password: String) -> Kind {

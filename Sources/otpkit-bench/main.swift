@@ -125,7 +125,8 @@ let verifierFolder = FileManager.default.temporaryDirectory.appendingPathCompone
 try FileManager.default.createDirectory(at: verifierFolder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: verifierFolder) }
 let databasePath = verifierFolder.appendingPathComponent("verifier.sqlite").path
-let verifier = Verifier(store: try SQLiteTokenStore(path: databasePath), keyring: MasterKeyring(current: MasterKey.generate()))
+let benchStore = try SQLiteTokenStore(path: databasePath)
+let verifier = Verifier(store: benchStore, keyring: MasterKeyring(current: MasterKey.generate()))
 let benchTokens = 64
 try await verifier.add(try (0..<benchTokens).map { try verifier.makeToken(id: "t\($0)", secret: rfcKey) })
 let codes = (0..<UInt64(20_000)).map { sha1.code(counter: $0) }
@@ -158,7 +159,7 @@ try await verifier.add([try verifier.makeToken(id: "wrong", secret: rfcKey), try
 for _ in 0..<10 { _ = try await verifier.verify(tokenID: "locked", code: "000000") }
 var patient = VerifierPolicy()
 patient.maxFailures = .max  // so that the wrong-code case never locks during the measurement
-let timing = Verifier(store: verifier.store, keyring: verifier.keyring, policy: patient)
+let timing = Verifier(store: benchStore, keyring: verifier.keyring, policy: patient)
 for (label, id) in [("wrong code", "wrong"), ("unknown token", "nobody"), ("locked token, right code", "locked")] {
     let rate = try await measure(target: 1, batchSize: 1) { _ in
         _ = try await timing.verify(tokenID: id, code: label == "locked token, right code" ? "755224" : "000000")

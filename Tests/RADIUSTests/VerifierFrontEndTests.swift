@@ -34,7 +34,7 @@ import VerifierStorage
         let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("v.sqlite").path),
                                 keyring: MasterKeyring(current: MasterKey.generate()))
         try await verifier.add([try verifier.makeToken(id: "t1", secret: rfcSecret, user: "alice")])
-        try await verifier.addRADIUSClient(name: "local", address: "127.0.0.1", secret: try Secret(bytes: Array("s3cr3t-shared".utf8)),
+        try await verifier.administration.addRADIUSClient(name: "local", address: "127.0.0.1", secret: try Secret(bytes: Array("s3cr3t-shared".utf8)),
                                      messageAuthenticator: .required)
         let auditPath = folder.appendingPathComponent("audit.log").path
         FileManager.default.createFile(atPath: auditPath, contents: nil)
@@ -91,7 +91,7 @@ import VerifierStorage
             #expect(try await Self.reply(to: first, answer).code == .accessAccept)
             let again = try await client.exchange(first)
             #expect(again == answer, "the retransmit gets the cached reply, byte for byte")
-            let token = try #require(try await node.verifier.store.token(id: "t1"))
+            let token = try #require(try await node.verifier.administration.token(id: "t1"))
             #expect(token.counter == 1 && token.version == 1, "one decision, one write (version \(token.version))")
             let replay = try Self.request(Self.code(0), identifier: 8)
             #expect(try await Self.reply(to: replay, try await client.exchange(replay)).code == .accessReject)
@@ -121,7 +121,7 @@ import VerifierStorage
             #expect(try await Self.reply(to: wrongState, try await client.exchange(wrongState)).code == .accessReject)
             let answer = try Self.request(Self.code(41), identifier: 3, state: state)
             #expect(try await Self.reply(to: answer, try await client.exchange(answer)).code == .accessAccept)
-            #expect(try await node.verifier.store.token(id: "t1")?.counter == 42)
+            #expect(try await node.verifier.administration.token(id: "t1")?.counter == 42)
         }
     }
 

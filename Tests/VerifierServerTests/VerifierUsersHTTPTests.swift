@@ -48,7 +48,7 @@ import Verification
     @Test func verifyByUserAnswersOnlyAcceptedOrRefused() async throws {
         let server = try await S(tokens: 2)
         let verifyKey = try await server.createKey(role: .verify)
-        try await server.verifier.assign(tokenID: "t1", to: "alice")
+        try await server.verifier.administration.assign(tokenID: "t1", to: "alice")
         try await server.test { client in
             #expect(try await client.login(user: "alice", code: S.code(0), key: verifyKey).body == S.accepted)
             #expect(try await client.login(user: "alice", code: S.code(0), key: verifyKey).body == S.refused, "replay")
@@ -61,7 +61,7 @@ import Verification
                 #expect(answer.status == 400 && answer.body.contains("exactly one of the fields token and user"), "\(body): \(answer.body)")
             }
             // A PIN set while the server runs: the password is the PIN followed by the code.
-            try await server.verifier.setPIN("4321", user: "alice")
+            try await server.verifier.administration.setPIN("4321", user: "alice")
             #expect(try await client.login(user: "alice", code: S.code(1), key: verifyKey).body == S.refused, "the code alone")
             #expect(try await client.login(user: "alice", code: "4321" + S.code(1), key: verifyKey).body == S.accepted)
             // Issue 20, item 2: by id too, alice's token wants her PIN before the code.

@@ -14,7 +14,7 @@ import Verification
         _ = try await verifier.verify(tokenID: "rfc", code: F.code(0))
         _ = try await verifier.verify(tokenID: "rfc", code: "000000")
         _ = try await verifier.verify(tokenID: "nobody", code: F.code(1))
-        try await verifier.unlock(tokenID: "rfc")
+        try await verifier.administration.unlock(tokenID: "rfc")
         #expect(try await fixture.events() == ["rfc verify:accepted", "rfc verify:replay", "rfc verify:wrong_code", "nobody verify:unknown_token",
                                          "rfc unlock"])
     }

@@ -43,7 +43,7 @@ import VerifierStorage
         try await old.add(try (0..<5).map { try old.makeToken(id: "t\($0)", secret: VerifierFixture.rfcSecret) })
         let newKey = MasterKey.generate()
         let rotating = Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey, older: [fixture.keyring.current]))
-        #expect(try await rotating.resealAll() == 5)
+        #expect(try await rotating.administration.resealAll() == 5)
         #expect(try await fixture.store.allTokens().allSatisfy { $0.sealedSecret.keyID == newKey.id })
         let afterwards = Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey))
         #expect(try await afterwards.verify(tokenID: "t3", code: "755224") == .accepted(counter: 0), "the old key is no longer needed")

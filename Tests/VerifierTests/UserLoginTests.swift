@@ -11,24 +11,24 @@ import Verification
     @Test(arguments: StoreKind.allCases) func aUsersTokenAcceptsOnceAndUnassignedItIsUnknown(_ kind: StoreKind) async throws {
         let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("t1")
-        try await verifier.assign(tokenID: "t1", to: "alice")
-        #expect(try await verifier.tokens(ofUser: "alice").map(\.id) == ["t1"])
+        try await verifier.administration.assign(tokenID: "t1", to: "alice")
+        #expect(try await verifier.administration.tokens(ofUser: "alice").map(\.id) == ["t1"])
         #expect(try await verifier.verify(user: "alice", password: F.code(0)) == UserVerification(outcome: .accepted(counter: 0), tokenID: "t1"))
         #expect(try await verifier.verify(user: "alice", password: F.code(0)).outcome == .rejected(.replay))
         #expect(try await verifier.verify(user: "bob", password: F.code(1)).outcome == .rejected(.unknownUser))
         #expect(try await verifier.verify(user: "alice@corp", password: F.code(1)).outcome == .rejected(.unknownUser), "the realm is part of the name")
-        try await verifier.unassign(tokenID: "t1")
-        #expect(try await verifier.tokens(ofUser: "alice").isEmpty)
+        try await verifier.administration.unassign(tokenID: "t1")
+        #expect(try await verifier.administration.tokens(ofUser: "alice").isEmpty)
         #expect(try await verifier.verify(user: "alice", password: F.code(1)).outcome == .rejected(.unknownUser))
         #expect(try await verifier.verify(tokenID: "t1", code: F.code(1)) == .accepted(counter: 1), "by id it still works")
-        await #expect(throws: VerifierError.unknownToken("nope")) { try await verifier.assign(tokenID: "nope", to: "alice") }
-        await #expect(throws: VerifierError.self) { try await verifier.assign(tokenID: "t1", to: "") }
+        await #expect(throws: VerifierError.unknownToken("nope")) { try await verifier.administration.assign(tokenID: "nope", to: "alice") }
+        await #expect(throws: VerifierError.self) { try await verifier.administration.assign(tokenID: "t1", to: "") }
     }
 
     @Test func namesAreComparedAfterNFCNormalisation() async throws {
         let fixture = try await F()
         let verifier = try await fixture.addRFCToken("t1")
-        try await verifier.assign(tokenID: "t1", to: "jos\u{E9}")
+        try await verifier.administration.assign(tokenID: "t1", to: "jos\u{E9}")
         #expect(try await verifier.verify(user: "jose\u{301}", password: F.code(0)).outcome.accepted)
         #expect(try await verifier.verify(user: "JOS\u{C9}", password: F.code(1)).outcome == .rejected(.unknownUser), "exact otherwise")
         #expect(try await UserName("alice@corp").text == "alice@corp")
@@ -39,7 +39,7 @@ import Verification
         let fixture = try await F(kind)
         try await fixture.addRFCToken("a-token", counter: 500)
         let verifier = try await fixture.addRFCToken("b-token")
-        for id in ["a-token", "b-token"] { try await verifier.assign(tokenID: id, to: "alice") }
+        for id in ["a-token", "b-token"] { try await verifier.administration.assign(tokenID: id, to: "alice") }
         #expect(try await verifier.verify(user: "alice", password: F.code(2)) == UserVerification(outcome: .accepted(counter: 2), tokenID: "b-token"))
         let other = try #require(try await fixture.store.token(id: "a-token"))
         #expect(other.failures == 0 && other.version == 1, "only the assignment wrote the other token")
@@ -53,9 +53,9 @@ import Verification
     @Test(arguments: StoreKind.allCases) func aPINComesBeforeTheCodeAndAWrongPINIsAFailure(_ kind: StoreKind) async throws {
         let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("t1")
-        await #expect(throws: VerifierError.userOwnsNoToken("alice")) { try await verifier.setPIN("4711", user: "alice") }
-        try await verifier.assign(tokenID: "t1", to: "alice")
-        try await verifier.setPIN("4711", user: "alice")
+        await #expect(throws: VerifierError.userOwnsNoToken("alice")) { try await verifier.administration.setPIN("4711", user: "alice") }
+        try await verifier.administration.assign(tokenID: "t1", to: "alice")
+        try await verifier.administration.setPIN("4711", user: "alice")
         #expect(try await verifier.verify(user: "alice", password: F.code(0)).outcome == .rejected(.wrongPIN), "the code alone")
         #expect(try await verifier.verify(user: "alice", password: "4712" + F.code(0)).outcome == .rejected(.wrongPIN))
         #expect(try await fixture.store.token(id: "t1")?.failures == 2, "each wrong PIN is a failure of the user's token")
@@ -65,7 +65,7 @@ import Verification
         let stored = try #require(try await fixture.store.login(user: UserName("alice")).pin)
         #expect(stored.iterations == PINHash.defaultIterations && stored.salt.count == 16)
         #expect(!stored.encoded.contains("4711") && !"\(stored)".contains("4711"))
-        try await verifier.setPIN(nil, user: "alice")
+        try await verifier.administration.setPIN(nil, user: "alice")
         #expect(try await verifier.verify(user: "alice", password: F.code(1)).outcome.accepted, "PIN removed: the code alone")
     }
 
@@ -93,8 +93,8 @@ import Verification
                 try enrol.makeToken(id: "\(owner.user)-\(index)", secret: F.rfcSecret, digits: digits, user: owner.user)
             })
         }
-        for user in ["pinned", "pinned-mixed"] { try await enrol.setPIN("2468", user: user) }
-        try await enrol.unassign(tokenID: "gone-0")
+        for user in ["pinned", "pinned-mixed"] { try await enrol.administration.setPIN("2468", user: user) }
+        try await enrol.administration.unassign(tokenID: "gone-0")
         for _ in 0..<10 { _ = try await enrol.verify(tokenID: "locked-0", code: "000000") }
         let store = CountingTokenStore(fixture.store)
         let verifier = fixture.verifier(store: store)
@@ -129,13 +129,13 @@ import Verification
         let most = Verifier.maximumTokensPerUser
         try await verifier.add(try (0..<most).map { try verifier.makeToken(id: "t\($0)", secret: F.rfcSecret, user: "alice") })
         try await fixture.addRFCToken("extra")
-        await #expect(throws: VerifierError.self) { try await verifier.assign(tokenID: "extra", to: "alice") }
-        try await verifier.assign(tokenID: "t0", to: "alice")  // assigning one she owns again is no new token
+        await #expect(throws: VerifierError.self) { try await verifier.administration.assign(tokenID: "extra", to: "alice") }
+        try await verifier.administration.assign(tokenID: "t0", to: "alice")  // assigning one she owns again is no new token
         await #expect(throws: VerifierError.self) {
             try await verifier.add([try verifier.makeToken(id: "more", secret: F.rfcSecret, user: "alice")])
         }
         #expect(try await fixture.store.token(id: "more") == nil)
-        #expect(try await verifier.tokens(ofUser: "alice").count == most)
+        #expect(try await verifier.administration.tokens(ofUser: "alice").count == most)
     }
 
     /// Issue 20, item 1: the State of an auto-resync challenge is answered once, by the code right after the one that
@@ -145,9 +145,9 @@ import Verification
         let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("t1")
         try await fixture.addRFCToken("t2")
-        try await verifier.assign(tokenID: "t1", to: "alice")
-        try await verifier.assign(tokenID: "t2", to: "bob")
-        try await verifier.setPIN("2468", user: "alice")
+        try await verifier.administration.assign(tokenID: "t1", to: "alice")
+        try await verifier.administration.assign(tokenID: "t2", to: "bob")
+        try await verifier.administration.setPIN("2468", user: "alice")
         #expect(try await verifier.verify(user: "alice", password: "1357" + F.code(40), challengeClient: "vpn").outcome == .rejected(.wrongPIN),
                 "a wrong PIN starts no resync")
         #expect(try await fixture.store.token(id: "t1")?.pendingResync == nil)
@@ -208,7 +208,7 @@ import Verification
     @Test(arguments: StoreKind.allCases) func aChallengeIsAnsweredOnceAcrossNodes(_ kind: StoreKind) async throws {
         let fixture = try await F(kind)
         let nodeA = try await fixture.addRFCToken("t1")
-        try await nodeA.assign(tokenID: "t1", to: "alice")
+        try await nodeA.administration.assign(tokenID: "t1", to: "alice")
         let nodeB = fixture.verifier(store: try await fixture.anotherStore())
         for round in 0..<5 {
             let ahead = UInt64(100 * (round + 1))
@@ -230,9 +230,9 @@ import Verification
     @Test(arguments: StoreKind.allCases) func aPINProtectedTokenIsNotVerifiedByIDWithoutItsPIN(_ kind: StoreKind) async throws {
         let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("t1")
-        try await verifier.assign(tokenID: "t1", to: "alice")
+        try await verifier.administration.assign(tokenID: "t1", to: "alice")
         #expect(try await verifier.verify(tokenID: "t1", code: F.code(0)) == .accepted(counter: 0), "no PIN: the code alone")
-        try await verifier.setPIN("2468", user: "alice")
+        try await verifier.administration.setPIN("2468", user: "alice")
         #expect(try await verifier.verify(tokenID: "t1", code: F.code(1)) == .rejected(.wrongPIN))
         #expect(try await verifier.verify(tokenID: "t1", code: "1357" + F.code(1)) == .rejected(.wrongPIN))
         #expect(try await fixture.store.token(id: "t1")?.failures == 2, "each a failure")
@@ -250,8 +250,8 @@ import Verification
         let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken("t1")
         try await fixture.addRFCToken("t2", counter: 100)
-        try await verifier.assign(tokenID: "t1", to: "alice")
-        try await verifier.assign(tokenID: "t2", to: "alice")
+        try await verifier.administration.assign(tokenID: "t1", to: "alice")
+        try await verifier.administration.assign(tokenID: "t2", to: "alice")
         let verifiers = [fixture.verifier(), fixture.verifier(store: try await fixture.anotherStore())]
         let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<64 {
@@ -266,16 +266,16 @@ import Verification
         let fixture = try await F(kind)
         let verifier = fixture.verifier()
         let secret = try Secret(bytes: Array("a-shared-secret-of-radius".utf8))
-        try await verifier.addRADIUSClient(name: "vpn", address: "10.0.0.0/8", secret: secret, messageAuthenticator: .required)
+        try await verifier.administration.addRADIUSClient(name: "vpn", address: "10.0.0.0/8", secret: secret, messageAuthenticator: .required)
         await #expect(throws: VerifierError.duplicateRADIUSClient("vpn")) {
-            try await verifier.addRADIUSClient(name: "vpn", address: "10.0.0.1", secret: secret, messageAuthenticator: .required)
+            try await verifier.administration.addRADIUSClient(name: "vpn", address: "10.0.0.1", secret: secret, messageAuthenticator: .required)
         }
         await #expect(throws: VerifierError.self) {
-            try await verifier.addRADIUSClient(name: "short", address: "10.0.0.1", secret: try await Secret(bytes: [1, 2, 3]), messageAuthenticator: .required)
+            try await verifier.administration.addRADIUSClient(name: "short", address: "10.0.0.1", secret: try await Secret(bytes: [1, 2, 3]), messageAuthenticator: .required)
         }
         let stored = try #require(try await fixture.store.radiusClients().first)
         #expect(stored.name == "vpn" && stored.address == "10.0.0.0/8" && stored.messageAuthenticator == .required)
-        #expect(try await verifier.sharedSecret(of: stored) == secret)
+        #expect(try await verifier.administration.sharedSecret(of: stored) == secret)
         #expect(try await Verifier.mayCreateMasterKey(for: fixture.store) == false, "a sealed client secret needs its key too")
         for file in try await fixture.databaseFiles() {
             let data = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -283,15 +283,15 @@ import Verification
         }
         var moved = stored
         moved.name = "other"
-        await #expect(throws: VerifierError.sealedSecretDamaged(RADIUSClientRecord.sealingName("other"))) { try await verifier.sharedSecret(of: moved) }
+        await #expect(throws: VerifierError.sealedSecretDamaged(RADIUSClientRecord.sealingName("other"))) { try await verifier.administration.sharedSecret(of: moved) }
 
         let newKey = MasterKey.generate()
         let rotating = Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey, older: [fixture.keyring.current]))
-        _ = try await rotating.resealAll()
+        _ = try await rotating.administration.resealAll()
         #expect(try await fixture.store.sealingKeyIDs() == [newKey.id])
         let resealed = try #require(try await fixture.store.radiusClients().first)
-        #expect(try await Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey)).sharedSecret(of: resealed) == secret)
-        try await rotating.removeRADIUSClient(name: "vpn")
-        await #expect(throws: VerifierError.unknownRADIUSClient("vpn")) { try await rotating.removeRADIUSClient(name: "vpn") }
+        #expect(try await Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey)).administration.sharedSecret(of: resealed) == secret)
+        try await rotating.administration.removeRADIUSClient(name: "vpn")
+        await #expect(throws: VerifierError.unknownRADIUSClient("vpn")) { try await rotating.administration.removeRADIUSClient(name: "vpn") }
     }
 }

@@ -56,7 +56,7 @@ import VerifierStorage
         for _ in 0..<10 { #expect(try await verifier.verify(tokenID: "rfc", code: "000000") == .rejected(.wrongCode)) }
         #expect(try await verifier.verify(tokenID: "rfc", code: "755224") == .rejected(.locked), "even the right code")
         await #expect(throws: VerifierError.tokenLocked("rfc")) { try await verifier.resync(tokenID: "rfc", code1: F.code(0), code2: F.code(1)) }
-        try await verifier.unlock(tokenID: "rfc")
+        try await verifier.administration.unlock(tokenID: "rfc")
         #expect(try await verifier.verify(tokenID: "rfc", code: "755224") == .accepted(counter: 0), "the locked attempt consumed nothing")
     }
 
@@ -83,12 +83,12 @@ import VerifierStorage
     @Test(arguments: StoreKind.allCases) func setCounterMovesForwardOnlyUnlessForced(_ kind: StoreKind) async throws {
         let fixture = try await F(kind)
         let verifier = try await fixture.addRFCToken(counter: 5)
-        try await verifier.setCounter(tokenID: "rfc", to: 40)
+        try await verifier.administration.setCounter(tokenID: "rfc", to: 40)
         #expect(try await verifier.verify(tokenID: "rfc", code: F.code(40)) == .accepted(counter: 40))
         await #expect(throws: VerifierError.counterWouldGoBack(id: "rfc", current: 41, requested: 3)) {
-            try await verifier.setCounter(tokenID: "rfc", to: 3)
+            try await verifier.administration.setCounter(tokenID: "rfc", to: 3)
         }
-        try await verifier.setCounter(tokenID: "rfc", to: 3, force: true)
+        try await verifier.administration.setCounter(tokenID: "rfc", to: 3, force: true)
         #expect(try await verifier.verify(tokenID: "rfc", code: F.code(3)) == .accepted(counter: 3))
     }
 

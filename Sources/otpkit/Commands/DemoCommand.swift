@@ -101,7 +101,7 @@ struct DemoCommand: AsyncParsableCommand {
             let verifier = Verifier(store: try SQLiteTokenStore(path: folder.appendingPathComponent("verifier.sqlite").path), keyring: keys.keyring)
             // radtest signs its requests with a Message-Authenticator, so its client entry requires one (the default).
             let radiusSecret = Secret.random(byteCount: 16).hex
-            try await verifier.addRADIUSClient(name: "radtest", address: "127.0.0.1", secret: try Secret(bytes: Array(radiusSecret.utf8)),
+            try await verifier.administration.addRADIUSClient(name: "radtest", address: "127.0.0.1", secret: try Secret(bytes: Array(radiusSecret.utf8)),
                                                messageAuthenticator: .required)
             let server = try OwnCommandProcess(
                 ["verifier", "serve", "--db", folder.appendingPathComponent("verifier.sqlite").path,
@@ -145,7 +145,7 @@ struct DemoCommand: AsyncParsableCommand {
             throw CLIFailure("radtest is not installed (apt-get install freeradius-utils; `make demo` does it)", code: .checkFailed)
         }
         let token = try ConnectedToken.open(DeviceAddress(parsing: tokenAddress)).requireOpenHOTP("demo")
-        try await verifier.assign(tokenID: "\(token.serial)-0", to: "demo")
+        try await verifier.administration.assign(tokenID: "\(token.serial)-0", to: "demo")
         print("9. A RADIUS login, as a VPN or sshd (pam_radius_auth) asks for one: token \(token.serial) assigned to user demo,")
         print("   otpkit verifier serve --radius-listen \(address); FreeRADIUS's radtest as the client:")
         let code = try token.driver.generate(0).code

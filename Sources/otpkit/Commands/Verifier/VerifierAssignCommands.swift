@@ -27,8 +27,8 @@ struct VerifierAssignCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let opened = try await verifier.open()
-            try await opened.assign(tokenID: tokenOption.token, to: userOption.user)
-            let owner = try await opened.store.token(id: tokenOption.token)?.user ?? userOption.user
+            try await opened.administration.assign(tokenID: tokenOption.token, to: userOption.user)
+            let owner = try await opened.administration.token(id: tokenOption.token)?.user ?? userOption.user
             print("Token \(tokenOption.token) belongs to user \(owner).")
         }
     }
@@ -44,7 +44,7 @@ struct VerifierUnassignCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            try await verifier.open().unassign(tokenID: tokenOption.token)
+            try await verifier.open().administration.unassign(tokenID: tokenOption.token)
             print("Token \(tokenOption.token) belongs to no user.")
         }
     }

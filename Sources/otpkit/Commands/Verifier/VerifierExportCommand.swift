@@ -19,7 +19,7 @@ struct VerifierExportCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let verifier = try await verifier.open()
-            let records = try await verifier.store.allTokens().map { token throws(VerifierError) in
+            let records = try await verifier.administration.tokens().map { token throws(VerifierError) in
                 SeedRecord(serial: token.id, issuer: token.issuer, algorithm: token.algorithm, digits: token.digits,
                            counter: token.counter, period: { if case .totp(let period) = token.kind { period } else { nil } }(),
                            timeDrift: token.kind == .hotp ? nil : token.timeDrift, user: token.user, secret: try verifier.keyring.open(token.sealedSecret, tokenID: token.id))

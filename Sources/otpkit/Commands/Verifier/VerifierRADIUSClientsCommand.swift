@@ -59,7 +59,7 @@ struct VerifierRADIUSClientsCommand: AsyncParsableCommand {
                 if noMessageAuthenticator {
                     writeError("otpkit: warning: client \(name) is marked as sending no Message-Authenticator: an attacker on its network path can forge an Access-Accept for its requests (BlastRADIUS, CVE-2024-3596). Mark only clients that cannot send one (Debian 12's pam_radius_auth 2.0); upgrade them when you can.\n")
                 }
-                try await verifier.open().addRADIUSClient(name: name, address: address, secret: secret,
+                try await verifier.open().administration.addRADIUSClient(name: name, address: address, secret: secret,
                                                     messageAuthenticator: noMessageAuthenticator ? .notSent : .required)
                 print("RADIUS client \(name) added (\(address), Message-Authenticator \(noMessageAuthenticator ? "not sent" : "required")).")
             }

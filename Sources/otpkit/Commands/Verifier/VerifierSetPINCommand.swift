@@ -32,11 +32,11 @@ struct VerifierSetPINCommand: AsyncParsableCommand {
         try await reportingFailures {
             let opened = try await verifier.open()
             if remove {
-                try await opened.setPIN(nil, user: userOption.user)
+                try await opened.administration.setPIN(nil, user: userOption.user)
                 print("User \(userOption.user) has no PIN: the password is the code alone.")
                 return
             }
-            try await opened.setPIN(try readPIN(), user: userOption.user)
+            try await opened.administration.setPIN(try readPIN(), user: userOption.user)
             print("PIN set for user \(userOption.user): the password is now the PIN followed by the code.")
         }
     }

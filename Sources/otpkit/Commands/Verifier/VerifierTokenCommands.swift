@@ -35,7 +35,7 @@ struct VerifierSetCounterCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            try await verifier.open().setCounter(tokenID: tokenOption.token, to: value, force: force)
+            try await verifier.open().administration.setCounter(tokenID: tokenOption.token, to: value, force: force)
             print("Token \(tokenOption.token) expects counter \(value) next.")
         }
     }
@@ -49,7 +49,7 @@ struct VerifierUnlockCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            try await verifier.open().unlock(tokenID: tokenOption.token)
+            try await verifier.open().administration.unlock(tokenID: tokenOption.token)
             print("Token \(tokenOption.token) unlocked.")
         }
     }
@@ -63,7 +63,7 @@ struct VerifierDeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            guard try await verifier.open().store.delete(id: tokenOption.token) else {
+            guard try await verifier.open().administration.delete(tokenID: tokenOption.token) else {
                 throw CLIFailure("no token \(tokenOption.token)", code: .refused)
             }
             print("Token \(tokenOption.token) deleted.")
@@ -83,7 +83,7 @@ struct VerifierListCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let opened = try await verifier.open()
-            let found = if let user { try await opened.tokens(ofUser: user) } else { try await opened.store.allTokens() }
+            let found = if let user { try await opened.administration.tokens(ofUser: user) } else { try await opened.administration.tokens() }
             let tokens = found.map(TokenSummary.init)
             if json { return try printJSON(tokens) }
             if tokens.isEmpty {
@@ -115,8 +115,8 @@ struct VerifierRotateKeyCommand: AsyncParsableCommand {
             let current = try await verifier.open(try await verifier.openDatabase(), check: .rotating)
             let newKey = MasterKey.generate()
             try MasterKeyFile.write([newKey, current.keyring.current] + current.keyring.older, to: path)
-            let rotating = Verifier(store: current.store, keyring: MasterKeyring(current: newKey, older: [current.keyring.current] + current.keyring.older))
-            let count = try await rotating.resealAll()
+            let rotating = current.withKeyring(MasterKeyring(current: newKey, older: [current.keyring.current] + current.keyring.older))
+            let count = try await rotating.administration.resealAll()
             try MasterKeyFile.write([newKey], to: path)
             print("Resealed \(counted(count, "token")) under master key \(newKey.id); the old key \(current.keyring.current.id) is retired.")
         }
