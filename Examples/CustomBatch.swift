@@ -7,7 +7,7 @@ import Testing
 import USBTransport
 import Verification
 
-/// README, "A batch of your own": program every token that arrives, then export the seeds as JSON.
+/// docs/provisioning.md, "A batch of your own": program every token that arrives, then export the seeds as JSON.
 @Suite struct CustomBatch {
     @Test func programEveryTokenThatArrivesAndExportTheSeeds() throws {
         let emulator = try RunningEmulator.syncStart(EmulatorConfiguration([.openHOTP, .openHOTP], firstSerial: 200))

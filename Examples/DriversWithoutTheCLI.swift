@@ -4,7 +4,7 @@ import Testing
 import TokenDrivers
 import USBTransport
 
-/// README, "The drivers without the CLI": find a token, open it, read its identity and a slot, program a slot.
+/// docs/provisioning.md, "The drivers without the CLI": find a token, open it, read its identity and a slot, program a slot.
 @Suite struct DriversWithoutTheCLI {
     @Test func openATokenByAddressReadItAndProgramASlot() throws {
         let emulator = try RunningEmulator.syncStart(EmulatorConfiguration([.openHOTP, .openHOTP], firstSerial: 200))

@@ -4,7 +4,7 @@ import Testing
 import TokenDrivers
 import USBTransport
 
-/// The README's example of a Swift test against emulated tokens: start two, program one through its driver over
+/// docs/emulator.md's example of a Swift test against emulated tokens: start two, program one through its driver over
 /// USB/IP, press its button, read the counter, unplug it, stop.
 @Suite struct EmulatedTokensExample {
     @Test func aTestAgainstEmulatedTokens() async throws {

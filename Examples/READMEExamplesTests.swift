@@ -1,29 +1,37 @@
 import Foundation
 import Testing
 
-/// The README's Swift examples are these files' code: each fenced block after `<!-- example: Examples/FILE.swift -->`
-/// in README.md must equal the lines of FILE between `// README begin` and `// README end` (their common indentation
-/// removed), so the code a reader copies is the code this target builds and runs.
+/// The documentation's Swift examples are these files' code: each fenced block after `<!-- example: Examples/FILE.swift -->`
+/// in README.md or a docs/*.md file must equal the lines of FILE between `// README begin` and `// README end` (their
+/// common indentation removed), so the code a reader copies is the code this target builds and runs.
 @Suite struct READMEExamplesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func everyREADMEExampleIsCodeThatBuildsHere() throws {
-        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
-        let lines = readme.components(separatedBy: "\n")
         var checked: Set<String> = []
-        for (index, line) in lines.enumerated() {
-            guard let path = Self.examplePath(line) else { continue }
-            let block = try #require(Self.fencedBlock(after: index, in: lines), "README: no ```swift block after the marker for \(path)")
-            let source = try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
-            let excerpt = try #require(Self.excerpt(source), "\(path) has no `// README begin` ... `// README end` lines")
-            #expect(block == excerpt, "README's example for \(path) differs from the file")
-            checked.insert(path)
+        for document in try Self.documents() {
+            let text = try String(contentsOf: Self.root.appendingPathComponent(document), encoding: .utf8)
+            let lines = text.components(separatedBy: "\n")
+            for (index, line) in lines.enumerated() {
+                guard let path = Self.examplePath(line) else { continue }
+                let block = try #require(Self.fencedBlock(after: index, in: lines), "\(document): no ```swift block after the marker for \(path)")
+                let source = try String(contentsOf: Self.root.appendingPathComponent(path), encoding: .utf8)
+                let excerpt = try #require(Self.excerpt(source), "\(path) has no `// README begin` ... `// README end` lines")
+                #expect(block == excerpt, "\(document)'s example for \(path) differs from the file")
+                checked.insert(path)
+            }
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("Examples").path)
         for file in files where file.hasSuffix(".swift") {
             let source = try String(contentsOf: Self.root.appendingPathComponent("Examples/\(file)"), encoding: .utf8)
-            if Self.excerpt(source) != nil { #expect(checked.contains("Examples/\(file)"), "Examples/\(file) is shown nowhere in README.md") }
+            if Self.excerpt(source) != nil { #expect(checked.contains("Examples/\(file)"), "Examples/\(file) is shown nowhere in README.md or docs/") }
         }
+    }
+
+    /// README.md and every docs/*.md file, as paths relative to the root.
+    static func documents() throws -> [String] {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+        return ["README.md"] + docs.filter { $0.hasSuffix(".md") }.sorted().map { "docs/\($0)" }
     }
 
     static func examplePath(_ line: String) -> String? {

@@ -71,9 +71,9 @@ import Testing
         #expect(try Self.emulate([], command).status == status)
     }
 
-    /// The README's Python example, run as it stands there, against `emulate --control unix:PATH -- COMMAND`.
+    /// The Python example of docs/emulator.md, run as it stands there, against `emulate --control unix:PATH -- COMMAND`.
     @Test func theReadmesPythonExampleDrivesTheControlChannel() throws {
-        let readme = try String(contentsOf: ProjectPaths.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: ProjectPaths.root.appendingPathComponent("docs/emulator.md"), encoding: .utf8)
         let start = try #require(readme.range(of: "```python\n"))
         let end = try #require(readme.range(of: "```\n", range: start.upperBound..<readme.endIndex))
         let example = String(readme[start.upperBound..<end.lowerBound])
