@@ -29,9 +29,11 @@ import TestSupport
         let emulator = try EmulatorProcessFixture(tokens: 1)
         defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
         let device = emulator.device(1)
-        #expect(try otpkit("pin", "set", "--device", device, "--new-pin", "246810").status == 0)
         let file = emulator.stateFolder.appendingPathComponent("pin.txt").path
         FileManager.default.createFile(atPath: file, contents: Data("246810\r\n".utf8))
+        let both = try otpkit("pin", "set", "--device", device, "--new-pin", "246810", "--new-pin-file", file)
+        #expect(both.status == 64 && both.stderr.contains("exactly one of --new-pin-file"), "\(both.stderr)")
+        #expect(try otpkit("pin", "set", "--device", device, "--new-pin-file", file).status == 0, "the new PIN from a file, CRLF too")
         let programmed = try otpkit(["program", "--device", device, "--generate", "--seed-file", file + ".seed", "--pin-file", file])
         #expect(programmed.status == 0, "\(programmed.stderr)")
     }
