@@ -20,7 +20,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Bounded to the minor version built here: FastHMAC reaches into its BoringSSL module, which has no API promise.
+        .package(url: "https://github.com/apple/swift-crypto", .upToNextMinor(from: "3.12.3")),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -32,11 +33,13 @@ let package = Package(
     ],
     targets: [
         // HOTP/TOTP, Base32, otpauth URIs, secrets. No I/O, nothing of USB.
-        // _CryptoExtras for swift-crypto's BoringSSL (CCryptoBoringSSL), which it builds on every platform: HOTP runs
-        // BoringSSL's hash contexts as plain values (HashState.swift).
-        .target(name: "OTPCore", dependencies: [
+        // HMAC for HOTP on two engines: swift-crypto's BoringSSL hash contexts as plain values (its CCryptoBoringSSL
+        // module, which _CryptoExtras brings and which is no product with an API promise: compiled only where it can be
+        // imported) and swift-crypto's public HMAC (always compiled; the reference the tests compare with).
+        .target(name: "FastHMAC", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        .target(name: "OTPCore", dependencies: ["FastHMAC"]),
         // Frame checksums (CRC-32/ISO-HDLC and friends), shared by drivers and firmware models.
         .target(name: "Checksums"),
         // Atomic, private, durable writes of files that hold secrets.
@@ -142,7 +145,7 @@ let package = Package(
         // Loads Firmware-spec vectors, finds the built binaries, runs processes, speaks HTTP: for tests and benchmarks.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "FastHMAC", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "EmulatedTokensTests", dependencies: ["EmulatedTokens", "EmulatorControl", "USBTransport", "TokenDrivers", "OTPCore", "TestSupport"]),
         .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),

@@ -1,22 +1,32 @@
+import FastHMAC
+
 /// HOTP (RFC 4226) for one key: HMAC(key, counter) dynamically truncated to `digits` decimal digits.
 ///
-/// The HMAC's inner and outer states are computed once from the key (`KeyedHMAC`) and copied on the stack for
-/// every code. A search over a window (`firstMatch`) or a run of codes (`values`) computes its codes in one batch
+/// The HMAC runs on FastHMAC's `CounterHMAC`: on this build's fastest engine (swift-crypto's BoringSSL states,
+/// keyed once and copied on the stack for every code), or on the one given. A search over a window (`firstMatch`) or a run of codes (`values`) computes its codes in one batch
 /// and compares numbers, never strings. `hmac(_:)` exposes the full MAC for tests that compare it with
 /// swift-crypto's own `HMAC`.
 public struct HOTP: Sendable {
     public let algorithm: OTPAlgorithm
     public let digits: Int
     private let modulus: UInt64
-    private let keyed: Keyed
+    private let keyed: CounterHMAC
 
-    public init(secret: Secret, algorithm: OTPAlgorithm = .sha1, digits: Int = 6) throws(OTPError) {
+    public init(secret: Secret, algorithm: OTPAlgorithm = .sha1, digits: Int = 6, engine: CounterHMAC.Engine = .fastest) throws(OTPError) {
         guard OTPDigits.allowed.contains(digits) else { throw .digitsOutOfRange(digits) }
         self.algorithm = algorithm
         self.digits = digits
         self.modulus = OTPDigits.powersOfTen[digits]
-        self.keyed = Keyed(key: secret.bytes, algorithm: algorithm)
+        let hash: CounterHMAC.Hash = switch algorithm {
+        case .sha1: .sha1
+        case .sha256: .sha256
+        case .sha512: .sha512
+        }
+        self.keyed = CounterHMAC(key: secret.bytes, hash: hash, engine: engine)
     }
+
+    /// The HMAC engine the codes are computed on.
+    public var engine: CounterHMAC.Engine { keyed.engine }
 
     /// The code for `counter` as a number below 10^digits.
     public func value(counter: UInt64) -> UInt64 {
@@ -64,13 +74,7 @@ public struct HOTP: Sendable {
 
     /// HMAC(secret, message) with the token's algorithm.
     public func hmac(_ message: [UInt8]) -> [UInt8] {
-        message.withUnsafeBytes { message in
-            switch keyed {
-            case .sha1(let keyed): keyed.mac(message)
-            case .sha256(let keyed): keyed.mac(message)
-            case .sha512(let keyed): keyed.mac(message)
-            }
-        }
+        message.withUnsafeBytes { keyed.mac($0) }
     }
 
     /// How many of `count` counters from `start` exist below `UInt64.max`.
@@ -82,25 +86,6 @@ public struct HOTP: Sendable {
     @inline(__always)
     private func forEachValue(from start: UInt64, count: Int, _ body: (UInt64, UInt64) -> Void) {
         let modulus = modulus
-        switch keyed {
-        case .sha1(let keyed): keyed.forEachTruncated(from: start, count: count) { body($0, UInt64($1) % modulus) }
-        case .sha256(let keyed): keyed.forEachTruncated(from: start, count: count) { body($0, UInt64($1) % modulus) }
-        case .sha512(let keyed): keyed.forEachTruncated(from: start, count: count) { body($0, UInt64($1) % modulus) }
-        }
-    }
-
-    /// The keyed HMAC states for the token's hash function.
-    private enum Keyed: Sendable {
-        case sha1(KeyedHMAC<SHA1State>)
-        case sha256(KeyedHMAC<SHA256State>)
-        case sha512(KeyedHMAC<SHA512State>)
-
-        init(key: [UInt8], algorithm: OTPAlgorithm) {
-            switch algorithm {
-            case .sha1: self = .sha1(KeyedHMAC(key: key))
-            case .sha256: self = .sha256(KeyedHMAC(key: key))
-            case .sha512: self = .sha512(KeyedHMAC(key: key))
-            }
-        }
+        keyed.forEachTruncated(from: start, count: count) { body($0, UInt64($1) % modulus) }
     }
 }

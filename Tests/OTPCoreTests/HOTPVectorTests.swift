@@ -76,22 +76,3 @@ import Testing
         #expect(throws: OTPError.invalidPeriod(0)) { try TOTP(secret: Self.seed(.sha1), period: 0) }
     }
 }
-
-/// OTPCore's precomputed HMAC against swift-crypto's own `HMAC<H>`, keys shorter and longer than a block.
-@Suite struct HMACConstructionTests {
-    @Test(arguments: OTPAlgorithm.allCases)
-    func matchesSwiftCryptoHMAC(algorithm: OTPAlgorithm) throws {
-        for length in [1, 19, 20, 32, 63, 64, 65, 127, 128, 129, 200] {
-            let secret = Secret.random(byteCount: length)
-            let message = (0..<Int.random(in: 0...100)).map { _ in UInt8.random(in: 0...255) }
-            let ours = try HOTP(secret: secret, algorithm: algorithm).hmac(message)
-            let key = SymmetricKey(data: secret.bytes)
-            let reference: [UInt8] = switch algorithm {
-            case .sha1: Array(HMAC<Insecure.SHA1>.authenticationCode(for: message, using: key))
-            case .sha256: Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
-            case .sha512: Array(HMAC<SHA512>.authenticationCode(for: message, using: key))
-            }
-            #expect(ours == reference, "key of \(length) bytes")
-        }
-    }
-}

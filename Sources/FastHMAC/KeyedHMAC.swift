@@ -1,6 +1,7 @@
+#if canImport(CCryptoBoringSSL)
 /// HMAC (RFC 2104) with the key absorbed once: the inner and outer states after the padded key block are kept and
 /// copied for each message, so the HMAC of a counter costs the two compressions of the counter block and the outer
-/// block, not four. Tests check it against swift-crypto's `HMAC<H>` byte for byte.
+/// block, not four. Tests check it against swift-crypto's `HMAC<H>` (`SwiftCryptoHMAC`) byte for byte.
 struct KeyedHMAC<State: HashState>: Sendable {
     private let inner: State
     private let outer: State
@@ -76,3 +77,4 @@ struct KeyedHMAC<State: HashState>: Sendable {
 private struct DigestBuffer {
     var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 }
+#endif

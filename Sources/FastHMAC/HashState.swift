@@ -1,3 +1,4 @@
+#if canImport(CCryptoBoringSSL)
 internal import CCryptoBoringSSL
 
 /// A running hash of swift-crypto's own BoringSSL (its CCryptoBoringSSL module): the C context as a plain value.
@@ -77,3 +78,4 @@ struct SHA512State: HashState {
         _ = CCryptoBoringSSL_SHA512_Final(digest.assumingMemoryBound(to: UInt8.self), &context)
     }
 }
+#endif
