@@ -30,7 +30,9 @@ paths:
             application/json:
               schema: {$ref: "#/components/schemas/Health"}
         "503":
-          description: Not ready (the database does not answer or, for SQLite, cannot be written: deleted, replaced, read-only; a decision failed on the store in the last 30 s; or the master key does not open a stored secret)
+          description: >-
+            Not ready (the database does not answer or, for SQLite, cannot be written, being deleted, replaced or
+            read-only; a decision failed on the store in the last 30 s; or the master key does not open a stored secret)
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Health"}
