@@ -125,9 +125,7 @@ import USBTransport
         #expect(!Self.isClosed(port))
         emulator = nil
         // deinit cannot wait: the listener closes on the server's own thread, moments later.
-        let deadline = Date().addingTimeInterval(10)
-        while !Self.isClosed(port) && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(Self.isClosed(port))
+        #expect(await eventually { Self.isClosed(port) })
     }
 
     @Test func badConfigurationsAndATakenPortAreRefused() async throws {

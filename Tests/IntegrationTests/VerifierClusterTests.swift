@@ -1,5 +1,6 @@
 import Foundation
 import OTPCore
+import Synchronization
 import TestSupport
 import Testing
 
@@ -138,16 +139,24 @@ import Testing
         let lock = NSLock()
         nonisolated(unsafe) var acknowledged: [(String, String)] = []
         nonisolated(unsafe) var unavailable = 0, other: [String] = []
-        DispatchQueue.global().asyncAfter(deadline: .now() + 1) {
+        // The outage follows the load's own events, not the clock: the database stops once 20 codes were accepted,
+        // starts again once a node answered 503, and the load ends once 20 more were accepted after the restart.
+        nonisolated(unsafe) var acceptedAfterRestart = -1
+        let loadEnded = Atomic<Bool>(false)
+        let outage = Thread {
+            _ = eventually(timeout: 120, every: 0.01) { lock.withLock { acknowledged.count >= 20 } }
             cluster.stop()
-            Thread.sleep(forTimeInterval: 2)
+            _ = eventually(timeout: 120, every: 0.01) { lock.withLock { unavailable > 0 } }
             try? cluster.start()
+            lock.withLock { acceptedAfterRestart = 0 }
+            _ = eventually(timeout: 120, every: 0.01) { lock.withLock { acceptedAfterRestart >= 20 } }
+            loadEnded.store(true, ordering: .relaxed)
         }
-        let end = Date().addingTimeInterval(6)
+        outage.start()
         Self.atOnce(4) { index in
             let node = nodes[index % 2]
             var counter: UInt64 = 0
-            while Date() < end {
+            while !loadEnded.load(ordering: .relaxed) {
                 guard let response = try? node.verify(node.client(), token: "t\(index)", code: F.code(counter)) else {
                     lock.withLock { other.append("no answer") }
                     continue
@@ -155,6 +164,7 @@ import Testing
                 lock.withLock {
                     if response.body == Self.accepted {
                         acknowledged.append(("t\(index)", F.code(counter)))
+                        if acceptedAfterRestart >= 0 { acceptedAfterRestart += 1 }
                         counter += 1
                     } else if response.status == 503 && response.body.contains("database_unavailable") {
                         unavailable += 1

@@ -78,18 +78,20 @@ import Glibc
         }
         #expect(sockets.allSatisfy { $0 >= 0 })
 
-        let cpuBefore = server.cpuSeconds
-        Thread.sleep(forTimeInterval: 1)
-        let cpuUsed = server.cpuSeconds - cpuBefore
-        #expect(cpuUsed < 0.3, "the server used \(cpuUsed) s of CPU in 1 s while holding idle connections")
-        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(server.process.processIdentifier)/fd").count) ?? 0
-        #expect(descriptors > 150 && descriptors < 256, "the cap keeps descriptors below the limit: \(descriptors) open")
+        // The server accepts up to its cap (an event of its own: its descriptors) and no further.
+        let openDescriptors = { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(server.process.processIdentifier)/fd").count) ?? 0 }
+        #expect(eventually { openDescriptors() > 150 }, "the server accepted the connections: \(openDescriptors()) open")
+        let descriptors = openDescriptors()
+        #expect(descriptors < 256, "the cap keeps descriptors below the limit: \(descriptors) open")
 
-        let start = Date()
+        // The request waits for a slot the idle timeout frees. Meanwhile the server must not spin: a busy loop would
+        // burn about a core for the whole wait, however slow the machine, so the CPU it used is measured against
+        // the wait itself rather than against a fixed time.
+        let cpuBefore = server.cpuSeconds, start = Date()
         let answer = try server.verify(server.client(), token: "t0", code: F.code(0))
-        let waited = Date().timeIntervalSince(start)
+        let waited = Date().timeIntervalSince(start), cpuUsed = server.cpuSeconds - cpuBefore
         #expect(answer.body == Self.accepted)
-        #expect(waited < idle * 2 + 3, "answered after \(waited) s")
+        #expect(cpuUsed < waited * 0.5, "the server used \(cpuUsed) s of CPU in the \(waited) s it held idle connections")
         #expect(server.process.isRunning)
 
         // Every connection opened above is closed by the server within a few idle timeouts.
@@ -154,19 +156,19 @@ import Glibc
                 lock.withLock { importEnds.append(Date()) }
             }
         }
-        Thread.sleep(forTimeInterval: 0.3)
+        // The imports are under way once the server spends CPU on their key derivation (an event of the server's,
+        // not a guess at how long their requests take to arrive).
+        let cpuBefore = server.cpuSeconds
+        #expect(eventually(every: 0.01) { server.cpuSeconds - cpuBefore >= 0.2 }, "the imports never started")
         let client = server.client()
-        var slowest = 0.0
         var lastVerify = Date()
         for counter in 0..<UInt64(10) {
-            let start = Date()
             #expect(try server.verify(client, token: "t0", code: F.code(counter)).body == Self.accepted)
-            slowest = max(slowest, Date().timeIntervalSince(start))
             lastVerify = Date()
         }
         importsDone.wait()
-        #expect(importEnds.count == 2 && importEnds.allSatisfy { $0 > lastVerify }, "the imports ran during the verifications")
-        #expect(slowest < 0.5, "a verification took \(slowest) s while imports ran")
+        // Verifications held behind the imports would end after them: all ten end while both still run.
+        #expect(importEnds.count == 2 && importEnds.allSatisfy { $0 > lastVerify }, "the verifications waited for the imports")
     }
 
     /// Imports beyond the one running and four waiting are refused at once with 503 `imports_busy`, not queued.

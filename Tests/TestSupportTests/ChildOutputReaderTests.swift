@@ -26,8 +26,9 @@ import Testing
         } catch {
             #expect(error.description.contains("0.5 s passed") && error.description.contains("starting"), "\(error)")
         }
+        // Never before its deadline; how long after depends on the machine's load, so no upper bound here.
         let waited = Date().timeIntervalSince(start)
-        #expect(waited >= 0.5 && waited < 3, "the wait took \(waited) s for a deadline of 0.5 s")
+        #expect(waited >= 0.5, "the wait took \(waited) s for a deadline of 0.5 s")
         #expect(output.ending == nil, "cat still runs")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import OTPCore
+import TestSupport
 import Testing
 import TokenDrivers
 import TokenEmulator
@@ -51,7 +52,7 @@ import USBProtocol
         let other = try USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-2")
         other.close()
         first.close()
-        try waitUntil { (try? USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1"))?.close() != nil }
+        #expect(eventually { (try? USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1"))?.close() != nil })
     }
 
     @Test func manyClientsAtOnce() async throws {
@@ -126,7 +127,7 @@ import USBProtocol
         } catch {
             guard case .disconnected = error else { Issue.record("expected a closed connection (not a timeout), got \(error)"); return }
         }
-        try waitUntil { (try? USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1"))?.close() != nil }
+        #expect(eventually { (try? USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1"))?.close() != nil })
     }
 
     @Test func garbageAndHalfMessagesCloseOnlyThatConnection() throws {
@@ -145,7 +146,7 @@ import USBProtocol
         halfway.close()
 
         let stateBefore = fixture.tokens[0].state
-        try waitUntil { (try? USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1")) != nil }
+        #expect(eventually { (try? USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1")) != nil })
         #expect(fixture.tokens[0].state == stateBefore, "a half-sent URB reaches no device")
         #expect(try USBIPClient.listDevices(host: "127.0.0.1", port: fixture.port).count == 2)
     }
@@ -162,13 +163,5 @@ import USBProtocol
             guard case .disconnected = error else { Issue.record("expected disconnected, got \(error)"); return }
         }
         #expect(throws: TransportError.self) { try USBIPClient.listDevices(host: "127.0.0.1", port: fixture.port) }
-    }
-
-    private func waitUntil(_ condition: () throws -> Bool) throws {
-        for _ in 0..<50 {
-            if try condition() { return }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        Issue.record("condition not met within a second")
     }
 }

@@ -1,6 +1,7 @@
 import EmulatorServer
 import Foundation
 import OTPCore
+import TestSupport
 import Testing
 import TokenDrivers
 import TokenEmulator
@@ -67,10 +68,11 @@ import USBIP
 
         // The first connection's release reaches the server a moment after close(): retry the import briefly.
         var imported: TCPConnection?
-        for _ in 0..<50 where imported == nil {
+        _ = try eventually {
             let candidate = try TCPConnection(host: "127.0.0.1", port: port, timeout: 5)
             try candidate.send(USBIPOperation.encodeRequest(.importDevice(busID: "1-1")))
-            if (try? candidate.receive(8 + 312)) != nil { imported = candidate } else { Thread.sleep(forTimeInterval: 0.02) }
+            if (try? candidate.receive(8 + 312)) != nil { imported = candidate }
+            return imported != nil
         }
         let socket = try #require(imported)
         var reports: [[UInt8]] = []
