@@ -69,10 +69,13 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// The statements run in `database` so far, from PostgreSQL's own count (`pg_stat_statements`, loaded at start;
     /// read through the `postgres` database so that reading adds none). Counted as each statement ends.
+    /// (The pool's keep-alive, `SELECT 1` on a connection idle for 30 s, is no statement of a decision: a slow run
+    /// may send one while it is measured.)
     public func statements(in database: String) throws -> Int {
         let result = try psql("postgres", """
             CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
             SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '\(database)')
+                AND query NOT IN ('SELECT $1', 'SELECT $1;')
             """)
         guard result.status == 0, let count = Int(result.stdout.split(separator: "\n").last ?? "") else {
             throw Failure(description: "cannot read pg_stat_statements for \(database): \(result.stdout)\(result.stderr)")
