@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // HOTP/TOTP, Base32, otpauth URIs, secrets. No I/O, nothing of USB.
@@ -86,12 +87,14 @@ let package = Package(
         // The verifier's durable parts: the SQLite token store and the master key file.
         .target(name: "VerifierStorage", dependencies: [
             "Verification", "OTPCore", "CSQLite", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // The verifier's shared store for several nodes: PostgreSQL through postgres-nio, with its own small pool.
         .target(name: "VerifierPostgres", dependencies: [
             "Verification", "OTPCore", "DispatchExecutors",
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -104,6 +107,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -118,7 +122,7 @@ let package = Package(
         // The RADIUS UDP server (SwiftNIO), deciding through a delegate protocol (it knows nothing of the verifier).
         .target(name: "RADIUSServer", dependencies: [
             "RADIUS", "DispatchExecutors", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // Provisioning at scale: the crash-safe seed journal, the batch loop (ProvisioningBatch) over token arrivals, and
         // the hand-off of seeds to a running verifier (VerifierImportClient, on AsyncHTTPClient).
@@ -135,12 +139,14 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage",
             "VerifierServer", "VerifierPostgres", "RADIUS", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Loads Firmware-spec vectors, finds the built binaries, runs processes, speaks HTTP: for tests and benchmarks.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -160,6 +166,7 @@ let package = Package(
         .testTarget(name: "VerifierTests", dependencies: ["Verification", "DispatchExecutors", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
         .testTarget(name: "RADIUSTests", dependencies: [
             "RADIUS", "RADIUSServer", "DispatchExecutors", "TestSupport", "Verification", "VerifierStorage", "VerifierServer", "OTPCore",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

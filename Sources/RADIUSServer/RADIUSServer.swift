@@ -43,11 +43,12 @@ public final class RADIUSServer: Sendable {
     public init(host: String, port: Int = RADIUSServer.defaultPort, clients: any RADIUSClientDirectory,
                 authenticator: any RADIUSAuthenticator, options: RADIUSServerOptions = RADIUSServerOptions(),
                 isReady: @escaping @Sendable () async -> Bool = { true },
-                eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+                eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                metrics factories: RADIUSServerMetrics.Factories = .none) {
         self.host = host
         self.port = port
         self.group = eventLoopGroup
-        let metrics = RADIUSServerMetrics()
+        let metrics = RADIUSServerMetrics(factories: factories)
         self.metrics = metrics
         self.processor = RADIUSRequestProcessor(clients: clients, authenticator: authenticator, options: options, metrics: metrics,
                                                 isReady: isReady)

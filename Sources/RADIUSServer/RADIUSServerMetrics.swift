@@ -1,18 +1,31 @@
 import CoreMetrics
-import Prometheus
 import Synchronization
 
 /// The RADIUS server's counters: a snapshot that tests and tools can wait on, and the same counts made through
-/// swift-metrics into Prometheus registries of this server's own (`prometheusText(_:)`; no global metrics system, so
-/// several servers in one process count apart). Never labelled with user names, codes or secrets.
+/// swift-metrics with the factories the server was given (no global metrics system, so several servers in one
+/// process count apart; none given: no-op). Never labelled with user names, codes or secrets.
 public final class RADIUSServerMetrics: Sendable {
-    /// How much the text tells about drops. Reasons tell a prober whether its address is a configured client
-    /// (`unknown_client` against `bad_message_authenticator`), so a public view gets only their sum.
-    public enum DropDetail: Sendable {
+    /// Where the counts go. Drop reasons tell a prober whether its address is a configured client (`unknown_client`
+    /// against `bad_message_authenticator`), so they go to a factory of their own, which a public view leaves out,
+    /// and their sum to another, which it shows.
+    public struct Factories: Sendable {
+        /// Everything but the drops.
+        public var shared: any MetricsFactory
         /// One `otpkit_radius_dropped_total`, every reason summed.
-        case total
+        public var droppedTotal: any MetricsFactory
         /// `otpkit_radius_dropped_total{reason=...}`, one series a reason.
-        case byReason
+        public var droppedByReason: any MetricsFactory
+
+        public init(shared: any MetricsFactory, droppedTotal: any MetricsFactory, droppedByReason: any MetricsFactory) {
+            self.shared = shared
+            self.droppedTotal = droppedTotal
+            self.droppedByReason = droppedByReason
+        }
+
+        /// Nowhere: the snapshot alone.
+        public static var none: Factories {
+            Factories(shared: NOOPMetricsHandler.instance, droppedTotal: NOOPMetricsHandler.instance, droppedByReason: NOOPMetricsHandler.instance)
+        }
     }
 
     public struct Snapshot: Sendable, Equatable {
@@ -54,16 +67,11 @@ public final class RADIUSServerMetrics: Sendable {
     }
 
     private let state = Mutex(State())
-    /// Everything but the drops; the drops summed; the drops by reason.
-    private let registry = PrometheusCollectorRegistry(), droppedTotalRegistry = PrometheusCollectorRegistry()
-    private let droppedByReasonRegistry = PrometheusCollectorRegistry()
     private let series: Series
 
-    public init() {
+    public init(factories: Factories = .none) {
         // Every series from the start, at 0.
-        series = Series(factory: PrometheusMetricsFactory(registry: registry),
-                        droppedTotal: PrometheusMetricsFactory(registry: droppedTotalRegistry),
-                        droppedByReason: PrometheusMetricsFactory(registry: droppedByReasonRegistry))
+        series = Series(factory: factories.shared, droppedTotal: factories.droppedTotal, droppedByReason: factories.droppedByReason)
     }
 
     /// The swift-metrics handles, made once (a packet costs a few atomic adds, no registry look-up).
@@ -74,8 +82,8 @@ public final class RADIUSServerMetrics: Sendable {
         let decisions: [RADIUSOutcome: CoreMetrics.Counter]
         let inFlight: Meter
 
-        init(factory: PrometheusMetricsFactory, droppedTotal: PrometheusMetricsFactory, droppedByReason: PrometheusMetricsFactory) {
-            func counter(_ label: String, _ dimensions: [(String, String)] = [], in registry: PrometheusMetricsFactory? = nil) -> CoreMetrics.Counter {
+        init(factory: any MetricsFactory, droppedTotal: any MetricsFactory, droppedByReason: any MetricsFactory) {
+            func counter(_ label: String, _ dimensions: [(String, String)] = [], in registry: (any MetricsFactory)? = nil) -> CoreMetrics.Counter {
                 CoreMetrics.Counter(label: label, dimensions: dimensions, factory: registry ?? factory)
             }
             received = counter("otpkit_radius_received_total")
@@ -146,11 +154,6 @@ public final class RADIUSServerMetrics: Sendable {
             }
             if satisfied { timer.cancel() }
         }
-    }
-
-    /// The counters in Prometheus' text format, the drops with `detail`.
-    public func prometheusText(_ detail: DropDetail) -> String {
-        registry.emitToString() + (detail == .total ? droppedTotalRegistry : droppedByReasonRegistry).emitToString()
     }
 
     /// Adds what changed between two snapshots to the counters (under the state's lock, so in order).

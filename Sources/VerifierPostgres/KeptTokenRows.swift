@@ -1,3 +1,4 @@
+import CoreMetrics
 import Synchronization
 import Verification
 
@@ -13,20 +14,26 @@ final class KeptTokenRows: Sendable {
 
     private let state = Mutex<(rows: [String: VerifierToken], figures: Figures)>(([:], Figures()))
     let capacity: Int
+    /// `otpkit_db_token_rows_total{source="kept"}` and `{source="read"}`.
+    private let reusedCounter: CoreMetrics.Counter, readCounter: CoreMetrics.Counter
 
-    init(capacity: Int) {
+    init(capacity: Int, reused: CoreMetrics.Counter, read: CoreMetrics.Counter) {
         self.capacity = max(0, capacity)
+        reusedCounter = reused
+        readCounter = read
     }
 
     var figures: Figures { state.withLock { $0.figures } }
 
     /// The kept row of `id`, counted as reused (or as a read to come when there is none).
     func row(_ id: String) -> VerifierToken? {
-        state.withLock { state in
+        let row = state.withLock { state in
             let row = state.rows[id]
             if row == nil { state.figures.read += 1 } else { state.figures.reused += 1 }
             return row
         }
+        (row == nil ? readCounter : reusedCounter).increment()
+        return row
     }
 
     /// Keeps `token` as read or as just written, unless a newer version of it is kept already.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import DispatchExecutors
 import Foundation
 import Logging
@@ -29,7 +30,7 @@ public final class PostgresStoreClient: Service, Sendable {
         public init() {}
     }
 
-    /// Counters for /metrics.
+    /// The pool's counts since the client was made (the same figures go to the metrics factory it was given).
     public struct Figures: Sendable {
         public var size = 0
         public var inUse = 0
@@ -46,6 +47,7 @@ public final class PostgresStoreClient: Service, Sendable {
     public let settings: Settings
     let client: PostgresClient
     private let counters = Mutex(Figures())
+    let metrics: PostgresPoolMetrics
     private let background = Mutex<Task<Void, Never>?>(nil)
     /// The client's own log: errors only (a lease that comes before `run()` has started, which the background start
     /// allows, would otherwise warn; connection failures reach the caller as `unavailable` errors with their cause).
@@ -55,9 +57,13 @@ public final class PostgresStoreClient: Service, Sendable {
         return logger
     }()
 
-    public init(_ location: PostgresLocation, settings: Settings = Settings()) {
+    /// `metrics`: where the pool records `otpkit_db_pool_connections{state}` (gauges), `otpkit_db_pool_acquire_seconds`
+    /// and `otpkit_db_statement_seconds` (timers), `otpkit_db_errors_total`, `otpkit_db_reconnects_total` and, through
+    /// its token stores, `otpkit_db_token_rows_total{source}`; by default nowhere.
+    public init(_ location: PostgresLocation, settings: Settings = Settings(), metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
         self.location = location
         self.settings = settings
+        self.metrics = PostgresPoolMetrics(factory: metrics, size: settings.size)
         client = PostgresClient(configuration: location.clientConfiguration(connections: settings.size, connectTimeout: settings.connectTimeout,
                                                                           statementTimeout: settings.statementTimeout),
                                 backgroundLogger: Self.logger)
@@ -131,12 +137,20 @@ public final class PostgresStoreClient: Service, Sendable {
                 group.addTask {
                     try await self.client.withConnection { connection in
                         guard race.leased() else { throw CancellationError() }
+                        let waited = ContinuousClock.now - start
+                        self.metrics.acquireWait.recordNanoseconds(waited.nanoseconds)
                         self.counters.withLock {
                             $0.acquired += 1
                             $0.inUse += 1
-                            $0.acquireWaitSeconds += (ContinuousClock.now - start).seconds
+                            $0.acquireWaitSeconds += waited.seconds
+                            self.metrics.inUse.record($0.inUse)  // under the lock: the gauge follows the count in order
                         }
-                        defer { self.counters.withLock { $0.inUse -= 1 } }
+                        defer {
+                            self.counters.withLock {
+                                $0.inUse -= 1
+                                self.metrics.inUse.record($0.inUse)
+                            }
+                        }
                         return try await body(PostgresSession(connection: connection, owner: self))
                     }
                 }
@@ -156,12 +170,17 @@ public final class PostgresStoreClient: Service, Sendable {
                 throw VerifierError.unavailable("no database connection")
             }
         } catch let error as VerifierError {
-            if case .unavailable = error { counters.withLock { $0.failures += 1 } }
+            if case .unavailable = error { failed() }
             throw error
         } catch {
-            counters.withLock { $0.failures += 1 }
+            failed()
             throw .unavailable("cannot reach \(location): \(PostgresSession.describe(error))")
         }
+    }
+
+    private func failed() {
+        counters.withLock { $0.failures += 1 }
+        metrics.errors.increment()
     }
 
     func recordStatement(seconds: Double, failed: Bool, connectionLost: Bool) {
@@ -171,6 +190,9 @@ public final class PostgresStoreClient: Service, Sendable {
             if failed { $0.failures += 1 }
             if connectionLost { $0.reconnects += 1 }
         }
+        metrics.statements.recordNanoseconds(Int64(seconds * 1e9))
+        if failed { metrics.errors.increment() }
+        if connectionLost { metrics.reconnects.increment() }
     }
 
     /// True when a statement goes through now (for /healthz).

@@ -23,7 +23,7 @@ public final class PostgresTokenStore: TokenStore {
     /// first use (the CLI does on every open).
     public init(client: PostgresStoreClient) {
         self.client = client
-        kept = KeptTokenRows(capacity: client.settings.keptTokenRows)
+        kept = KeptTokenRows(capacity: client.settings.keptTokenRows, reused: client.metrics.keptRows, read: client.metrics.readRows)
     }
 
     public func migrate() async throws(VerifierError) -> MigrationReport {

@@ -1,31 +1,22 @@
 import CoreMetrics
-import Prometheus
 import Synchronization
 
-/// The HTTP server's metrics, made through swift-metrics with swift-prometheus behind it. Never labelled with codes
-/// or secrets.
+/// The HTTP server's metrics, made through swift-metrics with the factories of the server's `VerifierMetricsRegistry`.
+/// Never labelled with codes or secrets.
 ///
-/// Each server instance owns its registries (nothing goes through the global `MetricsSystem`, so several servers in
-/// one process, as in the tests, count apart). Two views: the detailed one counts decisions by their reason (unknown
-/// token, locked, wrong code, replay) and is served only on the metrics listener (`--metrics-listen`), which operators
-/// keep off the public network; the public one says only accepted or refused, since a verify-only client diffing it
-/// around a probe must learn no more than its own answer told it. Requests, latency and audit failures are the same
-/// in both.
+/// Two views: the detailed one counts decisions by their reason (unknown token, locked, wrong code, replay) and is
+/// served only on the metrics listener (`--metrics-listen`), which operators keep off the public network; the public
+/// one says only accepted or refused, since a verify-only client diffing it around a probe must learn no more than its
+/// own answer told it. Requests, latency and audit failures are the same in both.
 final class ServerMetrics: Sendable {
-    enum View { case detailed, publicPort }
+    typealias View = VerifierMetricsRegistry.View
 
     static let requestSecondsBuckets: [Duration] = [
         .microseconds(500), .milliseconds(1), .microseconds(2500), .milliseconds(5), .milliseconds(10),
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
     ]
 
-    /// What both views show: requests by status, their latency, audit write failures.
-    private let shared = PrometheusCollectorRegistry()
-    private let decisionsByReason = PrometheusCollectorRegistry()
-    private let decisionsAcceptedOrRefused = PrometheusCollectorRegistry()
-    private let sharedFactory: PrometheusMetricsFactory
-    private let detailedFactory: PrometheusMetricsFactory
-    private let publicFactory: PrometheusMetricsFactory
+    private let factories: VerifierMetricsFactories
     /// Audit lines that could not be written (the decisions stand): counted by `AuditLog`.
     let auditWriteFailures: CoreMetrics.Counter
     /// Requests being answered now (a graceful shutdown waits for these).
@@ -34,15 +25,11 @@ final class ServerMetrics: Sendable {
     /// The labelled counters made so far, by view, name and labels: made once, not per request.
     private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
 
-    init() {
-        var shared = PrometheusMetricsFactory(registry: shared)
-        shared.durationHistogramBuckets["otpkit_http_request_seconds"] = Self.requestSecondsBuckets
-        sharedFactory = shared
-        detailedFactory = PrometheusMetricsFactory(registry: decisionsByReason)
-        publicFactory = PrometheusMetricsFactory(registry: decisionsAcceptedOrRefused)
-        auditWriteFailures = CoreMetrics.Counter(label: "otpkit_audit_write_failures_total", factory: sharedFactory)
-        requestsInFlight = Meter(label: "otpkit_http_requests_in_flight", factory: sharedFactory)
-        requestSeconds = CoreMetrics.Timer(label: "otpkit_http_request_seconds", factory: sharedFactory)
+    init(factories: VerifierMetricsFactories) {
+        self.factories = factories
+        auditWriteFailures = CoreMetrics.Counter(label: "otpkit_audit_write_failures_total", factory: factories.shared)
+        requestsInFlight = Meter(label: "otpkit_http_requests_in_flight", factory: factories.shared)
+        requestSeconds = CoreMetrics.Timer(label: "otpkit_http_request_seconds", factory: factories.shared)
     }
 
     /// `outcome`: "accepted", "resynchronized" or a refusal's reason (the public view says "refused" for those).
@@ -64,19 +51,13 @@ final class ServerMetrics: Sendable {
     /// `view`: the registry of that view only; nil: the one both views show.
     private func counter(_ label: String, _ dimensions: [(String, String)], in view: View?) -> CoreMetrics.Counter {
         let key = "\(view.map { "\($0)" } ?? "shared") \(label) \(dimensions.map { "\($0.0)=\($0.1)" }.joined(separator: ","))"
-        let factory = switch view { case .detailed: detailedFactory; case .publicPort: publicFactory; case nil: sharedFactory }
+        let factory = switch view { case .detailed: factories.detailedOnly; case .publicPort: factories.publicOnly; case nil: factories.shared }
         return counters.withLock { counters in
             if let made = counters[key] { return made }
             let made = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
             counters[key] = made
             return made
         }
-    }
-
-    /// The view in Prometheus' text format.
-    func prometheusText(_ view: View) -> String {
-        let decisions = view == .detailed ? decisionsByReason : decisionsAcceptedOrRefused
-        return decisions.emitToString() + shared.emitToString()
     }
 }
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import Logging
 import NIOCore
 import NIOPosix
 import OTPCore
@@ -45,21 +46,34 @@ public struct VerifierHTTPServer: Sendable {
         /// For a local database file: throws unless a decision could be written now (the file still the one opened,
         /// not read-only); /healthz, and so Status-Server, are not ready meanwhile.
         public var databaseWriteProbe: (@Sendable () async throws -> Void)?
-        /// Extra Prometheus lines about the database (pool, latency).
-        public var databaseMetrics: (@Sendable () -> String)?
+        /// The registries `/metrics` renders: the server's parts record into its factories, and so may the store and
+        /// the pool when given them (`otpkit verifier serve` does). A fresh one by default.
+        public var metrics = VerifierMetricsRegistry()
         /// Where to answer RADIUS (UDP) too, in the same process and on the same store; nil: nowhere.
         public var radius: RADIUSListener?
         /// Services the store needs (a database client's connection pool): started before the listeners, stopped
         /// after them, once the last request in flight was answered.
         public var services: [any Service] = []
+        /// What Hummingbird and its ServiceGroup log ("Server started and listening on ...", shutdown steps): at
+        /// `.warning` by default, so that only trouble shows; the server's own lines (`listening on`, audit, notes)
+        /// do not go through it.
+        public var logger = Options.frameworkLogger(level: .warning)
 
         public init() {}
+
+        /// A logger for the frameworks under the server, at `level`, through the process's logging backend
+        /// (swift-log's default: standard error).
+        public static func frameworkLogger(level: Logger.Level) -> Logger {
+            var logger = Logger(label: "otpkit.verifier")
+            logger.logLevel = level
+            return logger
+        }
     }
 
     let verifier: Verifier
     let keys: any APIKeyStore
     let options: Options
-    let metrics = ServerMetrics()
+    let metrics: ServerMetrics
     let audit: AuditLog
     let health: ServerHealth
     /// What /healthz answers, and Status-Server follows.
@@ -73,6 +87,8 @@ public struct VerifierHTTPServer: Sendable {
         self.verifier = verifier
         self.keys = keys
         self.options = options
+        let metrics = ServerMetrics(factories: options.metrics.factories)
+        self.metrics = metrics
         self.audit = AuditLog(handle: auditLog, failures: metrics.auditWriteFailures)
         self.limiter = RateLimiter(rate: options.rateLimit, burst: options.rateBurst)
         self.imports = ImportGate(threads: options.importThreads, maxPending: options.maxPendingImports)
@@ -81,11 +97,16 @@ public struct VerifierHTTPServer: Sendable {
         let readiness = ReadinessCheck(verifier: verifier, health: health, databaseCheck: options.databaseCheck,
                                        writeProbe: options.databaseWriteProbe)
         self.readiness = readiness
-        radius = options.radius.map { [audit, metrics] listener in
+        let factories = options.metrics.factories
+        // RADIUS drops by reason only on the detailed view, their sum on the public one.
+        let radiusFactories = RADIUSServerMetrics.Factories(shared: factories.shared, droppedTotal: factories.publicOnly,
+                                                            droppedByReason: factories.detailedOnly)
+        radius = options.radius.map { [audit] listener in
             let work = DecisionWork(health: health)
             return RADIUSServer(host: listener.host, port: listener.port, clients: StoreRADIUSClients(verifier: verifier),
                                 authenticator: VerifierRADIUSAuthenticator(verifier: verifier, work: work, audit: audit, metrics: metrics),
-                                options: RADIUSServerOptions(realm: listener.realm), isReady: { await readiness.isReady })
+                                options: RADIUSServerOptions(realm: listener.realm), isReady: { await readiness.isReady },
+                                metrics: radiusFactories)
         }
     }
 
@@ -141,7 +162,8 @@ public struct VerifierHTTPServer: Sendable {
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "otpkit",
                                  availableConnectionsDelegate: MaximumAvailableConnections(max(1, limits.maxConnections))),
             services: options.services + [importThreads],
-            onServerRunning: { channel in onListening(Self.address(channel)) })
+            onServerRunning: { channel in onListening(Self.address(channel)) },
+            logger: options.logger)
         app.beforeServerStarts { importThreads.start() }
         if let metricsHost = options.metricsHost {
             // Its own small listener: a scraper, not the public, reaches it; the same timeouts and a small cap.
@@ -154,7 +176,8 @@ public struct VerifierHTTPServer: Sendable {
                 onServerRunning: { channel in
                     listening.value.store(true, ordering: .relaxed)
                     onMetricsListening(Self.address(channel))
-                })))
+                },
+                logger: options.logger)))
         }
         if let radius { app.addServices(RADIUSService(server: radius, onListening: onRADIUSListening)) }
         return app
@@ -171,9 +194,9 @@ public struct VerifierHTTPServer: Sendable {
         return router
     }
 
-    private func metricsResponse(_ view: ServerMetrics.View) -> Response {
-        let text = metrics.prometheusText(view) + (options.databaseMetrics?() ?? "") + (radius?.metrics.prometheusText(view == .detailed ? .byReason : .total) ?? "")
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    private func metricsResponse(_ view: VerifierMetricsRegistry.View) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: options.metrics.render(view))))
     }
 
     /// The routes: health, metrics and the description without a key; verification for any key; administration

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Verification
 
@@ -7,14 +8,16 @@ import Verification
 final class SQLiteDatabase: Sendable {
     let writer: SQLiteWriter
     let readers: SQLiteReaders
-    let counters = StoreCounters()
+    let counters: StoreCounters
     /// What opening the file did to its schema.
     let migration: MigrationReport
 
     /// Reader threads: enough that a long read (a listing) does not hold up the short ones.
     static let defaultReaders = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
 
-    init(path: String, readers: Int = defaultReaders, fault: CommitFault = .fromEnvironment()) throws(VerifierError) {
+    init(path: String, readers: Int = defaultReaders, fault: CommitFault = .fromEnvironment(),
+         metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws(VerifierError) {
+        counters = StoreCounters(factory: metrics)
         let connection = try SQLiteConnection(path: path)
         try connection.makeDurable()
         migration = try SQLiteSchema.migrate(connection)

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import OTPCore
 import Synchronization
@@ -16,16 +17,17 @@ public final class SQLiteTokenStore: TokenStore {
     /// What opening the file did to its schema (opening migrates it).
     public var migration: MigrationReport { database.migration }
 
-    public init(path: String) throws(VerifierError) {
-        database = try SQLiteDatabase(path: path)
+    /// `metrics`: where the writer records `otpkit_store_commits_total`, `otpkit_store_decisions_total` and
+    /// `otpkit_store_commit_seconds` (a timer; `commitSecondsBuckets` suits it); by default nowhere.
+    public init(path: String, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws(VerifierError) {
+        database = try SQLiteDatabase(path: path, metrics: metrics)
     }
+
+    /// The buckets `otpkit_store_commit_seconds` wants from a factory that makes histograms.
+    public static var commitSecondsBuckets: [Duration] { StoreCounters.commitSecondsBuckets }
 
     /// The writer's counts since the store opened: commits, and the decisions they carried.
     public var figures: SQLiteStoreFigures { database.counters.figures }
-
-    /// The writer's counts in Prometheus' text format: `otpkit_store_commits_total`, `otpkit_store_decisions_total`
-    /// and the `otpkit_store_commit_seconds` histogram.
-    public func prometheusText() -> String { database.counters.prometheusText }
 
     static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
         + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name"

@@ -1,12 +1,15 @@
 import CoreMetrics
-import Prometheus
 import Synchronization
 
 /// What an SQLite database's writer did: commits, and the decisions they carried (decisions per commit is the
-/// group commit's batch size). Counted through swift-metrics into a Prometheus registry of the database's own, so
-/// that several stores in one process (the tests) count apart.
+/// group commit's batch size). Recorded through swift-metrics with the factory the store was given (the server's
+/// registry; none: no-op), and kept as totals (`figures`) for tests and tools.
 final class StoreCounters: Sendable {
-    private let registry = PrometheusCollectorRegistry()
+    /// The buckets `otpkit_store_commit_seconds` wants from a histogram-making factory (a commit is mostly an fsync).
+    static let commitSecondsBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+    ]
     private let commitsCounter: CoreMetrics.Counter
     private let decisionsCounter: CoreMetrics.Counter
     /// From BEGIN to COMMIT's return: mostly the fsync; beside the commits per second it tells a slow disk from a
@@ -14,12 +17,7 @@ final class StoreCounters: Sendable {
     private let commitSeconds: CoreMetrics.Timer
     private let totals = Mutex((commits: 0, decisionCommits: 0, decisions: 0))
 
-    init() {
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets["otpkit_store_commit_seconds"] = [
-            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
-            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
-        ]
+    init(factory: any MetricsFactory) {
         commitSeconds = CoreMetrics.Timer(label: "otpkit_store_commit_seconds", factory: factory)
         commitsCounter = CoreMetrics.Counter(label: "otpkit_store_commits_total", factory: factory)
         decisionsCounter = CoreMetrics.Counter(label: "otpkit_store_decisions_total", factory: factory)
@@ -45,8 +43,6 @@ final class StoreCounters: Sendable {
     var figures: SQLiteStoreFigures {
         totals.withLock { SQLiteStoreFigures(commits: $0.commits, decisionCommits: $0.decisionCommits, decisions: $0.decisions) }
     }
-
-    var prometheusText: String { registry.emitToString() }
 }
 
 /// Counts of an SQLite store's writes since it opened.

@@ -9,7 +9,7 @@ import TestSupport
 enum ClusterBenchmark {
     static let tokens = 256
 
-    static func run() async throws {
+    static func run(sqliteOnly: Bool = false) async throws {
         guard let wrk = WrkLoad.findWrk() else {
             print("wrk is not installed (apt-get install wrk)")
             return
@@ -28,7 +28,7 @@ enum ClusterBenchmark {
         let sqlite = BenchmarkDatabase(location: folder.appendingPathComponent("verifier.sqlite").path, environment: [:], keyFile: key)
         try await measure("SQLite, one node", sqlite, nodes: 1, codes: codes, wrk: wrk, folder: folder, anchor: anchor)
         // `otpkit-bench cluster --sqlite-only`: the embedded store alone.
-        if CommandLine.arguments.dropFirst(2).contains("--sqlite-only") { return }
+        if sqliteOnly { return }
 
         let cluster = try PostgresCluster()
         for nodes in [1, 2] {

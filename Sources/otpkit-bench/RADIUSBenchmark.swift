@@ -8,21 +8,19 @@ import TestSupport
 ///
 /// Every request, RADIUS or HTTP, carries its token's next code, so each is a decision committed before its answer.
 /// RADIUS and HTTP walk tokens of their own (`r…` owned by users `u…`, and `t…` by id) in the same database, each
-/// load with 16 requests outstanding for 10 s. The loads run in the order HTTP, RADIUS, RADIUS, HTTP, and the ratios
+/// load with 16 requests outstanding for 10 s (`--outstanding`, `--seconds`). The loads run in the order HTTP, RADIUS, RADIUS, HTTP, and the ratios
 /// use the mean of each protocol's two rates, so that a drift over the run (a database growing, other work on the
 /// machine) favours neither.
 enum RADIUSBenchmark {
     /// Tokens for HTTP, and as many users (one token each) for RADIUS.
     static let tokens = 256
-    static let outstanding = 16
-    static let seconds = 10
 
     enum Front: String {
         case http = "HTTP (wrk)"
         case radius = "RADIUS (own)"
     }
 
-    static func run() async throws {
+    static func run(outstanding: Int = 16, seconds: Int = 10) async throws {
         guard let wrk = WrkLoad.findWrk() else { throw TestProcessFailure("wrk is not installed: apt-get install wrk (make bench-radius does)") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-radius-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -36,18 +34,19 @@ enum RADIUSBenchmark {
         print(String(format: "disk anchor: %.0f fdatasyncs/s (4 KiB overwrite + fdatasync, in %@)", anchor, folder.deletingLastPathComponent().path))
 
         let sqlite = BenchmarkDatabase(location: folder.appendingPathComponent("verifier.sqlite").path, environment: [:], keyFile: key)
-        try await measure("SQLite, one node", sqlite, nodes: 1, postmaster: nil, codes: codes, wrk: wrk, folder: folder, anchor: anchor)
+        try await measure("SQLite, one node", sqlite, nodes: 1, postmaster: nil, codes: codes, wrk: wrk, folder: folder, anchor: anchor,
+                          outstanding: outstanding, seconds: seconds)
 
         let cluster = try PostgresCluster()
         let postgres = BenchmarkDatabase(location: try cluster.createDatabase(), environment: cluster.environment, keyFile: key)
         let postmaster = (try? String(contentsOfFile: cluster.folder + "/data/postmaster.pid", encoding: .utf8))
             .flatMap { $0.split(separator: "\n").first }.flatMap { Int32($0) }
         try await measure("PostgreSQL, two nodes sharing one database", postgres, nodes: 2, postmaster: postmaster, codes: codes, wrk: wrk,
-                    folder: folder, anchor: anchor)
+                    folder: folder, anchor: anchor, outstanding: outstanding, seconds: seconds)
     }
 
     static func measure(_ label: String, _ database: BenchmarkDatabase, nodes count: Int, postmaster: Int32?, codes: [String], wrk: String,
-                        folder: URL, anchor: Double) async throws {
+                        folder: URL, anchor: Double, outstanding: Int, seconds: Int) async throws {
         try database.seed(tokens: tokens, users: tokens, folder: folder)
         let apiKey = try database.createVerifyKey()
         let secret = Array("bench-\(UUID().uuidString)".utf8)
@@ -71,7 +70,7 @@ enum RADIUSBenchmark {
             switch load {
             case .http:
                 figures = try WrkLoad.run(wrk, ports: nodes.map(\.httpPort), tokens: tokens, prefix: prefix, nextCodes: counters,
-                                          apiKey: apiKey, codes: codes, connections: outstanding, folder: folder)
+                                          apiKey: apiKey, codes: codes, connections: outstanding, folder: folder, seconds: seconds)
             case .radius:
                 let targets = nodes.enumerated().map { index, node in
                     let users = (index * share..<(index + 1) * share)

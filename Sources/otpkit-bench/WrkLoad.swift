@@ -60,11 +60,12 @@ extension WrkLoad {
     /// (n below `tokens`, split evenly over the nodes, each from its counter in `nextCodes` on), and adds up their
     /// figures (`accepted` left 0).
     static func run(_ wrk: String, ports: [Int], tokens: Int, prefix: String, nextCodes: [String: Int] = [:], apiKey: String,
-                    codes: [String], connections: Int, folder: URL) throws -> LoadFigures {
+                    codes: [String], connections: Int, folder: URL, seconds: Int = 10) throws -> LoadFigures {
         let share = tokens / ports.count
         let loads = try ports.enumerated().map { index, port in
             try start(wrk, port: port, tokens: (index * share)..<((index + 1) * share), prefix: prefix, nextCodes: nextCodes, apiKey: apiKey,
-                      codes: codes, connections: connections / ports.count, script: folder.appendingPathComponent("wrk-node\(index).lua").path)
+                      codes: codes, connections: connections / ports.count, script: folder.appendingPathComponent("wrk-node\(index).lua").path,
+                      seconds: seconds)
         }
         return LoadFigures.sideBySide(try loads.map { try $0.wait() })
     }

@@ -47,6 +47,19 @@ import Glibc
 
     /// `listening on` (HTTP) comes first, then the metrics and RADIUS lines, as `--help` says; the ready file holds
     /// the same addresses, mode 0600, and is removed when the server stops.
+    /// Hummingbird's info lines ("Server started and listening on ...", shutdown steps) only with --verbose, and then
+    /// on stderr: standard output keeps otpkit's own start lines, which scripts read.
+    @Test func frameworkInfoLinesOnlyWithVerbose() throws {
+        let server = try F(tokens: 1)
+        server.kill(signal: SIGTERM)
+        #expect(!server.stderrText.contains("Server started") && !server.stderrText.contains(" info "), "\(server.stderrText)")
+        #expect(!server.startText.contains("Server started"), "\(server.startText)")
+        try server.start(extraArguments: ["--verbose"])
+        #expect(server.stderrText.contains("Server started and listening on"), "\(server.stderrText)")
+        #expect(!server.startText.contains("Server started"), "\(server.startText)")
+        #expect(server.startText.split(separator: "\n").contains { $0.hasPrefix("listening on ") }, "\(server.startText)")
+    }
+
     @Test func startLinesInTheDocumentedOrderAndTheReadyFile() throws {
         let probe = try F(tokens: 1)
         let readyFile = probe.folder.appendingPathComponent("ready.json").path

@@ -6,9 +6,10 @@ import Foundation
 
 /// Starts a RADIUS server on 127.0.0.1 and a free port around `body`, and stops it afterwards.
 func withRADIUSServer(clients: [RADIUSClient], authenticator: some RADIUSAuthenticator = TestAuthenticator(),
-                      options: RADIUSServerOptions = RADIUSServerOptions(),
+                      options: RADIUSServerOptions = RADIUSServerOptions(), metrics: RADIUSServerMetrics.Factories = .none,
                       _ body: (RADIUSServer, SocketAddress) async throws -> Void) async throws {
-    let server = RADIUSServer(host: "127.0.0.1", port: 0, clients: RADIUSClientList(clients), authenticator: authenticator, options: options)
+    let server = RADIUSServer(host: "127.0.0.1", port: 0, clients: RADIUSClientList(clients), authenticator: authenticator, options: options,
+                              metrics: metrics)
     let (addresses, listening) = AsyncStream<SocketAddress>.makeStream()
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {

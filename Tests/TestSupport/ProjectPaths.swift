@@ -16,4 +16,7 @@ public enum ProjectPaths {
 
     /// The built `otpkit` executable.
     public static var otpkit: URL { binaries.appendingPathComponent("otpkit") }
+
+    /// The built `otpkit-bench` executable (a product of the package: the debug build has it too).
+    public static var otpkitBench: URL { binaries.appendingPathComponent("otpkit-bench") }
 }

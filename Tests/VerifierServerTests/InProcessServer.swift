@@ -28,7 +28,9 @@ final class InProcessServer: Sendable {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         databasePath = folder.appendingPathComponent("verifier.sqlite").path
-        verifier = Verifier(store: try SQLiteTokenStore(path: databasePath), keyring: MasterKeyring(current: MasterKey.generate()))
+        // The store records into the server's registry, as `otpkit verifier serve` wires it.
+        verifier = Verifier(store: try SQLiteTokenStore(path: databasePath, metrics: options.metrics.factories.shared),
+                            keyring: MasterKeyring(current: MasterKey.generate()))
         let verifier = verifier
         try await verifier.add((0..<tokens).map { try verifier.makeToken(id: "t\($0)", secret: Self.rfcSecret) })
         keys = try SQLiteAPIKeyStore(path: databasePath)

@@ -38,6 +38,26 @@ import Testing
         }
     }
 
+    /// The store records through the factory it was given into the server's registry, shown in both views; the
+    /// public view still tells no reasons.
+    @Test func theStoresCommitsShowInBothViews() async throws {
+        let server = try await S(tokens: 1)
+        try await server.test { client in
+            _ = try await client.verify(token: "t0", code: S.code(0))
+            _ = try await client.verify(token: "t0", code: "000000")
+            let text = try await client.send(.get, "/metrics", key: "").body
+            #expect(text.contains("otpkit_store_decisions_total 2"), "\(text)")
+            #expect(text.contains("otpkit_store_commits_total "), "\(text)")
+            #expect(text.contains("otpkit_store_commit_seconds_count "), "\(text)")
+            #expect(!text.contains("outcome=\"wrong_code\""), "\(text)")
+        }
+        try await server.testMetricsListener { client in
+            let detailed = try await client.send(.get, "/metrics", key: "").body
+            #expect(detailed.contains("otpkit_store_decisions_total 2"), "\(detailed)")
+            #expect(detailed.contains(#"otpkit_decisions_total{kind="verify",outcome="wrong_code"} 1"#), "\(detailed)")
+        }
+    }
+
     /// Two servers in one process count apart (no global metrics system).
     @Test func eachServerCountsItsOwn() async throws {
         let first = try await S(tokens: 1), second = try await S(tokens: 1)

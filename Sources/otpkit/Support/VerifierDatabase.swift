@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import NIOCore
 import Verification
@@ -16,16 +17,18 @@ struct VerifierDatabase: Sendable {
     let client: PostgresStoreClient?
 
     /// Opens `sqlite:PATH`, a plain path, or a `postgres://` URL. A missing SQLite file is created only as `creation`
-    /// allows (`keyFile`: the master key file that belongs to it).
+    /// allows (`keyFile`: the master key file that belongs to it). `metrics`: where the SQLite writer or the
+    /// PostgreSQL pool records its figures (`serve` gives its registry's; commands that only read or change rows, none).
     static func open(_ location: String, passwordFile: String? = nil, poolSize: Int = 4, timeout: Double = 5,
-                     creating creation: DatabaseCreation, keyFile: String? = nil) throws -> VerifierDatabase {
+                     creating creation: DatabaseCreation, keyFile: String? = nil,
+                     metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws -> VerifierDatabase {
         if PostgresLocation.isPostgresURL(location) {
             var settings = PostgresStoreClient.Settings()
             settings.size = max(1, poolSize)
             settings.acquireTimeout = .milliseconds(Int64(timeout * 1000))
             settings.connectTimeout = .milliseconds(Int64(timeout * 1000))
             settings.statementTimeout = .milliseconds(Int64(timeout * 1000))
-            let client = PostgresStoreClient(try PostgresLocation(url: location, passwordFile: passwordFile), settings: settings)
+            let client = PostgresStoreClient(try PostgresLocation(url: location, passwordFile: passwordFile), settings: settings, metrics: metrics)
             client.startInBackground()
             let tokens = PostgresTokenStore(client: client)
             return VerifierDatabase(description: client.location.description, tokens: tokens, apiKeys: PostgresAPIKeyStore(client: client),
@@ -33,7 +36,7 @@ struct VerifierDatabase: Sendable {
         }
         let path = sqlitePath(location)
         try creation.check(database: path, keyFile: keyFile)
-        let tokens = try SQLiteTokenStore(path: path)
+        let tokens = try SQLiteTokenStore(path: path, metrics: metrics)
         return VerifierDatabase(description: "sqlite:\(path)", tokens: tokens, apiKeys: SQLiteAPIKeyStore(sharing: tokens),
                                 migrate: { tokens.migration }, client: nil)
     }
@@ -49,38 +52,5 @@ struct VerifierDatabase: Sendable {
         let report = try await migrate()
         if report.from != report.to { try? FileHandle.standardError.write(contentsOf: Data("otpkit: \(description): \(report)\n".utf8)) }
         return report
-    }
-
-    /// Prometheus lines on the client's connections, the database's latency and the kept token rows; for SQLite, the
-    /// writer's commits.
-    func prometheusText() -> String {
-        guard let client else { return (tokens as? SQLiteTokenStore)?.prometheusText() ?? "" }
-        let figures = client.figures
-        let kept = (tokens as? PostgresTokenStore)?.keptRowFigures ?? (reused: 0, read: 0)
-        return """
-            # HELP otpkit_db_pool_connections Database connections of this node by state.
-            # TYPE otpkit_db_pool_connections gauge
-            otpkit_db_pool_connections{state="in_use"} \(figures.inUse)
-            otpkit_db_pool_connections{state="max"} \(figures.size)
-            # HELP otpkit_db_pool_acquire_seconds Time spent waiting for a pooled connection.
-            # TYPE otpkit_db_pool_acquire_seconds summary
-            otpkit_db_pool_acquire_seconds_sum \(figures.acquireWaitSeconds)
-            otpkit_db_pool_acquire_seconds_count \(figures.acquired)
-            # HELP otpkit_db_statement_seconds Database round trips (one statement each).
-            # TYPE otpkit_db_statement_seconds summary
-            otpkit_db_statement_seconds_sum \(figures.statementSeconds)
-            otpkit_db_statement_seconds_count \(figures.statements)
-            # HELP otpkit_db_errors_total Failed statements, connections and acquisitions.
-            # TYPE otpkit_db_errors_total counter
-            otpkit_db_errors_total \(figures.failures)
-            # HELP otpkit_db_reconnects_total Statements that found their connection closed or unanswering (the pool replaces it).
-            # TYPE otpkit_db_reconnects_total counter
-            otpkit_db_reconnects_total \(figures.reconnects)
-            # HELP otpkit_db_token_rows_total Decisions by where their token row came from: kept by this node, or read.
-            # TYPE otpkit_db_token_rows_total counter
-            otpkit_db_token_rows_total{source="kept"} \(kept.reused)
-            otpkit_db_token_rows_total{source="read"} \(kept.read)
-
-            """
     }
 }

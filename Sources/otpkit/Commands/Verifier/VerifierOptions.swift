@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import NIOCore
 import Verification
@@ -49,10 +50,11 @@ struct VerifierOptions: ParsableArguments {
         return database
     }
 
-    /// The database as it is (the caller migrates it).
-    func openDatabaseUnmigrated(creating creation: DatabaseCreation, poolSize: Int? = nil) throws -> VerifierDatabase {
+    /// The database as it is (the caller migrates it); `metrics`: where its store or pool records (a server's registry).
+    func openDatabaseUnmigrated(creating creation: DatabaseCreation, poolSize: Int? = nil,
+                                metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws -> VerifierDatabase {
         try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: poolSize ?? dbPoolSize, timeout: dbTimeout.value,
-                                  creating: creation, keyFile: isPostgres ? nil : try keyFilePath)
+                                  creating: creation, keyFile: isPostgres ? nil : try keyFilePath, metrics: metrics)
     }
 
     /// The verifier over the database; a key file created now is announced on stderr with how to protect it.

@@ -34,6 +34,9 @@ struct VerifierServeCommand: AsyncParsableCommand {
         while the database does not answer (or, for SQLite, cannot be written: deleted, replaced, read-only), for 30 s after a decision failed on the store (locked, full) unless one \
         succeeds, and while the master key does not open a stored secret; every 503 is noted on stderr with its cause.
 
+        Hummingbird's own log (its "Server started and listening on ..." and shutdown lines) goes to stderr at \
+        warning and above; --verbose adds its info lines. Standard output keeps only the lines above.
+
         Audit lines go to stderr or --audit-log. A failed audit write (a full disk, a closed pipe) never stops the \
         server or an answer: the decision stands (it is in the database's events), the failure is counted in \
         otpkit_audit_write_failures_total, and one stderr note is written per burst of failures.
@@ -102,6 +105,9 @@ struct VerifierServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The PEM private key for --tls-cert.", valueName: "path"))
     var tlsKey: String?
 
+    @Flag(name: .long, help: "Also log the HTTP framework's info lines (server started, shutdown steps) on stderr; by default only its warnings.")
+    var verbose = false
+
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
         guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be above 0 and at most 86400") }
@@ -138,7 +144,10 @@ struct VerifierServeCommand: AsyncParsableCommand {
             var policy = VerifierPolicy()
             policy.maxFailures = lockoutAfter
             policy.lockoutDuration = lockoutSeconds?.value
-            let database = try verifier.openDatabaseUnmigrated(creating: .whereNothingIs)
+            // One registry for the process: the server, its RADIUS front end, the store or the pool record into it,
+            // and each scrape renders it once.
+            let metrics = VerifierMetricsRegistry(durationBuckets: ["otpkit_store_commit_seconds": SQLiteTokenStore.commitSecondsBuckets])
+            let database = try verifier.openDatabaseUnmigrated(creating: .whereNothingIs, metrics: metrics.factories.shared)
             announce("\(database.description): \(try await database.migrate())")
             let core = try await verifier.open(database, policy: policy)
             if let sqlite = database.tokens as? SQLiteTokenStore {
@@ -171,6 +180,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
             }
             options.tlsCertificatePath = tlsCert
             options.tlsKeyPath = tlsKey
+            options.logger = VerifierHTTPServer.Options.frameworkLogger(level: verbose ? .info : .warning)
             if let client = database.client {
                 options.databaseCheck = { await client.isReachable() }
                 options.services.append(client)  // started first, stopped last: after the requests in flight
@@ -178,7 +188,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
             if let sqlite = database.tokens as? SQLiteTokenStore {
                 options.databaseWriteProbe = { try await sqlite.probeWrite() }
             }
-            options.databaseMetrics = { database.prometheusText() }
+            options.metrics = metrics
             let audit: FileHandle
             do { audit = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } ?? .standardError } catch { throw CLIFailure("\(error)", code: .usage) }
             var listeners: Set<ListenerAnnouncements.Listener> = [.http]
