@@ -32,10 +32,12 @@ SCHEMATHESIS_VERSION := 4.32.5
 demo: deps-demo build
 	.build/debug/otpkit demo
 
+# Every import must be a declared dependency of its target (--explicit-target-dependency-import-check error); `swift
+# test` runs what that build made (--skip-build) rather than building again with other flags.
 test: deps-test $(TEST_VENV)/bin/schemathesis
 	Tests/RealKernel/fetch-kernel.sh $(KERNEL_CACHE)
-	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
+	$(SWIFT) test --skip-build
 
 # Python tools from PyPI that Debian does not package, in a virtual environment of the project's own (Debian's python3,
 # versions pinned): schemathesis checks the running server against openapi.yaml.

@@ -1,9 +1,14 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 import PackageDescription
+
+// Warnings are errors in the project's own targets (not in its dependencies): applied to every target below.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
 let package = Package(
     name: "otpkit",
-    platforms: [.macOS(.v13)],
+    // No `platforms`: otpkit builds on Linux only (Debian 12), which SwiftPM has no platform entry for. Its sources import
+    // Glibc, and its system library targets need libusb and libudev (the USB transport) and libumockdev (emulated tokens
+    // as USB devices); so it claims no macOS or iOS version, which it cannot build for.
     products: [
         .executable(name: "otpkit", targets: ["otpkit"]),
         .executable(name: "otpkit-bench", targets: ["otpkit-bench"]),
@@ -26,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -34,9 +40,7 @@ let package = Package(
         // HOTP/TOTP, Base32, otpauth URIs, secrets. No I/O, nothing of USB.
         // _CryptoExtras for swift-crypto's BoringSSL (CCryptoBoringSSL), which it builds on every platform: HOTP runs
         // BoringSSL's hash contexts as plain values (HashState.swift).
-        .target(name: "OTPCore", dependencies: [
-            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
-        ]),
+        .target(name: "OTPCore", dependencies: [.product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Frame checksums (CRC-32/ISO-HDLC and friends), shared by drivers and firmware models.
         .target(name: "Checksums"),
         // Atomic, private, durable writes of files that hold secrets.
@@ -53,7 +57,7 @@ let package = Package(
         ]),
         // The USB/IP server front end of the emulator (SwiftNIO).
         .target(name: "EmulatorServer", dependencies: [
-            "TokenEmulator", "USBIP", "EmulatorControl",
+            "TokenEmulator", "USBIP", "USBProtocol", "EmulatorControl",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -82,13 +86,14 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The verifier's durable parts: the SQLite token store and the master key file.
         .target(name: "VerifierStorage", dependencies: [
-            "Verification", "OTPCore", "CSQLite", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"),
+            "Verification", "OTPCore", "CSQLite", "PrivateFiles",
             .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         // The verifier's shared store for several nodes: PostgreSQL through postgres-nio, with its own small pool.
         .target(name: "VerifierPostgres", dependencies: [
             "Verification", "OTPCore", "DispatchExecutors",
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,15 +125,16 @@ let package = Package(
         // Provisioning at scale: the crash-safe seed journal, the batch loop (ProvisioningBatch) over token arrivals, and
         // the hand-off of seeds to a running verifier (VerifierImportClient, on AsyncHTTPClient).
         .target(name: "Provisioning", dependencies: [
-            "OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport", "DispatchExecutors",
+            "OTPCore", "Verification", "TokenDrivers", "USBTransport", "DispatchExecutors",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "otpkit", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
-            "RADIUSServer", "UMockdevBridge", "EmulatorControl", "EmulatedTokens", "DispatchExecutors",
+            "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats",
+            "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres", "RADIUSServer", "EmulatorControl",
+            "EmulatedTokens", "DispatchExecutors",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -147,8 +153,10 @@ let package = Package(
         .testTarget(name: "EmulatedTokensTests", dependencies: ["EmulatedTokens", "EmulatorControl", "USBTransport", "TokenDrivers", "OTPCore", "TestSupport"]),
         .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport", "TokenEmulator", "USBProtocol", "OTPCore"]),
-        .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),
-        .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
+        .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "Checksums", "OTPCore", "USBProtocol", "TestSupport"]),
+        .testTarget(name: "USBIPTests", dependencies: [
+            "USBIP", "USBProtocol", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "OTPCore", "TestSupport",
+        ]),
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
         .testTarget(name: "SeedFormatsTests", dependencies: ["SeedFormats", "OTPCore", "TestSupport"]),
         .testTarget(name: "ProvisioningTests", dependencies: [
@@ -167,6 +175,8 @@ let package = Package(
             "VerifierServer", "Verification", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport", "Provisioning", "DispatchExecutors",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // The README's Swift examples, built and run: only the library products' public API (no @testable import).
         .testTarget(name: "ExamplesTests", dependencies: [
@@ -174,8 +184,8 @@ let package = Package(
         ], path: "Examples"),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
-            "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",
-            "VerifierAPI", "RADIUS", "EmulatorControl", .product(name: "NIOCore", package: "swift-nio"),
+            "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "USBProtocol", "EmulatorServer", "TokenEmulator",
+            "TokenDrivers", "Verification", "VerifierAPI", "RADIUS", "EmulatorControl", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], path: "Fuzz/EntryPoints"),
         // Replays the fuzz corpus and every committed crash through the entry points, without sanitizers.
@@ -191,4 +201,9 @@ if Context.environment["OTPKIT_FUZZ"] != nil {
         .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
         .executableTarget(name: "otpkit-fuzz", dependencies: ["FuzzEntryPoints", "CLibFuzzer"], path: "Fuzz/Driver"),
     ]
+}
+
+// Every Swift target of the project, the fuzz build's included, builds with `strict`.
+for target in package.targets where target.type != .system && target.type != .binary && target.type != .plugin {
+    target.swiftSettings = (target.swiftSettings ?? []) + strict
 }
