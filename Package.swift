@@ -1,9 +1,14 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 import PackageDescription
+
+// Warnings are errors in the project's own targets (not in its dependencies): applied to every target below.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
 
 let package = Package(
     name: "otpkit",
-    platforms: [.macOS(.v13)],
+    // No `platforms`: otpkit builds on Linux only (Debian 12), which SwiftPM has no platform entry for. Its sources import
+    // Glibc, and its system library targets need libusb and libudev (the USB transport) and libumockdev (emulated tokens
+    // as USB devices); so it claims no macOS or iOS version, which it cannot build for.
     products: [
         .executable(name: "otpkit", targets: ["otpkit"]),
         .executable(name: "otpkit-bench", targets: ["otpkit-bench"]),
@@ -33,13 +38,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        // HOTP/TOTP, Base32, otpauth URIs, secrets. No I/O, nothing of USB.
         // HMAC for HOTP on two engines: swift-crypto's BoringSSL hash contexts as plain values (its CCryptoBoringSSL
         // module, which _CryptoExtras brings and which is no product with an API promise: compiled only where it can be
         // imported) and swift-crypto's public HMAC (always compiled; the reference the tests compare with).
         .target(name: "FastHMAC", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // HOTP/TOTP, Base32, otpauth URIs, secrets. No I/O, nothing of USB.
         .target(name: "OTPCore", dependencies: ["FastHMAC"]),
         // Frame checksums (CRC-32/ISO-HDLC and friends), shared by drivers and firmware models.
         .target(name: "Checksums"),
@@ -57,7 +62,7 @@ let package = Package(
         ]),
         // The USB/IP server front end of the emulator (SwiftNIO).
         .target(name: "EmulatorServer", dependencies: [
-            "TokenEmulator", "USBIP", "EmulatorControl",
+            "TokenEmulator", "USBIP", "USBProtocol", "EmulatorControl",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -86,10 +91,10 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The verifier's durable parts: the SQLite token store and the master key file.
         .target(name: "VerifierStorage", dependencies: [
-            "Verification", "OTPCore", "CSQLite", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"),
+            "Verification", "OTPCore", "CSQLite", "PrivateFiles",
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
-        // The verifier's shared store for several nodes: PostgreSQL through postgres-nio, with its own small pool.
+        // The verifier's shared store for several nodes: PostgreSQL through postgres-nio's PostgresClient and its pool.
         .target(name: "VerifierPostgres", dependencies: [
             "Verification", "OTPCore", "DispatchExecutors",
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -127,15 +132,16 @@ let package = Package(
         // Provisioning at scale: the crash-safe seed journal, the batch loop (ProvisioningBatch) over token arrivals, and
         // the hand-off of seeds to a running verifier (VerifierImportClient, on AsyncHTTPClient).
         .target(name: "Provisioning", dependencies: [
-            "OTPCore", "Verification", "PrivateFiles", "TokenDrivers", "USBTransport", "DispatchExecutors",
+            "OTPCore", "Verification", "TokenDrivers", "USBTransport", "DispatchExecutors",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "otpkit", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats", "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres",
-            "RADIUSServer", "UMockdevBridge", "EmulatorControl", "EmulatedTokens", "DispatchExecutors",
+            "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats",
+            "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres", "RADIUSServer", "EmulatorControl",
+            "EmulatedTokens", "DispatchExecutors",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -156,8 +162,10 @@ let package = Package(
         .testTarget(name: "EmulatedTokensTests", dependencies: ["EmulatedTokens", "EmulatorControl", "USBTransport", "TokenDrivers", "OTPCore", "TestSupport"]),
         .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport", "TokenEmulator", "USBProtocol", "OTPCore"]),
-        .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "TestSupport"]),
-        .testTarget(name: "USBIPTests", dependencies: ["USBIP", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "TestSupport"]),
+        .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "Checksums", "OTPCore", "USBProtocol", "TestSupport"]),
+        .testTarget(name: "USBIPTests", dependencies: [
+            "USBIP", "USBProtocol", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "OTPCore", "TestSupport",
+        ]),
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
         .testTarget(name: "SeedFormatsTests", dependencies: ["SeedFormats", "OTPCore", "TestSupport"]),
         .testTarget(name: "ProvisioningTests", dependencies: [
@@ -177,6 +185,8 @@ let package = Package(
             "VerifierServer", "Verification", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport", "Provisioning", "DispatchExecutors",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // The README's Swift examples, built and run: only the library products' public API (no @testable import).
         .testTarget(name: "ExamplesTests", dependencies: [
@@ -184,8 +194,8 @@ let package = Package(
         ], path: "Examples"),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
-            "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "EmulatorServer", "TokenEmulator", "TokenDrivers",
-            "VerifierAPI", "RADIUS", "EmulatorControl", .product(name: "NIOCore", package: "swift-nio"),
+            "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "USBProtocol", "EmulatorServer", "TokenEmulator",
+            "TokenDrivers", "Verification", "VerifierAPI", "RADIUS", "EmulatorControl", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], path: "Fuzz/EntryPoints"),
         // Replays the fuzz corpus and every committed crash through the entry points, without sanitizers.
@@ -201,4 +211,9 @@ if Context.environment["OTPKIT_FUZZ"] != nil {
         .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
         .executableTarget(name: "otpkit-fuzz", dependencies: ["FuzzEntryPoints", "CLibFuzzer"], path: "Fuzz/Driver"),
     ]
+}
+
+// Every Swift target of the project, the fuzz build's included, builds with `strict`.
+for target in package.targets where target.type != .system && target.type != .binary && target.type != .plugin {
+    target.swiftSettings = (target.swiftSettings ?? []) + strict
 }

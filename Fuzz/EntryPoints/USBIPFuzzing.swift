@@ -43,7 +43,7 @@ enum USBIPFuzzing {
               (try? channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 3240)).wait()) != nil else { return }
         if mode & 1 == 1 {
             let busID = mode & 2 == 0 ? "1-1" : "1-2"
-            try? channel.writeInbound(ByteBuffer(bytes: USBIPOperation.encodeRequest(.importDevice(busID: busID))))
+            _ = try? channel.writeInbound(ByteBuffer(bytes: USBIPOperation.encodeRequest(.importDevice(busID: busID))))
         }
         while !script.isEmpty, channel.isActive {
             let piece = script.bytes(Int(script.byte()) + 1)

@@ -11,7 +11,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let missing = folder.appendingPathComponent("missing.pin").path
         let empty = folder.appendingPathComponent("empty.pin").path
-        FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8))
+        try #require(FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8)))
         let journal = folder.appendingPathComponent("batch.journal").path
         for (file, words) in [(missing, "cannot be read"), (empty, "holds no PIN")] {
             let provision = try otpkit(["provision", "--usbip", "127.0.0.1:1", "--journal", journal, "--pin-file", file],
@@ -30,7 +30,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
         let device = emulator.device(1)
         let file = emulator.stateFolder.appendingPathComponent("pin.txt").path
-        FileManager.default.createFile(atPath: file, contents: Data("246810\r\n".utf8))
+        try #require(FileManager.default.createFile(atPath: file, contents: Data("246810\r\n".utf8)))
         let both = try otpkit("pin", "set", "--device", device, "--new-pin", "246810", "--new-pin-file", file)
         #expect(both.status == 64 && both.stderr.contains("exactly one of --new-pin-file"), "\(both.stderr)")
         #expect(try otpkit("pin", "set", "--device", device, "--new-pin-file", file).status == 0, "the new PIN from a file, CRLF too")

@@ -70,7 +70,7 @@ import Glibc
         DispatchQueue.global().async(group: trickled) {
             while stopTrickle.wait(timeout: .now() + idle / 2) == .timedOut { Self.send(slowBody, " ") }
         }
-        var sockets = [slowHead, slowBody] + (0..<300).map { _ in Self.connect(port: server.port) }
+        let sockets = [slowHead, slowBody] + (0..<300).map { _ in Self.connect(port: server.port) }
         defer {
             stopTrickle.signal()
             trickled.wait()

@@ -72,8 +72,8 @@ func runToolBlocking(_ executable: String, _ arguments: [String], input: String?
     let inURL = folder.appendingPathComponent("stdin"), outURL = folder.appendingPathComponent("stdout")
     let errURL = folder.appendingPathComponent("stderr")
     try Data((input ?? "").utf8).write(to: inURL)
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    try Data().write(to: outURL)
+    try Data().write(to: errURL)
     let stdin = try FileHandle(forReadingFrom: inURL), stdout = try FileHandle(forWritingTo: outURL)
     let stderr = try FileHandle(forWritingTo: errURL)
     defer { try? stdin.close(); try? stdout.close(); try? stderr.close() }

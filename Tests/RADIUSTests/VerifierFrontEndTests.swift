@@ -47,7 +47,7 @@ import VerifierStorage
         try await verifier.administration.addRADIUSClient(name: "local", address: "127.0.0.1", secret: try Secret(bytes: Array("s3cr3t-shared".utf8)),
                                      messageAuthenticator: .required)
         let auditPath = folder.appendingPathComponent("audit.log").path
-        FileManager.default.createFile(atPath: auditPath, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: auditPath))
         var options = VerifierHTTPServer.Options()
         options.port = 0
         options.radius = RADIUSListener(host: "127.0.0.1", port: 0)

@@ -33,7 +33,7 @@ import TokenEmulator
                 let beforePress = firmware.state
                 var pressPersisted = 0
                 let outcome = firmware.pressButton(now: now) { _ in pressPersisted += 1; return true }
-                if outcome == .nothing ? firmware.state != beforePress : firmware.state.slots.map { $0?.secret } != beforePress.slots.map { $0?.secret } {
+                if outcome == .nothing ? firmware.state != beforePress : firmware.state.slots.map({ $0?.secret }) != beforePress.slots.map({ $0?.secret }) {
                     violations.append("round \(round): the button changed more than a counter")
                 }
                 if firmware.state != beforePress && pressPersisted == 0 { violations.append("round \(round): press not persisted") }

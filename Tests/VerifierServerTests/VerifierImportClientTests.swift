@@ -98,7 +98,7 @@ import Testing
     @Test func aClosedPortIsUnreachable() async throws {
         let port = try LoopbackPorts.freeTCPPort()  // bound, released: nothing listens
         let importer = try VerifierImportClient(baseURL: "http://127.0.0.1:\(port)", adminKey: "key", timeout: .seconds(30))
-        await withTaskExecutorPreference(Self.serverExecutor) {
+        _ = await withTaskExecutorPreference(Self.serverExecutor) {
             await #expect(throws: VerifierImportError.unreachable("http://127.0.0.1:\(port)", reason: "the connection was refused")) {
                 try await importer.send(Self.seed)
             }

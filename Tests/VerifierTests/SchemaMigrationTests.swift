@@ -31,7 +31,7 @@ import VerifierStorage
             ''')
             db.commit()
             """
-        #expect(try await Subprocess.run("/usr/bin/python3", ["-c", python, old]).status == 0)
+        #expect(try Subprocess.run("/usr/bin/python3", ["-c", python, old]).status == 0)
         let store = try SQLiteTokenStore(path: old)
         #expect(store.migration == MigrationReport(from: 2, to: 6), "opening migrated it")
         #expect(try await store.masterKeyID() == "abcd", "the tokens' key is recorded as the current one")
@@ -48,9 +48,9 @@ import VerifierStorage
         let fixture = try await F(.sqlite)
         let path = fixture.folder.appendingPathComponent("newer.sqlite").path
         let script = "import sqlite3,sys; db = sqlite3.connect(sys.argv[1]); db.execute('CREATE TABLE otpkit_schema (version INTEGER NOT NULL)'); db.execute('INSERT INTO otpkit_schema VALUES (99)'); db.commit()"
-        #expect(try await Subprocess.run("/usr/bin/python3", ["-c", script, path]).status == 0)
-        await #expect(throws: VerifierError.storage("\(path) has schema version 99, newer than this otpkit knows (6); upgrade otpkit on this node")) {
-            try await SQLiteTokenStore(path: path)
+        #expect(try Subprocess.run("/usr/bin/python3", ["-c", script, path]).status == 0)
+        #expect(throws: VerifierError.storage("\(path) has schema version 99, newer than this otpkit knows (6); upgrade otpkit on this node")) {
+            try SQLiteTokenStore(path: path)
         }
         let tables = try Subprocess.run("/usr/bin/python3", ["-c", "import sqlite3,sys; print([r[0] for r in sqlite3.connect(sys.argv[1]).execute(\"SELECT name FROM sqlite_master\")])", path])
         #expect(tables.stdout == "['otpkit_schema']\n", "nothing was changed: \(tables.stdout)")

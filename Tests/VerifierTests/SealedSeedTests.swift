@@ -28,13 +28,13 @@ import VerifierStorage
         let keyring = MasterKeyring(current: MasterKey.generate())
         let secret = Secret.random()
         let sealed = try keyring.seal(secret, tokenID: "a")
-        #expect(try await keyring.open(sealed, tokenID: "a") == secret)
-        await #expect(throws: VerifierError.sealedSecretDamaged("b")) { try await keyring.open(sealed, tokenID: "b") }
+        #expect(try keyring.open(sealed, tokenID: "a") == secret)
+        #expect(throws: VerifierError.sealedSecretDamaged("b")) { try keyring.open(sealed, tokenID: "b") }
         let other = MasterKeyring(current: MasterKey.generate())
-        await #expect(throws: VerifierError.unknownMasterKey(sealed.keyID)) { try await other.open(sealed, tokenID: "a") }
+        #expect(throws: VerifierError.unknownMasterKey(sealed.keyID)) { try other.open(sealed, tokenID: "a") }
         var damaged = sealed
         damaged.box[20] ^= 1
-        await #expect(throws: VerifierError.sealedSecretDamaged("a")) { try await keyring.open(damaged, tokenID: "a") }
+        #expect(throws: VerifierError.sealedSecretDamaged("a")) { try keyring.open(damaged, tokenID: "a") }
     }
 
     @Test(arguments: StoreKind.allCases) func rotationResealsEveryTokenUnderTheNewKey(_ kind: StoreKind) async throws {
@@ -60,7 +60,7 @@ import VerifierStorage
         #expect(again.createdPath == nil)
         #expect(again.keyring.current.id == created.keyring.current.id)
         try Data("not base64!\n".utf8).write(to: URL(fileURLWithPath: path))
-        await #expect(throws: VerifierError.self) { try await MasterKeyFile.load(path: path, creating: .allowed) }
+        #expect(throws: VerifierError.self) { try MasterKeyFile.load(path: path, creating: .allowed) }
     }
 
     private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

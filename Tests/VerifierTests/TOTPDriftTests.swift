@@ -58,8 +58,8 @@ import Verification
         try await verifier.add([try verifier.makeToken(id: "ahead", secret: F.rfcSecret, kind: .totp(period: Self.period), timeDrift: 7)])
         #expect(try await fixture.store.token(id: "ahead")?.timeDrift == 7)
         #expect(try await verifier.verify(tokenID: "ahead", code: F.code(Self.start + 7)) == .accepted(counter: Self.start + 7))
-        await #expect(throws: VerifierError.self) {
-            try await verifier.makeToken(id: "x", secret: F.rfcSecret, kind: .totp(period: 30), timeDrift: 2_000_000)
+        #expect(throws: VerifierError.self) {
+            try verifier.makeToken(id: "x", secret: F.rfcSecret, kind: .totp(period: 30), timeDrift: 2_000_000)
         }
     }
 }

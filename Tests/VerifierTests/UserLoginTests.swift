@@ -31,7 +31,7 @@ import Verification
         try await verifier.administration.assign(tokenID: "t1", to: "jos\u{E9}")
         #expect(try await verifier.verify(user: "jose\u{301}", password: F.code(0)).outcome.accepted)
         #expect(try await verifier.verify(user: "JOS\u{C9}", password: F.code(1)).outcome == .rejected(.unknownUser), "exact otherwise")
-        #expect(try await UserName("alice@corp").text == "alice@corp")
+        #expect(try UserName("alice@corp").text == "alice@corp")
     }
 
     /// Two tokens: the one whose code it is accepts; the other is not written (no failure counted on it).
@@ -72,10 +72,10 @@ import Verification
     @Test func pinHashesRoundTripAndRefuseDamage() async throws {
         let hash = try PINHash.make(pin: "4711", iterations: 1000)
         #expect(hash.matches(Array("4711".utf8)) && !hash.matches(Array("4712".utf8)) && !hash.matches([UInt8]()))
-        #expect(try await PINHash(encoded: hash.encoded) == hash)
-        await #expect(throws: VerifierError.self) { try await PINHash(encoded: "pbkdf2-sha256$1000$AAAA$AAAA") }
-        await #expect(throws: VerifierError.self) { try await PINHash.make(pin: "") }
-        await #expect(throws: VerifierError.self) { try await PINHash.make(pin: String(repeating: "1", count: 65)) }
+        #expect(try PINHash(encoded: hash.encoded) == hash)
+        #expect(throws: VerifierError.self) { try PINHash(encoded: "pbkdf2-sha256$1000$AAAA$AAAA") }
+        #expect(throws: VerifierError.self) { try PINHash.make(pin: "") }
+        #expect(throws: VerifierError.self) { try PINHash.make(pin: String(repeating: "1", count: 65)) }
     }
 
     /// Issue 20, item 3: every refusal of a login does the same work, whatever the user owns: an unknown user, a user
@@ -271,11 +271,11 @@ import Verification
             try await verifier.administration.addRADIUSClient(name: "vpn", address: "10.0.0.1", secret: secret, messageAuthenticator: .required)
         }
         await #expect(throws: VerifierError.self) {
-            try await verifier.administration.addRADIUSClient(name: "short", address: "10.0.0.1", secret: try await Secret(bytes: [1, 2, 3]), messageAuthenticator: .required)
+            try await verifier.administration.addRADIUSClient(name: "short", address: "10.0.0.1", secret: try Secret(bytes: [1, 2, 3]), messageAuthenticator: .required)
         }
         let stored = try #require(try await fixture.store.radiusClients().first)
         #expect(stored.name == "vpn" && stored.address == "10.0.0.0/8" && stored.messageAuthenticator == .required)
-        #expect(try await verifier.administration.sharedSecret(of: stored) == secret)
+        #expect(try verifier.administration.sharedSecret(of: stored) == secret)
         #expect(try await Verifier.mayCreateMasterKey(for: fixture.store) == false, "a sealed client secret needs its key too")
         for file in try await fixture.databaseFiles() {
             let data = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -283,14 +283,14 @@ import Verification
         }
         var moved = stored
         moved.name = "other"
-        await #expect(throws: VerifierError.sealedSecretDamaged(RADIUSClientRecord.sealingName("other"))) { try await verifier.administration.sharedSecret(of: moved) }
+        #expect(throws: VerifierError.sealedSecretDamaged(RADIUSClientRecord.sealingName("other"))) { try verifier.administration.sharedSecret(of: moved) }
 
         let newKey = MasterKey.generate()
         let rotating = Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey, older: [fixture.keyring.current]))
         _ = try await rotating.administration.resealAll()
         #expect(try await fixture.store.sealingKeyIDs() == [newKey.id])
         let resealed = try #require(try await fixture.store.radiusClients().first)
-        #expect(try await Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey)).administration.sharedSecret(of: resealed) == secret)
+        #expect(try Verifier(store: fixture.store, keyring: MasterKeyring(current: newKey)).administration.sharedSecret(of: resealed) == secret)
         try await rotating.administration.removeRADIUSClient(name: "vpn")
         await #expect(throws: VerifierError.unknownRADIUSClient("vpn")) { try await rotating.administration.removeRADIUSClient(name: "vpn") }
     }
