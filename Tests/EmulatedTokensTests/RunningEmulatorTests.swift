@@ -125,7 +125,7 @@ import USBTransport
         #expect(!Self.isClosed(port))
         emulator = nil
         // deinit cannot wait: the listener closes on the server's own thread, moments later.
-        #expect(await eventually { Self.isClosed(port) })
+        #expect(await eventually { () async -> Bool in Self.isClosed(port) })
     }
 
     @Test func badConfigurationsAndATakenPortAreRefused() async throws {
