@@ -14,50 +14,15 @@ import Testing
     /// Knows the client at 127.0.0.1; a lookup for any other address waits until `release()` (a client directory
     /// re-reading its store), so that unknown datagrams stay "being checked" for as long as the test wants.
     final class GatedDirectory: RADIUSClientDirectory {
-        private let gate = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+        private let gate = ReleaseGate()
         let known = RADIUSClientList([TestClients.loopback()])
 
-        func release() {
-            let waiting = gate.withLock { gate -> [CheckedContinuation<Void, Never>] in
-                gate.open = true
-                defer { gate.waiting = [] }
-                return gate.waiting
-            }
-            for continuation in waiting { continuation.resume() }
-        }
+        func release() { gate.release() }
 
         func client(for address: SocketAddress) async -> RADIUSClient? {
             if let client = known.clientMatching(address) { return client }
-            await withCheckedContinuation { continuation in
-                let open = gate.withLock { gate -> Bool in
-                    if !gate.open { gate.waiting.append(continuation) }
-                    return gate.open
-                }
-                if open { continuation.resume() }
-            }
+            await gate.pass()
             return nil
-        }
-    }
-
-    /// Runs a server on 127.0.0.1 with `directory` and `isReady` around `body`.
-    func withServer(directory: some RADIUSClientDirectory, options: RADIUSServerOptions = RADIUSServerOptions(),
-                    isReady: @escaping @Sendable () async -> Bool = { true },
-                    _ body: (RADIUSServer, SocketAddress) async throws -> Void) async throws {
-        let server = RADIUSServer(host: "127.0.0.1", port: 0, clients: directory, authenticator: TestAuthenticator(), options: options,
-                                  isReady: isReady)
-        let (addresses, listening) = AsyncStream<SocketAddress>.makeStream()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { listening.finish() }
-                try await server.run { listening.yield($0) }
-            }
-            var iterator = addresses.makeAsyncIterator()
-            guard let address = await iterator.next() else {
-                try await group.waitForAll()
-                throw RADIUSTestError.serverDidNotStart
-            }
-            defer { server.stop() }
-            try await body(server, address)
         }
     }
 
@@ -65,7 +30,7 @@ import Testing
     /// twenty of them still leave the real client's request to be decided, never dropped as overloaded.
     @Test func aFloodFromAnUnknownClientTakesNoDecisionSlot() async throws {
         let directory = GatedDirectory()
-        try await withServer(directory: directory, options: RADIUSServerOptions(maximumDecisionsInFlight: 2)) { server, address in
+        try await withRADIUSServer(directory: directory, options: RADIUSServerOptions(maximumDecisionsInFlight: 2)) { server, address in
             let stranger = try await UDPTestClient(server: address, localHost: "127.0.0.2")
             let client = try await UDPTestClient(server: address)
             defer { Task { await stranger.close(); await client.close() } }
@@ -94,7 +59,7 @@ import Testing
     /// A datagram with a wrong authenticator takes no duplicate-cache entry: the real request with the same source,
     /// Identifier and Request Authenticator is decided, not dropped as "in progress" nor answered from a cache.
     @Test func aForgedAuthenticatorTakesNoCacheEntry() async throws {
-        try await withServer(directory: RADIUSClientList([TestClients.loopback()])) { server, address in
+        try await withRADIUSServer(directory: RADIUSClientList([TestClients.loopback()])) { server, address in
             let client = try await UDPTestClient(server: address)
             defer { Task { await client.close() } }
             let authenticator = Codec.randomAuthenticator()
@@ -114,7 +79,7 @@ import Testing
     /// Status-Server is answered while the health input says ready, and dropped (counted `not_ready`) while not.
     @Test func statusServerFollowsHealth() async throws {
         let health = HealthSwitch()
-        try await withServer(directory: RADIUSClientList([TestClients.loopback()]), isReady: { health.isReady }) { server, address in
+        try await withRADIUSServer(directory: RADIUSClientList([TestClients.loopback()]), isReady: { health.isReady }) { server, address in
             let client = try await UDPTestClient(server: address)
             defer { Task { await client.close() } }
             func status(_ identifier: UInt8) async throws -> RADIUSPacket? {

@@ -8,8 +8,16 @@ import Foundation
 func withRADIUSServer(clients: [RADIUSClient], authenticator: some RADIUSAuthenticator = TestAuthenticator(),
                       options: RADIUSServerOptions = RADIUSServerOptions(), metrics: RADIUSServerMetrics.Factories = .none,
                       _ body: (RADIUSServer, SocketAddress) async throws -> Void) async throws {
-    let server = RADIUSServer(host: "127.0.0.1", port: 0, clients: RADIUSClientList(clients), authenticator: authenticator, options: options,
-                              metrics: metrics)
+    try await withRADIUSServer(directory: RADIUSClientList(clients), authenticator: authenticator, options: options, metrics: metrics, body)
+}
+
+/// The same with a client directory of the test's own, and the health input `isReady` (Status-Server follows it).
+func withRADIUSServer(directory: some RADIUSClientDirectory, authenticator: some RADIUSAuthenticator = TestAuthenticator(),
+                      options: RADIUSServerOptions = RADIUSServerOptions(), metrics: RADIUSServerMetrics.Factories = .none,
+                      isReady: @escaping @Sendable () async -> Bool = { true },
+                      _ body: (RADIUSServer, SocketAddress) async throws -> Void) async throws {
+    let server = RADIUSServer(host: "127.0.0.1", port: 0, clients: directory, authenticator: authenticator, options: options,
+                              isReady: isReady, metrics: metrics)
     let (addresses, listening) = AsyncStream<SocketAddress>.makeStream()
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {

@@ -9,31 +9,16 @@ final class TestAuthenticator: RADIUSAuthenticator {
     static let challengeState: [UInt8] = [1, 2, 3, 4]
 
     private let requests = Mutex<[RADIUSAccessRequest]>([])
-    private let gate = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+    private let gate = ReleaseGate()
 
     var calls: [RADIUSAccessRequest] { requests.withLock { $0 } }
     var callCount: Int { requests.withLock { $0.count } }
 
-    func release() {
-        let waiting = gate.withLock { gate -> [CheckedContinuation<Void, Never>] in
-            gate.open = true
-            defer { gate.waiting = [] }
-            return gate.waiting
-        }
-        for continuation in waiting { continuation.resume() }
-    }
+    func release() { gate.release() }
 
     func decide(_ request: RADIUSAccessRequest) async -> RADIUSDecision {
         requests.withLock { $0.append(request) }
-        if request.userName == "slow" {
-            await withCheckedContinuation { continuation in
-                let open = gate.withLock { gate -> Bool in
-                    if !gate.open { gate.waiting.append(continuation) }
-                    return gate.open
-                }
-                if open { continuation.resume() }
-            }
-        }
+        if request.userName == "slow" { await gate.pass() }
         if request.userName == "down" { return .noAnswer }
         switch request.password.text {
         case "123456": return .accept(replyMessage: "Welcome")

@@ -1,4 +1,3 @@
-import DispatchExecutors
 import Foundation
 import NIOCore
 import OTPCore
@@ -28,16 +27,7 @@ import VerifierStorage
         let auditPath: String
     }
 
-    /// Where the node and the test's client run: threads of their own, so that a retransmit follows its answer at
-    /// once even while the rest of the suite holds Swift's cooperative threads (a retransmit starved for longer than
-    /// the duplicate window would rightly be decided afresh).
-    static let executor = DispatchQueueTaskExecutor(label: "otpkit.test.radius-front-end", width: 4)
-
     static func withNode(_ body: (Node) async throws -> Void) async throws {
-        try await withTaskExecutorPreference(executor) { try await runNode(body) }
-    }
-
-    private static func runNode(_ body: (Node) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-radius-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
