@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "SeedFormats", targets: ["SeedFormats"]),
         .library(name: "Provisioning", targets: ["Provisioning"]),
         .library(name: "Verification", targets: ["Verification"]),
+        // Its keyring and sealed secrets appear in Verification's and Provisioning's API.
+        .library(name: "MasterKeys", targets: ["MasterKeys"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -84,19 +86,22 @@ let package = Package(
         .target(name: "SeedFormats", dependencies: [
             "OTPCore", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
+        // Master keys, the keyring that seals and opens secrets with them (AES-GCM), sealed secrets and the key file:
+        // shared by the verifier and the provisioning journal, which needs nothing else of the verifier.
+        .target(name: "MasterKeys", dependencies: ["OTPCore", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto")]),
         // The `Verifier` (HOTP/TOTP checks with windows, resync, lockout, replay refusal) over a TokenStore protocol.
         .target(name: "Verification", dependencies: [
-            "OTPCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            "OTPCore", "MasterKeys", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        // The verifier's durable parts: the SQLite token store and the master key file.
+        // The verifier's durable parts: the SQLite token and API key stores.
         .target(name: "VerifierStorage", dependencies: [
-            "Verification", "OTPCore", "CSQLite", "PrivateFiles",
+            "Verification", "MasterKeys", "OTPCore", "CSQLite", "PrivateFiles",
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // The verifier's shared store for several nodes: PostgreSQL through postgres-nio's PostgresClient and its pool.
         .target(name: "VerifierPostgres", dependencies: [
-            "Verification", "OTPCore", "DispatchExecutors",
+            "Verification", "MasterKeys", "OTPCore", "DispatchExecutors",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -132,14 +137,14 @@ let package = Package(
         // Provisioning at scale: the crash-safe seed journal, the batch loop (ProvisioningBatch) over token arrivals, and
         // the hand-off of seeds to a running verifier (VerifierImportClient, on AsyncHTTPClient).
         .target(name: "Provisioning", dependencies: [
-            "OTPCore", "Verification", "TokenDrivers", "USBTransport", "DispatchExecutors",
+            "OTPCore", "MasterKeys", "TokenDrivers", "USBTransport", "DispatchExecutors",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "otpkit", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "Verification", "VerifierStorage", "SeedFormats",
+            "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "Verification", "MasterKeys", "VerifierStorage", "SeedFormats",
             "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres", "RADIUSServer", "EmulatorControl",
             "EmulatedTokens", "DispatchExecutors",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -148,7 +153,7 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "otpkit-bench", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "VerifierStorage",
+            "OTPCore", "TokenDrivers", "USBTransport", "TokenEmulator", "EmulatorServer", "Verification", "MasterKeys", "VerifierStorage",
             "VerifierServer", "VerifierPostgres", "RADIUS", "TestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -169,11 +174,11 @@ let package = Package(
         .testTarget(name: "USBTransportTests", dependencies: ["USBTransport", "TokenDrivers", "CLibUSB", "TestSupport"]),
         .testTarget(name: "SeedFormatsTests", dependencies: ["SeedFormats", "OTPCore", "TestSupport"]),
         .testTarget(name: "ProvisioningTests", dependencies: [
-            "Provisioning", "Verification", "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "TokenEmulator",
+            "Provisioning", "Verification", "MasterKeys", "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "TokenEmulator",
         ]),
-        .testTarget(name: "VerifierTests", dependencies: ["Verification", "DispatchExecutors", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verification", "MasterKeys", "DispatchExecutors", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
         .testTarget(name: "RADIUSTests", dependencies: [
-            "RADIUS", "RADIUSServer", "DispatchExecutors", "TestSupport", "Verification", "VerifierStorage", "VerifierServer", "OTPCore",
+            "RADIUS", "RADIUSServer", "DispatchExecutors", "TestSupport", "Verification", "MasterKeys", "VerifierStorage", "VerifierServer", "OTPCore",
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -182,7 +187,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
         // The HTTP API in process (HummingbirdTesting's router client) over a real SQLite store in a temporary folder.
         .testTarget(name: "VerifierServerTests", dependencies: [
-            "VerifierServer", "Verification", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport", "Provisioning", "DispatchExecutors",
+            "VerifierServer", "Verification", "MasterKeys", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport", "Provisioning", "DispatchExecutors",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -190,12 +195,12 @@ let package = Package(
         ]),
         // The README's Swift examples, built and run: only the library products' public API (no @testable import).
         .testTarget(name: "ExamplesTests", dependencies: [
-            "OTPCore", "TokenDrivers", "USBTransport", "Provisioning", "SeedFormats", "Verification", "EmulatedTokens",
+            "OTPCore", "TokenDrivers", "USBTransport", "Provisioning", "SeedFormats", "Verification", "MasterKeys", "EmulatedTokens",
         ], path: "Examples"),
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "USBProtocol", "EmulatorServer", "TokenEmulator",
-            "TokenDrivers", "Verification", "VerifierAPI", "RADIUS", "EmulatorControl", .product(name: "NIOCore", package: "swift-nio"),
+            "TokenDrivers", "Verification", "MasterKeys", "VerifierAPI", "RADIUS", "EmulatorControl", .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], path: "Fuzz/EntryPoints"),
         // Replays the fuzz corpus and every committed crash through the entry points, without sanitizers.

@@ -1,5 +1,6 @@
 import EmulatedTokens
 import Foundation
+import MasterKeys
 import OTPCore
 import Provisioning
 import SeedFormats

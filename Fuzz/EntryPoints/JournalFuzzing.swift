@@ -1,5 +1,5 @@
+import MasterKeys
 import Provisioning
-import Verification
 
 /// The provisioning journal's reader: a journal file's bytes parsed, its records derived and the committed seeds
 /// opened under a fixed key (the corpus's journals are sealed under it, so mutants reach the opening path).

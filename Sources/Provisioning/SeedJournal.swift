@@ -1,6 +1,6 @@
 import Foundation
+import MasterKeys
 import OTPCore
-import Verification
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,6 @@
 import Foundation
+import MasterKeys
 import OTPCore
-import Verification
 
 /// A journal file's bytes, read without touching the file: its entries, and what could not be read.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import MasterKeys
 
 /// A RADIUS client (a NAS: VPN concentrator, Wi-Fi controller, pam_radius host, a FreeRADIUS proxy) as the store
 /// keeps it, so that every node serving RADIUS on the store knows it. The shared secret is sealed under the master

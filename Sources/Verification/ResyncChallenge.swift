@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MasterKeys
 
 /// The opaque State of a challenge that asks for an auto-resync's next code (a RADIUS Access-Challenge): which token,
 /// which pending resync (its counter and start), until when; sealed with AES-GCM under a key derived from the current

@@ -16,7 +16,7 @@ extension Verifier {
     /// Compares `record` with the token stored under `record.tokenID`; only store failures throw.
     public func storedSeed(comparedWith record: SeedRecord) async throws(VerifierError) -> StoredSeedComparison {
         guard let stored = try await store.token(id: record.tokenID) else { return .absent }
-        guard let secret = try? keyring.open(stored.sealedSecret, tokenID: stored.id) else { return .unopenable }
+        guard let secret = try? keyring.opened(stored.sealedSecret, tokenID: stored.id) else { return .unopenable }
         guard let incoming = try? token(from: record) else { return .other }
         let same = secret == record.secret && stored.kind == incoming.kind && stored.algorithm == incoming.algorithm
             && stored.digits == incoming.digits

@@ -1,4 +1,5 @@
 import Foundation
+import MasterKeys
 import OTPCore
 import Synchronization
 
@@ -102,7 +103,7 @@ public final class Verifier: Sendable {
         }
         guard abs(timeDrift) <= 1_000_000 else { throw .invalidToken("the time drift must be within 1,000,000 steps") }
         return VerifierToken(id: id, kind: kind, algorithm: algorithm, digits: digits, counter: counter, window: window,
-                             syncWindow: syncWindow, sealedSecret: try keyring.seal(secret, tokenID: id), issuer: issuer,
+                             syncWindow: syncWindow, sealedSecret: try keyring.sealed(secret, tokenID: id), issuer: issuer,
                              timeDrift: kind == .hotp ? 0 : timeDrift, user: try user.map { (name) throws(VerifierError) in try UserName(name).text })
     }
 
@@ -293,7 +294,7 @@ public final class Verifier: Sendable {
     /// An unknown token's work, or the rest of a refusal's: open a sealed secret and compute codes until `budget` were
     /// computed in all, `done` of them already (elsewhere), as an existing token would.
     func decoyWork(budget: Int, done: Int = 0) throws(VerifierError) {
-        let secret = decoy.flatMap { try? keyring.open($0, tokenID: Self.decoyID) } ?? Secret.random(byteCount: 20)
+        let secret = decoy.flatMap { try? keyring.opened($0, tokenID: Self.decoyID) } ?? Secret.random(byteCount: 20)
         guard let hotp = try? HOTP(secret: secret) else { return }
         var work = HMACWork(hotp)
         work.pad(to: budget - done)
@@ -308,7 +309,7 @@ public final class Verifier: Sendable {
     // MARK: Helpers
 
     func hotp(for token: VerifierToken) throws(VerifierError) -> HOTP {
-        let secret = try keyring.open(token.sealedSecret, tokenID: token.id)
+        let secret = try keyring.opened(token.sealedSecret, tokenID: token.id)
         do { return try HOTP(secret: secret, algorithm: token.algorithm, digits: token.digits) } catch {
             throw .invalidToken(error.description)
         }

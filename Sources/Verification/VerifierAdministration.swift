@@ -57,13 +57,13 @@ public struct VerifierAdministration: Sendable {
             let tokens = try await store.allTokens()
             var changed: [VerifierToken] = []
             for var token in tokens where token.sealedSecret.keyID != verifier.keyring.current.id {
-                token.sealedSecret = try verifier.keyring.seal(try verifier.keyring.open(token.sealedSecret, tokenID: token.id), tokenID: token.id)
+                token.sealedSecret = try verifier.keyring.sealed(try verifier.keyring.opened(token.sealedSecret, tokenID: token.id), tokenID: token.id)
                 changed.append(token)
             }
             var clients: [RADIUSClientRecord] = []
             for var client in try await store.radiusClients() where client.sealedSecret.keyID != verifier.keyring.current.id {
                 let name = RADIUSClientRecord.sealingName(client.name)
-                client.sealedSecret = try verifier.keyring.seal(try verifier.keyring.open(client.sealedSecret, tokenID: name), tokenID: name)
+                client.sealedSecret = try verifier.keyring.sealed(try verifier.keyring.opened(client.sealedSecret, tokenID: name), tokenID: name)
                 clients.append(client)
             }
             if try await store.reseal(changed, clients: clients, to: verifier.keyring.current.id) { return changed.count }
@@ -112,7 +112,7 @@ public struct VerifierAdministration: Sendable {
         guard Verifier.radiusSecretBytes.contains(secret.bytes.count) else {
             throw .invalidUser("a RADIUS shared secret is \(Verifier.radiusSecretBytes.lowerBound) to \(Verifier.radiusSecretBytes.upperBound) bytes")
         }
-        let sealed = try verifier.keyring.seal(secret, tokenID: RADIUSClientRecord.sealingName(name))
+        let sealed = try verifier.keyring.sealed(secret, tokenID: RADIUSClientRecord.sealingName(name))
         try await store.addRADIUSClient(RADIUSClientRecord(name: name, address: address, sealedSecret: sealed, messageAuthenticator: messageAuthenticator),
                                   sealedUnder: verifier.keyring.current.id)
     }
@@ -128,7 +128,7 @@ public struct VerifierAdministration: Sendable {
 
     /// A client's shared secret, opened (for the RADIUS front end only: never printed).
     public func sharedSecret(of client: RADIUSClientRecord) throws(VerifierError) -> Secret {
-        try verifier.keyring.open(client.sealedSecret, tokenID: RADIUSClientRecord.sealingName(client.name))
+        try verifier.keyring.opened(client.sealedSecret, tokenID: RADIUSClientRecord.sealingName(client.name))
     }
 }
 

@@ -1,3 +1,5 @@
+import MasterKeys
+
 /// What went wrong in the verifier. Messages name tokens, never secrets or codes.
 public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownToken(String)
@@ -51,18 +53,17 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
         case .tokenLocked(let id): "token \(id) is locked after too many failures; unlock it first"
         case .counterWouldGoBack(let id, let current, let requested):
             "token \(id) is at counter \(current); setting \(requested) would allow old codes again (use --force if you mean it)"
-        case .badMasterKey(let detail): "bad master key: \(detail)"
-        case .unknownMasterKey(let id): "the secret was sealed with master key \(id), which this verifier does not have"
-        case .sealedSecretDamaged(let id): "the sealed secret of token \(id) does not open (wrong key or damaged data)"
-        case .masterKeyMissing(let path):
-            "the master key file \(path) is missing, but the database holds sealed secrets (or once did); restore the key file from its backup (a new key would not open them)"
+        case .badMasterKey(let detail): MasterKeyError.badMasterKey(detail).description
+        case .unknownMasterKey(let id): MasterKeyError.unknownMasterKey(id).description
+        case .sealedSecretDamaged(let id): MasterKeyError.sealedSecretDamaged(id).description
+        case .masterKeyMissing(let path): MasterKeyError.masterKeyMissing(path: path).description
         case .wrongMasterKey(let store, let keyring):
             "the database's secrets are sealed under master key \(store), but the key file holds \(keyring.joined(separator: ", ")); use the key file that belongs to this database"
         case .rotationUnfinished(let store, let file):
             "a master key rotation was not finished: the database's current key is \(store), the key file's first key \(file); run `otpkit verifier rotate-key` again"
         case .masterKeyRetired(let sealing, let store):
             "the master key was rotated (now \(store); this process seals under the retired \(sealing)); nothing was stored: restart with the new key file"
-        case .sealing(let detail): "cannot seal a secret: \(detail)"
+        case .sealing(let detail): MasterKeyError.sealing(detail).description
         case .invalidToken(let detail): "invalid token: \(detail)"
         case .invalidUser(let detail): "invalid user: \(detail)"
         case .userOwnsNoToken(let user): "user \(user) owns no token; assign one first (otpkit verifier assign --token ID --user \(user))"
@@ -71,6 +72,19 @@ public enum VerifierError: Error, Equatable, Sendable, CustomStringConvertible {
         case .storage(let detail): "token store: \(detail)"
         case .contention(let id): "token \(id) kept changing under concurrent requests; try again"
         case .unavailable(let detail): "the database is unavailable: \(detail)"
+        }
+    }
+}
+
+extension VerifierError {
+    /// A master key problem as the verifier reports it.
+    public init(_ error: MasterKeyError) {
+        switch error {
+        case .badMasterKey(let detail): self = .badMasterKey(detail)
+        case .unknownMasterKey(let id): self = .unknownMasterKey(id)
+        case .masterKeyMissing(let path): self = .masterKeyMissing(path: path)
+        case .sealedSecretDamaged(let id): self = .sealedSecretDamaged(id)
+        case .sealing(let detail): self = .sealing(detail)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MasterKeys
 import OTPCore
 
 /// A token as the verifier keeps it: parameters, moving state and the sealed secret. No plaintext secret.

@@ -1,4 +1,5 @@
 import Foundation
+import MasterKeys
 import OTPCore
 import PostgresNIO
 import Verification

@@ -60,7 +60,7 @@ final class ServerHealth: Sendable {
             token = try await verifier.administration.tokens().first
             state.withLock { $0.probeTokenID = token?.id }
         }
-        if let token { _ = try verifier.keyring.open(token.sealedSecret, tokenID: token.id) }
+        if let token { _ = try verifier.keyring.opened(token.sealedSecret, tokenID: token.id) }
         state.withLock { $0.keyOpensSecrets = true }
     }
 }

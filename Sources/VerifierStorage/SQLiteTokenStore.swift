@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import MasterKeys
 import OTPCore
 import Synchronization
 import Verification

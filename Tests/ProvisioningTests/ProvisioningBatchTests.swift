@@ -1,5 +1,6 @@
 import EmulatorServer
 import Foundation
+import MasterKeys
 import OTPCore
 import Provisioning
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import MasterKeys
 import NIOCore
 import OTPCore
 import RADIUS

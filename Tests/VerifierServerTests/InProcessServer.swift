@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import MasterKeys
 import NIOCore
 import OTPCore
 import Verification

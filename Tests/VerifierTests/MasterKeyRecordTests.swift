@@ -1,4 +1,5 @@
 import Foundation
+import MasterKeys
 import OTPCore
 import Testing
 import TestSupport

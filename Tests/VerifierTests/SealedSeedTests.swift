@@ -1,4 +1,5 @@
 import Foundation
+import MasterKeys
 import OTPCore
 import Testing
 import Verification
@@ -29,12 +30,12 @@ import VerifierStorage
         let secret = Secret.random()
         let sealed = try keyring.seal(secret, tokenID: "a")
         #expect(try keyring.open(sealed, tokenID: "a") == secret)
-        #expect(throws: VerifierError.sealedSecretDamaged("b")) { try keyring.open(sealed, tokenID: "b") }
+        #expect(throws: MasterKeyError.sealedSecretDamaged("b")) { try keyring.open(sealed, tokenID: "b") }
         let other = MasterKeyring(current: MasterKey.generate())
-        #expect(throws: VerifierError.unknownMasterKey(sealed.keyID)) { try other.open(sealed, tokenID: "a") }
+        #expect(throws: MasterKeyError.unknownMasterKey(sealed.keyID)) { try other.open(sealed, tokenID: "a") }
         var damaged = sealed
         damaged.box[20] ^= 1
-        #expect(throws: VerifierError.sealedSecretDamaged("a")) { try keyring.open(damaged, tokenID: "a") }
+        #expect(throws: MasterKeyError.sealedSecretDamaged("a")) { try keyring.open(damaged, tokenID: "a") }
     }
 
     @Test(arguments: StoreKind.allCases) func rotationResealsEveryTokenUnderTheNewKey(_ kind: StoreKind) async throws {
@@ -60,7 +61,7 @@ import VerifierStorage
         #expect(again.createdPath == nil)
         #expect(again.keyring.current.id == created.keyring.current.id)
         try Data("not base64!\n".utf8).write(to: URL(fileURLWithPath: path))
-        #expect(throws: VerifierError.self) { try MasterKeyFile.load(path: path, creating: .allowed) }
+        #expect(throws: MasterKeyError.self) { try MasterKeyFile.load(path: path, creating: .allowed) }
     }
 
     private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {

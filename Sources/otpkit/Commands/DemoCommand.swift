@@ -2,6 +2,7 @@ import ArgumentParser
 import DispatchExecutors
 import EmulatedTokens
 import Foundation
+import MasterKeys
 import OTPCore
 import Provisioning
 import TokenDrivers

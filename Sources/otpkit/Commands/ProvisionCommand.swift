@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MasterKeys
 import OTPCore
 import PrivateFiles
 import Provisioning

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MasterKeys
 import OTPCore
 import Provisioning
 import SeedFormats
@@ -106,6 +107,8 @@ struct CLIFailure: Error, CustomStringConvertible {
             self.init(error.description, code: .usage)
         case let error as ValidationError:
             self.init(error.message, code: .usage)
+        case let error as MasterKeyError:
+            self.init(error.description, code: .keyProblem)
         case let error as VerifierError:
             // A user name or PIN that cannot be is bad input, as a bad option is.
             if case .invalidUser = error { self.init(error.description, code: .usage); return }

@@ -22,7 +22,7 @@ struct VerifierExportCommand: AsyncParsableCommand {
             let records = try await verifier.administration.tokens().map { token throws(VerifierError) in
                 SeedRecord(serial: token.id, issuer: token.issuer, algorithm: token.algorithm, digits: token.digits,
                            counter: token.counter, period: { if case .totp(let period) = token.kind { period } else { nil } }(),
-                           timeDrift: token.kind == .hotp ? nil : token.timeDrift, user: token.user, secret: try verifier.keyring.open(token.sealedSecret, tokenID: token.id))
+                           timeDrift: token.kind == .hotp ? nil : token.timeDrift, user: token.user, secret: try verifier.keyring.opened(token.sealedSecret, tokenID: token.id))
             }
             try SeedExport.write(records, as: format, credentials: try credentialOptions.credentials(), to: out)
             print("Exported \(counted(records.count, "token")) to \(out).")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CoreMetrics
 import Foundation
+import MasterKeys
 import NIOCore
 import Verification
 import VerifierPostgres

@@ -1,7 +1,6 @@
 import Foundation
 import OTPCore
 import PrivateFiles
-import Verification
 
 /// The verifier's master keys, from `OTPKIT_MASTER_KEY` (base64 of 32 bytes) or a key file that is never the
 /// database. The file holds one base64 key per line, the current key first; older keys stay readable during a
@@ -24,7 +23,7 @@ public enum MasterKeyFile {
         public let createdPath: String?
     }
 
-    public static func load(path: String, creating creation: Creation) throws(VerifierError) -> Loaded {
+    public static func load(path: String, creating creation: Creation) throws(MasterKeyError) -> Loaded {
         if let text = ProcessInfo.processInfo.environment[environmentVariable], !text.isEmpty {
             return Loaded(keyring: try parse(text, source: environmentVariable), createdPath: nil)
         }
@@ -41,12 +40,12 @@ public enum MasterKeyFile {
     }
 
     /// Writes keys atomically and durably (`PrivateFile`), readable by the owner only.
-    public static func write(_ keys: [MasterKey], to path: String) throws(VerifierError) {
+    public static func write(_ keys: [MasterKey], to path: String) throws(MasterKeyError) {
         let text = keys.map { Data($0.bytes).base64EncodedString() }.joined(separator: "\n") + "\n"
         do { try PrivateFile.write(Array(text.utf8), to: path) } catch { throw .badMasterKey(error.description) }
     }
 
-    static func parse(_ text: String, source: String) throws(VerifierError) -> MasterKeyring {
+    static func parse(_ text: String, source: String) throws(MasterKeyError) -> MasterKeyring {
         var keys: [MasterKey] = []
         for line in text.split(whereSeparator: \.isNewline) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -5,9 +5,10 @@ import OTPCore
 /// the same key always has the same id.
 public struct MasterKey: @unchecked Sendable {  // SymmetricKey is immutable; Crypto does not mark it Sendable
     public let id: String
-    let key: SymmetricKey
+    /// For keys derived from it inside this package (the resync challenges' key); never printed.
+    package let key: SymmetricKey
 
-    public init(bytes: [UInt8]) throws(VerifierError) {
+    public init(bytes: [UInt8]) throws(MasterKeyError) {
         guard bytes.count == 32 else { throw .badMasterKey("a master key is 32 bytes, not \(bytes.count)") }
         key = SymmetricKey(data: bytes)
         id = Hex.encode(SHA256.hash(data: Array("otpkit master key id".utf8) + bytes).prefix(8))
@@ -31,10 +32,10 @@ public struct MasterKeyring: Sendable {
         self.older = older.filter { $0.id != current.id }
     }
 
-    public func seal(_ secret: Secret, tokenID: String) throws(VerifierError) -> SealedSecret {
+    public func seal(_ secret: Secret, tokenID: String) throws(MasterKeyError) -> SealedSecret {
         do {
             let box = try AES.GCM.seal(secret.bytes, using: current.key, authenticating: Array(tokenID.utf8))
-            guard let combined = box.combined else { throw VerifierError.sealing("no combined form") }
+            guard let combined = box.combined else { throw MasterKeyError.sealing("no combined form") }
             return SealedSecret(keyID: current.id, box: Array(combined))
         } catch {
             throw .sealing("\(type(of: error))")
@@ -52,7 +53,7 @@ public struct MasterKeyring: Sendable {
         current.id == sealed.keyID || older.contains { $0.id == sealed.keyID }
     }
 
-    public func open(_ sealed: SealedSecret, tokenID: String) throws(VerifierError) -> Secret {
+    public func open(_ sealed: SealedSecret, tokenID: String) throws(MasterKeyError) -> Secret {
         guard let key = ([current] + older).first(where: { $0.id == sealed.keyID }) else {
             throw .unknownMasterKey(sealed.keyID)
         }
