@@ -30,7 +30,8 @@ public enum ControlTokenFile {
     static let maximumFileSize = 4096
 
     public static func read(_ path: String) throws(Problem) -> ControlChannelToken {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+        // Non-blocking: a FIFO put at the path must be refused below, not wait for a writer.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
         guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var status = stat()

@@ -108,7 +108,10 @@ extension Verifier {
     /// Whether `password` passes the PIN of `token`'s owner, and the code it carries: with an owner who has a PIN,
     /// the password is the PIN followed by the code (one derivation); otherwise the whole password is the code.
     func ownerPINCheck(_ token: VerifierToken, password: String) async throws(VerifierError) -> (pinAccepted: Bool, code: String) {
-        guard let owner = token.user.flatMap({ try? UserName($0) }), let pin = try await store.pin(user: owner) else { return (true, password) }
+        guard let ownerName = token.user else { return (true, password) }
+        // An owner whose stored name no longer reads as a name is refused, never let through without a PIN check.
+        guard let owner = try? UserName(ownerName) else { return (false, password) }
+        guard let pin = try await store.pin(user: owner) else { return (true, password) }
         let bytes = Array(password.utf8)
         let accepted = derivePIN(pin, bytes.dropLast(token.digits)) && bytes.count > token.digits
         return (accepted, String(decoding: bytes.suffix(token.digits), as: UTF8.self))

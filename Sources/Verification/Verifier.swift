@@ -205,13 +205,18 @@ public final class Verifier: Sendable {
 
     /// Resynchronises a drifted token from two consecutive codes: HOTP codes in counter ... counter + syncWindow,
     /// TOTP codes of consecutive steps within syncWindow / 2 steps either side of now (which sets the token's drift).
+    /// A token whose user has a PIN takes it before the first code, as a verify by id does (`ownerPINCheck`): the
+    /// PIN guards every path that moves the token's counter. A wrong PIN is refused as codes not found are.
     public func resync(tokenID id: String, code1: String, code2: String) async throws(VerifierError) -> ResyncOutcome {
+        var pinCheck: (pinAccepted: Bool, code: String)?
         for _ in 0..<Self.maxAttempts {
             let now = clock()
             guard var token = try await store.token(id: id) else {
                 try decoyWork(budget: resyncBudget(nil))
                 throw try await refuseResync(id, .unknownToken(id))
             }
+            if pinCheck == nil { pinCheck = try await ownerPINCheck(token, password: code1) }
+            let (pinAccepted, code1) = pinCheck ?? (false, code1)
             var work = HMACWork(try hotp(for: token))
             if rules.isLocked(&token, now: now) {
                 finish(&work, budget: resyncBudget(token))
@@ -219,7 +224,7 @@ public final class Verifier: Sendable {
                 continue
             }
             var changed = token
-            let found = DecisionRules.wellFormed(code1, digits: token.digits) && DecisionRules.wellFormed(code2, digits: token.digits)
+            let found = pinAccepted && DecisionRules.wellFormed(code1, digits: token.digits) && DecisionRules.wellFormed(code2, digits: token.digits)
                 ? findPair(&changed, work: &work, code1, code2, now: now) : nil
             let outcome: ResyncOutcome
             if let found {

@@ -77,7 +77,7 @@ public struct VerifierHTTPServer: Sendable {
     let audit: AuditLog
     let health: ServerHealth
     /// What /healthz answers, and Status-Server follows.
-    let readiness: ReadinessCheck
+    let readiness: SharedReadiness
     let limiter: RateLimiter
     let imports: ImportGate
     /// The RADIUS front end, when `options.radius` asks for one.
@@ -94,8 +94,8 @@ public struct VerifierHTTPServer: Sendable {
         self.imports = ImportGate(threads: options.importThreads, maxPending: options.maxPendingImports)
         let health = ServerHealth()
         self.health = health
-        let readiness = ReadinessCheck(verifier: verifier, health: health, databaseCheck: options.databaseCheck,
-                                       writeProbe: options.databaseWriteProbe)
+        let readiness = SharedReadiness(ReadinessCheck(verifier: verifier, health: health, databaseCheck: options.databaseCheck,
+                                                       writeProbe: options.databaseWriteProbe))
         self.readiness = readiness
         let factories = options.metrics.factories
         // RADIUS drops by reason only on the detailed view, their sum on the public one.

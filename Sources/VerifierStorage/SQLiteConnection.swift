@@ -71,10 +71,13 @@ final class SQLiteConnection {
     /// falls back to reading, and every write would fail).
     func checkWritable() throws(VerifierError) {
         try identity.check(path)
-        if sqlite3_db_readonly(handle, "main") == 1 {
+        if isReadOnly {
             throw .storage("the database file \(path) can only be read (its mode, an immutable flag or a read-only mount)")
         }
     }
+
+    /// Whether SQLite opened the file read-only (it falls back to reading when it cannot write).
+    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
 
     /// Runs `body` in a write transaction (BEGIN IMMEDIATE takes the write lock at once); rolls back on error.
     /// Refused before it begins unless `checkWritable` passes or `requiringWritable` is false (the schema check on

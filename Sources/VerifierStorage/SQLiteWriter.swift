@@ -35,8 +35,15 @@ final class SQLiteWriter: Sendable {
     static let queueCapacity = 8192
 
     private let queue = StoreJobQueue<Job>(capacity: queueCapacity)
+    /// The file the writer's connection opened, and whether SQLite opened it read-only (for `probe`).
+    private let path: String
+    private let identity: SQLiteFileIdentity
+    private let openedReadOnly: Bool
 
     init(connection: sending SQLiteConnection, counters: StoreCounters, fault: CommitFault) {
+        path = connection.path
+        identity = connection.identity
+        openedReadOnly = connection.isReadOnly
         let box = ConnectionBox(connection)
         let queue = self.queue
         let thread = Thread {
@@ -76,17 +83,15 @@ final class SQLiteWriter: Sendable {
         return try result.get()
     }
 
-    /// `SQLiteConnection.checkWritable` on the writer's connection, in turn with the writes; takes no lock (a lock
-    /// held elsewhere shows in the decisions it fails), writes nothing, and is not counted as a commit.
-    func probe() async throws(VerifierError) {
-        let result: Result<Void, VerifierError> = await withCheckedContinuation { continuation in
-            let job = Job.transaction { connection in
-                let result = Result { () throws(VerifierError) in try connection.checkWritable() }
-                return (false, { continuation.resume(returning: result) })
-            }
-            if !queue.push([job]) { continuation.resume(returning: .failure(Self.busy)) }
+    /// What `SQLiteConnection.checkWritable` checks, without a turn on the writer thread: the file at the path is
+    /// still the one opened, and SQLite did not open it read-only. `/healthz` and Status-Server need no key, so this
+    /// must cost a flood of them nothing the decisions pay for (no job between group commits, no lock, no write). A
+    /// file made read-only after the start is caught by the next commit, which fails and is remembered by health.
+    func probe() throws(VerifierError) {
+        try identity.check(path)
+        if openedReadOnly {
+            throw .storage("the database file \(path) can only be read (its mode, an immutable flag or a read-only mount)")
         }
-        try result.get()
     }
 
     private static let busy = VerifierError.unavailable("too many writes are waiting for the database")
@@ -146,7 +151,9 @@ final class SQLiteWriter: Sendable {
             try? connection.execute("ROLLBACK")
             return fail(error)
         }
-        let decisionCommits = counters.committed(decisions: outcomes.reduce(0) { $0 + $1.count }, duration: .now - start)
+        // One decision per caller, however many rows it wrote: a refused login writes each of its user's tokens, and
+        // a count of rows on the public /metrics would tell how many tokens a refused user owns.
+        let decisionCommits = counters.committed(decisions: outcomes.count, duration: .now - start)
         fault.afterDecisionCommit(decisionCommits)
         for (member, matched) in zip(group, outcomes) { member.answer(.success(matched)) }
     }

@@ -133,4 +133,12 @@ import Testing
         let problem = #expect(throws: ControlTokenFile.Problem.self) { try ControlTokenFile.read(short) }
         #expect("\(problem.map { "\($0)" } ?? "")".contains("at least 16"))
     }
+
+    /// A FIFO at the path is refused at once, not waited on for a writer that never comes.
+    @Test func aFIFOIsRefusedWithoutWaiting() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-token-fifo-\(UUID().uuidString)").path
+        try #require(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        #expect(throws: ControlTokenFile.Problem.notARegularFile(path)) { try ControlTokenFile.read(path) }
+    }
 }

@@ -3,6 +3,7 @@ import MasterKeys
 import OTPCore
 import Testing
 import Verification
+import VerifierStorage
 
 /// Issue 12, part 1: users own tokens; a login by user name checks the code against each token the user owns, at
 /// most one accepts, an optional PIN comes first, and every refusal costs the same.
@@ -121,6 +122,22 @@ import Verification
         #expect(try await cost("pinned-mixed", "1357" + F.code(0, digits: 8), .wrongPIN) == unknown, "the 8-digit token is first")
         #expect(try await verifier.verify(user: "pinned-mixed", password: "2468" + F.code(0)).outcome.accepted, "the 6-digit token's code")
         #expect(try await verifier.verify(user: "pinned-mixed", password: "2468" + F.code(0, digits: 8)).outcome.accepted, "the 8-digit token's code")
+    }
+
+    /// The store's decision count (public /metrics) says one decision per refused login, however many tokens the
+    /// user owns: a count of rows would tell a prober how many that is.
+    @Test func aRefusedLoginCountsOneDecisionWhateverTheUserOwns() async throws {
+        let fixture = try await F()
+        let verifier = fixture.verifier()
+        try await verifier.add(try (0..<4).map { try verifier.makeToken(id: "t\($0)", secret: F.rfcSecret, user: "alice") })
+        let store = try #require(fixture.store as? SQLiteTokenStore)
+        func decisions(_ user: String) async throws -> Int {
+            let before = store.figures.decisions
+            #expect(try await verifier.verify(user: user, password: "000000").outcome.accepted == false)
+            return store.figures.decisions - before
+        }
+        #expect(try await decisions("nobody") == 1)
+        #expect(try await decisions("alice") == 1)
     }
 
     /// The documented limit of tokens a user owns holds on assignment and on import.
@@ -242,6 +259,10 @@ import Verification
         #expect(try await verifier.verify(tokenID: "t1", code: "2468" + F.code(40)) == .rejected(.resyncStarted))
         #expect(try await verifier.verify(tokenID: "t1", code: F.code(41)) == .rejected(.wrongPIN), "nor does the resync's second code skip it")
         #expect(try await verifier.verify(tokenID: "t1", code: "2468" + F.code(41)) == .accepted(counter: 41), "with the PIN it completes")
+        // A resync moves the counter too: the PIN comes before its first code.
+        #expect(try await verifier.resync(tokenID: "t1", code1: F.code(60), code2: F.code(61)) == .notFound, "a resync without the PIN")
+        #expect(try await verifier.resync(tokenID: "t1", code1: "1357" + F.code(60), code2: F.code(61)) == .notFound, "a wrong PIN")
+        #expect(try await verifier.resync(tokenID: "t1", code1: "2468" + F.code(60), code2: F.code(61)) == .resynchronized(counter: 62))
     }
 
     enum ResyncChallengeLifetime { static let seconds: TimeInterval = 300 }

@@ -152,7 +152,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
             let core = try await verifier.open(database, policy: policy)
             if let sqlite = database.tokens as? SQLiteTokenStore {
                 // A file SQLite could open only for reading would refuse every decision: say so now, not per request.
-                do { try await sqlite.probeWrite() } catch { throw CLIFailure("\(error); not serving", code: .unreachable) }
+                do { try sqlite.probeWrite() } catch { throw CLIFailure("\(error); not serving", code: .unreachable) }
             }
             let keys = database.apiKeys
             if try await keys.list().isEmpty {
@@ -186,7 +186,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
                 options.services.append(client)  // started first, stopped last: after the requests in flight
             }
             if let sqlite = database.tokens as? SQLiteTokenStore {
-                options.databaseWriteProbe = { try await sqlite.probeWrite() }
+                options.databaseWriteProbe = { try sqlite.probeWrite() }
             }
             options.metrics = metrics
             let audit: FileHandle
