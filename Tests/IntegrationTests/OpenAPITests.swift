@@ -30,7 +30,9 @@ import Testing
             "run", ProjectPaths.root.appendingPathComponent("openapi.yaml").path,
             "--url", "http://127.0.0.1:\(server.port)", "--header", "Authorization: Bearer \(server.adminKey)",
             "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-            "--max-time", "40", "--workers", "2", "--seed", "20261129",
+            // One worker: hypothesis parses lambda sources with `ast.parse`, which CPython 3.11 (Debian 12's) can
+            // break on when two threads do it at once ("AST constructor recursion depth mismatch", seen here).
+            "--max-time", "40", "--workers", "1", "--seed", "20261129",
         ], environment: ["NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"], timeout: 300)
         #expect(run.status == 0, "\(run.stdout.suffix(6000))\(run.stderr.suffix(2000))")
         #expect(run.stdout.contains("14/14"), "every operation was selected: \(run.stdout.suffix(1500))")
