@@ -38,18 +38,18 @@ extension Verifier {
         // Each token decides the code its length cuts off the password, as if the PIN before it were right.
         var decisions: [(token: VerifierToken, code: String, decision: Decision)] = []
         for token in login.tokens {
-            let code = login.pin == nil ? password[...] : password.suffix(token.digits)
+            let code = String(decoding: login.pin == nil ? password[...] : password.suffix(token.digits), as: UTF8.self)
             var work = HMACWork(try hotp(for: token))
-            let (outcome, changed) = rules.verify(token, code: String(decoding: code, as: UTF8.self), pinAccepted: true, now: now, work: &work)
+            let (outcome, changed) = rules.verify(token, code: code, pinAccepted: true, now: now, work: &work)
             hmacs += work.count
-            decisions.append((token, String(decoding: code, as: UTF8.self), Decision(outcome: outcome, token: changed)))
+            decisions.append((token, code, Decision(outcome: outcome, token: changed)))
         }
         // One PIN derivation: for the split of the token the code matched, else of the first token.
         let matched = decisions.first { $0.decision.outcome.accepted } ?? decisions.first { $0.decision.outcome == .rejected(.resyncStarted) }
         let splitDigits = (matched ?? decisions.first)?.token.digits
         var pinRight = true
         if let pin = login.pin, let digits = splitDigits {
-            pinRight = derivePIN(pin, password.dropLast(digits)) && password.count > digits
+            pinRight = split(password, pin: pin, digits: digits).pinAccepted
         } else if login.pinsInUse {
             deriveDecoyPIN(password)
         }
@@ -112,9 +112,14 @@ extension Verifier {
         // An owner whose stored name no longer reads as a name is refused, never let through without a PIN check.
         guard let owner = try? UserName(ownerName) else { return (false, password) }
         guard let pin = try await store.pin(user: owner) else { return (true, password) }
-        let bytes = Array(password.utf8)
-        let accepted = derivePIN(pin, bytes.dropLast(token.digits)) && bytes.count > token.digits
-        return (accepted, String(decoding: bytes.suffix(token.digits), as: UTF8.self))
+        return split(Array(password.utf8), pin: pin, digits: token.digits)
+    }
+
+    /// `password` read as a PIN followed by a code of `digits` digits: whether the PIN is `pin` (one derivation, also
+    /// when the password is too short to hold one) and the code.
+    private func split(_ password: [UInt8], pin: PINHash, digits: Int) -> (pinAccepted: Bool, code: String) {
+        let accepted = derivePIN(pin, password.dropLast(digits)) && password.count > digits
+        return (accepted, String(decoding: password.suffix(digits), as: UTF8.self))
     }
 
     @discardableResult

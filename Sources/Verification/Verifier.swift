@@ -134,7 +134,8 @@ public final class Verifier: Sendable {
 
     /// Checks `code` for the token `id`. A token whose user has a PIN is checked as that user's login is: `code` is
     /// the PIN followed by the code, and a code without the right PIN is refused (a failure), so a PIN-protected
-    /// token cannot be verified around its PIN. Every refusal costs the same work (see the type's note).
+    /// token cannot be verified around its PIN. Every refusal costs the same work (see the type's note), and one of a
+    /// token whose user has a PIN also that PIN's derivation.
     public func verify(tokenID id: String, code: String) async throws(VerifierError) -> VerificationOutcome {
         try await turns.inTurn(id) { () throws(VerifierError) -> VerificationOutcome in
             guard let token = try await tokenToDecide(id: id) else {

@@ -9,7 +9,7 @@ public final class SQLiteAPIKeyStore: APIKeyStore {
 
     /// A store with threads and connections of its own (a command that needs only the keys).
     public init(path: String) throws(VerifierError) {
-        database = try SQLiteDatabase(path: path, readers: 1)
+        database = try SQLiteDatabase(path: path, creating: true, readers: 1)
     }
 
     /// The keys of the token store's file, through its threads and connections (one writer for the file).

@@ -11,10 +11,11 @@ final class SQLiteConnection {
     /// Statements every request runs, prepared once (`withCached`).
     private var cached: [String: SQLiteStatement] = [:]
 
-    init(path: String) throws(VerifierError) {
+    /// `creating`: whether a missing file is made (else opening it fails, and nothing is created).
+    init(path: String, creating: Bool = false) throws(VerifierError) {
         self.path = path
         var opened: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (creating ? SQLITE_OPEN_CREATE : 0)
         let status = sqlite3_open_v2(path, &opened, flags, nil)
         guard status == SQLITE_OK, let opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "status \(status)"

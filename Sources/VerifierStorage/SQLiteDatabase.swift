@@ -15,10 +15,10 @@ final class SQLiteDatabase: Sendable {
     /// Reader threads: enough that a long read (a listing) does not hold up the short ones.
     static let defaultReaders = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
 
-    init(path: String, readers: Int = defaultReaders, fault: CommitFault = .fromEnvironment(),
+    init(path: String, creating: Bool, readers: Int = defaultReaders, fault: CommitFault = .fromEnvironment(),
          metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws(VerifierError) {
         counters = StoreCounters(factory: metrics)
-        let connection = try SQLiteConnection(path: path)
+        let connection = try SQLiteConnection(path: path, creating: creating)
         try connection.makeDurable()
         migration = try SQLiteSchema.migrate(connection)
         self.readers = try SQLiteReaders(path: path, count: readers)

@@ -19,9 +19,10 @@ public final class SQLiteTokenStore: TokenStore {
     public var migration: MigrationReport { database.migration }
 
     /// `metrics`: where the writer records `otpkit_store_commits_total`, `otpkit_store_decisions_total` and
-    /// `otpkit_store_commit_seconds` (a timer; `commitSecondsBuckets` suits it); by default nowhere.
-    public init(path: String, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws(VerifierError) {
-        database = try SQLiteDatabase(path: path, metrics: metrics)
+    /// `otpkit_store_commit_seconds` (a timer; `commitSecondsBuckets` suits it); by default nowhere. `creating`:
+    /// whether a missing file is made; with false, a file gone since the caller looked is refused, never recreated.
+    public init(path: String, creating: Bool = true, metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws(VerifierError) {
+        database = try SQLiteDatabase(path: path, creating: creating, metrics: metrics)
     }
 
     /// The buckets `otpkit_store_commit_seconds` wants from a factory that makes histograms.

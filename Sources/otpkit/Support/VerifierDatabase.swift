@@ -36,7 +36,8 @@ struct VerifierDatabase: Sendable {
         }
         let path = sqlitePath(location)
         try creation.check(database: path, keyFile: keyFile)
-        let tokens = try SQLiteTokenStore(path: path, metrics: metrics)
+        // A file that must exist is opened without SQLite's create flag: one gone since the check is refused too.
+        let tokens = try SQLiteTokenStore(path: path, creating: creation != .never, metrics: metrics)
         return VerifierDatabase(description: "sqlite:\(path)", tokens: tokens, apiKeys: SQLiteAPIKeyStore(sharing: tokens),
                                 migrate: { tokens.migration }, client: nil)
     }
