@@ -81,7 +81,7 @@ let package = Package(
         // Emulated tokens inside a test process in one call: USB/IP server, umockdev testbed, control channel, faults.
         .target(name: "EmulatedTokens", dependencies: ["TokenEmulator", "EmulatorServer", "EmulatorControl", "UMockdevBridge", "USBProtocol"]),
         // Host transports that give a FeatureReportChannel (libusb with libudev discovery, the USB/IP client); connected tokens.
-        .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol", "CLibUSB", "CLibUDev"]),
+        .target(name: "USBTransport", dependencies: ["TokenDrivers", "USBIP", "USBProtocol", "CLibUSB", "CLibUDev", "DispatchExecutors"]),
         // Seed files: PSKC (RFC 6030, plain and encrypted), Yubico CSV, otpkit seed JSON; seed export.
         .target(name: "SeedFormats", dependencies: [
             "OTPCore", "PrivateFiles", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -101,7 +101,7 @@ let package = Package(
         ]),
         // The verifier's shared store for several nodes: PostgreSQL through postgres-nio's PostgresClient and its pool.
         .target(name: "VerifierPostgres", dependencies: [
-            "Verification", "MasterKeys", "OTPCore", "DispatchExecutors",
+            "Verification", "MasterKeys", "OTPCore",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -127,7 +127,8 @@ let package = Package(
         ]),
         // RADIUS (RFC 2865, 3579, 5997): the packet codec, authenticators and User-Password hiding. Pure Swift.
         .target(name: "RADIUS", dependencies: ["OTPCore", .product(name: "Crypto", package: "swift-crypto")]),
-        // A task executor of dispatch queues, for async work that must not wait for the cooperative pool.
+        // Executors on dispatch queues: a serial one per home of blocking calls (a token's session, a batch's journal),
+        // and the task executor of the RADIUS server's CPU-bound decisions, which must not wait for the cooperative pool.
         .target(name: "DispatchExecutors"),
         // The RADIUS UDP server (SwiftNIO), deciding through a delegate protocol (it knows nothing of the verifier).
         .target(name: "RADIUSServer", dependencies: [

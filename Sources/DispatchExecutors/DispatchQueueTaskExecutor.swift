@@ -3,9 +3,9 @@ import Synchronization
 
 /// A task executor of serial dispatch queues (each a thread of its own when busy), not Swift's cooperative pool.
 ///
-/// Work that must go on when the cooperative threads are all busy or blocked (heavy HTTP traffic, a test runner
-/// calling blocking code) runs here: the RADIUS server's decisions, which must answer before the NAS retransmits, and
-/// the PostgreSQL client's pool and leases, whose acquire timeout would otherwise fire for want of a thread.
+/// The one place otpkit keeps it: the RADIUS server's decisions (`RADIUSServer`). They are CPU-bound (a PIN's
+/// PBKDF2, a window of HMACs) and must answer before the NAS retransmits, even while heavy HTTP traffic keeps every
+/// cooperative thread busy. Blocking I/O never runs on it: that has serial homes of its own (`SerialQueueExecutor`).
 public final class DispatchQueueTaskExecutor: TaskExecutor {
     private let queues: [DispatchQueue]
     private let next = Atomic<Int>(0)

@@ -10,10 +10,9 @@ import USBProtocol
 /// testbed that makes them USB devices of child processes), with the test's hands on the tokens: press a button,
 /// plug, unplug, arm a fault, read the state. `otpkit emulate` is this type behind a command line.
 ///
-/// Start it with `start` from async code (the bind does not block a thread of the caller's) or `syncStart` from a
-/// thread; or use `withEmulatedTokens`, which stops it when its body returns or throws. It stops on `stop()`,
-/// `syncStop()`, or when the last reference goes. The servers run on event loop threads of their own, so blocking
-/// USB calls of a test (the drivers' `TokenTransports.open`, a driver's requests) never starve them.
+/// Start it with `start`, or use `withEmulatedTokens`, which stops it when its body returns or throws. It stops on
+/// `stop()`, or when the last reference goes. The servers run on event loop threads of their own, so blocking USB
+/// calls of a test (the drivers' `TokenTransports.open`, a driver's requests) never starve them.
 public final class RunningEmulator: Sendable {
     /// The tokens, in bus order (`tokens[0]` is 1-1).
     public let tokens: [EmulatedToken]
@@ -32,25 +31,13 @@ public final class RunningEmulator: Sendable {
         var arrivals: Task<Void, Never>?
     }
 
-    /// Starts the tokens of `configuration`; the bind awaits NIO's future instead of blocking a thread of the
-    /// caller's (only the state files and the testbed are made in line, a few milliseconds).
+    /// Starts the tokens of `configuration`; the bind awaits NIO's future (only the state files and the testbed are
+    /// made in line, a few milliseconds).
     public static func start(_ configuration: EmulatorConfiguration = EmulatorConfiguration()) async throws(EmulatorError) -> RunningEmulator {
         let parts = try Parts(configuration.validated())
         let port: Int
         do { port = try await parts.server.start(host: configuration.host, port: configuration.port) } catch {
             await parts.server.stop()
-            throw .cannotListen("USB/IP on \(configuration.host):\(configuration.port): \(error)")
-        }
-        return RunningEmulator(parts, host: configuration.host, port: port)
-    }
-
-    /// Starts the tokens of `configuration`, blocking the calling thread for the bind (a command line, a thread).
-    @available(*, noasync, message: "blocks the calling thread; from async code use start")
-    public static func syncStart(_ configuration: EmulatorConfiguration = EmulatorConfiguration()) throws(EmulatorError) -> RunningEmulator {
-        let parts = try Parts(configuration.validated())
-        let port: Int
-        do { port = try parts.server.start(host: configuration.host, port: configuration.port) } catch {
-            parts.server.stop()
             throw .cannotListen("USB/IP on \(configuration.host):\(configuration.port): \(error)")
         }
         return RunningEmulator(parts, host: configuration.host, port: port)
@@ -174,20 +161,6 @@ public final class RunningEmulator: Sendable {
         return bound
     }
 
-    /// As `startControlChannel`, blocking the calling thread for the bind.
-    @discardableResult
-    @available(*, noasync, message: "blocks the calling thread; from async code use startControlChannel")
-    public func syncStartControlChannel(at address: ControlAddress, token: ControlChannelToken? = nil) throws(EmulatorError) -> ControlAddress {
-        let channel = ControlChannelServer(target: panel)
-        let bound: ControlAddress
-        do { bound = try channel.start(address, token: token) } catch {
-            channel.stop()
-            throw Self.emulatorError(error)
-        }
-        try keep(channel)
-        return bound
-    }
-
     private static func emulatorError(_ error: ControlChannelError) -> EmulatorError {
         switch error {
         case .pathTaken, .tokenRequired: .badControlAddress(error.description)
@@ -208,10 +181,9 @@ public final class RunningEmulator: Sendable {
 
     // MARK: Stopping
 
-    /// Blocks the calling thread until the emulator stops (a signal handler or another thread calls a stop).
-    @available(*, noasync, message: "blocks the calling thread until stop")
-    public func waitUntilStopped() {
-        try? server.waitUntilStopped()
+    /// Returns once the emulator has stopped (a signal handler or another task called `stop()`).
+    public func waitUntilStopped() async {
+        await server.waitUntilStopped()
     }
 
     /// Stops everything: control channels (their sockets removed), the testbed (its folder removed), the USB/IP
@@ -222,16 +194,6 @@ public final class RunningEmulator: Sendable {
         for channel in running.controlChannels { await channel.stop() }
         testbed.release()
         await server.stop()
-    }
-
-    /// As `stop()`, blocking the calling thread until everything has stopped.
-    @available(*, noasync, message: "blocks the calling thread; from async code use stop")
-    public func syncStop() {
-        guard let running = claimStop() else { return }
-        running.arrivals?.cancel()
-        running.controlChannels.forEach { $0.stop() }
-        testbed.release()
-        server.stop()
     }
 
     private func claimStop() -> Running? {

@@ -34,20 +34,7 @@ public final class ControlChannelServer: Sendable {
 
     /// Binds and starts serving; returns the address bound (with the port chosen for `tcp:HOST:0`). A Unix socket
     /// is reachable by this user only, from its first moment (`PrivateSocketPath`); a path already taken is
-    /// refused. A TCP address needs a `token`. Blocks the calling thread for the bind: from async code, call the
-    /// `async` variant.
-    @discardableResult
-    public func start(_ address: ControlAddress, token: ControlChannelToken? = nil) throws(ControlChannelError) -> ControlAddress {
-        let (binding, placement) = try bind(address, token: token)
-        let bound: Channel
-        do { bound = try binding.wait() } catch {
-            placement?.discard()
-            throw .cannotBind("\(error)")
-        }
-        return try adopt(bound, address: address, placement: placement)
-    }
-
-    /// Binds and starts serving without blocking a thread of the caller's; as the blocking `start`.
+    /// refused. A TCP address needs a `token`.
     @discardableResult
     public func start(_ address: ControlAddress, token: ControlChannelToken? = nil) async throws(ControlChannelError) -> ControlAddress {
         let (binding, placement) = try bind(address, token: token)
@@ -135,15 +122,7 @@ public final class ControlChannelServer: Sendable {
         return address
     }
 
-    /// Closes the channel and its connections, ends its thread and removes its socket (blocking until done).
-    public func stop() {
-        guard let (bound, socket) = claimStop() else { return }
-        if let socket { PrivateSocketPath.remove(socket.path, ifStill: socket.identity) }
-        try? bound?.close().wait()
-        try? group.syncShutdownGracefully()
-    }
-
-    /// Closes the channel and its connections, ends its thread and removes its socket, without blocking a thread.
+    /// Closes the channel and its connections, ends its thread and removes its socket.
     public func stop() async {
         guard let (bound, socket) = claimStop() else { return }
         if let socket { PrivateSocketPath.remove(socket.path, ifStill: socket.identity) }

@@ -23,14 +23,7 @@ public final class USBIPServer: Sendable {
         self.log = log
     }
 
-    /// Binds and starts serving; returns the port (useful with port 0). Blocks the calling thread for the bind: from
-    /// async code, call the `async` variant.
-    @discardableResult
-    public func start(host: String = "127.0.0.1", port: Int = defaultPort) throws -> Int {
-        adopt(try bootstrap().bind(host: host, port: port).wait(), port: port)
-    }
-
-    /// Binds and starts serving without blocking a thread of the caller's; returns the port (useful with port 0).
+    /// Binds and starts serving; returns the port (useful with port 0).
     @discardableResult
     public func start(host: String = "127.0.0.1", port: Int = defaultPort) async throws -> Int {
         adopt(try await bootstrap().bind(host: host, port: port).get(), port: port)
@@ -78,20 +71,13 @@ public final class USBIPServer: Sendable {
         registry.plugged.contains { $0.busID == busID }
     }
 
-    /// Blocks until `stop()` is called from elsewhere.
-    public func waitUntilStopped() throws {
+    /// Returns once the listener has closed (`stop()` called elsewhere).
+    public func waitUntilStopped() async {
         guard case .listening(let bound) = listener.withLockedValue({ $0 }) else { return }
-        try bound.closeFuture.wait()
+        try? await bound.closeFuture.get()
     }
 
-    /// Closes the listener and the connections, and ends the server's threads (blocking until they have ended).
-    public func stop() {
-        guard let bound = claimStop() else { return }
-        try? bound?.close().wait()
-        try? group.syncShutdownGracefully()
-    }
-
-    /// Closes the listener and the connections, and ends the server's threads, without blocking a thread.
+    /// Closes the listener and the connections, and ends the server's threads.
     public func stop() async {
         guard let bound = claimStop() else { return }
         try? await bound?.close().get()

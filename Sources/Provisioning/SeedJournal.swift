@@ -1,6 +1,7 @@
 import Foundation
 import MasterKeys
 import OTPCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +14,10 @@ import Glibc
 /// One JSON object a line, appended with O_APPEND and fdatasync (which also flushes the new file size, all an append
 /// needs); a line torn by a crash is cut off when the journal is opened again (see `SeedJournalContents`). Secrets are sealed (AES-256-GCM, bound to the record id) under the journal's master key, and
 /// carried with a keyed fingerprint so that a repeated secret is refused without opening any.
-public final class SeedJournal {
+///
+/// Safe to share between tasks: one append at a time, in a lock. Appends block for their fsync, so async code calls
+/// them from a queue of its own (a `ProvisioningBatch` does), never from a cooperative thread.
+public final class SeedJournal: Sendable {
     public struct Entry: Codable, Equatable, Sendable {
         public enum Kind: String, Codable, Sendable { case intent, committed, failed }
 
@@ -71,13 +75,21 @@ public final class SeedJournal {
     public let path: String
     private let keyring: MasterKeyring
     private let descriptor: Int32
-    private var contents: SeedJournalContents
-    public var entries: [Entry] { contents.entries }
     /// What opening did to the file, for the operator (a torn line cut off, damaged lines skipped); empty when nothing.
-    public private(set) var openingNotes: [String] = []
+    public let openingNotes: [String]
+    private let state: Mutex<Appended>
+
+    /// What appends change: the parsed lines, the fingerprints of the secrets seen, the time spent syncing.
+    private struct Appended {
+        var contents: SeedJournalContents
+        var fingerprints: Set<String>
+        var durabilityTime: Duration = .zero
+    }
+
+    private var contents: SeedJournalContents { state.withLock { $0.contents } }
+    public var entries: [Entry] { contents.entries }
     /// Time spent making appends durable (write and fsync), for the provisioning benchmark.
-    public private(set) var durabilityTime: Duration = .zero
-    private var fingerprints: Set<String> = []
+    public var durabilityTime: Duration { state.withLock { $0.durabilityTime } }
 
     /// Opens (or creates, mode 0600) the journal at `path`. A last line torn by a crash is cut off, a last entry whose
     /// newline is missing gets it, and damaged lines are skipped; `openingNotes` says what was done.
@@ -113,9 +125,8 @@ public final class SeedJournal {
         self.path = path
         self.keyring = keyring
         self.descriptor = file
-        self.contents = contents
         self.openingNotes = notes
-        fingerprints = Set(contents.entries.compactMap(\.fingerprint))
+        state = Mutex(Appended(contents: contents, fingerprints: Set(contents.entries.compactMap(\.fingerprint))))
     }
 
     deinit { close(descriptor) }
@@ -124,28 +135,38 @@ public final class SeedJournal {
     /// the journal has seen, and a token already committed unless `reprogram`.
     public func recordIntent(_ seed: SeedRecord, reprogram: Bool = false) throws(JournalError) -> String {
         let fingerprint = keyring.fingerprint(seed.secret)
-        guard !fingerprints.contains(fingerprint) else { throw .duplicateSecret }
-        if !reprogram, isCommitted(serial: seed.serial, slot: seed.slot) { throw .alreadyCommitted(serial: seed.serial, slot: seed.slot) }
         let id = UUID().uuidString.lowercased()
         let sealed: SealedSecret
         do { sealed = try keyring.seal(seed.secret, tokenID: id) } catch { throw .sealing(error.description) }
-        try append(Entry(kind: .intent, id: id, time: Date(), serial: seed.serial, family: seed.family, slot: seed.slot,
-                         algorithm: seed.algorithm, digits: seed.digits, counter: seed.counter, period: seed.period,
-                         keyID: sealed.keyID, sealed: Data(sealed.box).base64EncodedString(), fingerprint: fingerprint))
-        fingerprints.insert(fingerprint)
+        let entry = Entry(kind: .intent, id: id, time: Date(), serial: seed.serial, family: seed.family, slot: seed.slot,
+                          algorithm: seed.algorithm, digits: seed.digits, counter: seed.counter, period: seed.period,
+                          keyID: sealed.keyID, sealed: Data(sealed.box).base64EncodedString(), fingerprint: fingerprint)
+        try state.withLock { (state: inout Appended) throws(JournalError) in
+            guard !state.fingerprints.contains(fingerprint) else { throw .duplicateSecret }
+            if !reprogram, state.contents.isCommitted(serial: seed.serial, slot: seed.slot) {
+                throw .alreadyCommitted(serial: seed.serial, slot: seed.slot)
+            }
+            try append(entry, to: &state)
+            state.fingerprints.insert(fingerprint)
+        }
         return id
     }
 
     /// Marks a record committed. The line is synced with the next intent or `sync()`: a commit lost to a crash
     /// leaves the record uncertain, and the token is programmed again with a fresh secret: safe, never a lost seed.
     public func commit(_ id: String) throws(JournalError) {
-        guard contents.intent(id) != nil else { throw .unknownRecord(id) }
-        try append(Entry(kind: .committed, id: id, time: Date()), sync: false)
+        try appendOutcome(Entry(kind: .committed, id: id, time: Date()))
     }
 
     public func fail(_ id: String, reason: String) throws(JournalError) {
-        guard contents.intent(id) != nil else { throw .unknownRecord(id) }
-        try append(Entry(kind: .failed, id: id, time: Date(), reason: reason), sync: false)
+        try appendOutcome(Entry(kind: .failed, id: id, time: Date(), reason: reason))
+    }
+
+    private func appendOutcome(_ entry: Entry) throws(JournalError) {
+        try state.withLock { (state: inout Appended) throws(JournalError) in
+            guard state.contents.intent(entry.id) != nil else { throw .unknownRecord(entry.id) }
+            try append(entry, to: &state, sync: false)
+        }
     }
 
     /// Makes every appended line durable (before seeds leave for a verifier, and at the end of a run).
@@ -157,7 +178,7 @@ public final class SeedJournal {
     public var records: [Record] { contents.records }
 
     public func isCommitted(serial: String, slot: Int?) -> Bool {
-        records.contains { $0.state == .committed && $0.serial == serial && $0.slot == slot }
+        contents.isCommitted(serial: serial, slot: slot)
     }
 
     /// The seeds of committed records, opened: what the verification server receives. A seed that does not open, or
@@ -171,14 +192,14 @@ public final class SeedJournal {
         try contents.seed(id, keyring: keyring)
     }
 
-    private func append(_ entry: Entry, sync: Bool = true) throws(JournalError) {
+    private func append(_ entry: Entry, to state: inout Appended, sync: Bool = true) throws(JournalError) {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(entry) else { throw .unwritable("cannot encode an entry") }
         let line = [UInt8](data) + [0x0A]
         let start = ContinuousClock.now
-        defer { durabilityTime += ContinuousClock.now - start }
+        defer { state.durabilityTime += ContinuousClock.now - start }
         let end = lseek(descriptor, 0, SEEK_END)
         let written = line.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
         guard written == line.count else {
@@ -188,6 +209,6 @@ public final class SeedJournal {
             throw .unwritable("\(path): \(reason)")
         }
         guard !sync || fdatasync(descriptor) == 0 else { throw .unwritable("\(path): \(String(cString: strerror(errno)))") }
-        contents.append(entry)
+        state.contents.append(entry)
     }
 }

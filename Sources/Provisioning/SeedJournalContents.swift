@@ -67,6 +67,10 @@ public struct SeedJournalContents: Sendable {
 
 extension SeedJournalContents {
     /// The intent entry of record `id`.
+    func isCommitted(serial: String, slot: Int?) -> Bool {
+        records.contains { $0.state == .committed && $0.serial == serial && $0.slot == slot }
+    }
+
     func intent(_ id: String) -> SeedJournal.Entry? {
         entries.first { $0.kind == .intent && $0.id == id }
     }

@@ -21,6 +21,8 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
     case busy(String)
     case protocolViolation(String)
     case io(String)
+    /// The wait for the token was cancelled (Ctrl-C, a cancelled task): what it did meanwhile is unknown.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -33,6 +35,7 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
         case .busy(let detail): "the token is busy: \(detail)"
         case .protocolViolation(let detail): "transport protocol error: \(detail)"
         case .io(let detail): "I/O error: \(detail)"
+        case .cancelled: "cancelled while waiting for the token"
         }
     }
 }

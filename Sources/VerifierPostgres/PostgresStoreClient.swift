@@ -1,5 +1,4 @@
 import CoreMetrics
-import DispatchExecutors
 import Foundation
 import Logging
 import NIOCore
@@ -60,23 +59,24 @@ public final class PostgresStoreClient: Service, Sendable {
     /// `metrics`: where the pool records `otpkit_db_pool_connections{state}` (gauges), `otpkit_db_pool_acquire_seconds`
     /// and `otpkit_db_statement_seconds` (timers), `otpkit_db_errors_total`, `otpkit_db_reconnects_total` and, through
     /// its token stores, `otpkit_db_token_rows_total{source}`; by default nowhere.
-    public init(_ location: PostgresLocation, settings: Settings = Settings(), metrics: any MetricsFactory = NOOPMetricsHandler.instance) {
+    ///
+    /// `executor`: where the pool and its leases run; nil (Swift's cooperative pool) unless the caller's own code
+    /// blocks cooperative threads for longer than the acquire timeout, as a test runner's synchronous tests do.
+    public init(_ location: PostgresLocation, settings: Settings = Settings(), metrics: any MetricsFactory = NOOPMetricsHandler.instance,
+                executor: (any TaskExecutor)? = nil) {
         self.location = location
+        self.executor = executor
         self.settings = settings
         self.metrics = PostgresPoolMetrics(factory: metrics, size: settings.size)
         client = PostgresClient(configuration: location.clientConfiguration(connections: settings.size, connectTimeout: settings.connectTimeout,
                                                                           statementTimeout: settings.statementTimeout),
                                 backgroundLogger: Self.logger)
         counters.withLock { $0.size = settings.size }
-        executor = DispatchQueueTaskExecutor(label: "otpkit.postgres", width: 2)
     }
 
     deinit { background.withLock { $0?.cancel() } }
 
-    /// Where the client's pool and every lease run: threads of their own, so that a process whose cooperative threads
-    /// are busy or blocked (a test runner calling blocking code) still hands out connections before the acquire
-    /// timeout, and the timeout itself fires on time.
-    private let executor: DispatchQueueTaskExecutor
+    private let executor: (any TaskExecutor)?
 
     public var figures: Figures { counters.withLock { $0 } }
 

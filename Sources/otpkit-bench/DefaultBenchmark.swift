@@ -8,7 +8,7 @@ enum DefaultBenchmark {
         print("")
         try HOTPBenchmark.run()
         print("")
-        try ProgrammingBenchmark.run()
+        try await ProgrammingBenchmark.run()
         print("")
         try await VerifierBenchmark.run()
     }

@@ -13,24 +13,24 @@ import Testing
     static let pressed = #"{"device":"1-1","slot":null,"typed":"755224"}"#
 
     /// A TCP channel with the test token on a free loopback port; its port.
-    static func start(_ server: ControlChannelServer) throws -> Int {
-        guard case .tcp(_, let port) = try server.start(.tcp(host: "127.0.0.1", port: 0), token: token) else {
+    static func start(_ server: ControlChannelServer) async throws -> Int {
+        guard case .tcp(_, let port) = try await server.start(.tcp(host: "127.0.0.1", port: 0), token: token) else {
             Issue.record("a TCP channel bound elsewhere")
             return 0
         }
         return port
     }
 
-    @Test func aLibraryCallerCannotOpenTCPWithoutAToken() {
+    @Test func aLibraryCallerCannotOpenTCPWithoutAToken() async {
         let server = ControlChannelServer(target: RecordingTarget())
-        defer { server.stop() }
-        #expect(throws: ControlChannelError.tokenRequired) { try server.start(.tcp(host: "127.0.0.1", port: 0)) }
+        defer { server.stopWithoutWaiting() }
+        await #expect(throws: ControlChannelError.tokenRequired) { try await server.start(.tcp(host: "127.0.0.1", port: 0)) }
     }
 
-    @Test func theRightTokenIsServed() throws {
+    @Test func theRightTokenIsServed() async throws {
         let server = ControlChannelServer(target: RecordingTarget())
-        defer { server.stop() }
-        let client = try LineClient(loopbackPort: try Self.start(server))
+        defer { server.stopWithoutWaiting() }
+        let client = try LineClient(loopbackPort: try await Self.start(server))
         client.send("s3cret-token-for-the-tests-0123\r\n" + Self.press)
         #expect(client.readLine() == Self.pressed)
         client.send(Self.press)
@@ -45,20 +45,20 @@ import Testing
         "\n",                                   // an empty first line
         String(repeating: "x", count: 5000),    // an overlong first line, no newline
     ])
-    func aWrongOrMissingTokenIsClosedWithoutAnAnswer(_ firstLine: String) throws {
+    func aWrongOrMissingTokenIsClosedWithoutAnAnswer(_ firstLine: String) async throws {
         let target = RecordingTarget()
         let server = ControlChannelServer(target: target)
-        defer { server.stop() }
-        let client = try LineClient(loopbackPort: try Self.start(server))
+        defer { server.stopWithoutWaiting() }
+        let client = try LineClient(loopbackPort: try await Self.start(server))
         client.send(firstLine + Self.press)
         #expect(client.closedWithoutAnswer(within: 10))
         #expect(target.calls.withLock { $0 }.isEmpty, "nothing was pressed")
     }
 
-    @Test func aSilentClientIsClosedAtTheDeadline() throws {
+    @Test func aSilentClientIsClosedAtTheDeadline() async throws {
         let server = ControlChannelServer(target: RecordingTarget(), authenticationDeadline: .milliseconds(200))
-        defer { server.stop() }
-        let client = try LineClient(loopbackPort: try Self.start(server))
+        defer { server.stopWithoutWaiting() }
+        let client = try LineClient(loopbackPort: try await Self.start(server))
         client.send("s3cret-token")   // part of the token, never its line end
         let started = Date()
         #expect(client.closedWithoutAnswer(within: 10))
@@ -67,10 +67,10 @@ import Testing
 
     /// Connections that never authenticate (held open, silent, far from their deadline) do not keep an
     /// authenticated client out; authenticated ones still meet the cap of 16.
-    @Test func unauthenticatedConnectionsTakeNoPlace() throws {
+    @Test func unauthenticatedConnectionsTakeNoPlace() async throws {
         let server = ControlChannelServer(target: RecordingTarget(), authenticationDeadline: .seconds(120))
-        defer { server.stop() }
-        let port = try Self.start(server)
+        defer { server.stopWithoutWaiting() }
+        let port = try await Self.start(server)
         let squatters = try (0..<(ControlChannelServer.maximumConnections + 8)).map { _ in try LineClient(loopbackPort: port) }
         let client = try LineClient(loopbackPort: port)
         client.send("s3cret-token-for-the-tests-0123\n" + Self.press)

@@ -10,11 +10,11 @@ import Testing
 @Suite struct ControlChannelServerTests {
     static func socketPath() -> String { "/tmp/otpkit-ctl-\(UUID().uuidString.prefix(8)).sock" }
 
-    @Test func repliesComeInOrderAndBadLinesDoNotEndTheConnection() throws {
+    @Test func repliesComeInOrderAndBadLinesDoNotEndTheConnection() async throws {
         let path = Self.socketPath()
         let server = ControlChannelServer(target: RecordingTarget())
-        try server.start(.unix(path: path))
-        defer { server.stop(); unlink(path) }
+        try await server.start(.unix(path: path))
+        defer { server.stopWithoutWaiting(); unlink(path) }
         let client = try LineClient(path: path)
         client.send("{\"plug\": \"1-3\"}\n" + String(repeating: "x", count: 5000) + "\n{\"press\": \"1-1\"}\r\n")
         #expect(client.readLine() == #"{"plugged":"1-3"}"#)
@@ -22,11 +22,11 @@ import Testing
         #expect(client.readLine() == #"{"device":"1-1","slot":null,"typed":"755224"}"#)
     }
 
-    @Test func anIdleConnectionIsClosed() throws {
+    @Test func anIdleConnectionIsClosed() async throws {
         let path = Self.socketPath()
         let server = ControlChannelServer(target: RecordingTarget(), idleTimeout: .milliseconds(200))
-        try server.start(.unix(path: path))
-        defer { server.stop(); unlink(path) }
+        try await server.start(.unix(path: path))
+        defer { server.stopWithoutWaiting(); unlink(path) }
         let client = try LineClient(path: path)
         let started = Date()
         #expect(client.readLine(timeout: 10) == nil, "the server closes the connection")

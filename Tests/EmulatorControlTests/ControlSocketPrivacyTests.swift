@@ -26,7 +26,7 @@ import Testing
     /// Watches the folder from another thread through many starts and stops: every socket it ever sees there has no
     /// permission for others, and every folder is private. (A bind at the path followed by a chmod, as before, shows
     /// the umask's mode, 0755 here, to this watcher hundreds of times in 40 starts.)
-    @Test func noSocketInTheFolderIsEverOpenToOthers() throws {
+    @Test func noSocketInTheFolderIsEverOpenToOthers() async throws {
         let folder = try Self.openFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("control.sock").path
@@ -46,9 +46,9 @@ import Testing
         watcher.start()
         for _ in 0..<40 {
             let server = ControlChannelServer(target: RecordingTarget())
-            try server.start(.unix(path: path))
+            try await server.start(.unix(path: path))
             #expect(Self.mode(path)?.permissions == 0o600)
-            server.stop()
+            await server.stop()
         }
         done.store(true, ordering: .relaxed)
         let open = seen.withLock { $0 }
@@ -57,13 +57,13 @@ import Testing
     }
 
     /// Another user (nobody) cannot connect; the owner can. Runs only as root, which can become another user.
-    @Test(.enabled(if: getuid() == 0)) func anotherUserCannotConnect() throws {
+    @Test(.enabled(if: getuid() == 0)) func anotherUserCannotConnect() async throws {
         let folder = try Self.openFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("control.sock").path
         let server = ControlChannelServer(target: RecordingTarget())
-        try server.start(.unix(path: path))
-        defer { server.stop() }
+        try await server.start(.unix(path: path))
+        defer { server.stopWithoutWaiting() }
         let setpriv = try #require(Subprocess.which("setpriv"))
         let connect = "import socket, sys\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect(sys.argv[1]); print('connected')\n"
             + "except OSError as e:\n    print(e.errno)"
@@ -74,7 +74,7 @@ import Testing
         #expect(owner.stdout == "connected\n", "\(owner.stdout)\(owner.stderr)")
     }
 
-    @Test func aPathAlreadyTakenIsRefusedAndLeftAlone() throws {
+    @Test func aPathAlreadyTakenIsRefusedAndLeftAlone() async throws {
         let folder = try Self.openFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("file").path
@@ -84,12 +84,12 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
         let live = folder.appendingPathComponent("live.sock").path
         let old = ControlChannelServer(target: RecordingTarget())
-        try old.start(.unix(path: live))
+        try await old.start(.unix(path: live))
         let liveIdentity = Self.mode(live)
         for path in [file, link, live] {
             let server = ControlChannelServer(target: RecordingTarget())
-            #expect(throws: ControlChannelError.pathTaken(path)) { try server.start(.unix(path: path)) }
-            server.stop()
+            await #expect(throws: ControlChannelError.pathTaken(path)) { try await server.start(.unix(path: path)) }
+            await server.stop()
         }
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "mine")
         #expect(!FileManager.default.fileExists(atPath: target), "the symlink was not followed")
@@ -97,7 +97,7 @@ import Testing
         let client = try LineClient(path: live)
         client.send("{\"press\": \"1-1\"}\n")
         #expect(client.readLine() == #"{"device":"1-1","slot":null,"typed":"755224"}"#, "the first server's socket still serves")
-        old.stop()
+        await old.stop()
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)) == ["file", "link"])
     }
 
@@ -114,37 +114,37 @@ import Testing
         try #require(bound == 0 && mode(path)?.type == S_IFSOCK)
     }
 
-    @Test func anAbandonedSocketOfThisUsersIsClearedAndAnotherUsersIsRefused() throws {
+    @Test func anAbandonedSocketOfThisUsersIsClearedAndAnotherUsersIsRefused() async throws {
         let folder = try Self.openFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let mine = folder.appendingPathComponent("mine.sock").path
         try Self.abandonedSocket(at: mine)
         let server = ControlChannelServer(target: RecordingTarget())
-        try server.start(.unix(path: mine))
+        try await server.start(.unix(path: mine))
         let client = try LineClient(path: mine)
         client.send("{\"press\": \"1-1\"}\n")
         #expect(client.readLine() == #"{"device":"1-1","slot":null,"typed":"755224"}"#, "a rerun after SIGKILL just works")
-        server.stop()
+        await server.stop()
         guard getuid() == 0 else { return }
         let theirs = folder.appendingPathComponent("theirs.sock").path
         try Self.abandonedSocket(at: theirs)
         try #require(chown(theirs, 65534, 65534) == 0)
         let other = ControlChannelServer(target: RecordingTarget())
-        #expect(throws: ControlChannelError.pathTaken(theirs)) { try other.start(.unix(path: theirs)) }
-        other.stop()
+        await #expect(throws: ControlChannelError.pathTaken(theirs)) { try await other.start(.unix(path: theirs)) }
+        await other.stop()
         #expect(Self.mode(theirs)?.type == S_IFSOCK, "another user's socket is left where it is")
     }
 
-    @Test func aLibraryCallerCannotPutTheChannelOffLoopback() throws {
+    @Test func aLibraryCallerCannotPutTheChannelOffLoopback() async throws {
         let server = ControlChannelServer(target: RecordingTarget())
-        defer { server.stop() }
+        defer { server.stopWithoutWaiting() }
         let token = ControlChannelAuthenticationTests.token
-        #expect(throws: ControlChannelError.self) { try server.start(.tcp(host: "0.0.0.0", port: 0), token: token) }
+        await #expect(throws: ControlChannelError.self) { try await server.start(.tcp(host: "0.0.0.0", port: 0), token: token) }
         let loopback = ControlChannelServer(target: RecordingTarget())
-        defer { loopback.stop() }
-        let bound = try loopback.start(.tcp(host: "127.0.0.1", port: 0), token: token)
-        #expect(throws: ControlChannelError.self, "a second start of one channel is refused") {
-            try loopback.start(.tcp(host: "127.0.0.1", port: 0), token: token)
+        defer { loopback.stopWithoutWaiting() }
+        let bound = try await loopback.start(.tcp(host: "127.0.0.1", port: 0), token: token)
+        await #expect(throws: ControlChannelError.self, "a second start of one channel is refused") {
+            try await loopback.start(.tcp(host: "127.0.0.1", port: 0), token: token)
         }
         if case .tcp(_, let port) = bound { #expect(port > 0) }
     }

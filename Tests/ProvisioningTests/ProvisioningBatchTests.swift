@@ -27,6 +27,19 @@ import Verification
         }
     }
 
+    /// Runs the batch to its end, collecting its events.
+    static func run(_ batch: ProvisioningBatch) async throws -> (end: ProvisioningEnd, events: [ProvisioningEvent]) {
+        async let end = batch.run()
+        var events: [ProvisioningEvent] = []
+        for await progress in batch.events { events.append(progress.event) }
+        return (try await end, events)
+    }
+
+    /// The tokens finished, in order.
+    static func finished(_ events: [ProvisioningEvent]) -> [ProvisionedToken] {
+        events.compactMap { if case .finished(let token) = $0 { token } else { nil } }
+    }
+
     /// The events as short words, for comparing orders: `programming 1-1`, `done 1-1`, `waiting`.
     static func word(_ event: ProvisioningEvent) -> String {
         switch event {
@@ -36,20 +49,20 @@ import Verification
         }
     }
 
-    @Test func everyFamilyIsProgrammedReadBackCommittedAndReportedInOrder() throws {
+    @Test func everyFamilyIsProgrammedReadBackCommittedAndReportedInOrder() async throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let openHOTP = openHOTPTokens(1)[0]
         let yubiKey = try YubiKeyToken(serial: 7_000_001), nitrokey = try NitrokeyToken(serial: 8_000_001)
-        let arrivals = try EmulatedArrivals(devices: [openHOTP.usbDevice, yubiKey.usbDevice, nitrokey.usbDevice])
+        let arrivals = try await EmulatedArrivals.start(devices: [openHOTP.usbDevice, yubiKey.usbDevice, nitrokey.usbDevice])
         var settings = ProvisioningSettings()
         settings.pin = "12345678"  // the emulated Nitrokey's factory admin PIN
         let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
-        var events: [String] = []
-        let end = try batch.run { events.append(Self.word($0)) }
+        let (end, run) = try await Self.run(batch)
+        let events = run.map(Self.word)
         #expect(end == .noMoreTokens)
         #expect(events == ["programming 1-1", "done 1-1", "programming 1-2", "done 1-2", "programming 1-3", "done 1-3"])
-        #expect(batch.tally.done == 3 && arrivals.waits == 0)
+        #expect(await batch.tally.done == 3 && arrivals.waits == 0)
         let seeds = journal.committedSeeds().seeds
         #expect(seeds.map(\.serial) == ["00000100", "7000001", "8000001"])
         #expect(seeds.map(\.slot) == [0, 1, 0], "each family's default slot")
@@ -63,15 +76,14 @@ import Verification
         #expect(next.counter == 1 && next.code == expected)
     }
 
-    @Test func aTokenLostMidWriteStaysUncertainWithItsSeedKeptAndTheOthersGoOn() throws {
+    @Test func aTokenLostMidWriteStaysUncertainWithItsSeedKeptAndTheOthersGoOn() async throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let tokens = openHOTPTokens(2)
-        let arrivals = try EmulatedArrivals(devices: tokens.map(\.usbDevice),
+        let arrivals = try await EmulatedArrivals.start(devices: tokens.map(\.usbDevice),
                                             faults: USBIPFaultPlan(dropAfterFeatureTransfers: 5, onlyBusID: "1-1"))
         let batch = ProvisioningBatch(journal: journal, arrivals: arrivals)
-        var finished: [ProvisionedToken] = []
-        _ = try batch.run { if case .finished(let token) = $0 { finished.append(token) } }
+        let finished = Self.finished(try await Self.run(batch).events)
         #expect(finished.map(\.outcome) == [.uncertain, .done])
         #expect(finished[0].reason?.description.contains("the seed is kept in the journal") == true)
         #expect(journal.records.map(\.state) == [.uncertain, .committed])
@@ -80,16 +92,16 @@ import Verification
         #expect(journal.committedSeeds().seeds.map(\.serial) == ["00000101"])
     }
 
-    @Test func aRefusedPINStopsTheBatchBeforeAnotherTokenLosesATry() throws {
+    @Test func aRefusedPINStopsTheBatchBeforeAnotherTokenLosesATry() async throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let tokens = openHOTPTokens(2, pin: "246810")
-        let arrivals = try EmulatedArrivals(devices: tokens.map(\.usbDevice))
+        let arrivals = try await EmulatedArrivals.start(devices: tokens.map(\.usbDevice))
         var settings = ProvisioningSettings()
         settings.pin = "111111"
         let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
-        var events: [String] = []
-        let end = try batch.run { events.append(Self.word($0)) }
+        let (end, run) = try await Self.run(batch)
+        let events = run.map(Self.word)
         #expect(end == .refusedPIN(serial: "00000100"))
         #expect(events == ["programming 1-1", "failed 1-1"], "the second token was never touched")
         #expect(tokens[0].state.pinRetries == OpenHOTPTokenState.maxPINRetries - 1)
@@ -97,12 +109,12 @@ import Verification
         #expect(journal.records.map(\.state) == [.failed])
     }
 
-    @Test func eachKindOfPINIsAskedOnceForTheWholeBatch() throws {
+    @Test func eachKindOfPINIsAskedOnceForTheWholeBatch() async throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let first = try NitrokeyToken(serial: 8_000_001), second = try NitrokeyToken(serial: 8_000_002)
         let protected = openHOTPTokens(2, pin: "246810")
-        let arrivals = try EmulatedArrivals(devices: [first.usbDevice, protected[0].usbDevice, second.usbDevice, protected[1].usbDevice])
+        let arrivals = try await EmulatedArrivals.start(devices: [first.usbDevice, protected[0].usbDevice, second.usbDevice, protected[1].usbDevice])
         let asked = Mutex<[String]>([])
         var settings = ProvisioningSettings()
         settings.askPIN = { what in
@@ -111,8 +123,8 @@ import Verification
             return what == "Nitrokey admin" ? "12345678" : "246810"
         }
         let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
-        #expect(try batch.run { _ in } == .noMoreTokens)
-        #expect(batch.tally.done == 4)
+        #expect(try await Self.run(batch).end == .noMoreTokens)
+        #expect(await batch.tally.done == 4)
         #expect(asked.withLock { $0 } == ["Nitrokey admin", "OpenHOTP admin"], "each kind of PIN is typed once, and a Nitrokey's is never given to an OpenHOTP token")
         #expect(protected.allSatisfy { $0.state.pinRetries == OpenHOTPTokenState.maxPINRetries }, "no try was spent")
     }
@@ -129,70 +141,101 @@ import Verification
         #expect(String(describing: settings).contains("PIN: given"))
     }
 
-    @Test func suppliedSecretsAreUsedOnceEachAndAUsedOneIsPassedOver() throws {
+    @Test func suppliedSecretsAreUsedOnceEachAndAUsedOneIsPassedOver() async throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let first = Secret.random(byteCount: 20), second = Secret.random(byteCount: 20), third = Secret.random(byteCount: 20)
-        let arrivals = try EmulatedArrivals(devices: openHOTPTokens(3).map(\.usbDevice))
+        let arrivals = try await EmulatedArrivals.start(devices: openHOTPTokens(3).map(\.usbDevice))
         let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, secrets: SecretSupply([first, second]))
-        var finished: [ProvisionedToken] = []
-        _ = try batch.run { if case .finished(let token) = $0 { finished.append(token) } }
+        let finished = Self.finished(try await Self.run(batch).events)
         #expect(finished.map(\.outcome) == [.done, .done, .failed])
         if case .secretsUsedUp? = finished[2].reason {} else { Issue.record("\(String(describing: finished[2].reason))") }
         #expect(journal.committedSeeds().seeds.map(\.secret) == [first, second])
         // Again on the same journal: `first` was used, so the one token left takes `third`.
         let again = ProvisioningBatch(journal: journal, arrivals: arrivals, secrets: SecretSupply([first, third]))
-        var outcomes: [ProvisioningOutcome] = []
-        _ = try again.run { if case .finished(let token) = $0 { outcomes.append(token.outcome) } }
+        let outcomes = Self.finished(try await Self.run(again).events).map(\.outcome)
         #expect(outcomes == [.skipped, .skipped, .done], "committed tokens are skipped, the failed one is programmed")
         #expect(journal.committedSeeds().seeds.map(\.secret) == [first, second, third])
     }
 
-    @Test func aStopRequestFinishesTheTokenInHandAndEnds() throws {
+    @Test func aStopRequestFinishesTheTokenInHandAndEnds() async throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let arrivals = try EmulatedArrivals(devices: openHOTPTokens(3).map(\.usbDevice))
-        var stop = false
-        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, stopRequested: { stop })
-        var events: [String] = []
-        let end = try batch.run { event in
-            events.append(Self.word(event))
-            if case .programming = event { stop = true }  // Ctrl-C while the first token is in hand
-        }
+        let arrivals = try await EmulatedArrivals.start(devices: openHOTPTokens(3).map(\.usbDevice))
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals)
+        arrivals.onOpening { _ in batch.requestStop() }  // Ctrl-C while the first token is in hand
+        let (end, run) = try await Self.run(batch)
+        let events = run.map(Self.word)
         #expect(end == .stopRequested)
         #expect(events == ["programming 1-1", "done 1-1"])
         #expect(journal.records.map(\.state) == [.committed])
     }
 
-    @Test func arrivalsAreWaitedForUntilTheCountIsReached() throws {
+    @Test func arrivalsAreWaitedForUntilTheCountIsReached() async throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let arrivals = try EmulatedArrivals(devices: openHOTPTokens(2).map(\.usbDevice))
+        let arrivals = try await EmulatedArrivals.start(devices: openHOTPTokens(2).map(\.usbDevice))
         arrivals.server.setPlugged("1-2", false)
-        arrivals.arrive = { arrivals.server.setPlugged("1-2", true) }
+        let server = arrivals.server
+        arrivals.onArrivalWait { server.setPlugged("1-2", true) }
         var settings = ProvisioningSettings()
         settings.count = 2
         settings.wait = .seconds(60)
         let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
-        var events: [String] = []
-        let end = try batch.run { events.append(Self.word($0)) }
+        let (end, run) = try await Self.run(batch)
+        let events = run.map(Self.word)
         #expect(end == .countReached)
         #expect(events == ["programming 1-1", "done 1-1", "waiting", "programming 1-2", "done 1-2"])
     }
 
-    @Test func otherFamiliesAreLeftAloneAndCountedApart() throws {
+    @Test func otherFamiliesAreLeftAloneAndCountedApart() async throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let yubiKey = try YubiKeyToken(serial: 7_000_002)
-        let arrivals = try EmulatedArrivals(devices: openHOTPTokens(1).map(\.usbDevice) + [yubiKey.usbDevice])
+        let arrivals = try await EmulatedArrivals.start(devices: openHOTPTokens(1).map(\.usbDevice) + [yubiKey.usbDevice])
         var settings = ProvisioningSettings()
         settings.family = .yubiKey
         let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
-        var finished: [ProvisionedToken] = []
-        _ = try batch.run { if case .finished(let token) = $0 { finished.append(token) } }
+        let finished = Self.finished(try await Self.run(batch).events)
         #expect(finished.map(\.outcome) == [.skipped, .done])
         if case .otherFamily(asked: .yubiKey)? = finished[0].reason {} else { Issue.record("\(String(describing: finished[0].reason))") }
-        #expect(batch.tally.otherFamily == 1 && batch.tally.skipped == 0 && batch.tally.done == 1)
+        let tally = await batch.tally
+        #expect(tally.otherFamily == 1 && tally.skipped == 0 && tally.done == 1)
         #expect(journal.records.map(\.serial) == ["7000002"], "the OpenHOTP token was never journaled")
+    }
+
+    /// A second Ctrl-C: cancelling the batch's task ends its wait for arrivals at once, and `events` ends with it.
+    @Test func cancellingTheBatchEndsItsWaitForArrivals() async throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let arrivals = try await EmulatedArrivals.start(devices: openHOTPTokens(1).map(\.usbDevice))
+        var settings = ProvisioningSettings()
+        settings.count = 2
+        settings.wait = .seconds(3600)
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
+        let running = Task { try await batch.run() }
+        var events: [String] = []
+        for await progress in batch.events {
+            events.append(Self.word(progress.event))
+            if case .waiting = progress.event { running.cancel() }
+        }
+        #expect(try await running.value == .stopRequested)
+        #expect(events == ["programming 1-1", "done 1-1", "waiting"])
+        #expect(journal.records.map(\.state) == [.committed])
+    }
+
+    /// A first Ctrl-C while the batch waits for arrivals ends it at the source's next signal.
+    @Test func aStopRequestEndsAWaitForArrivals() async throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let arrivals = try await EmulatedArrivals.start(devices: openHOTPTokens(1).map(\.usbDevice))
+        var settings = ProvisioningSettings()
+        settings.count = 2
+        settings.wait = .seconds(3600)
+        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
+        arrivals.onArrivalWait { batch.requestStop() }
+        let (end, run) = try await Self.run(batch)
+        #expect(end == .stopRequested)
+        #expect(run.map(Self.word) == ["programming 1-1", "done 1-1", "waiting"])
     }
 }

@@ -8,11 +8,11 @@ final class EmulatorServerFixture {
     let tokens: [OpenHOTPToken]
     let port: Int
 
-    init(count: Int = 2) throws {
+    init(count: Int = 2) async throws {
         tokens = (0..<count).map { OpenHOTPToken(state: OpenHOTPTokenState(serial: UInt32(1000 + $0))) }
         server = USBIPServer(devices: tokens.map(\.usbDevice))
-        port = try server.start(host: "127.0.0.1", port: 0)
+        port = try await server.start(host: "127.0.0.1", port: 0)
     }
 
-    deinit { server.stop() }
+    deinit { server.stopWithoutWaiting() }
 }

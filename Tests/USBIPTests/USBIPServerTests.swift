@@ -10,16 +10,16 @@ import USBProtocol
 
 /// The emulator's USB/IP server driven by otpkit's own user-space client.
 @Suite(.serialized) struct USBIPServerTests {
-    @Test func listsEveryTokenWithItsBusID() throws {
-        let fixture = try EmulatorServerFixture(count: 3)
+    @Test func listsEveryTokenWithItsBusID() async throws {
+        let fixture = try await EmulatorServerFixture(count: 3)
         let devices = try USBIPClient.listDevices(host: "127.0.0.1", port: fixture.port)
         #expect(devices.map(\.busID) == ["1-1", "1-2", "1-3"])
         #expect(devices.allSatisfy { $0.vendorID == 0x1209 && $0.productID == 0x0001 && $0.speed == .full })
         #expect(devices.allSatisfy { $0.interfaces == [.init(interfaceClass: 3, subclass: 0, interfaceProtocol: 0)] })
     }
 
-    @Test func importedTokenAnswersTheDriver() throws {
-        let fixture = try EmulatorServerFixture()
+    @Test func importedTokenAnswersTheDriver() async throws {
+        let fixture = try await EmulatorServerFixture()
         let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-2")
         defer { connection.close() }
         let driver = OpenHOTPDriver(channel: HIDFeatureReportChannel(device: connection))
@@ -36,15 +36,15 @@ import USBProtocol
         #expect(try driver.readCounter(1) == 1, "the connection survives a STALL")
     }
 
-    @Test func unknownBusIDIsRefusedCleanly() throws {
-        let fixture = try EmulatorServerFixture()
+    @Test func unknownBusIDIsRefusedCleanly() async throws {
+        let fixture = try await EmulatorServerFixture()
         #expect(throws: TransportError.notFound("the USB/IP server at 127.0.0.1:\(fixture.port) has no device 9-9 (see `otpkit devices`)")) {
             try USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "9-9")
         }
     }
 
-    @Test func aTokenServesOneImporterAtATimeAndIsFreedOnClose() throws {
-        let fixture = try EmulatorServerFixture()
+    @Test func aTokenServesOneImporterAtATimeAndIsFreedOnClose() async throws {
+        let fixture = try await EmulatorServerFixture()
         let first = try USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1")
         #expect(throws: TransportError.busy("usbip://127.0.0.1:\(fixture.port)/1-1 is in use by another client")) {
             try USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1")
@@ -56,7 +56,7 @@ import USBProtocol
     }
 
     @Test func manyClientsAtOnce() async throws {
-        let fixture = try EmulatorServerFixture(count: 4)
+        let fixture = try await EmulatorServerFixture(count: 4)
         let port = fixture.port
         try await withThrowingTaskGroup(of: UInt32.self) { group in
             for index in 0..<4 {
@@ -75,8 +75,8 @@ import USBProtocol
         }
     }
 
-    @Test func interruptURBsStayPendingUntilUnlinked() throws {
-        let fixture = try EmulatorServerFixture()
+    @Test func interruptURBsStayPendingUntilUnlinked() async throws {
+        let fixture = try await EmulatorServerFixture()
         let socket = try TCPConnection(host: "127.0.0.1", port: fixture.port, timeout: 2)
         try socket.send(USBIPOperation.encodeRequest(.importDevice(busID: "1-1")))
         #expect(try socket.receive(8 + 312)[4..<8] == [0, 0, 0, 0])
@@ -91,8 +91,8 @@ import USBProtocol
         #expect(second.sequence == 42 && second.status == 0, "unlinking a finished URB answers 0")
     }
 
-    @Test func interruptURBsForAMissingEndpointStall() throws {
-        let fixture = try EmulatorServerFixture()
+    @Test func interruptURBsForAMissingEndpointStall() async throws {
+        let fixture = try await EmulatorServerFixture()
         let socket = try TCPConnection(host: "127.0.0.1", port: fixture.port, timeout: 2)
         try socket.send(USBIPOperation.encodeRequest(.importDevice(busID: "1-1")))
         _ = try socket.receive(8 + 312)
@@ -105,8 +105,8 @@ import USBProtocol
         }
     }
 
-    @Test func aConnectionThatFloodsInterruptURBsIsClosed() throws {
-        let fixture = try EmulatorServerFixture()
+    @Test func aConnectionThatFloodsInterruptURBsIsClosed() async throws {
+        let fixture = try await EmulatorServerFixture()
         let socket = try TCPConnection(host: "127.0.0.1", port: fixture.port, timeout: 2)
         try socket.send(USBIPOperation.encodeRequest(.importDevice(busID: "1-1")))
         _ = try socket.receive(8 + 312)
@@ -130,8 +130,8 @@ import USBProtocol
         #expect(eventually { (try? USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1"))?.close() != nil })
     }
 
-    @Test func garbageAndHalfMessagesCloseOnlyThatConnection() throws {
-        let fixture = try EmulatorServerFixture()
+    @Test func garbageAndHalfMessagesCloseOnlyThatConnection() async throws {
+        let fixture = try await EmulatorServerFixture()
         let garbage = try TCPConnection(host: "127.0.0.1", port: fixture.port, timeout: 2)
         try garbage.send((0..<64).map { _ in UInt8.random(in: 0...255) } + [0x01, 0x11, 0x12, 0x34, 0, 0, 0, 0])
         #expect(throws: TransportError.self) { try garbage.receive(8) }
@@ -151,10 +151,10 @@ import USBProtocol
         #expect(try USBIPClient.listDevices(host: "127.0.0.1", port: fixture.port).count == 2)
     }
 
-    @Test func aServerThatDiesMidReplyGivesAClearClientError() throws {
-        let fixture = try EmulatorServerFixture()
+    @Test func aServerThatDiesMidReplyGivesAClearClientError() async throws {
+        let fixture = try await EmulatorServerFixture()
         let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: fixture.port, busID: "1-1")
-        fixture.server.stop()
+        await fixture.server.stop()
         let driver = OpenHOTPDriver(channel: HIDFeatureReportChannel(device: connection))
         do {
             _ = try driver.info()

@@ -12,11 +12,11 @@ import USBIP
 @Suite(.serialized) struct YubiKeyOverUSBIPTests {
     static let rfcKey = try! Secret(bytes: Array("12345678901234567890".utf8))
 
-    func withYubiKey(_ body: (YubiKeyDriver, YubiKeyToken) throws -> Void) throws {
+    func withYubiKey(_ body: (YubiKeyDriver, YubiKeyToken) throws -> Void) async throws {
         let token = try YubiKeyToken(serial: 7_654_321)
         let server = USBIPServer(devices: [token.usbDevice])
-        let port = try server.start(host: "127.0.0.1", port: 0)
-        defer { server.stop() }
+        let port = try await server.start(host: "127.0.0.1", port: 0)
+        defer { server.stopWithoutWaiting() }
         let records = try USBIPClient.listDevices(host: "127.0.0.1", port: port)
         #expect(records.first?.vendorID == 0x1050 && records.first?.interfaces.first?.interfaceProtocol == 1, "a boot keyboard")
         let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: port, busID: "1-1")
@@ -24,8 +24,8 @@ import USBIP
         try body(YubiKeyDriver(channel: HIDFeatureReportChannel(device: connection)), token)
     }
 
-    @Test func programReadSerialTouchDeleteAndSwap() throws {
-        try withYubiKey { driver, token in
+    @Test func programReadSerialTouchDeleteAndSwap() async throws {
+        try await withYubiKey { driver, token in
             #expect(try driver.serial() == 7_654_321)
             #expect(try driver.status().firmware == "2.4.3")
             try driver.program(slot: 1, YubiKeyOATHConfiguration(secret: Self.rfcKey, movingFactor: 32))
@@ -38,8 +38,8 @@ import USBIP
         }
     }
 
-    @Test func accessCodesAreEnforcedAndReported() throws {
-        try withYubiKey { driver, token in
+    @Test func accessCodesAreEnforcedAndReported() async throws {
+        try await withYubiKey { driver, token in
             var configuration = YubiKeyOATHConfiguration(secret: Self.rfcKey, digits: 8)
             configuration.newAccessCode = [1, 2, 3, 4, 5, 6]
             try driver.program(slot: 2, configuration)
@@ -54,11 +54,11 @@ import USBIP
 /// A touch makes the emulated YubiKey type its code as keyboard reports on the interrupt endpoint, which a
 /// transfer submitted before the touch receives.
 @Suite struct YubiKeyTypingTests {
-    @Test func aTouchTypesTheCodeOnTheKeyboardEndpoint() throws {
+    @Test func aTouchTypesTheCodeOnTheKeyboardEndpoint() async throws {
         let token = try YubiKeyToken(serial: 1)
         let server = USBIPServer(devices: [token.usbDevice])
-        let port = try server.start(host: "127.0.0.1", port: 0)
-        defer { server.stop() }
+        let port = try await server.start(host: "127.0.0.1", port: 0)
+        defer { server.stopWithoutWaiting() }
         let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: port, busID: "1-1")
         let driver = YubiKeyDriver(channel: HIDFeatureReportChannel(device: connection))
         var configuration = YubiKeyOATHConfiguration(secret: try Secret(bytes: Array("12345678901234567890".utf8)))
@@ -91,11 +91,11 @@ import USBIP
 
 /// otpkit's Nitrokey driver against the emulated Nitrokey Pro, over the USB/IP server and client.
 @Suite struct NitrokeyOverUSBIPTests {
-    @Test func writeReadCodeEraseAndWrongPIN() throws {
+    @Test func writeReadCodeEraseAndWrongPIN() async throws {
         let token = try NitrokeyToken(model: .pro, serial: 99)
         let server = USBIPServer(devices: [token.usbDevice])
-        let port = try server.start(host: "127.0.0.1", port: 0)
-        defer { server.stop() }
+        let port = try await server.start(host: "127.0.0.1", port: 0)
+        defer { server.stopWithoutWaiting() }
         let connection = try USBIPClient.importDevice(host: "127.0.0.1", port: port, busID: "1-1")
         defer { connection.close() }
         let driver = NitrokeyDriver(channel: HIDFeatureReportChannel(device: connection))

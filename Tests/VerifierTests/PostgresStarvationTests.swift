@@ -3,8 +3,9 @@ import Foundation
 import Testing
 import Verification
 
-/// The PostgreSQL client's pool and leases run on threads of their own: a process whose cooperative threads are all
-/// blocked (here for longer than the 5 s acquire timeout) still gets its connection, and the decision is made.
+/// A PostgreSQL client given an executor of its own (as the test stores are) runs its pool and leases there: a
+/// process whose cooperative threads are all blocked (here for longer than the 5 s acquire timeout) still gets its
+/// connection, and the decision is made.
 @Suite struct PostgresStarvationTests {
     @Test func aBlockedCooperativePoolTimesOutNoLease() async throws {
         let fixture = try await VerifierFixture(.postgres)

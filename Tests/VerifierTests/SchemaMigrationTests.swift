@@ -74,7 +74,8 @@ import VerifierStorage
             INSERT INTO tokens VALUES ('t', 'totp', 30, 'SHA1', 6, 0, NULL, 1, 1000, 0, NULL, NULL, NULL, 'abcd', '\\x00', NULL, 3);
             """)
         #expect(setup.status == 0, "\(setup.stderr)")
-        let store = PostgresTokenStore(client: PostgresStoreClient(try PostgresLocation(url: url, environment: cluster.environment)).startInBackground())
+        let store = PostgresTokenStore(client: PostgresStoreClient(try PostgresLocation(url: url, environment: cluster.environment),
+                                                                       executor: VerifierFixture.poolExecutor).startInBackground())
         #expect(try await store.migrate() == MigrationReport(from: 3, to: 6))
         #expect(try await store.masterKeyID() == "abcd")
         #expect(try await store.token(id: "t")?.timeDrift == 0)

@@ -1,3 +1,4 @@
+import DispatchExecutors
 import Foundation
 import MasterKeys
 import OTPCore
@@ -45,12 +46,17 @@ final class VerifierFixture: @unchecked Sendable {
     /// Another store on the same database, with connections of its own (as another verifier process has).
     func anotherStore() async throws -> any TokenStore { try await Self.openStore(kind, location) }
 
+    /// Where the test stores' pools run: the test runner's synchronous tests (waiting on processes) can hold every
+    /// cooperative thread for longer than the acquire timeout; otpkit's own code never does.
+    static let poolExecutor = DispatchQueueTaskExecutor(label: "otpkit.test.postgres", width: 2)
+
     private static func openStore(_ kind: StoreKind, _ location: String) async throws -> any TokenStore {
         switch kind {
         case .sqlite:
             return try SQLiteTokenStore(path: location)
         case .postgres:
-            let client = PostgresStoreClient(try PostgresLocation(url: location, environment: try PostgresCluster.shared.get().environment))
+            let client = PostgresStoreClient(try PostgresLocation(url: location, environment: try PostgresCluster.shared.get().environment),
+                                             executor: poolExecutor)
             let store = PostgresTokenStore(client: client.startInBackground())
             _ = try await store.migrate()
             return store

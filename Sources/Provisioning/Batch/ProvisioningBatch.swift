@@ -1,50 +1,69 @@
+import DispatchExecutors
 import OTPCore
+import Synchronization
 import TokenDrivers
 import USBTransport
 
 /// A provisioning batch: takes each token that arrives, journals a sealed seed before writing it, programs the slot,
-/// reads it back (and checks the first code), and commits the journal entry; reports each step as an event.
+/// reads it back (and checks the first code), and commits the journal entry; reports each step in `events`.
 ///
 /// A crash or an unplug at any moment leaves the journal saying which tokens are done, failed or uncertain (see
-/// `SeedJournal`); running a batch on the same journal again skips committed tokens unless `reprogram`. Synchronous:
-/// token I/O blocks (libusb), so run it on a thread of its own, never on an async task or an event loop.
-public final class ProvisioningBatch {
-    public let journal: SeedJournal
-    public let arrivals: any TokenArrivalSource
-    public let settings: ProvisioningSettings
-    public let secrets: SecretSupply
-    /// Checked between tokens: when it returns true the batch ends after the token in hand (Ctrl-C).
-    private let stopRequested: () -> Bool
-    /// The outcomes so far; read it from the event closure for a status line.
+/// `SeedJournal`); running a batch on the same journal again skips committed tokens unless `reprogram`.
+///
+/// The batch lives on a serial queue of its own, where the journal's fsyncs block; each token's transfers run in its
+/// `TokenSession`. Two ways to stop: `requestStop()` ends the batch after the token in hand (a first Ctrl-C);
+/// cancelling the task that runs `run()` ends it at once, reaching the driver's poll wait of the token in hand,
+/// which is then uncertain with its seed kept (a second Ctrl-C).
+public actor ProvisioningBatch {
+    public nonisolated let journal: SeedJournal
+    public nonisolated let arrivals: any TokenArrivalSource
+    public nonisolated let settings: ProvisioningSettings
+    public nonisolated let secrets: SecretSupply
+    /// What the batch reports, in order, with the tally after each step; it ends when `run()` returns.
+    public nonisolated let events: AsyncStream<ProvisioningProgress>
+    private let reporter: AsyncStream<ProvisioningProgress>.Continuation
+    private let executor = SerialQueueExecutor(label: "otpkit.provisioning-batch")
+    private let stopRequested = Atomic<Bool>(false)
+    /// The outcomes so far.
     public private(set) var tally = ProvisioningTally()
     /// Addresses handled in this run: a token is taken once per run.
     private var seen: Set<String> = []
     private let askedPIN: AskedPIN?
 
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     public init(journal: SeedJournal, arrivals: any TokenArrivalSource, settings: ProvisioningSettings = ProvisioningSettings(),
-                secrets: SecretSupply = .random(), stopRequested: @escaping () -> Bool = { false }) {
+                secrets: SecretSupply = .random()) {
         self.journal = journal
         self.arrivals = arrivals
         self.settings = settings
         self.secrets = secrets
-        self.stopRequested = stopRequested
+        (events, reporter) = AsyncStream.makeStream()
         askedPIN = settings.askPIN.map(AskedPIN.init)
     }
 
-    /// Runs until `count` tokens are done, the tokens present are handled and `wait` has passed, a stop is requested,
-    /// or a token refuses the PIN. Listing tokens can fail (a USB/IP server gone): that ends the run with the error,
-    /// and the journal stands for every token handled before.
-    public func run(_ report: (ProvisioningEvent) -> Void = { _ in }) throws(TransportError) -> ProvisioningEnd {
+    /// Ends the batch after the token in hand; a wait for arrivals ends within half a second. From any thread.
+    public nonisolated func requestStop() {
+        stopRequested.store(true, ordering: .releasing)
+    }
+
+    /// Runs until `count` tokens are done, the tokens present are handled and `wait` has passed, a stop is requested
+    /// or the task is cancelled, or a token refuses the PIN. Listing tokens can fail (a USB/IP server gone): that ends
+    /// the run with the error, and the journal stands for every token handled before. Run it once: `events` ends
+    /// with it.
+    public func run() async throws(TransportError) -> ProvisioningEnd {
+        defer { reporter.finish() }
         let deadline = ContinuousClock.now + settings.wait
         var end: ProvisioningEnd?
         func settled() -> ProvisioningEnd? {
-            if end == nil, stopRequested() { end = .stopRequested }
+            if end == nil, Task.isCancelled || stopRequested.load(ordering: .acquiring) { end = .stopRequested }
             if let end { return end }
             if let count = settings.count, tally.done >= count { return .countReached }
             return nil
         }
+        var signals: AsyncStream<Void>.Iterator?
         while true {
-            for candidate in try arrivals.presentTokens() where !candidate.busy && !seen.contains(candidate.address) {
+            for candidate in try await arrivals.presentTokens() where !candidate.busy && !seen.contains(candidate.address) {
                 if let settled = settled() { return settled }
                 seen.insert(candidate.address)
                 if let family = settings.family, candidate.family != family {
@@ -54,34 +73,49 @@ public final class ProvisioningBatch {
                     continue
                 }
                 report(.programming(candidate))
-                let token = provision(candidate)
+                let token = await provision(candidate)
                 tally.count(token.outcome)
                 report(.finished(token))
                 if token.reason?.isRefusedPIN == true { end = .refusedPIN(serial: token.serial) }
             }
             if let settled = settled() { return settled }
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { return .noMoreTokens }
+            guard deadline > ContinuousClock.now else { return .noMoreTokens }
             report(.waiting)
-            arrivals.waitForArrival(timeout: min(.seconds(1), remaining))
+            if signals == nil { signals = arrivals.arrivalSignals().makeAsyncIterator() }
+            // The source ended its signals without a cancel: nothing more will arrive.
+            if await signals?.next() == nil, !Task.isCancelled { return .noMoreTokens }
         }
     }
 
+    private func report(_ event: ProvisioningEvent) {
+        reporter.yield(ProvisioningProgress(event: event, tally: tally))
+    }
+
+    /// What a batch needs to know of a token before it journals: read in the token's session.
+    private struct SlotFacts: Sendable {
+        let serial: String
+        let defaultSlot: Int
+        let canCheckFirstCode: Bool
+    }
+
     /// One token: journal the intent, program, read back, commit; or say what stands.
-    private func provision(_ candidate: TokenCandidate) -> ProvisionedToken {
+    private func provision(_ candidate: TokenCandidate) async -> ProvisionedToken {
         var serial = candidate.serial ?? "?"
         var slot = settings.slot ?? (candidate.family == .yubiKey ? 1 : 0)
         func outcome(_ outcome: ProvisioningOutcome, _ reason: ProvisioningReason? = nil) -> ProvisionedToken {
             ProvisionedToken(candidate: candidate, serial: serial, slot: slot, outcome: outcome, reason: reason)
         }
-        let token: ConnectedToken
-        do { token = try arrivals.open(candidate) } catch { return outcome(.failed, .unopened(error)) }
-        let programmer = token.slotProgrammer
-        serial = programmer.serial
-        slot = settings.slot ?? programmer.defaultSlot
+        let session: TokenSession
+        do { session = try await arrivals.open(candidate) } catch { return outcome(.failed, .unopened(error)) }
+        let facts = await session.perform { token in
+            let programmer = token.slotProgrammer
+            return SlotFacts(serial: programmer.serial, defaultSlot: programmer.defaultSlot, canCheckFirstCode: programmer.canCheckFirstCode)
+        }
+        serial = facts.serial
+        slot = settings.slot ?? facts.defaultSlot
         if !settings.reprogram && journal.isCommitted(serial: serial, slot: slot) { return outcome(.skipped, .committedAlready) }
         // A generated code moves the counter on: the seed records the counter after it.
-        let checksCode = settings.checkFirstCode && programmer.canCheckFirstCode
+        let checksCode = settings.checkFirstCode && facts.canCheckFirstCode
         var intent: (id: String, secret: Secret)?
         while intent == nil {
             guard let secret = secrets.next() else { return outcome(.failed, .secretsUsedUp) }
@@ -100,10 +134,11 @@ public final class ProvisioningBatch {
                                       name: settings.name, overwrite: true, pin: settings.pin, checkFirstCode: checksCode)
         request.yubiKey = settings.yubiKey
         if let askedPIN { request.askPIN = { what in askedPIN.answer(what) } }
+        let programming = request
         do {
-            _ = try programmer.program(request)
+            _ = try await session.perform { (token) throws(HOTPProgrammingError) in try token.slotProgrammer.program(programming) }
         } catch {
-            // Lost mid-way: no outcome is written, so the record stays uncertain with its seed kept.
+            // Lost mid-way (or cancelled in a wait): no outcome is written, so the record stays uncertain with its seed kept.
             if error.leavesTokenUncertain { return outcome(.uncertain, .programming(error)) }
             try? journal.fail(id, reason: error.description)
             return outcome(.failed, .programming(error))

@@ -11,6 +11,12 @@ public enum ProvisioningEvent: Sendable {
     case waiting
 }
 
+/// One event of a batch, with the tally after it (for a status line).
+public struct ProvisioningProgress: Sendable {
+    public let event: ProvisioningEvent
+    public let tally: ProvisioningTally
+}
+
 /// Where one token of a batch stands.
 public enum ProvisioningOutcome: String, Sendable, Codable {
     /// Programmed, read back (and its first code checked), committed in the journal.
@@ -94,7 +100,7 @@ public enum ProvisioningEnd: Sendable, Equatable {
     case countReached
     /// Every token present was handled and `wait` has passed.
     case noMoreTokens
-    /// The stop request was seen (between tokens: the token in hand was finished first).
+    /// A stop was requested (the token in hand was finished first) or the batch's task was cancelled.
     case stopRequested
     /// A token refused the PIN: every further token would lose a try too.
     case refusedPIN(serial: String)

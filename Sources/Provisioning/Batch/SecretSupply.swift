@@ -1,9 +1,10 @@
 import OTPCore
+import Synchronization
 
 /// Where a batch's secrets come from: fresh random ones, or a given list in which each is used at most once.
-public final class SecretSupply {
+public final class SecretSupply: Sendable {
     private let randomByteCount: Int?
-    private var remaining: ArraySlice<Secret>
+    private let remaining: Mutex<ArraySlice<Secret>>
 
     /// A fresh random secret for each token (20 bytes fits every family).
     public static func random(byteCount: Int = 20) -> SecretSupply { SecretSupply(randomByteCount: byteCount, list: []) }
@@ -13,18 +14,18 @@ public final class SecretSupply {
 
     private init(randomByteCount: Int?, list: [Secret]) {
         self.randomByteCount = randomByteCount
-        remaining = list[...]
+        remaining = Mutex(list[...])
     }
 
     /// Whether secrets come from a list (they can run out, and may repeat what the journal holds).
     public var isList: Bool { randomByteCount == nil }
 
     /// The secrets of the list not handed out yet (0 for a random supply).
-    public var unusedCount: Int { remaining.count }
+    public var unusedCount: Int { remaining.withLock { $0.count } }
 
     /// The next secret, or nil when a list is used up.
     public func next() -> Secret? {
         if let randomByteCount { return Secret.random(byteCount: randomByteCount) }
-        return remaining.popFirst()
+        return remaining.withLock { $0.popFirst() }
     }
 }

@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import DispatchExecutors
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -135,19 +134,6 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
         return .refused(status: answer.status, code: answer.errorCode ?? "")
     }
 
-    /// `send(_:)` for synchronous code (a command-line tool after `ProvisioningBatch.run`): blocks this thread until
-    /// the answer; the request itself runs on dispatch queues of its own, so it never waits for the blocked thread.
-    @available(*, noasync, message: "use send(_:) in async code")
-    public func sendWaiting(_ seed: SeedRecord) throws(VerifierImportError) -> Outcome {
-        try waiting { () async throws(VerifierImportError) in try await self.send(seed) }
-    }
-
-    /// `checkAccess()` for synchronous code; blocks this thread.
-    @available(*, noasync, message: "use checkAccess() in async code")
-    public func checkAccessWaiting() throws(VerifierImportError) -> Outcome? {
-        try waiting { () async throws(VerifierImportError) in try await self.checkAccess() }
-    }
-
     // MARK: The exchange
 
     /// One HTTP client for every importer of the process: no proxy, no redirect followed, connections kept for the
@@ -159,10 +145,6 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
-
-    /// Where the synchronous forms run their request: never Swift's cooperative pool, which the blocked caller may
-    /// be part of.
-    private static let waitingExecutor = DispatchQueueTaskExecutor(label: "otpkit.verifier-import", width: 2)
 
     /// What is kept of an answer: never its free text.
     private struct Answer {
@@ -264,15 +246,6 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
             }
             return .unreachable(url, reason: printable(text))
         }
-    }
-
-    /// Runs `operation` on a task of its own and blocks this thread until it ends.
-    private func waiting<Value: Sendable>(_ operation: @escaping @Sendable () async throws(VerifierImportError) -> Value) throws(VerifierImportError) -> Value {
-        let slot = AnswerSlot<Result<Value, VerifierImportError>>()
-        Task(executorPreference: Self.waitingExecutor) {
-            do throws(VerifierImportError) { slot.fill(.success(try await operation())) } catch { slot.fill(.failure(error)) }
-        }
-        return try slot.wait().get()
     }
 
     // MARK: Text

@@ -12,6 +12,8 @@ public final class NitrokeyDriver {
     private let channel: FeatureReportChannel
     public var retries = 15
     public var retryDelay: TimeInterval = 0.1
+    /// The pause between retries; cancelling it ends a wait for a busy key at once.
+    public var pollWait = PollWait()
 
     public struct Status: Equatable, Sendable, Codable {
         public let firmware: String
@@ -139,7 +141,7 @@ public final class NitrokeyDriver {
             guard reply.count == 64 else { throw .badReply("short report") }
             let echoed = UInt32(reply[2]) | UInt32(reply[3]) << 8 | UInt32(reply[4]) << 16 | UInt32(reply[5]) << 24
             if reply[0] == 1 || reply[1] != command || echoed != crc {  // busy, or still the previous answer
-                Thread.sleep(forTimeInterval: retryDelay)
+                do { try pollWait.pause(retryDelay) } catch { throw .transport(error) }
                 continue
             }
             let stored = UInt32(reply[60]) | UInt32(reply[61]) << 8 | UInt32(reply[62]) << 16 | UInt32(reply[63]) << 24

@@ -14,6 +14,8 @@ public final class OpenHOTPDriver {
     /// How long to wait for the button while the token answers PENDING.
     public var touchTimeout: TimeInterval = 20
     public var pollInterval: TimeInterval = 0.05
+    /// The pause between polls; cancelling it ends a wait for the button at once.
+    public var pollWait = PollWait()
 
     public init(channel: FeatureReportChannel, firstSequence: UInt8 = 1) {
         self.channel = channel
@@ -151,7 +153,7 @@ public final class OpenHOTPDriver {
             case .ok:
                 return reply.payload
             case .pending where Date() < deadline:
-                Thread.sleep(forTimeInterval: pollInterval)
+                do { try pollWait.pause(pollInterval) } catch { throw .transport(error) }
             case .pending:
                 throw .refused(.touchTimeout, retriesLeft: nil)
             case .wrongPIN, .pinLocked:

@@ -9,6 +9,8 @@ public final class YubiKeyDriver {
     /// How long to wait for the key to take a piece (a slot swap takes ~920 ms on real keys).
     public var writeTimeout: TimeInterval = 1.15
     public var pollInterval: TimeInterval = 0.01
+    /// The pause between polls; cancelling it ends a wait for a write at once.
+    public var pollWait = PollWait()
 
     public enum YubiKeyError: Error, Equatable, CustomStringConvertible {
         case notConfirmed(slot: Int)
@@ -89,8 +91,12 @@ public final class YubiKeyDriver {
         let deadline = Date(timeIntervalSinceNow: writeTimeout)
         while try read()[7] & YubiKeyProtocol.slotWriteFlag != 0 {
             guard Date() < deadline else { throw .busy }
-            Thread.sleep(forTimeInterval: pollInterval)
+            try pause()
         }
+    }
+
+    private func pause() throws(YubiKeyError) {
+        do { try pollWait.pause(pollInterval) } catch { throw .transport(error) }
     }
 
     /// Reads `length` bytes plus the inverted CRC-16 from response reports (0x40 | sequence), then resets.
@@ -104,7 +110,7 @@ public final class YubiKeyDriver {
                 data += report[0..<7]
             } else {
                 guard Date() < deadline else { throw .badResponse("no response") }
-                Thread.sleep(forTimeInterval: pollInterval)
+                try pause()
             }
         }
         do { try channel.setFeatureReport([0, 0, 0, 0, 0, 0, 0, 0x8F]) } catch { throw .transport(error) }

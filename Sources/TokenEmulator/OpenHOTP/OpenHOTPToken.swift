@@ -59,6 +59,8 @@ public final class OpenHOTPToken: HIDReportHandler, Sendable {
 
     public var state: OpenHOTPTokenState { firmware.withLock { $0.state } }
     public var serial: UInt32 { state.serial }
+    /// Whether a request waits for the button now (a slot that needs touch, PENDING until a press).
+    public var isWaitingForTouch: Bool { firmware.withLock { $0.waitingForTouchSince != nil } }
 
     public var usbDescription: USBDeviceDescription {
         USBDeviceDescription(

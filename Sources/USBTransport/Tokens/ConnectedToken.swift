@@ -47,4 +47,22 @@ public enum ConnectedToken {
         case .nitrokey(let key): key.slotProgrammer
         }
     }
+
+    /// How the token's driver pauses between polls; a session gives each call a wait of its own to cancel.
+    public var pollWait: PollWait {
+        get {
+            switch self {
+            case .openHOTP(let token): token.driver.pollWait
+            case .yubiKey(let key): key.driver.pollWait
+            case .nitrokey(let key): key.driver.pollWait
+            }
+        }
+        nonmutating set {
+            switch self {
+            case .openHOTP(let token): token.driver.pollWait = newValue
+            case .yubiKey(let key): key.driver.pollWait = newValue
+            case .nitrokey(let key): key.driver.pollWait = newValue
+            }
+        }
+    }
 }

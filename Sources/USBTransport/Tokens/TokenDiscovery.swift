@@ -1,3 +1,4 @@
+import DispatchExecutors
 import TokenDrivers
 
 /// Lists the tokens a program can reach: this machine's USB and the local USB/IP server, or the servers named.
@@ -33,5 +34,14 @@ public enum TokenDiscovery {
             listing.candidates += try TokenTransports.listUSBIP(host: host, port: port)
         }
         return listing
+    }
+
+    /// Where listings run from async code: libusb's enumeration and the USB/IP requests block, so they take this
+    /// queue's thread, one listing at a time, never a cooperative one.
+    private static let home = SerialQueueExecutor(label: "otpkit.token-discovery")
+
+    /// `list(servers:)` from async code, on a queue of its own.
+    public static func find(servers: [DeviceAddress] = []) async throws(TransportError) -> Listing {
+        try await home.run { () throws(TransportError) -> Listing in try list(servers: servers) }
     }
 }

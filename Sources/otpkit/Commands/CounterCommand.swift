@@ -1,6 +1,6 @@
 import ArgumentParser
 
-struct CounterCommand: ParsableCommand {
+struct CounterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "counter",
         abstract: "Read a slot's HOTP counter (the counter of its next code).",
@@ -16,24 +16,25 @@ struct CounterCommand: ParsableCommand {
         let counter: UInt64
     }
 
-    func run() throws {
-        try reportingFailures {
-            let device = try target.open()
-            if case .nitrokey(let key) = device {
-                guard let slot = try key.driver.readHOTPSlot(slotOption.openHOTPSlot) else {
-                    throw CLIFailure("HOTP slot \(slotOption.openHOTPSlot) of the Nitrokey is not programmed", code: .refused)
+    func run() async throws {
+        try await reportingFailures {
+            try await target.withToken { device in
+                if case .nitrokey(let key) = device {
+                    guard let slot = try key.driver.readHOTPSlot(slotOption.openHOTPSlot) else {
+                        throw CLIFailure("HOTP slot \(slotOption.openHOTPSlot) of the Nitrokey is not programmed", code: .refused)
+                    }
+                    if json { return try printJSON(Report(serial: String(key.status.serial), slot: slot.slot, counter: slot.counter)) }
+                    return print(slot.counter)
                 }
-                if json { return try printJSON(Report(serial: String(key.status.serial), slot: slot.slot, counter: slot.counter)) }
-                return print(slot.counter)
+                guard case .openHOTP(let token) = device else {
+                    throw CLIFailure("a YubiKey cannot report its HOTP counter: its OTP application has no command for it. Use the "
+                        + "moving factor recorded when the slot was programmed, or let the verifier resynchronise from two consecutive "
+                        + "codes (otpkit verifier resync --token ID CODE1 CODE2)", code: .refused)
+                }
+                let counter = try token.driver.readCounter(slotOption.openHOTPSlot)
+                if json { return try printJSON(Report(serial: token.serial, slot: slotOption.openHOTPSlot, counter: counter)) }
+                print(counter)
             }
-            guard case .openHOTP(let token) = device else {
-                throw CLIFailure("a YubiKey cannot report its HOTP counter: its OTP application has no command for it. Use the "
-                    + "moving factor recorded when the slot was programmed, or let the verifier resynchronise from two consecutive "
-                    + "codes (otpkit verifier resync --token ID CODE1 CODE2)", code: .refused)
-            }
-            let counter = try token.driver.readCounter(slotOption.openHOTPSlot)
-            if json { return try printJSON(Report(serial: token.serial, slot: slotOption.openHOTPSlot, counter: counter)) }
-            print(counter)
         }
     }
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
+import DispatchExecutors
 import Foundation
+import TokenDrivers
 import USBTransport
 
-struct DevicesCommand: ParsableCommand {
+struct DevicesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
         abstract: "List the tokens otpkit can reach, or watch them come and go.",
@@ -27,11 +29,11 @@ struct DevicesCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --watch: stop after this many seconds.", valueName: "seconds"))
     var duration: Seconds?
 
-    func run() throws {
-        try reportingFailures {
+    func run() async throws {
+        try await reportingFailures {
             let servers = try usbip.map { try DeviceAddress(parsing: $0.hasPrefix("usbip://") ? $0 : "usbip://\($0)") }
-            let monitor = watch ? try UDevMonitor() : nil  // listening before the listing, so no arrival falls between
-            let tokens = try TokenLocator.list(servers: servers)
+            let monitor = watch ? try HotplugWatch() : nil  // listening before the listing, so no arrival falls between
+            let tokens = try await TokenLocator.list(servers: servers)
             if json && !watch { return try printJSON(tokens) }
             if tokens.isEmpty && !watch {
                 print("No tokens found. Plug one in, or start `otpkit emulate` (and see `otpkit devices --help`).")
@@ -40,7 +42,7 @@ struct DevicesCommand: ParsableCommand {
             guard let monitor else { return }
             let deadline = duration.map { Date().addingTimeInterval($0.value) } ?? .distantFuture
             while deadline.timeIntervalSinceNow > 0 {
-                switch monitor.next(timeout: min(deadline.timeIntervalSinceNow, 3600)) {
+                switch await monitor.next(timeout: min(deadline.timeIntervalSinceNow, 3600)) {
                 case .arrived(let token)?: emit("+ \(token.address)  \(token.family.rawValue)  serial \(token.serial ?? "?")  at \(token.devicePath)")
                 case .left(let token)?: emit("- \(token.address)  \(token.family.rawValue)  at \(token.devicePath)")
                 case nil: continue
@@ -54,4 +56,16 @@ struct DevicesCommand: ParsableCommand {
         let place = token.devicePath.map { "  at \($0)" } ?? ""
         return "\(token.address)  \(token.family.rawValue)  \(token.vendorID):\(token.productID)  \(detail)\(place)"
     }
+}
+
+/// libudev's hotplug monitor on a queue of its own: its wait blocks.
+private actor HotplugWatch {
+    private let executor = SerialQueueExecutor(label: "otpkit.devices-watch")
+    private let monitor: UDevMonitor
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    init() throws(TransportError) { monitor = try UDevMonitor() }
+
+    func next(timeout: TimeInterval) -> UDevMonitor.Event? { monitor.next(timeout: timeout) }
 }

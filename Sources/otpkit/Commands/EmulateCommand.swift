@@ -1,11 +1,12 @@
 import ArgumentParser
+import DispatchExecutors
 import EmulatedTokens
 import EmulatorControl
 import EmulatorServer
 import Foundation
 import PrivateFiles
 
-struct EmulateCommand: ParsableCommand {
+struct EmulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "emulate",
         abstract: "Serve emulated tokens (OpenHOTP, YubiKey, Nitrokey Pro/Storage) over USB/IP, or to a command as USB devices.",
@@ -138,9 +139,9 @@ struct EmulateCommand: ParsableCommand {
         if dropDevice != nil && dropAfter == nil { throw ValidationError("--drop-device needs --drop-after N") }
     }
 
-    func run() throws {
+    func run() async throws {
         var status: Int32 = 0
-        try reportingFailures { status = try serve(controlToken: controlToken()) }
+        try await reportingFailures { status = try await serve(controlToken: controlToken()) }
         if status != 0 { throw ExitCode(status) }
     }
 
@@ -175,14 +176,25 @@ struct EmulateCommand: ParsableCommand {
 
     /// Serves until stopped (or until COMMAND ends); returns the exit status to pass on. Everything it started,
     /// the umockdev testbed's folder included, is gone when it returns.
-    private func serve(controlToken: ControlChannelToken?) throws -> Int32 {
+    private func serve(controlToken: ControlChannelToken?) async throws -> Int32 {
         let runsCommand = !command.isEmpty
         let say: @Sendable (String) -> Void = { line in if !runsCommand { emit(line) } }
         let emulator: RunningEmulator
-        do { emulator = try RunningEmulator.syncStart(configuration(say: say)) } catch let error as EmulatorError {
+        do { emulator = try await RunningEmulator.start(configuration(say: say)) } catch let error as EmulatorError {
             throw CLIFailure(error.description, code: error.isSetUpProblem ? .usage : .refused)
         }
-        defer { emulator.syncStop() }
+        let status: Int32
+        do { status = try await serve(emulator, controlToken: controlToken, say: say) } catch {
+            await emulator.stop()
+            throw error
+        }
+        await emulator.stop()
+        return status
+    }
+
+    /// The emulator's life once started: what it prints, the control channel, and the wait for a stop or for COMMAND.
+    private func serve(_ emulator: RunningEmulator, controlToken: ControlChannelToken?, say: @escaping @Sendable (String) -> Void) async throws -> Int32 {
+        let runsCommand = !command.isEmpty
         say("listening on \(listen):\(emulator.port)")
         for token in emulator.tokens {
             say("\(token.address)  \(token.family.displayName)  serial \(token.family == .openHOTP ? String(format: "%08u", token.serial) : String(token.serial))")
@@ -193,7 +205,7 @@ struct EmulateCommand: ParsableCommand {
             let address: ControlAddress
             let requested: ControlAddress
             do { requested = try ControlAddress(parsing: control) } catch { throw CLIFailure("--control: \(error)", code: .usage) }
-            do { address = try emulator.syncStartControlChannel(at: requested, token: controlToken) } catch {
+            do { address = try await emulator.startControlChannel(at: requested, token: controlToken) } catch {
                 throw CLIFailure("--control: \(error)", code: error.isSetUpProblem ? .usage : .refused)
             }
             runsCommand ? writeError("otpkit emulate: control channel on \(address)\n") : emit("control \(address)")
@@ -202,8 +214,8 @@ struct EmulateCommand: ParsableCommand {
         if let arriveEvery { emulator.plugInTurn(every: arriveEvery.duration) { say("arrived \($0.busID)") } }
 
         guard runsCommand else {
-            let signals = Self.onStopSignals { _ in emulator.syncStop() }
-            emulator.waitUntilStopped()
+            let signals = Self.onStopSignals { _ in Task { await emulator.stop() } }
+            await emulator.waitUntilStopped()
             withExtendedLifetime(signals) {}
             return 0
         }
@@ -218,7 +230,7 @@ struct EmulateCommand: ParsableCommand {
             if number == SIGINT && isatty(STDIN_FILENO) != 0 && tcgetpgrp(STDIN_FILENO) == getpgrp() { return }
             child.signal(number)
         }
-        let status = child.wait()
+        let status = await child.exitStatus()
         withExtendedLifetime(signals) {}
         return status
     }

@@ -2,7 +2,7 @@ import ArgumentParser
 import TokenDrivers
 import USBTransport
 
-struct InfoCommand: ParsableCommand {
+struct InfoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info", abstract: "Show a token's identity, PIN state and slots (never secrets).")
 
@@ -15,24 +15,25 @@ struct InfoCommand: ParsableCommand {
         let slots: [OpenHOTPSlotInfo]
     }
 
-    func run() throws {
-        try reportingFailures {
-            let device = try target.open()
-            guard case .openHOTP(let token) = device else {
-                if case .yubiKey(let key) = device { try describeYubiKey(key) }
-                if case .nitrokey(let key) = device { try describeNitrokey(key) }
-                return
+    func run() async throws {
+        try await reportingFailures {
+            try await target.withToken { device in
+                guard case .openHOTP(let token) = device else {
+                    if case .yubiKey(let key) = device { try describeYubiKey(key) }
+                    if case .nitrokey(let key) = device { try describeNitrokey(key) }
+                    return
+                }
+                let slots = try (0..<token.info.slotCount).map { try token.driver.readSlot($0) }
+                if json { return try printJSON(Report(address: token.address.description, device: token.info, slots: slots)) }
+                let info = token.info
+                print("Token      \(token.address)")
+                print("Family     OpenHOTP, protocol \(info.protocolVersion), firmware \(info.firmware)")
+                print("Serial     \(token.serial)")
+                print("Algorithms \(info.supportedAlgorithms.map(\.rawValue).joined(separator: ", "))\(info.hasButton ? ", button" : "")")
+                let pinState = info.pinLocked ? "locked (factory reset needed)" : info.pinSet ? "set, \(info.pinRetries) tries left" : "not set"
+                print("Admin PIN  \(pinState)")
+                for slot in slots { print(describe(slot)) }
             }
-            let slots = try (0..<token.info.slotCount).map { try token.driver.readSlot($0) }
-            if json { return try printJSON(Report(address: token.address.description, device: token.info, slots: slots)) }
-            let info = token.info
-            print("Token      \(token.address)")
-            print("Family     OpenHOTP, protocol \(info.protocolVersion), firmware \(info.firmware)")
-            print("Serial     \(token.serial)")
-            print("Algorithms \(info.supportedAlgorithms.map(\.rawValue).joined(separator: ", "))\(info.hasButton ? ", button" : "")")
-            let pinState = info.pinLocked ? "locked (factory reset needed)" : info.pinSet ? "set, \(info.pinRetries) tries left" : "not set"
-            print("Admin PIN  \(pinState)")
-            for slot in slots { print(describe(slot)) }
         }
     }
 }

@@ -5,7 +5,7 @@ import OTPCore
 import TokenDrivers
 import USBTransport
 
-struct ProgramCommand: ParsableCommand {
+struct ProgramCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "program",
         abstract: "Program an HOTP secret into a slot.",
@@ -89,25 +89,26 @@ struct ProgramCommand: ParsableCommand {
         guard name.utf8.count <= OpenHOTPDriver.maxNameLength else { throw ValidationError("--name is longer than 32 bytes") }
     }
 
-    func run() throws {
-        try reportingFailures {
+    func run() async throws {
+        try await reportingFailures {
             let key = try readSecret()
-            let device = try target.open()
-            let (record, slotSummary) = try program(device, secret: key)
-            if let seedFile { try write(record, to: seedFile) }
-            let showSecret = generate && seedFile == nil
-            if json {
-                try printJSON(ProgramReport(address: device.address.description, slot: record.slot ?? 0, summary: slotSummary,
-                                            seed: showSecret ? record : nil, seedFile: seedFile))
-                return
-            }
-            print("Programmed slot \(record.slot ?? 0) of token \(device.serial) (\(device.address)): \(slotSummary)")
-            if showSecret {
-                print("Seed record (hand it to the verification server, then discard it):")
-                try printJSON(record)
-                print(record.otpauthURI.uriString)
-            } else if let seedFile {
-                print("Seed record written to \(seedFile).")
+            try await target.withToken { device in
+                let (record, slotSummary) = try program(device, secret: key)
+                if let seedFile { try write(record, to: seedFile) }
+                let showSecret = generate && seedFile == nil
+                if json {
+                    try printJSON(ProgramReport(address: device.address.description, slot: record.slot ?? 0, summary: slotSummary,
+                                                seed: showSecret ? record : nil, seedFile: seedFile))
+                    return
+                }
+                print("Programmed slot \(record.slot ?? 0) of token \(device.serial) (\(device.address)): \(slotSummary)")
+                if showSecret {
+                    print("Seed record (hand it to the verification server, then discard it):")
+                    try printJSON(record)
+                    print(record.otpauthURI.uriString)
+                } else if let seedFile {
+                    print("Seed record written to \(seedFile).")
+                }
             }
         }
     }

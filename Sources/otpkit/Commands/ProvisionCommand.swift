@@ -10,7 +10,7 @@ import USBTransport
 import Verification
 import VerifierStorage
 
-struct ProvisionCommand: ParsableCommand {
+struct ProvisionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provision",
         abstract: "Program a batch of tokens with fresh secrets, journaling every seed before it is written.",
@@ -24,7 +24,8 @@ struct ProvisionCommand: ParsableCommand {
 
         On a terminal a status line shows done, failed, remaining, the rate and the token in hand. Ctrl-C (or \
         SIGTERM) finishes the token in hand, writes --out and --push for what is done, and exits with 130 (143); \
-        --resume goes on. A refused PIN stops the batch, since every further token would lose a try too. A folder \
+        a second one stops at once, even in the middle of a wait for the token (which then stays uncertain, its \
+        seed kept); --resume goes on. A refused PIN stops the batch, since every further token would lose a try too. A folder \
         for --out or --audit-log, or a --push URL, that cannot be used is refused before any token is touched; \
         --count 0 with --resume only writes --out and --push from the journal.
 
@@ -116,14 +117,14 @@ struct ProvisionCommand: ParsableCommand {
         enum CodingKeys: String, CodingKey { case token, serial, family, slot, outcome, detail }
     }
 
-    func run() throws {
-        try reportingFailures {
+    func run() async throws {
+        try await reportingFailures {
             // A bad export setting or a folder that takes no file fails now, before any token is programmed.
             if out != nil { try SeedExport.check(format, credentials: try credentialOptions.credentials()) }
             if let out {
                 do { try PrivateFile.checkWritable(out) } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
             }
-            let verifier = try pushClient()
+            let verifier = try await pushClient()
             let auditHandle: FileHandle?
             do { auditHandle = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } } catch { throw CLIFailure("\(error); nothing was programmed", code: .usage) }
             // The PIN file is read before the journal is touched: a refused one leaves nothing behind.
@@ -137,30 +138,34 @@ struct ProvisionCommand: ParsableCommand {
             let stop = StopRequest()
             // Local USB tokens announce themselves through libudev; a USB/IP server's list is polled.
             let arrivals = USBTokenArrivals(servers: servers, watchHotplug: wait.value > 0, notice: { writeError("otpkit: \($0)\n") })
+            let batch = ProvisioningBatch(journal: seeds, arrivals: arrivals, settings: settings, secrets: supply)
+            let running = Task { try await batch.run() }
+            // A first Ctrl-C ends the batch after the token in hand; a second cancels it, even in a wait for the token.
+            stop.onSignal { count in count == 1 ? batch.requestStop() : running.cancel() }
             // Output that cannot be written (a closed pipe, a full disk) ends the batch after the token in hand, as
             // Ctrl-C does: nobody would see what the next tokens get. The journal, --out and --push still happen.
             var printFailure: Error?
-            let batch = ProvisioningBatch(journal: seeds, arrivals: arrivals, settings: settings, secrets: supply,
-                                          stopRequested: { stop.received != nil || printFailure != nil })
             var progress = ProgressLine(enabled: !json && isatty(STDOUT_FILENO) == 1)
             let started = Date()
-            let end = try batch.run { event in
-                switch event {
+            for await update in batch.events {
+                switch update.event {
                 case .programming(let candidate):
-                    progress.show(status(batch.tally, since: started, current: candidate.serial ?? candidate.address))
+                    progress.show(status(update.tally, since: started, current: candidate.serial ?? candidate.address))
                 case .waiting:
-                    progress.show(status(batch.tally, since: started, current: nil))
+                    progress.show(status(update.tally, since: started, current: nil))
                 case .finished(let token):
                     let line = Event(token: token.address, serial: token.serial, family: token.family.rawValue,
                                      outcome: token.outcome.rawValue, detail: detail(token.reason), slot: token.slot)
                     if case .otherFamily? = token.reason {} else { audit(line, to: auditHandle) }
                     do {
-                        if json { try emitOrThrow(jsonLine(line)) } else { try progress.print(describe(line, tally: batch.tally, since: started)) }
+                        if json { try emitOrThrow(jsonLine(line)) } else { try progress.print(describe(line, tally: update.tally, since: started)) }
                     } catch {
                         printFailure = printFailure ?? error
+                        batch.requestStop()
                     }
                 }
             }
+            let end = try await running.value
             let stopReason: String? = switch end {
             case .countReached, .noMoreTokens: nil
             case .stopRequested: stop.received == SIGTERM ? "terminated" : "interrupted"
@@ -168,7 +173,7 @@ struct ProvisionCommand: ParsableCommand {
                 "stopped: \(serial) refused the PIN, and every further token would lose a try too; "
                     + "correct --pin-file or OTPKIT_PIN and run again with `\(resumeCommand(resuming: true))`"
             }
-            let tally = batch.tally
+            let tally = await batch.tally
             progress.clear()
             try seeds.sync()
             // A seed that does not open costs only itself: the others are exported, it is named, and the exit is not 0.
@@ -181,7 +186,7 @@ struct ProvisionCommand: ParsableCommand {
                     throw CLIFailure("\(CLIFailure(error).message); the seeds stay in the journal: \(later)", code: .refused)
                 }
             }
-            if let verifier { try pushSeeds(committed.seeds, to: verifier, stop: stop) }
+            if let verifier { try await pushSeeds(committed.seeds, to: verifier, stop: stop) }
             if let printFailure { throw printFailure }
             let summary = summarize(tally, journal: seeds, since: started)
             if json { try printJSONLine(["summary": summary]) } else { print(summary) }
@@ -276,14 +281,14 @@ struct ProvisionCommand: ParsableCommand {
     }
 
     /// The --push client, checked before anything is programmed: the URL, then the key, with one request.
-    private func pushClient() throws -> VerifierImportClient? {
+    private func pushClient() async throws -> VerifierImportClient? {
         guard let push, let key = nonEmptyEnvironment("OTPKIT_VERIFIER_KEY") else { return nil }
         let verifier: VerifierImportClient
         do { verifier = try VerifierImportClient(baseURL: push, adminKey: key) } catch {
             throw CLIFailure("--push: \(error); nothing was programmed", code: .usage)
         }
         let refusal: VerifierImportClient.Outcome?
-        do { refusal = try verifier.checkAccessWaiting() } catch {
+        do { refusal = try await verifier.checkAccess() } catch {
             let advice = switch error {
             case .unusableAnswer: "is \(verifier.baseURL) an otpkit verifier?"
             case _ where count == 0: "start the verifier and run this again"
@@ -304,7 +309,7 @@ struct ProvisionCommand: ParsableCommand {
     /// has already is left as it is (re-sending a batch duplicates and resets nothing). A token whose seed on the
     /// verifier is another one (it was reprogrammed) is a failure: its codes would fail there. Ctrl-C stops between
     /// seeds.
-    private func pushSeeds(_ seeds: [SeedRecord], to verifier: VerifierImportClient, stop: StopRequest) throws {
+    private func pushSeeds(_ seeds: [SeedRecord], to verifier: VerifierImportClient, stop: StopRequest) async throws {
         let later = "the seeds stay in the journal: push them later with `\(resumeCommand("--push", verifier.baseURL))`"
         var failures: [String] = []
         // A Ctrl-C that ended the batch still lets its seeds be pushed; one during the push stops it between seeds.
@@ -315,7 +320,7 @@ struct ProvisionCommand: ParsableCommand {
                 throw ExitCode(128 + signal)
             }
             let answer: VerifierImportClient.Outcome
-            do { answer = try verifier.sendWaiting(seed) } catch {
+            do { answer = try await verifier.send(seed) } catch {
                 throw CLIFailure("\(error); \(later)", code: CLIFailure(error).code)
             }
             if !answer.isImported { failures.append(seed.tokenID) }

@@ -1,3 +1,4 @@
+import DispatchExecutors
 import Foundation
 import Glibc
 
@@ -38,8 +39,14 @@ struct ChildCommand {
         kill(pid, number)
     }
 
-    /// Waits for the child and returns its exit status as a shell reports it (128+N for death by signal N).
-    func wait() -> Int32 {
+    /// Waits for the child (on a thread of its own: waitpid blocks) and returns its exit status as a shell reports
+    /// it (128+N for death by signal N).
+    func exitStatus() async -> Int32 {
+        let pid = self.pid
+        return await SerialQueueExecutor(label: "otpkit.child \(pid)").run { Self.wait(pid) }
+    }
+
+    private static func wait(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 {
             guard errno == EINTR else { return 127 }

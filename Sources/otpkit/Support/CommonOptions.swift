@@ -16,15 +16,20 @@ struct DeviceOptions: ParsableArguments {
     @Flag(name: .long, help: "Report the control transfers made and the time they took, on stderr.")
     var verbose = false
 
-    func open() throws -> ConnectedToken {
-        let token = try TokenLocator.open(device: device, serial: serial)
-        if verbose { token.reportStatistics() }
-        return token
+    /// Opens the token these options name in a session of its own and runs `body` with it there (its transfers,
+    /// and the prompts between them, on the session's queue).
+    func withToken<Value: Sendable>(_ body: @escaping @Sendable (ConnectedToken) throws -> Value) async throws -> Value {
+        let session = try await TokenLocator.open(device: device, serial: serial)
+        let verbose = self.verbose
+        return try await session.perform { token in
+            if verbose { token.reportStatistics() }
+            return try body(token)
+        }
     }
 
     /// For commands that only OpenHOTP tokens have (`command` names it in the error for other families).
-    func openOpenHOTP(for command: String) throws -> ConnectedOpenHOTP {
-        try open().requireOpenHOTP(command)
+    func withOpenHOTP<Value: Sendable>(for command: String, _ body: @escaping @Sendable (ConnectedOpenHOTP) throws -> Value) async throws -> Value {
+        try await withToken { token in try body(try token.requireOpenHOTP(command)) }
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// Another command of this otpkit binary run as a child process (for the demo): started, read until it says it is
 /// ready, stopped with SIGTERM.
-final class OwnCommandProcess {
+final class OwnCommandProcess: Sendable {
     let process: Process
     /// What it printed until it was ready, line by line.
     let lines: [String]

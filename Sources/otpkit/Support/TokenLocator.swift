@@ -5,22 +5,22 @@ import USBTransport
 /// Chooses the token a command works on, from `--device`, `--serial`, OTPKIT_DEVICE, or what is present.
 enum TokenLocator {
     /// Tokens on local USB plus, unless servers are named, the local USB/IP server when one is running.
-    static func list(servers: [DeviceAddress]) throws -> [TokenCandidate] {
-        let listing = try TokenDiscovery.list(servers: servers)
+    static func list(servers: [DeviceAddress]) async throws -> [TokenCandidate] {
+        let listing = try await TokenDiscovery.find(servers: servers)
         for note in listing.notes { writeError("otpkit: \(note)\n") }
         return listing.candidates
     }
 
-    static func open(device: String?, serial: String?) throws -> ConnectedToken {
+    static func open(device: String?, serial: String?) async throws -> TokenSession {
         let named = try (device ?? nonEmptyEnvironment("OTPKIT_DEVICE")).map { try DeviceAddress(parsing: $0) }
         switch named {
         case .usbip(_, _, nil)?, nil:
-            let candidates = try list(servers: named.map { [$0] } ?? []).filter { serial == nil || $0.serial == serial }
+            let candidates = try await list(servers: named.map { [$0] } ?? []).filter { serial == nil || $0.serial == serial }
             let server = TokenDiscovery.defaultServer
             let place = named?.description ?? "this machine's USB or \(server.host):\(server.port)"
             switch candidates.count {
             case 1:
-                return try ConnectedToken.open(DeviceAddress(parsing: candidates[0].address))
+                return try await TokenSession.open(DeviceAddress(parsing: candidates[0].address))
             case 0:
                 throw CLIFailure(serial.map { "no token with serial \($0) on \(place)" }
                                  ?? "no token found on \(place); plug one in, start `otpkit emulate`, or name one with --device",
@@ -30,7 +30,7 @@ enum TokenLocator {
                 throw CLIFailure("\(candidates.count) tokens found; choose one with --device or --serial:\n\(names)", code: .usage)
             }
         case let address?:
-            let token = try ConnectedToken.open(address)
+            let token = try await TokenSession.open(address)
             if let serial, token.serial != serial {
                 throw CLIFailure("\(address) has serial \(token.serial), not \(serial)", code: .unreachable)
             }

@@ -1,0 +1,48 @@
+import Foundation
+import OTPCore
+import TestSupport
+import Testing
+import TokenDrivers
+import TokenEmulator
+import USBTransport
+
+/// A token's session: its transfers on a queue of its own, and a cancel that reaches the driver's poll wait.
+@Suite struct TokenSessionTests {
+    static let secret = try! Secret(bytes: Array("12345678901234567890".utf8))
+
+    @Test func aSessionRunsTheDriverAndKnowsTheTokensIdentity() async throws {
+        let fixture = try await EmulatorServerFixture(count: 1)
+        let session = try await TokenSession.open(.usbip(host: "127.0.0.1", port: fixture.port, busID: "1-1"))
+        #expect(session.family == .openHOTP && session.serial == "00001000")
+        let code = try await session.perform { token throws in
+            guard case .openHOTP(let openHOTP) = token else { throw TransportError.notFound("not OpenHOTP") }
+            try openHOTP.driver.writeSlot(0, OpenHOTPSlotConfiguration(secret: Self.secret))
+            return try openHOTP.driver.generate(0).code
+        }
+        #expect(code == "755224")
+    }
+
+    /// Nobody presses the button: the driver polls a PENDING token, and cancelling the waiting task ends the wait
+    /// at once (not after the driver's 20 s touch timeout), with the token's session still usable afterwards.
+    @Test func cancellingTheTaskEndsAWaitForTheButtonAtOnce() async throws {
+        let fixture = try await EmulatorServerFixture(count: 1)
+        let session = try await TokenSession.open(.usbip(host: "127.0.0.1", port: fixture.port, busID: "1-1"))
+        let waiting = Task {
+            try await session.perform { (token) throws(OpenHOTPError) -> String in
+                guard case .openHOTP(let openHOTP) = token else { throw .invalidRequest("not OpenHOTP") }
+                try openHOTP.driver.writeSlot(0, OpenHOTPSlotConfiguration(secret: Self.secret, touch: true))
+                return try openHOTP.driver.generate(0).code
+            }
+        }
+        try #require(eventually { fixture.tokens[0].isWaitingForTouch }, "the token waits for its button")
+        let cancelled = ContinuousClock.now
+        waiting.cancel()
+        await #expect(throws: OpenHOTPError.transport(.cancelled)) { try await waiting.value }
+        #expect(ContinuousClock.now - cancelled < .seconds(10), "ended by the cancel, not by the 20 s touch timeout")
+        let counter = try await session.perform { token throws in
+            guard case .openHOTP(let openHOTP) = token else { throw TransportError.notFound("not OpenHOTP") }
+            return try openHOTP.driver.readCounter(0)
+        }
+        #expect(counter == 0, "no code was made, and the session answers the next call")
+    }
+}
