@@ -27,7 +27,7 @@ KERNEL_CACHE := .cache/real-kernel
 TEST_VENV := .cache/venv
 SCHEMATHESIS_VERSION := 4.32.5
 
-.PHONY: demo test build bench bench-cluster bench-radius bench-provision fuzz deps-demo deps-test clean install-udev
+.PHONY: demo test build docs bench bench-cluster bench-radius bench-provision fuzz deps-demo deps-test clean install-udev
 
 demo: deps-demo build
 	.build/debug/otpkit demo
@@ -49,6 +49,15 @@ $(TEST_VENV)/bin/schemathesis: | deps-test
 
 build:
 	$(SWIFT) build
+
+# DocC for the library products, one archive each in .build/docs (a DocC warning fails the target).
+DOC_TARGETS = EmulatedTokens Provisioning
+docs: deps-demo
+	mkdir -p .build/docs
+	for target in $(DOC_TARGETS); do \
+		$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target $$target \
+			--output-path .build/docs/$$target.doccarchive --warnings-as-errors || exit 1; \
+	done
 
 # Benchmarks run in release mode; the figures go into the issue notes.
 bench: deps-demo

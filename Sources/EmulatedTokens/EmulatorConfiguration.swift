@@ -21,6 +21,7 @@ public struct EmulatorConfiguration: Sendable {
         case umockdevTestbed
     }
 
+    /// The most tokens one emulator serves (bus ids 1-1 to 1-1024).
     public static let maximumTokens = 1024
     /// USB/IP's registered port, where `otpkit` looks for a server when given no address.
     public static let defaultUSBIPPort = USBIPServer.defaultPort
@@ -32,12 +33,15 @@ public struct EmulatorConfiguration: Sendable {
     public var stateFolder: URL?
     /// The serial of the first new token; the next ones count up. Nil: random.
     public var firstSerial: UInt32?
+    /// Whether a simulated user presses a button that waits for a touch.
     public var autoTouch: AutoTouch
+    /// Faults armed from the start.
     public var faults: EmulatorFaults
     /// The USB/IP server's address. Anything but loopback exposes the tokens to the network.
     public var host: String
     /// The USB/IP server's port; 0 (the default) picks a free one.
     public var port: Int
+    /// USB/IP only, or a umockdev testbed as well (for `childEnvironment()`).
     public var localUSB: LocalUSB
     /// Told of what goes wrong inside the servers (a refused import, a connection closed as a flood).
     public var log: @Sendable (String) -> Void
@@ -47,6 +51,7 @@ public struct EmulatorConfiguration: Sendable {
     /// written: for tests that compare them with a vendor tool's, never for logs.
     public var onYubiKeyFrame: (@Sendable ([UInt8]) -> Void)?
 
+    /// The tokens of `families`, in bus order; every other setting as its property says.
     public init(_ families: [EmulatedTokenFamily] = [.openHOTP], stateFolder: URL? = nil, firstSerial: UInt32? = nil,
                 autoTouch: AutoTouch = .after(.milliseconds(200)), faults: EmulatorFaults = .none,
                 host: String = "127.0.0.1", port: Int = 0, localUSB: LocalUSB = .none,

@@ -17,6 +17,7 @@ public enum EmulatorError: Error, Equatable, CustomStringConvertible {
     /// The testbed refused a plug or unplug.
     case refused(String)
 
+    /// What went wrong, in words an operator can act on.
     public var description: String {
         switch self {
         case .invalidConfiguration(let why), .stateFile(let why), .cannotListen(let why), .badControlAddress(let why), .testbedUnavailable(let why), .refused(let why):

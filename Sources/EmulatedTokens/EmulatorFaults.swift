@@ -8,11 +8,13 @@ public struct EmulatorFaults: Sendable, Equatable {
     /// Answer every feature-report transfer with a STALL, as a broken token would.
     public var stallFeatureReports: Bool
 
+    /// Faults as `otpkit emulate`'s options name them; none by default.
     public init(dropAfterFeatureTransfers: Int? = nil, dropDevice: String? = nil, stallFeatureReports: Bool = false) {
         self.dropAfterFeatureTransfers = dropAfterFeatureTransfers
         self.dropDevice = dropDevice
         self.stallFeatureReports = stallFeatureReports
     }
 
+    /// No fault: every transfer is answered.
     public static let none = EmulatorFaults()
 }

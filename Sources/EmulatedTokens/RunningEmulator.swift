@@ -18,6 +18,7 @@ public final class RunningEmulator: Sendable {
     public let tokens: [EmulatedToken]
     /// The USB/IP server's host and port.
     public let host: String
+    /// The port it listens on (the one chosen when the configuration asked for 0).
     public let port: Int
 
     private let server: USBIPServer

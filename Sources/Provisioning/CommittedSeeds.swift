@@ -5,11 +5,15 @@ import OTPCore
 public struct CommittedSeeds: Sendable {
     /// A committed record whose sealed seed did not open; `reason` never holds secret material.
     public struct Unopened: Sendable, Equatable {
+        /// The committed record.
         public let record: SeedJournal.Record
+        /// Why its seed did not open (another key, damage).
         public let reason: String
     }
 
+    /// The seeds that opened, in journal order: what a verifier receives.
     public var seeds: [SeedRecord]
+    /// Committed records whose seed did not open.
     public var unopened: [Unopened]
     /// Lines of the journal that are not entries: they may have held a committed seed.
     public var damagedLines: [Int]

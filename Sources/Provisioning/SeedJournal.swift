@@ -18,37 +18,61 @@ import Glibc
 /// Safe to share between tasks: one append at a time, in a lock. Appends block for their fsync, so async code calls
 /// them from a queue of its own (a `ProvisioningBatch` does), never from a cooperative thread.
 public final class SeedJournal: Sendable {
+    /// One line of the journal, as written: an intent (with the sealed seed), or a record's outcome.
     public struct Entry: Codable, Equatable, Sendable {
+        /// An intent before the token is written; committed or failed after.
         public enum Kind: String, Codable, Sendable { case intent, committed, failed }
 
+        /// What the line says.
         public var kind: Kind
+        /// The record it belongs to (a UUID; the sealed seed is bound to it).
         public var id: String
+        /// When it was written.
         public var time: Date
+        /// The token's serial (intents only).
         public var serial: String?
+        /// The token's family, as seed records name it (intents only).
         public var family: String?
+        /// The slot programmed (intents only).
         public var slot: Int?
+        /// The seed's HMAC (intents only).
         public var algorithm: OTPAlgorithm?
+        /// The seed's code length (intents only).
         public var digits: Int?
+        /// The counter the verifier should expect next (intents only).
         public var counter: UInt64?
+        /// A TOTP seed's period (intents only).
         public var period: Int?
+        /// The master key that sealed the secret (intents only).
         public var keyID: String?
+        /// The secret sealed under that key (AES-256-GCM, base64; intents only).
         public var sealed: String?
+        /// A keyed fingerprint of the secret, for refusing a repeat without opening any (intents only).
         public var fingerprint: String?
+        /// Why the record failed (failed lines only); never secret material.
         public var reason: String?
     }
 
     /// Where a record stands.
     public enum State: String, Sendable, Codable { case committed, uncertain, failed }
 
+    /// One token's record: its intent and the last outcome written for it.
     public struct Record: Sendable, Equatable {
+        /// The record id.
         public let id: String
+        /// The token's serial.
         public let serial: String
+        /// The token's family.
         public let family: String?
+        /// The slot programmed.
         public let slot: Int?
+        /// Committed, failed, or uncertain (an intent without an outcome).
         public let state: State
+        /// Why it failed, when it did.
         public let reason: String?
     }
 
+    /// Why the journal refused or could not be written; never holds a secret.
     public enum JournalError: Error, Equatable, CustomStringConvertible {
         case unreadable(String)
         case unwritable(String)
@@ -72,6 +96,7 @@ public final class SeedJournal: Sendable {
         }
     }
 
+    /// The journal file.
     public let path: String
     private let keyring: MasterKeyring
     private let descriptor: Int32
@@ -87,6 +112,7 @@ public final class SeedJournal: Sendable {
     }
 
     private var contents: SeedJournalContents { state.withLock { $0.contents } }
+    /// Every entry read or appended, in file order.
     public var entries: [Entry] { contents.entries }
     /// Time spent making appends durable (write and fsync), for the provisioning benchmark.
     public var durabilityTime: Duration { state.withLock { $0.durabilityTime } }
@@ -158,6 +184,7 @@ public final class SeedJournal: Sendable {
         try appendOutcome(Entry(kind: .committed, id: id, time: Date()))
     }
 
+    /// Marks a record failed (the token refused); synced as `commit` is.
     public func fail(_ id: String, reason: String) throws(JournalError) {
         try appendOutcome(Entry(kind: .failed, id: id, time: Date(), reason: reason))
     }
@@ -177,6 +204,7 @@ public final class SeedJournal: Sendable {
     /// Every record with where it stands (the last outcome wins).
     public var records: [Record] { contents.records }
 
+    /// Whether a record for this token and slot is committed.
     public func isCommitted(serial: String, slot: Int?) -> Bool {
         contents.isCommitted(serial: serial, slot: slot)
     }

@@ -12,6 +12,7 @@ public struct SeedJournalContents: Sendable {
     /// A line longer than this is no journal entry (one is a few hundred bytes); it is not handed to the JSON decoder.
     public static let maximumLineLength = 16 * 1024
 
+    /// The entries that parsed, in file order.
     public private(set) var entries: [SeedJournal.Entry] = []
     /// Numbers (from 1) of complete lines that are not journal entries.
     public private(set) var damagedLines: [Int] = []
@@ -20,6 +21,7 @@ public struct SeedJournalContents: Sendable {
     /// The last line is a whole entry whose newline is missing: opening the journal adds the newline.
     public private(set) var lacksFinalNewline = false
 
+    /// Reads a journal file's bytes; never fails (what does not read is counted, not thrown).
     public init(parsing bytes: [UInt8]) {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601

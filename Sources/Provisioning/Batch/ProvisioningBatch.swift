@@ -15,9 +15,13 @@ import USBTransport
 /// cancelling the task that runs `run()` ends it at once, reaching the driver's poll wait of the token in hand,
 /// which is then uncertain with its seed kept (a second Ctrl-C).
 public actor ProvisioningBatch {
+    /// Where each seed is journaled before its token is written.
     public nonisolated let journal: SeedJournal
+    /// Where tokens come from.
     public nonisolated let arrivals: any TokenArrivalSource
+    /// What each token gets, and when the batch stops.
     public nonisolated let settings: ProvisioningSettings
+    /// Where the secrets come from.
     public nonisolated let secrets: SecretSupply
     /// What the batch reports, in order, with the tally after each step; it ends when `run()` returns.
     public nonisolated let events: AsyncStream<ProvisioningProgress>
@@ -30,8 +34,10 @@ public actor ProvisioningBatch {
     private var seen: Set<String> = []
     private let askedPIN: AskedPIN?
 
+    /// The batch's own serial queue.
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
+    /// A batch over `arrivals` into `journal`; it starts with `run()`.
     public init(journal: SeedJournal, arrivals: any TokenArrivalSource, settings: ProvisioningSettings = ProvisioningSettings(),
                 secrets: SecretSupply = .random()) {
         self.journal = journal

@@ -13,7 +13,9 @@ public enum ProvisioningEvent: Sendable {
 
 /// One event of a batch, with the tally after it (for a status line).
 public struct ProvisioningProgress: Sendable {
+    /// What happened.
     public let event: ProvisioningEvent
+    /// The outcomes counted so far, this event's included.
     public let tally: ProvisioningTally
 }
 
@@ -61,27 +63,37 @@ public enum ProvisioningReason: Sendable, CustomStringConvertible {
 
 /// One token's outcome in a batch. Never holds the secret.
 public struct ProvisionedToken: Sendable {
+    /// The token as it was found.
     public let candidate: TokenCandidate
     /// The serial the token reported (the candidate's when it was never opened; "?" when unknown).
     public let serial: String
+    /// The slot programmed (nil for a token of another family, never opened).
     public let slot: Int?
+    /// Done, skipped, failed or uncertain.
     public let outcome: ProvisioningOutcome
+    /// Why, unless it is done.
     public let reason: ProvisioningReason?
 
     /// The token's address (`usb:BUS:ADDR`, `usbip://...`).
     public var address: String { candidate.address }
+    /// Its family.
     public var family: TokenFamily { candidate.family }
 }
 
 /// How many tokens of a run ended how.
 public struct ProvisioningTally: Sendable, Equatable {
+    /// Programmed, read back and committed.
     public var done = 0
+    /// Committed already, left alone.
     public var skipped = 0
+    /// Refused or never opened.
     public var failed = 0
+    /// Lost mid-way; their seeds are kept in the journal.
     public var uncertain = 0
     /// Tokens of other families than the one asked for, left alone (not counted as skipped).
     public var otherFamily = 0
 
+    /// Nothing counted yet.
     public init() {}
 
     mutating func count(_ outcome: ProvisioningOutcome) {

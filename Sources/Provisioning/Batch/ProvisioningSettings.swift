@@ -4,7 +4,9 @@ import TokenDrivers
 public struct ProvisioningSettings: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The slot; nil takes each family's default (YubiKey 1, the others 0).
     public var slot: Int?
+    /// The code length (6 or 8 for YubiKeys and Nitrokeys).
     public var digits = 6
+    /// The counter the slot starts at (a multiple of 16 for YubiKeys).
     public var counter: UInt64 = 0
     /// The slot name (Nitrokey default "otpkit"; a YubiKey takes none).
     public var name = ""
@@ -26,6 +28,7 @@ public struct ProvisioningSettings: Sendable, CustomStringConvertible, CustomDeb
     /// How long to keep waiting for arrivals until `count` is reached.
     public var wait: Duration = .zero
 
+    /// Each family's default slot, 6 digits, counter 0, no PIN, every token present, no wait.
     public init() {}
 
     /// Never the PIN or an access code.

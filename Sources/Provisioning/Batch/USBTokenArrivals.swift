@@ -7,6 +7,7 @@ import USBTransport
 /// Tokens on this machine's USB (and the local USB/IP server), noticed through libudev's hotplug events; or the
 /// tokens of named USB/IP servers, whose lists are polled.
 public final class USBTokenArrivals: TokenArrivalSource {
+    /// The USB/IP servers asked; empty: this machine's USB and the local USB/IP server.
     public let servers: [DeviceAddress]
     private let hotplug: HotplugEvents?
     private let notice: @Sendable (String) -> Void

@@ -18,6 +18,7 @@ import OTPCore
 public final class VerifierImportClient: Sendable, CustomStringConvertible, CustomReflectable {
     /// What the verifier did with one seed.
     public enum Outcome: Sendable, Equatable, CustomStringConvertible {
+        /// The verifier took the seed now.
         case imported
         /// The verifier has this very seed already (sending it again changes nothing).
         case alreadyThere
@@ -28,6 +29,7 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
         /// (`[a-z_]`, at most `maximumCodeLength` characters; else empty). The error's message is never kept.
         case refused(status: Int, code: String)
 
+        /// The outcome in words, as `otpkit provision --push` prints it.
         public var description: String {
             switch self {
             case .imported: "imported"
@@ -47,6 +49,7 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
             }
         }
 
+        /// The verifier holds this seed now (imported now or before).
         public var isImported: Bool { self == .imported || self == .alreadyThere }
     }
 
@@ -60,6 +63,7 @@ public final class VerifierImportClient: Sendable, CustomStringConvertible, Cust
     private let importURL: String
     private let accessCheckURL: String
     private let adminKey: String
+    /// How long one request may take, its whole answer included.
     public let timeout: Duration
 
     /// Checks the URL now, so that a batch refuses a bad one before any token is programmed.

@@ -13,6 +13,7 @@ public enum VerifierImportError: Error, Equatable, Sendable, CustomStringConvert
     /// The task sending was cancelled; whether the verifier took the seed is unknown.
     case cancelled
 
+    /// What failed, without the key, a seed or a URL's credentials.
     public var description: String {
         switch self {
         case .badURL(let url, let reason): "bad verifier URL \(url): \(reason)"
