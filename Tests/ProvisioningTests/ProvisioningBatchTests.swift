@@ -204,15 +204,20 @@ import Verification
         #expect(journal.records.map(\.serial) == ["7000002"], "the OpenHOTP token was never journaled")
     }
 
-    /// A second Ctrl-C: cancelling the batch's task ends its wait for arrivals at once, and `events` ends with it.
-    @Test func cancellingTheBatchEndsItsWaitForArrivals() async throws {
-        let (journal, path) = try journal()
-        defer { try? FileManager.default.removeItem(atPath: path) }
+    /// A batch for two tokens with one present and an hour's wait for the second, which never comes.
+    func batchWaitingForASecondToken(_ journal: SeedJournal) async throws -> (ProvisioningBatch, EmulatedArrivals) {
         let arrivals = try await EmulatedArrivals.start(devices: openHOTPTokens(1).map(\.usbDevice))
         var settings = ProvisioningSettings()
         settings.count = 2
         settings.wait = .seconds(3600)
-        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
+        return (ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings), arrivals)
+    }
+
+    /// A second Ctrl-C: cancelling the batch's task ends its wait for arrivals at once, and `events` ends with it.
+    @Test func cancellingTheBatchEndsItsWaitForArrivals() async throws {
+        let (journal, path) = try journal()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (batch, _) = try await batchWaitingForASecondToken(journal)
         let running = Task { try await batch.run() }
         var events: [String] = []
         for await progress in batch.events {
@@ -228,11 +233,7 @@ import Verification
     @Test func aStopRequestEndsAWaitForArrivals() async throws {
         let (journal, path) = try journal()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let arrivals = try await EmulatedArrivals.start(devices: openHOTPTokens(1).map(\.usbDevice))
-        var settings = ProvisioningSettings()
-        settings.count = 2
-        settings.wait = .seconds(3600)
-        let batch = ProvisioningBatch(journal: journal, arrivals: arrivals, settings: settings)
+        let (batch, arrivals) = try await batchWaitingForASecondToken(journal)
         arrivals.onArrivalWait { batch.requestStop() }
         let (end, run) = try await Self.run(batch)
         #expect(end == .stopRequested)
