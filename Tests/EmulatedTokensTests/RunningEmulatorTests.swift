@@ -189,11 +189,17 @@ import USBTransport
         let environment = emulator.childEnvironment(["OTPKIT_DEVICE": "", "OTPKIT_PIN": ""])
         let folder = try #require(environment["UMOCKDEV_DIR"])
         #expect(environment["OTPKIT_EMULATOR_USBIP"] == "127.0.0.1:\(emulator.port)")
-        let both = try Subprocess.run(otpkit, ["devices"], environment: environment, timeout: 30)
-        #expect(both.stdout.contains("usb:1:2  OpenHOTP") && both.stdout.contains("usb:1:3  YubiKey"), "\(both.stdout)\(both.stderr)")
+        /// An entry of `otpkit devices --json`.
+        struct Listed: Decodable, Equatable {
+            let address: String
+            let family: String
+        }
+        let openHOTP = Listed(address: "usb:1:2", family: "OpenHOTP"), yubiKey = Listed(address: "usb:1:3", family: "YubiKey")
+        let both = try Subprocess.run(otpkit, ["devices", "--json"], environment: environment, timeout: 30)
+        #expect(try both.json([Listed].self) == [openHOTP, yubiKey], "\(both.stdout)\(both.stderr)")
         try emulator.unplug("1-2")
-        let one = try Subprocess.run(otpkit, ["devices"], environment: environment, timeout: 30)
-        #expect(one.stdout.contains("usb:1:2  OpenHOTP") && !one.stdout.contains("YubiKey"), "\(one.stdout)\(one.stderr)")
+        let one = try Subprocess.run(otpkit, ["devices", "--json"], environment: environment, timeout: 30)
+        #expect(try one.json([Listed].self) == [openHOTP], "\(one.stdout)\(one.stderr)")
         await emulator.stop()
         #expect(!FileManager.default.fileExists(atPath: folder), "the testbed's folder goes with the stop")
     }

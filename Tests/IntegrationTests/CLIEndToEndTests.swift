@@ -13,16 +13,19 @@ import Testing
 
         let devices = try otpkit("devices", "--usbip", "127.0.0.1:\(emulator.port)", "--json")
         #expect(devices.status == 0, "\(devices.stderr)")
-        #expect(devices.stdout.contains("\"serial\" : \"10000001\"") && devices.stdout.contains("\"serial\" : \"10000002\""))
+        let listed = try devices.json([CLIOutput.Device].self)
+        #expect(listed.map(\.serial) == ["10000001", "10000002"] && listed.allSatisfy { $0.family == "OpenHOTP" && !$0.busy }, "\(devices.stdout)")
+        #expect(listed.map(\.address) == [emulator.device(1), emulator.device(2)])
 
         let ambiguous = try otpkit("info", "--device", emulator.server)
         #expect(ambiguous.status == 64)
         #expect(ambiguous.stderr.contains("2 tokens found; choose one with --device or --serial"))
 
         let program = try otpkit("program", "--device", emulator.server, "--serial", "10000002", "--slot", "1",
-                                 "--secret", Self.rfcKey, "--name", "rfc")
+                                 "--secret", Self.rfcKey, "--name", "rfc", "--json")
         #expect(program.status == 0, "\(program.stderr)")
-        #expect(program.stdout.contains("Programmed slot 1 of token 10000002"))
+        let programmed = try program.json(CLIOutput.Program.self)
+        #expect((programmed.serial, programmed.slot, programmed.address) == ("10000002", 1, emulator.device(2)), "\(program.stdout)")
         #expect(!program.stdout.contains(Self.rfcKey), "a given secret is not echoed")
 
         let device = emulator.device(2)
@@ -30,7 +33,8 @@ import Testing
         #expect(try otpkit("touch", "--device", device, "--slot", "1").stdout == "287082\n")
         #expect(try otpkit("counter", "--device", device, "--slot", "1").stdout == "2\n")
         let info = try otpkit("info", "--device", device, "--json")
-        #expect(info.stdout.contains("\"name\" : \"rfc\""))
+        let slot = try #require(try info.json(CLIOutput.OpenHOTPInfo.self).slots.first { $0.slot == 1 })
+        #expect(slot.programmed && slot.name == "rfc" && slot.counter == 2, "\(info.stdout)")
         #expect(!info.stdout.contains(Self.rfcKey) && !info.stdout.contains("GEZDGNBV"), "info never shows a secret")
 
         let again = try otpkit("program", "--device", device, "--slot", "1", "--generate")
@@ -57,10 +61,9 @@ import Testing
         #expect(!program.stdout.contains(record.secret.hex), "with --seed-file the secret stays off the screen")
         #expect(record.counter == 100 && record.digits == 8 && record.algorithm == .sha256)
 
-        let code = try otpkit("touch", "--device", emulator.device(1), "--json")
-        #expect(code.stdout.contains("\"counter\" : 100"))
+        let code = try otpkit("touch", "--device", emulator.device(1), "--json").json(CLIOutput.Code.self)
         let expected = try HOTP(secret: record.secret, algorithm: .sha256, digits: 8).code(counter: 100)
-        #expect(code.stdout.contains("\"code\" : \"\(expected)\""))
+        #expect((code.slot, code.counter, code.code) == (0, 100, expected))
 
         emulator.stop()
         emulator = try EmulatorProcessFixture(tokens: 1, stateFolder: folder)
@@ -94,9 +97,9 @@ import Testing
         #expect(try otpkit("counter", "--device", device).stdout == "0\n", "the slot survived every refused erase")
 
         #expect(try otpkit("reset", "--device", device, "--force").status == 0)
-        let info = try otpkit("info", "--device", device)
-        #expect(info.stdout.contains("Admin PIN  not set"))
-        #expect(info.stdout.contains("Slot 0     empty"))
+        let info = try otpkit("info", "--device", device, "--json").json(CLIOutput.OpenHOTPInfo.self)
+        #expect(!info.device.pinSet && !info.device.pinLocked, "the reset took the PIN")
+        #expect(!info.slots.isEmpty && info.slots.allSatisfy { !$0.programmed }, "and every slot")
     }
 
     @Test func badInputGivesOneLineAndTheDocumentedExitCode() throws {
@@ -151,9 +154,9 @@ import Testing
         let program = try otpkit("program", "--device", emulator.device(1), "--secret", CLIEndToEndTests.rfcKey)
         #expect(program.status == 2, "\(program.stderr)")
         #expect(program.stderr.contains("the token disconnected"), "\(program.stderr)")
-        let info = try otpkit("info", "--device", emulator.device(1))
+        let info = try otpkit("info", "--device", emulator.device(1), "--json")
         #expect(info.status == 0)
-        #expect(info.stdout.contains("Slot 0     empty"), "\(info.stdout)")
+        #expect(try info.json(CLIOutput.OpenHOTPInfo.self).slots.first?.programmed == false, "\(info.stdout)")
     }
 
     @Test func aStallingTokenIsReportedAsSuch() throws {
@@ -176,9 +179,10 @@ import Testing
         #expect(odd.status == 64 && odd.stderr.contains("in steps of 16"), "\(odd.stderr)")
         let rounded = try otpkit("program", "--device", device, "--secret", key, "--counter", "40", "--round-imf", "--json")
         #expect(rounded.status == 0, "\(rounded.stderr)")
-        #expect(rounded.stdout.contains("\"slot\" : 1"))
-        let info = try otpkit("info", "--device", device)
-        #expect(info.stdout.contains("Serial     5000") && info.stdout.contains("Slot 1     programmed"))
+        #expect(try rounded.json(CLIOutput.Program.self).slot == 1, "\(rounded.stdout)")
+        let info = try otpkit("info", "--device", device, "--json").json(CLIOutput.YubiKeyInfo.self)
+        #expect(info.family == "YubiKey" && info.serial == "5000")
+        #expect(info.slots == [.init(slot: 1, programmed: true), .init(slot: 2, programmed: false)])
         let counter = try otpkit("counter", "--device", device)
         #expect(counter.status == 1 && counter.stderr.contains("cannot report its HOTP counter"))
         let again = try otpkit("program", "--device", device, "--slot", "1", "--secret", key, "--new-access-code", "010203040506", "--force")
@@ -186,7 +190,7 @@ import Testing
         let refused = try otpkit("erase", "--device", device, "--force")
         #expect(refused.status == 1 && refused.stderr.contains("wrong or missing access code"))
         #expect(try otpkit("erase", "--device", device, "--force", "--access-code", "010203040506").status == 0)
-        #expect(try otpkit("info", "--device", device).stdout.contains("Slot 1     empty"))
+        #expect(try otpkit("info", "--device", device, "--json").json(CLIOutput.YubiKeyInfo.self).slots.allSatisfy { !$0.programmed })
         let short = try otpkit("program", "--device", device, "--generate", "--secret-bytes", "32")
         #expect(short.status == 64 && short.stderr.contains("20-byte secret"))
     }
@@ -212,7 +216,8 @@ import Testing
         let wrong = try otpkit("erase", "--device", device, "--slot", "1", "--force", environment: ["OTPKIT_PIN": "00000000"])
         #expect(wrong.status == 1 && wrong.stderr.contains("wrong admin PIN (2 tries left)"), "\(wrong.stderr)")
         #expect(try otpkit("erase", "--device", device, "--slot", "1", "--force", environment: ["OTPKIT_PIN": "12345678"]).status == 0)
-        let info = try otpkit("info", "--device", device)
-        #expect(info.stdout.contains("Admin PIN  3 tries left") && info.stdout.contains("HOTP 1     empty"), "\(info.stdout)")
+        let info = try otpkit("info", "--device", device, "--json").json(CLIOutput.NitrokeyInfo.self)
+        #expect(info.status.serial == 2718 && info.adminRetries == 3, "the right PIN restored the tries")
+        #expect(info.slots.count == 3 && info.slots[1] == nil, "slot 1 is erased")
     }
 }

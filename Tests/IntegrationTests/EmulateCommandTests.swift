@@ -54,9 +54,10 @@ import Testing
 
     @Test func otpkitItselfThroughLibusb() throws {
         let otpkit = ProjectPaths.otpkit.path
-        let info = try Self.emulate(["--first-serial", "777"], [otpkit, "info"], asNobody: true)
+        let info = try Self.emulate(["--first-serial", "777"], [otpkit, "info", "--json"], asNobody: true)
         #expect(info.status == 0, "\(info.stderr)")
-        #expect(info.stdout.contains("Token      usb:1:2") && info.stdout.contains("Serial     00000777"), "\(info.stdout)")
+        let token = try info.json(CLIOutput.OpenHOTPInfo.self)
+        #expect(token.address == "usb:1:2" && token.device.serial == 777, "\(info.stdout)")
         let script = "\(otpkit) program --secret \(Self.key) >/dev/null && \(otpkit) touch && \(otpkit) counter"
         let used = try Self.emulate(["--first-serial", "778"], ["/bin/sh", "-c", script], asNobody: true)
         #expect(used.stdout == "755224\n1\n", "\(used.stdout)\(used.stderr)")

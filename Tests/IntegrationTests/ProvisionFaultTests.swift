@@ -14,12 +14,14 @@ import Testing
         let emulator = try EmulatorProcessFixture(tokens: 3, firstSerial: 1100, extraArguments: ["--drop-after", "5", "--drop-device", "1-2"])
         let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--json"])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
-        let lines = run.stdout.split(separator: "\n").filter { $0.contains(#""outcome""#) }
-        #expect(lines.count == 3 && lines[0].contains(#""done""#) && lines[1].contains(#""uncertain""#) && lines[2].contains(#""done""#),
+        let batch = try ProvisionOutput(run)
+        #expect(batch.outcomes == ["done", "uncertain", "done"] && batch.events.map(\.serial) == ["00001100", "00001101", "00001102"],
                 "\(run.stdout)")
-        #expect(run.stdout.contains("done 2, skipped 0, failed 0, uncertain 1"), "\(run.stdout)")
-        let again = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal])
-        #expect(again.status == 0 && again.stdout.contains("done 1, skipped 2"), "only the uncertain token is redone: \(again.stdout)")
+        #expect(batch.tally == .init(done: 2, uncertain: 1) && batch.journal == .init(committed: 2, uncertain: 1), "\(run.stdout)")
+        let again = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--json"])
+        let redone = try ProvisionOutput(again)
+        #expect(again.status == 0 && redone.tally == .init(done: 1, skipped: 2), "only the uncertain token is redone: \(again.stdout)")
+        #expect(redone.events.first { $0.outcome == "done" }?.serial == "00001101", "\(again.stdout)")
     }
 
     @Test func aRefusedPINStopsTheBatchBeforeOtherTokensLoseTries() throws {
@@ -29,15 +31,17 @@ import Testing
         try "87654321\n".write(toFile: pin, atomically: true, encoding: .utf8)  // the emulated Nitrokeys' admin PIN is 12345678
         let emulator = try EmulatorProcessFixture(tokens: 2, firstSerial: 1200, extraArguments: ["--token", "nitrokey-pro", "--token", "nitrokey-pro"])
         let journal = folder.appendingPathComponent("j").path
-        let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin])
+        let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin, "--json"])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("done 0, skipped 0, failed 1"), "the second token is not tried: \(run.stdout)")
-        #expect(run.stdout.contains("refused the PIN") && run.stdout.contains("--resume \(journal)"), "\(run.stdout)")
+        let stopped = try ProvisionOutput(run)
+        #expect(stopped.tally == .init(failed: 1) && stopped.events.map(\.serial) == ["1200"], "the second token is not tried: \(run.stdout)")
+        let reason = try #require(stopped.stopped, "\(run.stdout)")
+        #expect(reason.contains("refused the PIN") && reason.contains("--resume \(journal)"), "\(run.stdout)")
         let info = try otpkit(["info", "--device", emulator.device(2), "--json"])
-        #expect(info.stdout.contains(#""adminRetries" : 3"#), "the untouched token kept all its tries: \(info.stdout)")
+        #expect(try info.json(CLIOutput.NitrokeyInfo.self).adminRetries == 3, "the untouched token kept all its tries: \(info.stdout)")
         try "12345678\n".write(toFile: pin, atomically: true, encoding: .utf8)
-        let fixed = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin])
-        #expect(fixed.status == 0 && fixed.stdout.contains("done 2"), "\(fixed.stdout)\(fixed.stderr)")
+        let fixed = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin, "--json"])
+        #expect(try fixed.status == 0 && ProvisionOutput(fixed).tally == .init(done: 2), "\(fixed.stdout)\(fixed.stderr)")
     }
 
     @Test func anOutputFolderThatTakesNoFileIsRefusedBeforeAnyTokenIsTouched() throws {

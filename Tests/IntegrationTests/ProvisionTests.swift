@@ -23,7 +23,10 @@ import Testing
         let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin,
                               "--out", seeds, "--password-file", password, "--json"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.components(separatedBy: #""outcome":"done""#).count - 1 == 3, "\(run.stdout)")
+        let batch = try ProvisionOutput(run)
+        #expect(batch.outcomes == ["done", "done", "done"] && batch.events.map(\.family) == ["OpenHOTP", "YubiKey", "Nitrokey"], "\(run.stdout)")
+        #expect(batch.events.map(\.serial) == ["00000500", "501", "502"] && batch.events.map(\.slot) == [0, 1, 0], "\(run.stdout)")
+        #expect(batch.tally == .init(done: 3) && batch.journal == .init(committed: 3, uncertain: 0), "\(run.stdout)")
         #expect(!run.stdout.contains("secret"), "no secret on screen")
 
         let db = folder.appendingPathComponent("verifier.sqlite").path
@@ -32,12 +35,12 @@ import Testing
         let yubiKeyCode = try emulator.press("1-2", slot: 1)
         let nitrokeyCode = try otpkit(["touch", "--device", emulator.device(3)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         for (token, code) in [("00000500-0", openHOTPCode), ("501-1", yubiKeyCode), ("502-0", nitrokeyCode)] {
-            let verified = try otpkit(["verifier", "verify", "--db", db, "--token", token, code])
-            #expect(verified.status == 0 && verified.stdout.hasPrefix("accepted"), "\(token): \(verified.stdout)\(verified.stderr)")
+            let verified = try otpkit(["verifier", "verify", "--db", db, "--token", token, code, "--json"])
+            #expect(try verified.status == 0 && verified.json(CLIOutput.Decision.self).accepted, "\(token): \(verified.stdout)\(verified.stderr)")
         }
 
-        let again = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin])
-        #expect(again.status == 0 && again.stdout.contains("done 0, skipped 3"), "\(again.stdout)")
+        let again = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--pin-file", pin, "--json"])
+        #expect(try again.status == 0 && ProvisionOutput(again).tally == .init(skipped: 3), "\(again.stdout)")
     }
 
     @Test func aTokenLostMidWriteStaysUncertainAndIsRedoneNextTime() throws {
@@ -46,13 +49,16 @@ import Testing
         let journal = folder.appendingPathComponent("batch.journal").path
         // Five feature-report transfers take the first token through GET_INFO, READ_SLOT and into the staged secret.
         let emulator = try EmulatorProcessFixture(tokens: 2, firstSerial: 600, extraArguments: ["--drop-after", "5"])
-        let first = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal])
+        let first = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--json"])
         #expect(first.status == 1, "\(first.stdout)")
-        #expect(first.stdout.contains("uncertain") && first.stdout.contains("run again to reprogram"), "\(first.stdout)")
-        let second = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal])
+        let lost = try ProvisionOutput(first)
+        #expect(lost.outcomes.first == "uncertain" && lost.events.first?.serial == "00000600", "\(first.stdout)")
+        #expect(lost.events.first?.detail?.contains("run again to reprogram") == true, "says what to do: \(first.stdout)")
+        let second = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--json"])
         #expect(second.status == 0, "\(second.stdout)")
-        #expect(second.stdout.contains("done 1, skipped 1"), "\(second.stdout)")
-        #expect(second.stdout.contains("2 committed, 1 uncertain"), "the old record stays as evidence: \(second.stdout)")
+        let redone = try ProvisionOutput(second)
+        #expect(redone.tally == .init(done: 1, skipped: 1), "\(second.stdout)")
+        #expect(redone.journal == .init(committed: 2, uncertain: 1), "the old record stays as evidence: \(second.stdout)")
     }
 
     /// SIGKILL at random moments, then runs until done: every token ends committed, and each token's codes are
@@ -111,15 +117,17 @@ import Testing
         let proxyURL = "http://127.0.0.1:\(try LoopbackPorts.bindToFreePort(proxy))"
         #expect(listen(proxy, 8) == 0)
         let first = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url,
-                                "--audit-log", audit],
+                                "--audit-log", audit, "--json"],
                                environment: environment.merging(["http_proxy": proxyURL, "HTTP_PROXY": proxyURL, "ALL_PROXY": proxyURL]) { $1 })
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
-        #expect(first.stdout.components(separatedBy: ": imported").count - 1 == 2, "\(first.stdout)")
+        let pushed = try ProvisionOutput(first).pushes
+        #expect(pushed.map(\.push) == ["00000900-0", "00000901-0"] && pushed.allSatisfy { $0.outcome == "imported" }, "\(first.stdout)")
         _ = fcntl(proxy, F_SETFL, O_NONBLOCK)
         #expect(accept(proxy, nil, nil) == -1 && errno == EAGAIN, "the proxy was connected to")
-        let again = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
+        let again = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url, "--json"],
                                environment: environment)
-        #expect(again.stdout.components(separatedBy: ": already there").count - 1 == 2, "re-sent, nothing reset: \(again.stdout)")
+        let resent = try ProvisionOutput(again).pushes
+        #expect(resent.count == 2 && resent.allSatisfy { $0.outcome == "already_there" }, "re-sent, nothing reset: \(again.stdout)")
         let code = try otpkit(["touch", "--device", emulator.device(1)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try verifier.verify(verifier.client(), token: "00000900-0", code: code).body == #"{"accepted":true}"#)
 
@@ -157,8 +165,8 @@ import Testing
         #expect(reprogrammed.stdout.contains("otpkit verifier delete --token 00000900-0"), "\(reprogrammed.stdout)")
         #expect(reprogrammed.stderr.contains("otpkit provision --resume \(journal) --count 0 --push \(url)"), "\(reprogrammed.stderr)")
         let later = try otpkit(["provision", "--resume", journal, "--count", "0", "--push", url, "--json"], environment: environment)
-        #expect(later.status == 1 && later.stdout.components(separatedBy: #""outcome":"other_seed_there""#).count - 1 == 2,
-                "\(later.stdout)\(later.stderr)")
+        let kept = try ProvisionOutput(later).pushes
+        #expect(later.status == 1 && kept.count == 2 && kept.allSatisfy { $0.outcome == "other_seed_there" }, "\(later.stdout)\(later.stderr)")
 
         verifier.kill()
         let down = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--push", url],
@@ -204,7 +212,9 @@ import Testing
         #expect(push.status == 1 && push.stdout.contains("push     00000970-0: refused (HTTP 400 bad_request)"), "\(push.stdout)\(push.stderr)")
         let json = try otpkit(["provision", "--resume", journal, "--count", "0", "--push", url, "--json"],
                               environment: ["OTPKIT_VERIFIER_KEY": "key"])
-        #expect(json.status == 1 && json.stdout.contains(#""code":"bad_request""#), "\(json.stdout)\(json.stderr)")
+        let refused = try #require(try ProvisionOutput(json).pushes.first, "\(json.stdout)\(json.stderr)")
+        #expect(json.status == 1 && (refused.push, refused.outcome, refused.status, refused.code) == ("00000970-0", "refused", "400", "bad_request"),
+                "\(json.stdout)\(json.stderr)")
 
         let exported = folder.appendingPathComponent("seeds.json").path
         #expect(try otpkit(["provision", "--resume", journal, "--count", "0", "--out", exported, "--format", "json"]).status == 0)
@@ -244,14 +254,17 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let emulator = try EmulatorProcessFixture(tokens: 3, firstSerial: 950, extraArguments: ["--arrive-every", "0.4"])
         let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal",
-                              folder.appendingPathComponent("j").path, "--count", "3", "--wait", "10"])
+                              folder.appendingPathComponent("j").path, "--count", "3", "--wait", "10", "--json"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
-        #expect(run.stdout.contains("done 3, skipped 0"), "\(run.stdout)")
+        let arrived = try ProvisionOutput(run)
+        #expect(arrived.tally == .init(done: 3) && arrived.events.map(\.serial) == ["00000950", "00000951", "00000952"], "\(run.stdout)")
         let unsupported = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal",
-                                      folder.appendingPathComponent("j").path, "--family", "nitrokey"])
-        #expect(unsupported.stdout.contains("done 0, skipped 0, failed 0, uncertain 0, 3 of other families left alone"),
-                "no token of that family: nothing touched, and said so: \(unsupported.stdout)")
-        #expect(unsupported.stdout.contains("not of --family nitrokey"), "\(unsupported.stdout)")
+                                      folder.appendingPathComponent("j").path, "--family", "nitrokey", "--json"])
+        let leftAlone = try ProvisionOutput(unsupported)
+        #expect(leftAlone.tally == .init(otherFamily: 3) && leftAlone.journal == .init(committed: 3, uncertain: 0),
+                "no token of that family: nothing touched: \(unsupported.stdout)")
+        #expect(leftAlone.events.count == 3 && leftAlone.events.allSatisfy { $0.detail == "not of --family nitrokey" }, "\(unsupported.stdout)")
+        #expect(leftAlone.summary?.contains(", 3 of other families left alone in ") == true, "and said so: \(unsupported.stdout)")
     }
 }
 
@@ -265,12 +278,13 @@ import Testing
         try keys.enumerated().map { "\($0.offset + 1),,0,\($0.element.hex),,," }.joined(separator: "\n").write(toFile: list, atomically: true, encoding: .utf8)
         let journal = folder.appendingPathComponent("j").path
         let emulator = try EmulatorProcessFixture(tokens: 2, firstSerial: 970)
-        let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--secrets", list])
-        #expect(run.status == 0 && run.stdout.contains("done 2"), "\(run.stdout)\(run.stderr)")
+        let run = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--secrets", list, "--json"])
+        #expect(try run.status == 0 && ProvisionOutput(run).tally == .init(done: 2), "\(run.stdout)\(run.stderr)")
         let code = try otpkit(["touch", "--device", emulator.device(2)]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(code == (try HOTP(secret: keys[1]).code(counter: 1)), "the second token got the second secret (its code 0 was checked)")
-        let more = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--secrets", list, "--reprogram"])
-        #expect(more.stdout.contains("the --secrets file has no unused secret left"), "\(more.stdout)")
-        #expect(more.stdout.contains("done 1"), "the third secret went to the first token; none was used twice: \(more.stdout)")
+        let more = try otpkit(["provision", "--usbip", "127.0.0.1:\(emulator.port)", "--journal", journal, "--secrets", list, "--reprogram", "--json"])
+        let usedUp = try ProvisionOutput(more)
+        #expect(usedUp.events.map(\.detail).last == "the --secrets file has no unused secret left", "\(more.stdout)")
+        #expect(usedUp.tally?.done == 1, "the third secret went to the first token; none was used twice: \(more.stdout)")
     }
 }

@@ -74,11 +74,13 @@ import Testing
         let bridge = try Bridge(firstSerial: 777)
         #expect(bridge.device == "usb:1:2")
 
-        let devices = try bridge.otpkit("devices")
-        #expect(devices.stdout.contains("usb:1:2  OpenHOTP  1209:0001  serial 00000777"), "\(devices.stdout)\(devices.stderr)")
-        let program = try bridge.otpkit("program", "--secret", "3132333435363738393031323334353637383930", "--verbose")
+        let devices = try bridge.otpkit("devices", "--json")
+        let local = try #require(try devices.json([CLIOutput.Device].self).first { $0.address == "usb:1:2" }, "\(devices.stdout)\(devices.stderr)")
+        #expect((local.family, local.vendorID, local.productID, local.serial) == ("OpenHOTP", "1209", "0001", "00000777"))
+        let program = try bridge.otpkit("program", "--secret", "3132333435363738393031323334353637383930", "--verbose", "--json")
         #expect(program.status == 0, "\(program.stderr)")
-        #expect(program.stdout.contains("Programmed slot 0 of token 00000777 (usb:1:2)"))
+        let programmed = try program.json(CLIOutput.Program.self)
+        #expect((programmed.slot, programmed.serial, programmed.address) == (0, "00000777", "usb:1:2"), "\(program.stdout)")
         #expect(program.stderr.contains("usb:1:2: 10 control transfers"), "\(program.stderr)")
         #expect(try bridge.otpkit("touch", "--device", "usb:serial=00000777").stdout == "755224\n")
         #expect(try bridge.otpkit("touch", "--device", "usb:1:2").stdout == "287082\n")
@@ -122,8 +124,8 @@ import Testing
         let program = try bridge.otpkit("program", "--secret", "3132333435363738393031323334353637383930")
         #expect(program.status == 2, "\(program.stderr)")
         #expect(program.stderr.contains("was unplugged"), "\(program.stderr)")
-        let after = try otpkit("info", "--device", bridge.usbipDevice(1))
-        #expect(after.stdout.contains("Slot 0     empty"), "\(after.stdout)\(after.stderr)")
+        let after = try otpkit("info", "--device", bridge.usbipDevice(1), "--json")
+        #expect(try after.json(CLIOutput.OpenHOTPInfo.self).slots.first?.programmed == false, "\(after.stdout)\(after.stderr)")
     }
 
     @Test func aStallingTokenIsReportedAsSuch() throws {

@@ -16,12 +16,12 @@ import Testing
             let seeds = (0..<tokens).map { index in
                 "{\"serial\":\"t\(index)\",\"secretHex\":\"\(VerifierServerFixture.rfcHex)\"" + (owners[index].map { ",\"user\":\"\($0)\"" } ?? "") + "}"
             }
-            let imported = try run(["verifier", "import", try file("seeds.json", "[\(seeds.joined(separator: ","))]")])
+            let imported = try run(["verifier", "import", try file("seeds.json", "[\(seeds.joined(separator: ","))]"), "--json"])
             guard imported.status == 0 else { throw VerifierServerFixture.Failure(text: imported.stderr) }
-            importOutput = imported.stdout
+            importReport = try imported.json()
         }
 
-        private(set) var importOutput = ""
+        private(set) var importReport: CLIOutput.Import?
 
         deinit { try? FileManager.default.removeItem(at: folder) }
 
@@ -38,6 +38,11 @@ import Testing
             try otpkit(arguments + ["--db", database], input: input)
         }
 
+        /// `verifier list --json`, with `arguments` (`--user NAME`).
+        func tokens(_ arguments: [String] = []) throws -> [CLIOutput.Token] {
+            try run(["verifier", "list", "--json"] + arguments).json()
+        }
+
         /// Every byte the database keeps on disk (the file, its WAL and shared memory).
         func databaseBytes() throws -> Data {
             try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("verifier.sqlite") && !$0.hasSuffix(".key") }
@@ -49,32 +54,31 @@ import Testing
 
     @Test func assignUnassignAndListByUser() throws {
         let store = try Store(tokens: 3, owners: [2: "bob"])
-        #expect(store.importOutput.contains("Assigned t2 to bob"), "a seed JSON user assigns on import: \(store.importOutput)")
+        #expect(store.importReport?.assigned == ["t2": "bob"], "a seed JSON user assigns on import: \(String(describing: store.importReport))")
         for token in ["t0", "t1"] {
             let assigned = try store.run(["verifier", "assign", "--token", token, "--user", "alice"])
             #expect(assigned.status == 0 && assigned.stdout.contains("Token \(token) belongs to user alice"), "\(assigned.stderr)")
         }
+        // The text list: a token's user in its last column.
         let alice = try store.run(["verifier", "list", "--user", "alice"]).stdout
         let lines = alice.split(separator: "\n")
         #expect(lines.count == 2 && lines.allSatisfy { $0.hasSuffix("user alice") } && !alice.contains("t2"), "\(alice)")
 
-        let json = try store.run(["verifier", "list", "--user", "alice", "--json"]).stdout
-        let summaries = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
-        #expect(summaries.compactMap { $0["id"] as? String }.sorted() == ["t0", "t1"])
-        #expect(summaries.allSatisfy { $0["user"] as? String == "alice" }, "\(json)")
+        let summaries = try store.tokens(["--user", "alice"])
+        #expect(summaries.map(\.id).sorted() == ["t0", "t1"] && summaries.allSatisfy { $0.user == "alice" }, "\(summaries)")
 
         let unassigned = try store.run(["verifier", "unassign", "--token", "t1"])
         #expect(unassigned.status == 0 && unassigned.stdout.contains("belongs to no user"))
-        let all = try store.run(["verifier", "list"]).stdout
-        #expect(all.split(separator: "\n").contains { $0.hasPrefix("t1 ") && $0.hasSuffix("user -") }, "\(all)")
-        #expect(all.split(separator: "\n").contains { $0.hasPrefix("t2 ") && $0.hasSuffix("user bob") }, "\(all)")
-        #expect(try store.run(["verifier", "list", "--user", "alice"]).stdout.split(separator: "\n").count == 1)
+        let all = try store.tokens()
+        #expect(all.map(\.id) == ["t0", "t1", "t2"] && all.map(\.user) == ["alice", nil, "bob"], "\(all)")
+        #expect(try store.tokens(["--user", "alice"]).map(\.id) == ["t0"])
         let nobody = try store.run(["verifier", "list", "--user", "nobody"])
         #expect(nobody.status == 0 && nobody.stdout.contains("owns no token"))
+        #expect(try store.tokens(["--user", "nobody"]).isEmpty)
 
         // Names are compared after NFC: "é" typed as e + combining accent is the same user as the precomposed one.
         #expect(try store.run(["verifier", "assign", "--token", "t1", "--user", "e\u{301}ve"]).status == 0)
-        #expect(try store.run(["verifier", "list", "--user", "\u{e9}ve"]).stdout.contains("t1 "))
+        #expect(try store.tokens(["--user", "\u{e9}ve"]).map(\.id) == ["t1"])
 
         let unknown = try store.run(["verifier", "assign", "--token", "nope", "--user", "alice"])
         #expect(unknown.status == 1 && unknown.stderr.contains("no token nope"), "\(unknown.stderr)")
@@ -95,20 +99,44 @@ import Testing
         }
         #expect((wrong.stdout, wrong.stderr, wrong.status) == (unknown.stdout, unknown.stderr, unknown.status),
                 "an unknown user looks like a wrong code")
+        // In JSON too: a refused login has no reason.
+        let refusals = try [Self.code(0), "000000"].map { try store.run(["verifier", "verify", "--user", "alice", $0, "--json"]) }
+            + [try store.run(["verifier", "verify", "--user", "mallory", Self.code(1), "--json"])]
+        for refusal in refusals {
+            #expect(try refusal.status == 1 && refusal.json(CLIOutput.Decision.self) == .init(accepted: false) && refusal.stderr.isEmpty, "\(refusal)")
+        }
+        #expect(Set(refusals.map(\.stdout)).count == 1, "\(refusals)")
 
         // The code from standard input keeps it (and a PIN) out of the process list.
-        let fromStdin = try store.run(["verifier", "verify", "--user", "alice", "-"], input: Self.code(1) + "\n")
-        #expect(fromStdin.status == 0 && fromStdin.stdout.contains("token t0"), "\(fromStdin.stderr)")
+        let fromStdin = try store.run(["verifier", "verify", "--user", "alice", "-", "--json"], input: Self.code(1) + "\n")
+        #expect(try fromStdin.status == 0 && fromStdin.json(CLIOutput.Decision.self) == .init(accepted: true, token: "t0", counter: 1),
+                "\(fromStdin.stdout)\(fromStdin.stderr)")
 
         // A user with two tokens: the code of either is accepted, naming the one that matched.
         #expect(try store.run(["verifier", "assign", "--token", "t1", "--user", "alice"]).status == 0)
-        let second = try store.run(["verifier", "verify", "--user", "alice", Self.code(0)])
-        #expect(second.status == 0 && second.stdout.contains("token t1"), "t1 is still at counter 0: \(second.stdout)")
+        let second = try store.run(["verifier", "verify", "--user", "alice", Self.code(0), "--json"])
+        #expect(try second.status == 0 && second.json(CLIOutput.Decision.self) == .init(accepted: true, token: "t1", counter: 0),
+                "t1 is still at counter 0: \(second.stdout)")
 
         let both = try store.run(["verifier", "verify", "--user", "alice", "--token", "t0", Self.code(2)])
         #expect(both.status == 64 && both.stderr.contains("exactly one of --token ID and --user NAME"), "\(both.stderr)")
         #expect(try store.run(["verifier", "verify", Self.code(2)]).status == 64)
         #expect(try store.run(["verifier", "verify", "--token", "t0", Self.code(2)]).status == 0, "nothing above used t0's code 2")
+    }
+
+    /// `verify --stdin` answers each line as it comes; with --json, a decision a line, a refusal by token with its reason.
+    @Test func verifyReadsOneCodeALineFromStandardInput() throws {
+        let store = try Store(tokens: 1)
+        let text = try store.run(["verifier", "verify", "--token", "t0", "--stdin"], input: [Self.code(0), Self.code(0), "000000", Self.code(1)]
+            .joined(separator: "\n") + "\n")
+        #expect(text.status == 0 && text.stdout == "accepted\nrefused\nrefused\naccepted\n", "\(text.stdout)\(text.stderr)")
+        let json = try store.run(["verifier", "verify", "--token", "t0", "--stdin", "--json"], input: "\(Self.code(2))\n\(Self.code(2))\n000000\n")
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(try json.jsonLines(CLIOutput.Decision.self)
+                == [.init(accepted: true, counter: 2), .init(accepted: false, reason: "replay"), .init(accepted: false, reason: "wrong_code")],
+                "\(json.stdout)")
+        let refused = try store.run(["verifier", "verify", "--token", "t0", "000000", "--json"])
+        #expect(try refused.status == 1 && refused.json(CLIOutput.Decision.self) == .init(accepted: false, reason: "wrong_code"), "\(refused.stdout)")
     }
 
     @Test func pinThenCodeIsThePassword() throws {
@@ -126,8 +154,8 @@ import Testing
         #expect(try login(pin + Self.code(1)).status == 0, "refusals did not use the code")
         // Issue 20, item 2: alice's token by id wants her PIN too.
         let byID = { (password: String) throws -> ProcessResult in try store.run(["verifier", "verify", "--token", "t0", "-"], input: password + "\n") }
-        let bare = try byID(Self.code(2))
-        #expect(bare.status == 1 && bare.stdout.contains("refused"), "by id, the code alone: \(bare.stdout)")
+        let bare = try store.run(["verifier", "verify", "--token", "t0", "-", "--json"], input: Self.code(2) + "\n")
+        #expect(try bare.status == 1 && bare.json(CLIOutput.Decision.self).accepted == false, "by id, the code alone: \(bare.stdout)")
         let withPIN = try byID(pin + Self.code(2))
         #expect(withPIN.status == 0, "by id, PIN and code: \(withPIN.stdout) \(withPIN.stderr)")
         #expect(!(try store.databaseBytes()).contains(Data(pin.utf8)), "the PIN is stored hashed only")
@@ -227,19 +255,24 @@ import Testing
         #expect(tooShort.status == 64 && tooShort.stderr.contains("8 to 128 bytes"), "\(tooShort.stderr)")
 
         let list = try store.run(["verifier", "radius-clients", "list"])
-        #expect(list.status == 0 && !list.stdout.contains("bad"), "\(list.stderr)")
+        #expect(list.status == 0, "\(list.stderr)")
         let lines = list.stdout.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("vpn  192.0.2.10  Message-Authenticator required  created 20") }, "\(list.stdout)")
         #expect(lines.contains { $0.hasPrefix("pam  10.1.0.0/16  Message-Authenticator NOT SENT") }, "\(list.stdout)")
-        let json = try store.run(["verifier", "radius-clients", "list", "--json"]).stdout
-        #expect(json.contains("\"messageAuthenticator\" : \"not_sent\"") && json.contains("\"created\""), "\(json)")
-        for output in [list.stdout, list.stderr, json, added.stdout, pam.stderr] {
+        let json = try store.run(["verifier", "radius-clients", "list", "--json"])
+        let clients = try json.json([CLIOutput.RADIUSClient].self)
+        #expect(clients.map(\.name).sorted() == ["old-nas", "pam", "vpn", "wifi"], "none of the refused ones: \(json.stdout)")
+        let pamClient = try #require(clients.first { $0.name == "pam" })
+        #expect(pamClient.address == "10.1.0.0/16" && pamClient.messageAuthenticator == "not_sent", "\(json.stdout)")
+        #expect(clients.first { $0.name == "vpn" }?.messageAuthenticator == "required" && clients.allSatisfy { $0.created.hasPrefix("20") })
+        for output in [list.stdout, list.stderr, json.stdout, added.stdout, pam.stderr] {
             #expect(!output.contains(secret) && !output.contains("s3cret"), "the secret is never printed")
         }
         #expect(!(try store.databaseBytes()).contains(Data("s3cret-shared".utf8)), "the secret is sealed in the database")
 
         #expect(try store.run(["verifier", "radius-clients", "remove", "--name", "vpn"]).status == 0)
-        #expect(!(try store.run(["verifier", "radius-clients", "list"]).stdout.contains("vpn")))
+        #expect(try store.run(["verifier", "radius-clients", "list", "--json"]).json([CLIOutput.RADIUSClient].self).map(\.name).sorted()
+                == ["old-nas", "pam", "wifi"])
         let again = try store.run(["verifier", "radius-clients", "remove", "--name", "vpn"])
         #expect(again.status == 1 && again.stderr.contains("no RADIUS client vpn"), "\(again.stderr)")
     }
@@ -256,10 +289,13 @@ import Testing
         <Data><Secret><PlainValue>MTIzNDU2Nzg5MDEyMzQ1Njc4OTA=</PlainValue></Secret><Counter><PlainValue>0</PlainValue></Counter></Data>
         <UserId>UID=jsmith,DC=example-bank,DC=net</UserId></Key></KeyPackage></KeyContainer>
         """
-        let imported = try store.run(["verifier", "import", try store.file("figure3.pskc", pskc)])
-        #expect(imported.status == 0 && imported.stdout.contains("Assigned 987654321 to jsmith"), "\(imported.stdout) \(imported.stderr)")
-        let login = try store.run(["verifier", "verify", "--user", "jsmith", "-"], input: "84755224\n")
-        #expect(login.status == 0 && login.stdout.contains("token 987654321"), "\(login.stdout) \(login.stderr)")
+        let imported = try store.run(["verifier", "import", try store.file("figure3.pskc", pskc), "--json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let report = try imported.json(CLIOutput.Import.self)
+        #expect(report.imported == ["987654321"] && report.assigned == ["987654321": "jsmith"] && report.skipped.isEmpty, "\(imported.stdout)")
+        let login = try store.run(["verifier", "verify", "--user", "jsmith", "-", "--json"], input: "84755224\n")
+        #expect(try login.status == 0 && login.json(CLIOutput.Decision.self) == .init(accepted: true, token: "987654321", counter: 0),
+                "\(login.stdout) \(login.stderr)")
 
         // Exported PSKC carries the user, so another verifier assigns it too.
         let exported = store.folder.appendingPathComponent("export.pskc").path

@@ -73,16 +73,22 @@ import Testing
 /// Pulled out in the middle of a write (the emulator drops the USB/IP connection): the old state stands.
 @Suite struct VendorTokenUnplugTests {
     // The counts fall inside the write: after opening (status, serial), in the middle of the frame or the staged secret.
-    @Test(arguments: [("yubikey", "14", "Slot 1     empty"), ("nitrokey-pro", "10", "HOTP 0     empty")])
-    func anInterruptedWriteChangesNothing(family: String, after: String, emptySlot: String) throws {
+    @Test(arguments: [("yubikey", "14"), ("nitrokey-pro", "10")])
+    func anInterruptedWriteChangesNothing(family: String, after: String) throws {
         let emulator = try EmulatorProcessFixture(tokens: 1, firstSerial: 11, extraArguments: ["--token", family, "--drop-after", after])
         defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
         let program = try otpkit(["program", "--device", emulator.device(1), "--secret", YubiKeyVendorToolTests.key],
                                  environment: ["OTPKIT_PIN": "12345678"])
         #expect(program.status == 2, "\(program.stderr)")
         #expect(program.stderr.contains("disconnected"), "\(program.stderr)")
-        let info = try otpkit(["info", "--device", emulator.device(1)])
-        #expect(info.status == 0 && info.stdout.contains(emptySlot), "the slot written to is still empty: \(info.stdout)")
+        let info = try otpkit(["info", "--device", emulator.device(1), "--json"])
+        #expect(info.status == 0, "\(info.stderr)")
+        let empty = if family == "yubikey" {
+            try info.json(CLIOutput.YubiKeyInfo.self).slots.first { $0.slot == 1 }?.programmed == false
+        } else {
+            try info.json(CLIOutput.NitrokeyInfo.self).slots.first.map { $0 == nil } == true
+        }
+        #expect(empty, "the slot written to is still empty: \(info.stdout)")
     }
 
     @Test func aTokenIdentifierIsTypedFirstInModhex() throws {

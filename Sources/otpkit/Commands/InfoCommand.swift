@@ -44,10 +44,20 @@ extension InfoCommand {
         let family = "YubiKey"
         let serial: String
         let status: YubiKeyStatus
+        let slots: [Slot]
+
+        /// Whether a slot holds a configuration: all a YubiKey shows of it.
+        struct Slot: Encodable {
+            let slot: Int
+            let programmed: Bool
+        }
     }
 
     func describeYubiKey(_ key: ConnectedYubiKey) throws {
-        if json { return try printJSON(YubiKeyReport(address: key.connection.address.description, serial: key.serial, status: key.status)) }
+        if json {
+            let slots = [YubiKeyReport.Slot(slot: 1, programmed: key.status.slot1Programmed), .init(slot: 2, programmed: key.status.slot2Programmed)]
+            return try printJSON(YubiKeyReport(address: key.connection.address.description, serial: key.serial, status: key.status, slots: slots))
+        }
         print("Token      \(key.connection.address)")
         print("Family     YubiKey (OTP application), firmware \(key.status.firmware)")
         print("Serial     \(key.serial)")

@@ -97,8 +97,8 @@ struct ProgramCommand: AsyncParsableCommand {
                 if let seedFile { try write(record, to: seedFile) }
                 let showSecret = generate && seedFile == nil
                 if json {
-                    try printJSON(ProgramReport(address: device.address.description, slot: record.slot ?? 0, summary: slotSummary,
-                                                seed: showSecret ? record : nil, seedFile: seedFile))
+                    try printJSON(ProgramReport(address: device.address.description, serial: device.serial, slot: record.slot ?? 0,
+                                                summary: slotSummary, seed: showSecret ? record : nil, seedFile: seedFile))
                     return
                 }
                 print("Programmed slot \(record.slot ?? 0) of token \(device.serial) (\(device.address)): \(slotSummary)")
@@ -144,6 +144,7 @@ struct ProgramCommand: AsyncParsableCommand {
 
     struct ProgramReport: Encodable {
         let address: String
+        let serial: String
         let slot: Int
         let summary: String
         let seed: SeedRecord?

@@ -117,6 +117,31 @@ struct ProvisionCommand: AsyncParsableCommand {
         enum CodingKeys: String, CodingKey { case token, serial, family, slot, outcome, detail }
     }
 
+    /// The closing line with --json: the text summary, and its counts for scripts.
+    struct Summary: Encodable {
+        let summary: String
+        let done, skipped, failed, uncertain, otherFamily: Int
+        let journal: Journal
+
+        /// What the journal holds after the run, earlier runs included.
+        struct Journal: Encodable {
+            let path: String
+            let committed, uncertain: Int
+
+            init(_ seeds: SeedJournal) {
+                path = seeds.path
+                committed = seeds.records.filter { $0.state == .committed }.count
+                uncertain = seeds.records.filter { $0.state == .uncertain }.count
+            }
+        }
+
+        init(_ summary: String, tally: ProvisioningTally, journal seeds: SeedJournal) {
+            self.summary = summary
+            (done, skipped, failed, uncertain, otherFamily) = (tally.done, tally.skipped, tally.failed, tally.uncertain, tally.otherFamily)
+            journal = Journal(seeds)
+        }
+    }
+
     func run() async throws {
         try await reportingFailures {
             // A bad export setting or a folder that takes no file fails now, before any token is programmed.
@@ -189,7 +214,7 @@ struct ProvisionCommand: AsyncParsableCommand {
             if let verifier { try await pushSeeds(committed.seeds, to: verifier, stop: stop) }
             if let printFailure { throw printFailure }
             let summary = summarize(tally, journal: seeds, since: started)
-            if json { try printJSONLine(["summary": summary]) } else { print(summary) }
+            if json { try printJSONLine(Summary(summary, tally: tally, journal: seeds)) } else { print(summary) }
             if let stopReason {
                 if json { try printJSONLine(["stopped": stopReason]) } else { print(stopReason) }
                 if let signal = stop.received {
@@ -251,11 +276,11 @@ struct ProvisionCommand: AsyncParsableCommand {
     /// The closing line: what happened to the tokens of this run, what the journal holds, and the journal's cost.
     private func summarize(_ tally: ProvisioningTally, journal seeds: SeedJournal, since start: Date) -> String {
         let elapsed = max(Date().timeIntervalSince(start), 0.001)
-        let committed = seeds.records.filter { $0.state == .committed }.count, uncertain = seeds.records.filter { $0.state == .uncertain }.count
+        let held = Summary.Journal(seeds)
         return "done \(tally.done), skipped \(tally.skipped), failed \(tally.failed), uncertain \(tally.uncertain)"
             + (tally.otherFamily > 0 ? ", \(tally.otherFamily) of other families left alone" : "")
             + String(format: " in %.1f s; ", elapsed)
-            + "journal \(journal): \(committed) committed, \(uncertain) uncertain; "
+            + "journal \(journal): \(held.committed) committed, \(held.uncertain) uncertain; "
             + String(format: "journal syncs took %.0f%% of the run", seeds.durabilityTime.seconds / elapsed * 100)
     }
 

@@ -53,7 +53,16 @@ struct VerifierImportCommand: AsyncParsableCommand {
     @OptionGroup var credentialOptions: SeedFileCredentialOptions
     @Flag(name: .long, help: "Accept encrypted PSKC secrets that carry no MAC (only for senders whose files have none: without a MAC a wrong key imports garbage unnoticed).")
     var allowMissingMAC = false
+    @Flag(name: .long, help: "Print JSON: `imported` (token ids), `assigned` (token id to user) and `skipped` (the entries left out).")
+    var json = false
     @Argument(help: "The seed file, or - for standard input.") var file: String
+
+    /// What --json prints.
+    struct Report: Encodable {
+        let imported: [String]
+        let assigned: [String: String]
+        let skipped: [String]
+    }
 
     func run() async throws {
         try await reportingFailures {
@@ -78,6 +87,10 @@ struct VerifierImportCommand: AsyncParsableCommand {
             }
             let verifier = try await verifier.open(creating: .whereNothingIs)
             try await verifier.add(try records.map { try verifier.token(from: $0) })
+            if json {
+                let assigned = Dictionary(uniqueKeysWithValues: records.compactMap { record in record.user.map { (record.tokenID, $0) } })
+                return try printJSON(Report(imported: records.map(\.tokenID), assigned: assigned, skipped: contents.skipped))
+            }
             print("Imported \(counted(records.count, "token")): \(records.map(\.tokenID).joined(separator: ", "))")
             let owned = records.compactMap { record in record.user.map { "\(record.tokenID) to \($0)" } }
             if !owned.isEmpty { print("Assigned \(owned.joined(separator: ", ")).") }

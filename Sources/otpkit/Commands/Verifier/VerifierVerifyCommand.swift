@@ -16,6 +16,10 @@ struct VerifierVerifyCommand: AsyncParsableCommand {
         Give the code as - to read it from standard input (keeps a PIN out of the process list), or --stdin to \
         check one code a line, printing `accepted` or `refused` for each as soon as it is durable.
 
+        --json prints the decision as an object: `accepted`, and `counter` when accepted (with `token`, the one \
+        that matched, for --user); a refusal by --token has its `reason` (`wrong_code`, `replay`, ...), a refused \
+        login none (but `resync_started`, as the text says); with --stdin, one such line per code.
+
         Examples:
           otpkit verifier verify --token 10000001-0 755224
           echo 1234755224 | otpkit verifier verify --user alice -
@@ -28,16 +32,22 @@ struct VerifierVerifyCommand: AsyncParsableCommand {
     var user: String?
     @Argument(help: "The code (for a user with a PIN, by --user or one of their tokens by --token: PIN followed by code), or - to read it from standard input.") var code: String?
     @Flag(name: .long, help: "Read codes from standard input, one a line.") var stdin = false
+    @Flag(name: .long, help: "Print JSON (with --stdin, one line per code).") var json = false
 
     func validate() throws {
         guard (token == nil) != (user == nil) else { throw ValidationError("give exactly one of --token ID and --user NAME") }
         guard stdin != (code != nil) else { throw ValidationError("give a code (or - to read it from standard input) or --stdin") }
     }
 
-    /// What one check tells the person at the terminal.
-    private enum Answer {
-        case accepted(String)
-        case refused(String)
+    /// One check's decision: its JSON, and the line the person at the terminal reads.
+    private struct Decision: Encodable {
+        let accepted: Bool
+        var token: String?
+        var counter: UInt64?
+        var reason: String?
+        var text: String
+
+        enum CodingKeys: String, CodingKey { case accepted, token, counter, reason }
     }
 
     func run() async throws {
@@ -45,10 +55,8 @@ struct VerifierVerifyCommand: AsyncParsableCommand {
             let verifier = try await verifier.open()
             if stdin {
                 while let line = readLine() {
-                    switch try await check(line.trimmingCharacters(in: .whitespaces), with: verifier) {
-                    case .accepted: emit("accepted")
-                    case .refused: emit("refused")
-                    }
+                    let decision = try await check(line.trimmingCharacters(in: .whitespaces), with: verifier)
+                    emit(try json ? jsonLine(decision) : decision.accepted ? "accepted" : "refused")
                 }
                 return
             }
@@ -57,28 +65,29 @@ struct VerifierVerifyCommand: AsyncParsableCommand {
                 guard let line = readLine() else { throw CLIFailure("no code on standard input", code: .usage) }
                 given = line.trimmingCharacters(in: .whitespaces)
             }
-            switch try await check(given, with: verifier) {
-            case .accepted(let text): print(text)
-            case .refused(let text):
-                print(text)
-                throw ExitCode(CLIFailure.Code.refused.rawValue)
-            }
+            let decision = try await check(given, with: verifier)
+            if json { try printJSON(decision) } else { print(decision.text) }
+            if !decision.accepted { throw ExitCode(CLIFailure.Code.refused.rawValue) }
         }
     }
 
-    private func check(_ code: String, with verifier: Verifier) async throws -> Answer {
+    private func check(_ code: String, with verifier: Verifier) async throws -> Decision {
         if let token {
             switch try await verifier.verify(tokenID: token, code: code) {
-            case .accepted(let counter): return .accepted("accepted (counter \(counter))")
-            case .rejected(let reason): return .refused("refused (\(reason.rawValue.replacingOccurrences(of: "_", with: " ")))")
+            case .accepted(let counter): return Decision(accepted: true, counter: counter, text: "accepted (counter \(counter))")
+            case .rejected(let reason):
+                return Decision(accepted: false, reason: reason.rawValue, text: "refused (\(reason.rawValue.replacingOccurrences(of: "_", with: " ")))")
             }
         }
         let login = try await verifier.verify(user: user ?? "", password: code)
         switch login.outcome {
-        case .accepted(let counter): return .accepted("accepted (token \(login.tokenID ?? "?"), counter \(counter))")
+        case .accepted(let counter):
+            return Decision(accepted: true, token: login.tokenID, counter: counter, text: "accepted (token \(login.tokenID ?? "?"), counter \(counter))")
         // Only a right code beyond the look-ahead window gets here, so saying so tells nothing a guesser could use.
-        case .rejected(.resyncStarted): return .refused("refused (the code is ahead of the token's counter: verify the next code to resynchronise)")
-        case .rejected: return .refused("refused")
+        case .rejected(.resyncStarted):
+            return Decision(accepted: false, reason: RejectionReason.resyncStarted.rawValue,
+                            text: "refused (the code is ahead of the token's counter: verify the next code to resynchronise)")
+        case .rejected: return Decision(accepted: false, text: "refused")
         }
     }
 }
