@@ -3,10 +3,11 @@ import TestSupport
 import Testing
 
 /// A batch whose output nobody can read any more (`otpkit provision ... | head -1`: EPIPE) stops after the token in
-/// hand instead of programming every further token unseen; what it did is in the journal and in --out.
+/// hand instead of programming every further token unseen; what it did is in the journal and in --out. The batch runs
+/// apart from its printing, so the token in hand when the failed line is noticed may be the first or the second.
 @Suite struct ProvisionOutputFailureTests {
     @Test func aClosedStandardOutputEndsTheBatchAfterTheTokenInHand() throws {
-        let emulator = try EmulatorProcessFixture(tokens: 3)
+        let emulator = try EmulatorProcessFixture(tokens: 4)
         defer { try? FileManager.default.removeItem(at: emulator.stateFolder) }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-epipe-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -25,6 +26,6 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus != 0, "a batch whose output was lost does not exit 0: \(stderr)")
         let seeds = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [[String: Any]]
-        #expect(seeds?.count == 1, "one token was done, then the batch stopped; --out was still written: \(stderr)")
+        #expect((1...2).contains(seeds?.count ?? 0), "the token in hand was done, then the batch stopped; --out was still written: \(stderr)")
     }
 }

@@ -34,7 +34,7 @@ import USBTransport
                 return try openHOTP.driver.generate(0).code
             }
         }
-        try #require(eventually { fixture.tokens[0].isWaitingForTouch }, "the token waits for its button")
+        try #require(eventually(timeout: 300) { fixture.tokens[0].isWaitingForTouch }, "the token waits for its button")
         let cancelled = ContinuousClock.now
         waiting.cancel()
         await #expect(throws: OpenHOTPError.transport(.cancelled)) { try await waiting.value }
