@@ -38,6 +38,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The verifier's configuration file: layered providers (file, environment, command line) and YAML through Yams,
+        // whose nodes also give the line of a key the file gets wrong.
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // `make docs`: DocC for the library products (a command plugin; nothing of it is linked).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -111,6 +115,11 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The verifier's configuration: the settings (keys, flags, environment names), the YAML file's checks with
+        // their lines, and the layering file < OTPKIT_* environment < command line (swift-configuration).
+        .target(name: "VerifierConfiguration", dependencies: [
+            .product(name: "Configuration", package: "swift-configuration"), .product(name: "Yams", package: "Yams"),
+        ]),
         // The HTTP API's request bodies and how they are read: pure, shared by the server and the fuzzer.
         .target(name: "VerifierAPI"),
         // The verification server's HTTP API (Hummingbird 2): verify, resync, administration, health, metrics.
@@ -149,7 +158,7 @@ let package = Package(
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "Verification", "MasterKeys", "VerifierStorage", "SeedFormats",
             "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres", "RADIUSServer", "EmulatorControl",
-            "EmulatedTokens", "DispatchExecutors",
+            "EmulatedTokens", "DispatchExecutors", "VerifierConfiguration",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -188,6 +197,8 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "IntegrationTests", dependencies: ["OTPCore", "TestSupport"]),
+        // The configuration file's checks and layering in process, and packaging/verifier.yaml against `serve --help`.
+        .testTarget(name: "VerifierConfigurationTests", dependencies: ["VerifierConfiguration", "TestSupport"]),
         // The HTTP API in process (HummingbirdTesting's router client) over a real SQLite store in a temporary folder.
         .testTarget(name: "VerifierServerTests", dependencies: [
             "VerifierServer", "Verification", "MasterKeys", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport", "Provisioning", "DispatchExecutors",
@@ -203,7 +214,8 @@ let package = Package(
         // Fuzz entry points: one function per parser, shared by the libFuzzer driver and the regression replay.
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "USBProtocol", "EmulatorServer", "TokenEmulator",
-            "TokenDrivers", "Verification", "MasterKeys", "VerifierAPI", "RADIUS", "EmulatorControl", .product(name: "NIOCore", package: "swift-nio"),
+            "TokenDrivers", "Verification", "MasterKeys", "VerifierAPI", "RADIUS", "EmulatorControl", "VerifierConfiguration",
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], path: "Fuzz/EntryPoints"),
         // Replays the fuzz corpus and every committed crash through the entry points, without sanitizers.

@@ -24,6 +24,7 @@ extension FuzzTarget {
         case .journal: FuzzSeeds.journals()
         case .radiusPacket: RADIUSPacketFuzzing.seeds()
         case .controlLines: ControlLineFuzzing.seeds()
+        case .verifierConfig: ConfigurationFuzzing.seeds()
         }
     }
 }

@@ -29,6 +29,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case radiusPacket = "radius-packet"
     /// The emulator's control channel: line framing, the flat JSON parser, the commands and their replies.
     case controlLines = "control-lines"
+    /// The verifier's YAML configuration file: its checks, and the settings layered from it.
+    case verifierConfig = "verifier-config"
 
     /// Runs the target over one input.
     public func run(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -47,6 +49,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .journal: JournalFuzzing.run(input)
         case .radiusPacket: RADIUSPacketFuzzing.run(input)
         case .controlLines: ControlLineFuzzing.run(input)
+        case .verifierConfig: ConfigurationFuzzing.run(input)
         }
     }
 

@@ -13,6 +13,9 @@ struct VerifierCommand: AsyncParsableCommand {
         without it the seeds cannot be opened. A database is created by `init`, or by a first `import` or `serve` \
         where neither it nor its key file exists; never beside a key file whose database is gone (exit 2).
 
+        Every verifier command takes --config FILE: a YAML file (/etc/otpkit/verifier.yaml) holding the database, \
+        key file and server settings, below the OTPKIT_* environment and the flags given. `config check FILE` checks it.
+
         Examples:
           otpkit verifier init
           otpkit verifier import seeds.pskc --password-file pw.txt
@@ -31,6 +34,6 @@ struct VerifierCommand: AsyncParsableCommand {
             VerifierVerifyCommand.self, VerifierResyncCommand.self, VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
             VerifierAssignCommand.self, VerifierUnassignCommand.self, VerifierSetPINCommand.self,
             VerifierDeleteCommand.self, VerifierRotateKeyCommand.self, VerifierMigrateCommand.self, VerifierCopyCommand.self,
-            VerifierPruneEventsCommand.self,
+            VerifierPruneEventsCommand.self, VerifierConfigCommand.self,
         ])
 }

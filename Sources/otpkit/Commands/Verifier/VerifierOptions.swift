@@ -7,11 +7,16 @@ import Verification
 import VerifierPostgres
 import VerifierStorage
 
-/// Where the verifier's database and master key are, and how to reach a shared database.
+/// Where the verifier's database and master key are, and how to reach a shared database. Options left out come from
+/// `--config` and the `OTPKIT_*` environment (`applyConfiguration`, run as the command line is validated).
 struct VerifierOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Read settings from this YAML file (/etc/otpkit/verifier.yaml); OTPKIT_* variables and the flags given win over it. "
+            + "`otpkit verifier config check FILE` checks one.", valueName: "file"))
+    var config: String?
+
     @Option(name: .long, help: ArgumentHelp(
         "The database: an SQLite file (PATH or sqlite:PATH; created by `init`, or by a first `import` or `serve` where neither it nor its key file exists) or a shared PostgreSQL database "
-            + "(postgres://USER@HOST:PORT/DB[?sslmode=disable|prefer|require|verify-full]); or OTPKIT_VERIFIER_DB.", valueName: "location"))
+            + "(postgres://USER@HOST:PORT/DB[?sslmode=disable|prefer|require|verify-full]); or OTPKIT_DATABASE_LOCATION (OTPKIT_VERIFIER_DB).", valueName: "location"))
     var db: String?
 
     @Option(name: .long, help: ArgumentHelp("The master key file (default for SQLite: DB.key; OTPKIT_MASTER_KEY overrides it). Every node sharing a PostgreSQL database needs the same key.", valueName: "path"))
@@ -20,11 +25,13 @@ struct VerifierOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("PostgreSQL: a file holding the password (else the URL's or PGPASSWORD).", valueName: "path"))
     var dbPasswordFile: String?
 
-    @Option(name: .long, help: "PostgreSQL: connections in this process's pool at most (each one statement at a time).")
-    var dbPoolSize = 4
+    @Option(name: .long, help: "PostgreSQL: connections in this process's pool at most (each one statement at a time; default 4).")
+    var dbPoolSize: Int?
 
-    @Option(name: .long, help: ArgumentHelp("PostgreSQL: seconds to wait for a pooled connection, to connect, and for one statement (also the server's statement_timeout).", valueName: "seconds"))
-    var dbTimeout = Seconds(5)
+    @Option(name: .long, help: ArgumentHelp("PostgreSQL: seconds to wait for a pooled connection, to connect, and for one statement (also the server's statement_timeout; default 5).", valueName: "seconds"))
+    var dbTimeout: Seconds?
+
+    mutating func validate() throws { try applyConfiguration() }
 
     var location: String { db ?? nonEmptyEnvironment("OTPKIT_VERIFIER_DB") ?? "otpkit-verifier.sqlite" }
 
@@ -37,7 +44,7 @@ struct VerifierOptions: ParsableArguments {
         get throws {
             if let keyFile { return keyFile }
             guard !isPostgres else {
-                throw CLIFailure("a PostgreSQL database needs --key-file (the master key file every node shares) or OTPKIT_MASTER_KEY", code: .usage)
+                throw CLIFailure("a PostgreSQL database needs --key-file or master_key_file (the master key file every node shares), or OTPKIT_MASTER_KEY", code: .usage)
             }
             return databasePath + ".key"
         }
@@ -54,7 +61,7 @@ struct VerifierOptions: ParsableArguments {
     /// The database as it is (the caller migrates it); `metrics`: where its store or pool records (a server's registry).
     func openDatabaseUnmigrated(creating creation: DatabaseCreation, poolSize: Int? = nil,
                                 metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws -> VerifierDatabase {
-        try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: poolSize ?? dbPoolSize, timeout: dbTimeout.value,
+        try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: poolSize ?? settledPoolSize, timeout: settledTimeout,
                                   creating: creation, keyFile: isPostgres ? nil : try keyFilePath, metrics: metrics)
     }
 

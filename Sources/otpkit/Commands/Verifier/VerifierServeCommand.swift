@@ -3,6 +3,7 @@ import Foundation
 import RADIUSServer
 import PrivateFiles
 import Verification
+import VerifierConfiguration
 import VerifierServer
 import VerifierStorage
 
@@ -21,6 +22,12 @@ struct VerifierServeCommand: AsyncParsableCommand {
         ({"http": "HOST:PORT", "metrics": ..., "radius": ...}; mode 0600, atomically) once they are all bound; a ready \
         file left by an earlier run is removed at start, and the file is removed when the server stops. \
         An answer is sent only after its decision is committed to the database.
+
+        Configuration: every option can be set in the YAML file of --config (the Debian package's unit uses \
+        /etc/otpkit/verifier.yaml; keys such as http.listen, radius.listen, database.location, master_key_file) or in \
+        an OTPKIT_* variable (OTPKIT_HTTP_LISTEN); the flags given win over the environment, which wins over the file. \
+        A wrong file (unknown key, wrong type, bad value, a secret written inline) is refused before anything starts, \
+        naming the key and its line, exit 64; `otpkit verifier config check FILE` checks one.
 
         Database: the first `serve` on a path where neither the SQLite file nor its key file exists creates both; a \
         missing file beside an existing key file is refused (restore it, or `otpkit verifier init`). A file that can \
@@ -66,20 +73,20 @@ struct VerifierServeCommand: AsyncParsableCommand {
 
     @OptionGroup var verifier: VerifierOptions
 
-    @Option(name: .long, help: ArgumentHelp("Address and port to listen on (port 0 picks a free one).", valueName: "host:port"))
-    var listen = "127.0.0.1:8400"
+    @Option(name: .long, help: ArgumentHelp("Address and port to listen on (port 0 picks a free one; default 127.0.0.1:8400).", valueName: "host:port"))
+    var listen: String?
 
     @Option(name: .long, help: ArgumentHelp("Also answer RADIUS on this UDP address (port 1812 when omitted; 0 picks a free one).", valueName: "host[:port]"))
     var radiusListen: String?
 
-    @Flag(name: .long, help: "Make a RADIUS user name's realm no part of the name: `alice@corp` logs in as `alice`.")
-    var stripRealm = false
+    @Flag(name: .long, inversion: .prefixedNo, help: "Make a RADIUS user name's realm no part of the name: `alice@corp` logs in as `alice` (default: keep it).")
+    var stripRealm: Bool?
 
-    @Option(name: .long, help: "Requests a second allowed per API key, with bursts of twice that (0: no limit). Per process.")
-    var rateLimit = 0.0
+    @Option(name: .long, help: "Requests a second allowed per API key, with bursts of twice that (0, the default: no limit). Per process.")
+    var rateLimit: Double?
 
-    @Option(name: .long, help: "Lock a token after this many consecutive failures.")
-    var lockoutAfter = 10
+    @Option(name: .long, help: "Lock a token after this many consecutive failures (default 10).")
+    var lockoutAfter: Int?
 
     @Option(name: .long, help: ArgumentHelp("Unlock locked tokens by themselves after this many seconds (default: only an administrator unlocks).", valueName: "seconds"))
     var lockoutSeconds: Seconds?
@@ -93,8 +100,8 @@ struct VerifierServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Once every listener is bound, write their addresses here as JSON (mode 0600; removed when the server stops).", valueName: "path"))
     var readyFile: String?
 
-    @Option(name: .long, help: ArgumentHelp("Close a connection idle, or slow with its request, for this long.", valueName: "seconds"))
-    var idleTimeout = 15.0
+    @Option(name: .long, help: ArgumentHelp("Close a connection idle, or slow with its request, for this long (default 15).", valueName: "seconds"))
+    var idleTimeout: Double?
 
     @Option(name: .long, help: ArgumentHelp("Open connections at most (default: the descriptor limit less a reserve, now \(ConnectionLimits.defaultMaxConnections())).", valueName: "n"))
     var maxConnections: Int?
@@ -105,22 +112,13 @@ struct VerifierServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The PEM private key for --tls-cert.", valueName: "path"))
     var tlsKey: String?
 
-    @Flag(name: .long, help: "Also log the HTTP framework's info lines (server started, shutdown steps) on stderr; by default only its warnings.")
-    var verbose = false
+    @Flag(name: .long, inversion: .prefixedNo, help: "Also log the HTTP framework's info lines (server started, shutdown steps) on stderr; by default only its warnings.")
+    var verbose: Bool?
 
-    func validate() throws {
-        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("give --tls-cert and --tls-key together") }
-        guard idleTimeout > 0, idleTimeout <= 86_400 else { throw ValidationError("--idle-timeout must be above 0 and at most 86400") }
-        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
-        if let metricsListen, Self.hostAndPort(metricsListen) == nil { throw ValidationError("--metrics-listen must be HOST:PORT") }
-        if radiusListen?.isEmpty == true { throw ValidationError("--radius-listen must be HOST or HOST:PORT") }
-        if stripRealm, radiusListen == nil { throw ValidationError("--strip-realm applies to RADIUS: add --radius-listen") }
-    }
-
-    /// `--radius-listen`: HOST:PORT, or a HOST alone (an IPv6 address in brackets when a port follows) for port 1812.
-    var radiusListener: RADIUSListener? {
-        guard let radiusListen else { return nil }
-        let realm: RADIUSServerOptions.Realm = stripRealm ? .strip : .keep
+    /// `radius.listen`: HOST:PORT, or a HOST alone (an IPv6 address in brackets when a port follows) for port 1812.
+    static func radiusListener(_ settings: VerifierServeSettings) -> RADIUSListener? {
+        guard let radiusListen = settings.radiusListen else { return nil }
+        let realm: RADIUSServerOptions.Realm = settings.stripRealm ? .strip : .keep
         if !radiusListen.hasPrefix("["), radiusListen.filter({ $0 == ":" }).count != 1 {
             return RADIUSListener(host: radiusListen, realm: realm)  // a host name, an IPv4 or a bare IPv6 address
         }
@@ -137,13 +135,14 @@ struct VerifierServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            guard let (host, port) = Self.hostAndPort(listen) else { throw CLIFailure("--listen must be HOST:PORT", code: .usage) }
+            let settings = try serveSettings()
+            guard let (host, port) = Self.hostAndPort(settings.listen) else { throw CLIFailure("--listen must be HOST:PORT", code: .usage) }
             // A client or a log reader that goes away must cost an EPIPE error, handled where it happens, not the process.
             signal(SIGPIPE, SIG_IGN)
             signal(SIGXFSZ, SIG_IGN)  // likewise a file size limit on --audit-log: EFBIG, counted, not death
             var policy = VerifierPolicy()
-            policy.maxFailures = lockoutAfter
-            policy.lockoutDuration = lockoutSeconds?.value
+            policy.maxFailures = settings.lockoutAfterFailures
+            policy.lockoutDuration = settings.unlockAfter
             // One registry for the process: the server, its RADIUS front end, the store or the pool record into it,
             // and each scrape renders it once.
             let metrics = VerifierMetricsRegistry(durationBuckets: ["otpkit_store_commit_seconds": SQLiteTokenStore.commitSecondsBuckets])
@@ -162,25 +161,25 @@ struct VerifierServeCommand: AsyncParsableCommand {
             var options = VerifierHTTPServer.Options()
             options.host = host
             options.port = port
-            if let metricsListen, let (metricsHost, metricsPort) = Self.hostAndPort(metricsListen) {
+            if let metricsListen = settings.metricsListen, let (metricsHost, metricsPort) = Self.hostAndPort(metricsListen) {
                 options.metricsHost = metricsHost
                 options.metricsPort = metricsPort
                 if !["127.0.0.1", "::1", "[::1]", "localhost"].contains(metricsHost) {
                     try? FileHandle.standardError.write(contentsOf: Data("otpkit: --metrics-listen \(metricsListen) is not loopback: its metrics tell refusals by reason and need no key; keep it off the public network\n".utf8))
                 }
             }
-            options.connectionLimits.idleTimeout = .seconds(idleTimeout)
-            options.connectionLimits.requestReadTimeout = .seconds(idleTimeout)
-            if let maxConnections { options.connectionLimits.maxConnections = maxConnections }
-            options.rateLimit = rateLimit
-            options.rateBurst = max(1, rateLimit * 2)
-            if radiusListen != nil {
-                guard let radius = radiusListener else { throw CLIFailure("--radius-listen must be HOST or HOST:PORT", code: .usage) }
+            options.connectionLimits.idleTimeout = .seconds(settings.idleTimeout)
+            options.connectionLimits.requestReadTimeout = .seconds(settings.idleTimeout)
+            if let maxConnections = settings.maxConnections { options.connectionLimits.maxConnections = maxConnections }
+            options.rateLimit = settings.rateLimit
+            options.rateBurst = max(1, settings.rateLimit * 2)
+            if settings.radiusListen != nil {
+                guard let radius = Self.radiusListener(settings) else { throw CLIFailure("--radius-listen must be HOST or HOST:PORT", code: .usage) }
                 options.radius = radius
             }
-            options.tlsCertificatePath = tlsCert
-            options.tlsKeyPath = tlsKey
-            options.logger = VerifierHTTPServer.Options.frameworkLogger(level: verbose ? .info : .warning)
+            options.tlsCertificatePath = settings.tlsCertificateFile
+            options.tlsKeyPath = settings.tlsKeyFile
+            options.logger = VerifierHTTPServer.Options.frameworkLogger(level: settings.verbose ? .info : .warning)
             if let client = database.client {
                 options.databaseCheck = { await client.isReachable() }
                 options.services.append(client)  // started first, stopped last: after the requests in flight
@@ -190,11 +189,11 @@ struct VerifierServeCommand: AsyncParsableCommand {
             }
             options.metrics = metrics
             let audit: FileHandle
-            do { audit = try auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } ?? .standardError } catch { throw CLIFailure("\(error)", code: .usage) }
+            do { audit = try settings.auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } ?? .standardError } catch { throw CLIFailure("\(error)", code: .usage) }
             var listeners: Set<ListenerAnnouncements.Listener> = [.http]
             if options.metricsHost != nil { listeners.insert(.metrics) }
             if options.radius != nil { listeners.insert(.radius) }
-            let announcements = try ListenerAnnouncements(expecting: listeners, readyFile: readyFile)
+            let announcements = try ListenerAnnouncements(expecting: listeners, readyFile: settings.readyFile)
             defer { announcements.withdraw() }
             let server = VerifierHTTPServer(verifier: core, keys: keys, options: options, auditLog: audit)
             do {
