@@ -29,6 +29,9 @@ public struct VerifierServeSettings: Sendable, Equatable {
     public var readyFile: String?
     /// The HTTP framework's info lines too.
     public var verbose = false
+    /// Whether a start with no API key creates an admin key and prints it once (never under systemd's journal,
+    /// where a printed key would stay in the logs: the package's configuration turns it off).
+    public var firstAdminKey = true
 
     public init() {}
 
@@ -47,6 +50,7 @@ public struct VerifierServeSettings: Sendable, Equatable {
         auditLog = values[.auditLog]?.text
         readyFile = values[.readyFile]?.text
         if let value = values[.verbose]?.boolean { verbose = value }
+        if let value = values[.firstAdminKey]?.boolean { firstAdminKey = value }
     }
 
     /// Settings that do not go together, wherever each was set.

@@ -21,6 +21,7 @@ public enum VerifierSetting: String, CaseIterable, Sendable, Hashable {
     case auditLog = "audit_log"
     case readyFile = "ready_file"
     case verbose = "verbose"
+    case firstAdminKey = "first_admin_key"
 
     /// The settings every verifier command reads (where the database and the master key are).
     public static let database: [VerifierSetting] = [.databaseLocation, .databasePasswordFile, .databasePoolSize, .databaseTimeout, .masterKeyFile]
@@ -65,6 +66,7 @@ public enum VerifierSetting: String, CaseIterable, Sendable, Hashable {
         case .auditLog: "--audit-log"
         case .readyFile: "--ready-file"
         case .verbose: "--verbose"
+        case .firstAdminKey: "--first-admin-key"
         }
     }
 
@@ -80,7 +82,7 @@ public enum VerifierSetting: String, CaseIterable, Sendable, Hashable {
         case .httpIdleTimeout: .seconds(maximum: 86_400, zeroAllowed: false)
         case .httpMaxConnections: .integer(1...1_000_000)
         case .httpRateLimit: .number(0...1_000_000_000)
-        case .radiusStripRealm, .verbose: .boolean
+        case .radiusStripRealm, .verbose, .firstAdminKey: .boolean
         case .lockoutAfterFailures: .integer(1...1_000_000)
         }
     }
@@ -95,6 +97,7 @@ public enum VerifierSetting: String, CaseIterable, Sendable, Hashable {
         case .httpIdleTimeout: "15"
         case .httpRateLimit: "0"
         case .radiusStripRealm, .verbose: "false"
+        case .firstAdminKey: "true"
         case .lockoutAfterFailures: "10"
         case .databasePasswordFile, .masterKeyFile, .httpMaxConnections, .tlsCertFile, .tlsKeyFile, .metricsListen,
              .radiusListen, .lockoutUnlockAfter, .auditLog, .readyFile: nil
@@ -123,6 +126,7 @@ public enum VerifierSetting: String, CaseIterable, Sendable, Hashable {
         case .auditLog: "Append audit lines to this file (unset: standard error, the journal under systemd)."
         case .readyFile: "Once every listener is bound, write their addresses here as JSON (removed when the server stops)."
         case .verbose: "Also log the HTTP framework's info lines on standard error (by default only its warnings)."
+        case .firstAdminKey: "On a start with no API key at all, create an admin key and print it once on standard output (false: none; make one with `otpkit verifier keys create --role admin`)."
         }
     }
 }

@@ -60,6 +60,35 @@ import Glibc
         #expect(server.startText.split(separator: "\n").contains { $0.hasPrefix("listening on ") }, "\(server.startText)")
     }
 
+    /// The package's configuration: no admin key is made or printed on a first start (the journal would keep it);
+    /// the administrator makes one with `keys create`, and the server takes it without a restart.
+    @Test func noFirstAdminKeyWhenTurnedOff() throws {
+        let server = try F(tokens: 1, extraArguments: ["--no-first-admin-key"])
+        defer { server.kill(signal: SIGTERM) }
+        #expect(!server.startText.contains("admin API key") && server.adminKey.isEmpty, "\(server.startText)")
+        #expect(try server.cli("verifier", "keys", "list").stdout.isEmpty, "no key was made")
+        let created = try server.cli("verifier", "keys", "create", "--role", "verify")
+        let key = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let client = HTTPTestClient(port: server.port)
+        let answer = try client.send("POST", "/v1/verify", body: #"{"token":"t0","code":"755224"}"#, headers: ["Authorization": "Bearer \(key)"])
+        #expect(answer.status == 200 && answer.body.contains(#""accepted":true"#), "\(answer.status) \(answer.body)")
+    }
+
+    /// Root running a command on a database another user owns (the package's `otpkit`) is refused before SQLite
+    /// makes files of root's beside it, which the server could not write.
+    @Test(.enabled(if: getuid() == 0)) func rootIsRefusedOnAnotherUsersDatabase() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-owner-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("verifier.sqlite").path
+        #expect(try otpkit("verifier", "init", "--db", database).status == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        for file in files { #expect(chown(folder.appendingPathComponent(file).path, 65534, 65534) == 0) }
+        let refused = try otpkit("verifier", "list", "--db", database)
+        #expect(refused.status == 64 && refused.stderr.contains("belongs to the user nobody: run this command as that user"), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == files.sorted(), "SQLite made no file of root's beside it")
+    }
+
     @Test func startLinesInTheDocumentedOrderAndTheReadyFile() throws {
         let probe = try F(tokens: 1)
         let readyFile = probe.folder.appendingPathComponent("ready.json").path

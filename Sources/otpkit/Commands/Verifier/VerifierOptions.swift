@@ -61,8 +61,20 @@ struct VerifierOptions: ParsableArguments {
     /// The database as it is (the caller migrates it); `metrics`: where its store or pool records (a server's registry).
     func openDatabaseUnmigrated(creating creation: DatabaseCreation, poolSize: Int? = nil,
                                 metrics: any MetricsFactory = NOOPMetricsHandler.instance) throws -> VerifierDatabase {
-        try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: poolSize ?? settledPoolSize, timeout: settledTimeout,
+        if !isPostgres { try Self.refuseRootOnAnotherUsersDatabase(databasePath) }
+        return try VerifierDatabase.open(location, passwordFile: dbPasswordFile, poolSize: poolSize ?? settledPoolSize, timeout: settledTimeout,
                                   creating: creation, keyFile: isPostgres ? nil : try keyFilePath, metrics: metrics)
+    }
+
+    /// Root may open any file, but the journal and lock files SQLite makes beside a database would then be root's,
+    /// and the server running as the database's owner (the package's `otpkit` user) could no longer write it: an
+    /// administrator runs the command as that user instead.
+    static func refuseRootOnAnotherUsersDatabase(_ path: String) throws {
+        var status = stat()
+        guard geteuid() == 0, stat(path, &status) == 0, status.st_uid != 0 else { return }
+        let owner = getpwuid(status.st_uid).map { String(cString: $0.pointee.pw_name) } ?? String(status.st_uid)
+        throw CLIFailure("\(path) belongs to the user \(owner): run this command as that user (`sudo -u \(owner) otpkit verifier ...`), "
+                         + "so that the files SQLite makes beside it stay the server's", code: .usage)
     }
 
     /// The verifier over the database; a key file created now is announced on stderr with how to protect it.

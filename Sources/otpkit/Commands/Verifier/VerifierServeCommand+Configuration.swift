@@ -20,6 +20,7 @@ extension VerifierServeCommand {
         given[.auditLog] = auditLog
         given[.readyFile] = readyFile
         given[.verbose] = verbose.map { String($0) }
+        given[.firstAdminKey] = firstAdminKey.map { String($0) }
         return try VerifierConfigurationLoading.settle { () throws(VerifierConfigurationError) in
             try VerifierConfigurationLoading.sources(config: verifier.config, commandLine: given).serve()
         }

@@ -115,6 +115,9 @@ struct VerifierServeCommand: AsyncParsableCommand {
     @Flag(name: .long, inversion: .prefixedNo, help: "Also log the HTTP framework's info lines (server started, shutdown steps) on stderr; by default only its warnings.")
     var verbose: Bool?
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "On a start with no API key at all, create an admin key and print it once (the default); --no-first-admin-key creates none (under systemd a printed key would stay in the journal: make one with `otpkit verifier keys create --role admin`).")
+    var firstAdminKey: Bool?
+
     /// `radius.listen`: HOST:PORT, or a HOST alone (an IPv6 address in brackets when a port follows) for port 1812.
     static func radiusListener(_ settings: VerifierServeSettings) -> RADIUSListener? {
         guard let radiusListen = settings.radiusListen else { return nil }
@@ -154,7 +157,7 @@ struct VerifierServeCommand: AsyncParsableCommand {
                 do { try sqlite.probeWrite() } catch { throw CLIFailure("\(error); not serving", code: .unreachable) }
             }
             let keys = database.apiKeys
-            if try await keys.list().isEmpty {
+            if settings.firstAdminKey, try await keys.list().isEmpty {
                 let created = try await keys.create(name: "first admin", role: .admin)
                 announce("created admin API key \(created.key.id) (shown once, keep it safe): \(created.text)")
             }
