@@ -30,6 +30,8 @@ let package = Package(
         // Bounded to the minor version built here: FastHMAC reaches into its BoringSSL module, which has no API promise.
         .package(url: "https://github.com/apple/swift-crypto", .upToNextMinor(from: "3.12.3")),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Named for VerifierServer's TLS certificate reload (a per-handshake override); Hummingbird's TLS brings it already.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
@@ -120,12 +122,17 @@ let package = Package(
         .target(name: "VerifierConfiguration", dependencies: [
             .product(name: "Configuration", package: "swift-configuration"), .product(name: "Yams", package: "Yams"),
         ]),
+        // systemd's side of a service in pure Swift (no libsystemd): sd_notify over a Unix datagram socket (readiness,
+        // reload, stop, watchdog) and the journal's `<N>` priority prefix on standard streams.
+        .target(name: "ServiceManager"),
         // The HTTP API's request bodies and how they are read: pure, shared by the server and the fuzzer.
         .target(name: "VerifierAPI"),
         // The verification server's HTTP API (Hummingbird 2): verify, resync, administration, health, metrics.
         .target(name: "VerifierServer", dependencies: [
-            "Verification", "VerifierAPI", "SeedFormats", "OTPCore", "RADIUS", "RADIUSServer",
+            "Verification", "VerifierAPI", "SeedFormats", "OTPCore", "RADIUS", "RADIUSServer", "ServiceManager",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
@@ -158,7 +165,7 @@ let package = Package(
         .executableTarget(name: "otpkit", dependencies: [
             "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "Verification", "MasterKeys", "VerifierStorage", "SeedFormats",
             "VerifierServer", "PrivateFiles", "Provisioning", "VerifierPostgres", "RADIUSServer", "EmulatorControl",
-            "EmulatedTokens", "DispatchExecutors", "VerifierConfiguration",
+            "EmulatedTokens", "DispatchExecutors", "VerifierConfiguration", "ServiceManager",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -176,6 +183,7 @@ let package = Package(
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "FastHMAC", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
+        .testTarget(name: "ServiceManagerTests", dependencies: ["ServiceManager", "TestSupport"]),
         .testTarget(name: "EmulatedTokensTests", dependencies: ["EmulatedTokens", "EmulatorControl", "USBTransport", "TokenDrivers", "OTPCore", "TestSupport"]),
         .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport", "TokenEmulator", "USBProtocol", "OTPCore"]),
@@ -202,6 +210,7 @@ let package = Package(
         // The HTTP API in process (HummingbirdTesting's router client) over a real SQLite store in a temporary folder.
         .testTarget(name: "VerifierServerTests", dependencies: [
             "VerifierServer", "Verification", "MasterKeys", "VerifierStorage", "OTPCore", "SeedFormats", "TestSupport", "Provisioning", "DispatchExecutors",
+            "ServiceManager",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

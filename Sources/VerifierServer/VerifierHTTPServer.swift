@@ -10,6 +10,8 @@ import OTPCore
 import SeedFormats
 import RADIUSServer
 import ServiceLifecycle
+import ServiceManager
+import UnixSignals
 import Verification
 import VerifierAPI
 
@@ -58,13 +60,21 @@ public struct VerifierHTTPServer: Sendable {
         /// `.warning` by default, so that only trouble shows; the server's own lines (`listening on`, audit, notes)
         /// do not go through it.
         public var logger = Options.frameworkLogger(level: .warning)
+        /// systemd's notification socket: `STOPPING=1` when a shutdown signal arrives, `RELOADING=1` and `READY=1`
+        /// around a reload, and with `watchdog` pings while the node answers. nil: not started by systemd.
+        public var serviceManager: ServiceManagerNotifier?
+        /// systemd's watchdog (`WATCHDOG_USEC`); used with `serviceManager`.
+        public var watchdog: WatchdogTimeout?
+        /// The audit log's file, reopened on SIGHUP; nil: the audit log is not a file to reopen (stderr).
+        public var auditLogReopening: AuditLogReopening?
 
         public init() {}
 
         /// A logger for the frameworks under the server, at `level`, through the process's logging backend
-        /// (swift-log's default: standard error).
+        /// (swift-log's default: standard error), or with the journal's priority prefix when stderr is the journal.
         public static func frameworkLogger(level: Logger.Level) -> Logger {
-            var logger = Logger(label: "otpkit.verifier")
+            var logger = JournalStream.standardError.isJournal
+                ? Logger(label: "otpkit.verifier", factory: { JournalLogHandler(label: $0) }) : Logger(label: "otpkit.verifier")
             logger.logLevel = level
             return logger
         }
@@ -82,6 +92,8 @@ public struct VerifierHTTPServer: Sendable {
     let imports: ImportGate
     /// The RADIUS front end, when `options.radius` asks for one.
     let radius: RADIUSServer?
+    /// The HTTPS certificate and key, read again on reload; nil for plain HTTP.
+    let tls: ReloadableTLSIdentity?
 
     public init(verifier: Verifier, keys: any APIKeyStore, options: Options, auditLog: FileHandle = .standardError) {
         self.verifier = verifier
@@ -92,6 +104,11 @@ public struct VerifierHTTPServer: Sendable {
         self.audit = AuditLog(handle: auditLog, failures: metrics.auditWriteFailures)
         self.limiter = RateLimiter(rate: options.rateLimit, burst: options.rateBurst)
         self.imports = ImportGate(threads: options.importThreads, maxPending: options.maxPendingImports)
+        if let certificatePath = options.tlsCertificatePath, let keyPath = options.tlsKeyPath {
+            tls = ReloadableTLSIdentity(certificatePath: certificatePath, keyPath: keyPath)
+        } else {
+            tls = nil
+        }
         let health = ServerHealth()
         self.health = health
         let readiness = SharedReadiness(ReadinessCheck(verifier: verifier, health: health, databaseCheck: options.databaseCheck,
@@ -112,12 +129,14 @@ public struct VerifierHTTPServer: Sendable {
 
     /// Serves until SIGINT or SIGTERM, then shuts down gracefully: the listeners close, requests and RADIUS
     /// decisions in flight are answered, then the import threads and `options.services` stop, and `run` returns
-    /// (the caller may then close the store). `onListening` gets the bound address (useful with port 0), then
+    /// (the caller may then close the store). SIGHUP reloads (`reload()`); `options.serviceManager` hears of
+    /// reloads and shutdown and gets watchdog pings. `onListening` gets the bound address (useful with port 0), then
     /// `onMetricsListening` the metrics listener's when there is one. A listener that cannot be bound throws
     /// `ListenerUnavailable`.
     public func run(onListening: @escaping @Sendable (String) -> Void,
                     onMetricsListening: @escaping @Sendable (String) -> Void = { _ in },
                     onRADIUSListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        let reloads = await UnixSignalsSequence(trapping: .sighup)  // from here on SIGHUP reloads instead of ending the process
         // RADIUS binds first: a taken UDP port ends the start before anything else, the HTTP listener included, was up.
         if let radius {
             do { try await radius.bind() } catch { throw ListenerUnavailable(.radius, host: radius.host, port: radius.port, error: error) }
@@ -126,8 +145,11 @@ public struct VerifierHTTPServer: Sendable {
         let listening = ListeningFlag()
         let app = try makeApplication(onListening: { address in listening.value.store(true, ordering: .relaxed); onListening(address) },
                                       onMetricsListening: onMetricsListening, onRADIUSListening: onRADIUSListening)
+        let group = ServiceGroup(configuration: .init(
+            services: lifecycleServices(around: app, eventLoops: app.eventLoopGroup, reloads: reloads),
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: options.logger))
         do {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+            try await group.run()
         } catch let error as ListenerUnavailable {
             throw error
         } catch where (error is IOError || error is SocketAddressError) && !listening.value.load(ordering: .relaxed) {
@@ -146,11 +168,9 @@ public struct VerifierHTTPServer: Sendable {
             additionalChannelHandlers: [RequestReadDeadline(timeout: limits.requestReadTimeout.timeAmount)],
             idleTimeout: limits.idleTimeout.timeAmount)
         var server = HTTPServerBuilder.http1(configuration: http1)
-        if let certificatePath = options.tlsCertificatePath, let keyPath = options.tlsKeyPath {
-            let tls = TLSConfiguration.makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(certificatePath).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: keyPath, format: .pem)))
-            server = try .tls(.http1(configuration: http1), tlsConfiguration: tls)
+        if let tls {
+            try tls.load()
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: tls.serverConfiguration())
         }
         let router = makeRouter()
         let importThreads = ImportThreadsService(imports: imports)
@@ -347,7 +367,7 @@ public struct VerifierHTTPServer: Sendable {
     struct ImportAnswer: Encodable { let imported: [String]; let skipped: [String] }
 
     /// One line for the operator; verifier errors name tokens and stores, never secrets or codes.
-    private static func cause(of error: Error) -> String {
+    static func cause(of error: Error) -> String {
         switch error {
         case let error as APIError: error.cause ?? error.message
         case let error as VerifierError: error.description

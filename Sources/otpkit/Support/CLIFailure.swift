@@ -4,6 +4,7 @@ import MasterKeys
 import OTPCore
 import Provisioning
 import SeedFormats
+import ServiceManager
 import TokenDrivers
 import USBTransport
 import Verification
@@ -140,6 +141,6 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
 private func exitCode(reporting error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     let failure = CLIFailure(error)
-    writeError("otpkit: error: \(failure.message)\n")
+    writeError(JournalStream.standardError.format("otpkit: error: \(failure.message)\n", priority: .error))
     return ExitCode(failure.code.rawValue)
 }

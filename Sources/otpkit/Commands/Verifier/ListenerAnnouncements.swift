@@ -1,5 +1,6 @@
 import Foundation
 import PrivateFiles
+import ServiceManager
 import Synchronization
 
 /// What `serve` tells scripts once it can be reached: the bound addresses on standard output, one line each in the
@@ -11,6 +12,8 @@ import Synchronization
 /// "radius":...}` (a listener not asked for is absent), written atomically with mode 0600 once all of them are bound.
 /// One left by an earlier run is removed before the server starts, and the file is removed again when the server
 /// stops, so it never names a port nobody listens on (unless the server was killed with SIGKILL).
+///
+/// `then` runs after the lines were printed (`serve` tells systemd it is ready there).
 final class ListenerAnnouncements: Sendable {
     enum Listener: String, CaseIterable, Sendable {
         case http, metrics, radius
@@ -27,12 +30,14 @@ final class ListenerAnnouncements: Sendable {
 
     private let expected: Set<Listener>
     private let readyFile: String?
+    private let then: @Sendable ([Listener: String]) -> Void
     private let bound = Mutex<[Listener: String]>([:])
 
     /// Removes a ready file left by an earlier run.
-    init(expecting expected: Set<Listener>, readyFile: String?) throws {
+    init(expecting expected: Set<Listener>, readyFile: String?, then: @escaping @Sendable ([Listener: String]) -> Void = { _ in }) throws {
         self.expected = expected
         self.readyFile = readyFile
+        self.then = then
         if let readyFile, unlink(readyFile) != 0, errno != ENOENT {
             throw CLIFailure("cannot remove the old ready file \(readyFile): \(String(cString: strerror(errno)))", code: .usage)
         }
@@ -53,6 +58,7 @@ final class ListenerAnnouncements: Sendable {
             for listener in Listener.allCases {
                 if let address = complete[listener] { Self.printLine(listener.linePrefix + address) }
             }
+            then(complete)
         }
         guard let readyFile else { return }
         do {
@@ -70,8 +76,9 @@ final class ListenerAnnouncements: Sendable {
         if let readyFile { unlink(readyFile) }
     }
 
-    /// A line on stdout that never traps: a supervisor that stopped reading must not take the server down.
+    /// A line on stdout that never traps: a supervisor that stopped reading must not take the server down. On the
+    /// journal it carries the priority `<6>` (information), and is otherwise the same.
     static func printLine(_ line: String) {
-        try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data(JournalStream.standardOutput.format(line + "\n", priority: .info).utf8))
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RADIUSServer
 import PrivateFiles
+import ServiceManager
 import Verification
 import VerifierConfiguration
 import VerifierServer
@@ -158,8 +159,12 @@ struct VerifierServeCommand: AsyncParsableCommand {
             }
             let keys = database.apiKeys
             if settings.firstAdminKey, try await keys.list().isEmpty {
-                let created = try await keys.create(name: "first admin", role: .admin)
-                announce("created admin API key \(created.key.id) (shown once, keep it safe): \(created.text)")
+                if JournalStream.standardOutput.isJournal {  // a key printed there would be kept for every log reader
+                    writeError(JournalStream.standardError.format("otpkit: no API key yet, and none is printed to the journal: create one with `otpkit verifier keys create --role admin`\n", priority: .warning))
+                } else {
+                    let created = try await keys.create(name: "first admin", role: .admin)
+                    announce("created admin API key \(created.key.id) (shown once, keep it safe): \(created.text)")
+                }
             }
             var options = VerifierHTTPServer.Options()
             options.host = host
@@ -191,12 +196,15 @@ struct VerifierServeCommand: AsyncParsableCommand {
                 options.databaseWriteProbe = { try sqlite.probeWrite() }
             }
             options.metrics = metrics
+            let systemd = ServeServiceManager()
+            systemd.configure(&options)
+            options.auditLogReopening = settings.auditLog.map { AuditLogReopening(path: $0, open: { path in try PrivateFile.openAppending(path) }) }
             let audit: FileHandle
             do { audit = try settings.auditLog.map { path throws(PrivateFile.WriteError) in try PrivateFile.openAppending(path) } ?? .standardError } catch { throw CLIFailure("\(error)", code: .usage) }
             var listeners: Set<ListenerAnnouncements.Listener> = [.http]
             if options.metricsHost != nil { listeners.insert(.metrics) }
             if options.radius != nil { listeners.insert(.radius) }
-            let announcements = try ListenerAnnouncements(expecting: listeners, readyFile: settings.readyFile)
+            let announcements = try ListenerAnnouncements(expecting: listeners, readyFile: settings.readyFile, then: systemd.ready)
             defer { announcements.withdraw() }
             let server = VerifierHTTPServer(verifier: core, keys: keys, options: options, auditLog: audit)
             do {
