@@ -102,10 +102,10 @@ let package = Package(
             "OTPCore", "MasterKeys", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        // The verifier's durable parts: the SQLite token and API key stores.
+        // The verifier's durable parts: the SQLite token and API key stores, their backups and restores.
         .target(name: "VerifierStorage", dependencies: [
-            "Verification", "MasterKeys", "OTPCore", "CSQLite", "PrivateFiles",
-            .product(name: "CoreMetrics", package: "swift-metrics"),
+            "Verification", "MasterKeys", "OTPCore", "CSQLite", "PrivateFiles", "DispatchExecutors",
+            .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The verifier's shared store for several nodes: PostgreSQL through postgres-nio's PostgresClient and its pool.
         .target(name: "VerifierPostgres", dependencies: [

@@ -45,6 +45,7 @@ struct DecisionRules: Sendable {
            work.value(counter: held.counter + 1) == UInt64(code) {
             token.counter = held.counter + 2
             token.failures = 0
+            token.resyncRequired = false
             return (.accepted(counter: held.counter + 1), token)
         }
         countFailure(&token, now: now)
@@ -67,8 +68,10 @@ struct DecisionRules: Sendable {
             changed.counter = pending.counter + 2
             changed.failures = 0
             changed.pendingResync = nil
+            changed.resyncRequired = false
             return (.accepted(counter: pending.counter + 1), changed)
         }
+        if token.resyncRequired { return verifyRequiringResync(token, work: &work, code: code, now: now) }
         if let match = work.firstMatch(code, from: token.counter, count: token.window + 1) {
             changed.counter = match + 1
             changed.failures = 0
@@ -88,6 +91,25 @@ struct DecisionRules: Sendable {
         }
         countFailure(&changed, now: now)
         return (.rejected(reason), changed)
+    }
+
+    /// A token that must be resynchronised (`resyncRequired`, after a restore): a code anywhere from its counter to the
+    /// end of the sync window, the look-ahead window included, only starts a resync, which the next consecutive code
+    /// completes (above); the code just used is a replay, anything else a wrong code. The same HMACs as a wrong
+    /// code's full search: the pending code, the windows, the replay.
+    private func verifyRequiringResync(_ token: VerifierToken, work: inout HMACWork, code: String, now: Date) -> (VerificationOutcome, VerifierToken) {
+        var changed = token
+        let count = token.counter > UInt64.max - UInt64(token.syncWindow) ? Int(UInt64.max - token.counter) : token.syncWindow + 1
+        if let match = work.firstMatch(code, from: token.counter, count: count) {
+            changed.pendingResync = .init(counter: match, since: now)
+            countFailure(&changed, now: now)
+            return (.rejected(.resyncStarted), changed)
+        }
+        if token.counter > 0, work.value(counter: token.counter - 1) == UInt64(code) {
+            return (.rejected(.replay), changed)
+        }
+        countFailure(&changed, now: now)
+        return (.rejected(.wrongCode), changed)
     }
 
     /// The window is centred on now + the token's drift; an accepted code updates the drift (as privacyIDEA does),

@@ -41,6 +41,10 @@ public protocol TokenStore: UserStore, RADIUSClientStore {
     func allTokens() async throws(VerifierError) -> [VerifierToken]
     /// The current master key's id; nil for a store that never held a sealed secret.
     func masterKeyID() async throws(VerifierError) -> String?
+    /// Marks every HOTP token `resyncRequired` (dropping a pending resync), each with an event row
+    /// `require_resync`, in one transaction, as compare-and-sets would: every version moves on, so a node that kept
+    /// an older row reads the token again. Returns how many tokens it marked.
+    func requireResyncOfAllHOTPTokens() async throws(VerifierError) -> Int
     /// The ids of the keys the stored secrets (seeds and RADIUS clients' secrets) are sealed under (one, unless a
     /// store predates the recorded key).
     func sealingKeyIDs() async throws(VerifierError) -> Set<String>

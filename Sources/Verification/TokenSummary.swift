@@ -9,6 +9,8 @@ public struct TokenSummary: Encodable, Sendable, Equatable {
     public let syncWindow: Int
     public let failures: Int
     public let locked: Bool
+    /// HOTP: no code is accepted on its own until a resync from two consecutive codes (after a restore).
+    public let resyncRequired: Bool
     public let issuer: String?
     public let masterKeyID: String
     /// TOTP: steps the token's clock runs ahead (negative: behind).
@@ -26,6 +28,7 @@ public struct TokenSummary: Encodable, Sendable, Equatable {
         syncWindow = token.syncWindow
         failures = token.failures
         locked = token.lockedAt != nil
+        resyncRequired = token.resyncRequired
         issuer = token.issuer
         masterKeyID = token.sealedSecret.keyID
         timeDrift = token.kind == .hotp ? nil : token.timeDrift

@@ -231,6 +231,7 @@ public final class Verifier: Sendable {
             if let found {
                 changed.failures = 0
                 changed.pendingResync = nil
+                changed.resyncRequired = false
                 outcome = .resynchronized(counter: found)
             } else {
                 changed = token

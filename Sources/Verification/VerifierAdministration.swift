@@ -39,7 +39,24 @@ public struct VerifierAdministration: Sendable {
             }
             token.counter = value
             token.pendingResync = nil
+            token.resyncRequired = false
         }
+    }
+
+    /// Makes the HOTP token `id` accept no code on its own until it is resynchronised from two consecutive codes (as
+    /// a restore does to every HOTP token). A TOTP token is refused: its used codes expire with their time steps.
+    public func requireResync(tokenID id: String) async throws(VerifierError) {
+        try await verifier.change(id, event: "require_resync") { (token: inout VerifierToken) throws(VerifierError) in
+            guard token.kind == .hotp else { throw .invalidToken("\(id) is a TOTP token: its codes expire with their time step, so it needs no resync") }
+            token.resyncRequired = true
+            token.pendingResync = nil
+        }
+    }
+
+    /// `requireResync` for every HOTP token, in one transaction (after restoring an older copy of the database, such
+    /// as a `pg_restore`); returns how many tokens it marked.
+    public func requireResyncOfAllHOTPTokens() async throws(VerifierError) -> Int {
+        try await store.requireResyncOfAllHOTPTokens()
     }
 
     public func unlock(tokenID id: String) async throws(VerifierError) {

@@ -38,6 +38,9 @@ public struct VerifierToken: Sendable, Equatable {
     public var failures: Int
     public var lockedAt: Date?
     public var pendingResync: PendingResync?
+    /// HOTP: the token accepts no code on its own until it is resynchronised from two consecutive codes (set on every
+    /// HOTP token a restore from an older copy brings back, whose codes used since then would otherwise be valid again).
+    public var resyncRequired: Bool
     public var sealedSecret: SealedSecret
     public var issuer: String?
     /// The user who owns the token (normalised, see `UserName`); nil: nobody, verified by id only.
@@ -60,6 +63,7 @@ public struct VerifierToken: Sendable, Equatable {
         self.failures = 0
         self.lockedAt = nil
         self.pendingResync = nil
+        self.resyncRequired = false
         self.sealedSecret = sealedSecret
         self.issuer = issuer
         self.user = user

@@ -55,6 +55,10 @@ enum PostgresSchema {
                 key_id TEXT NOT NULL, sealed BYTEA NOT NULL, created DOUBLE PRECISION NOT NULL)
             """,
         ]),
+        // 7: a restored HOTP token accepts no code on its own until it is resynchronised
+        SchemaMigration(version: 7, statements: [
+            "ALTER TABLE tokens ADD COLUMN resync_required BOOLEAN NOT NULL DEFAULT FALSE",
+        ]),
     ]
 
     static var latest: Int { migrations.last!.version }

@@ -38,7 +38,7 @@ public final class PostgresTokenStore: TokenStore {
     }
 
     private static let columns = #"id, kind, period, algorithm, digits, counter, last_step, "window", sync_window, failures, "#
-        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name"
+        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name, resync_required"
 
     public func token(id: String) async throws(VerifierError) -> VerifierToken? {
         let token = try await client.withSession { (session) throws(VerifierError) in
@@ -64,17 +64,17 @@ public final class PostgresTokenStore: TokenStore {
     }
 
     /// The compare-and-set and its event row in one statement (so one round trip and one implicit transaction):
-    /// the INSERT adds a row only when the UPDATE matched, and its count says whether it did. `$22`, when given, is
+    /// the INSERT adds a row only when the UPDATE matched, and its count says whether it did. `$23`, when given, is
     /// the sealed box the row must still hold (a decision's update; a reseal changes it and passes none).
     private static let update = """
         WITH changed AS (
             UPDATE tokens SET kind = $2, period = $3, algorithm = $4, digits = $5, counter = $6, last_step = $7,
                 "window" = $8, sync_window = $9, failures = $10, locked_at = $11, pending_counter = $12,
                 pending_since = $13, key_id = $14, sealed = $15, issuer = $16, version = version + 1, time_drift = $18,
-                user_name = $19
-            WHERE id = $1 AND version = $17 AND ($22::bytea IS NULL OR sealed = $22)
+                user_name = $19, resync_required = $20
+            WHERE id = $1 AND version = $17 AND ($23::bytea IS NULL OR sealed = $23)
             RETURNING id)
-        INSERT INTO events (at, token, event) SELECT $20, id, $21 FROM changed RETURNING id
+        INSERT INTO events (at, token, event) SELECT $21, id, $22 FROM changed RETURNING id
         """
 
     public func update(_ token: VerifierToken, event: String) async throws(VerifierError) -> Bool {
@@ -183,6 +183,21 @@ public final class PostgresTokenStore: TokenStore {
         }
     }
 
+    /// One statement: the tokens marked and their event rows; every kept row is dropped (their versions moved on).
+    public func requireResyncOfAllHOTPTokens() async throws(VerifierError) -> Int {
+        defer { kept.dropAll() }
+        return try await client.withSession { (session) throws(VerifierError) in
+            let rows = try await session.query("""
+                WITH marked AS (
+                    UPDATE tokens SET resync_required = TRUE, pending_counter = NULL, pending_since = NULL, version = version + 1
+                    WHERE kind = 'hotp' RETURNING id)
+                INSERT INTO events (at, token, event) SELECT $1, id, 'require_resync' FROM marked
+                """, [PostgresData(double: Date().timeIntervalSince1970)])
+            try await session.query("DELETE FROM events WHERE id <= (SELECT max(id) - 100000 FROM events)")
+            return rows.metadata.rows ?? 0
+        }
+    }
+
     public func masterKeyID() async throws(VerifierError) -> String? {
         try await client.withSession { (session) throws(VerifierError) in
             try await session.query("SELECT key_id FROM master_key").first.map { (row) throws(VerifierError) in try PostgresRows.text(row, 0) }
@@ -203,7 +218,7 @@ public final class PostgresTokenStore: TokenStore {
     }
 
     private static func insert(_ tokens: [VerifierToken], session: PostgresSession) async throws(VerifierError) {
-        let placeholders = (1...19).map { "$\($0)" }.joined(separator: ", ")
+        let placeholders = (1...20).map { "$\($0)" }.joined(separator: ", ")
         for token in tokens {
             let inserted = try await session.query("INSERT INTO tokens (\(columns)) VALUES (\(placeholders)) ON CONFLICT (id) DO NOTHING",
                                              values(token))
@@ -255,8 +270,8 @@ public final class PostgresTokenStore: TokenStore {
             let rows = try await session.query(Self.login, [PostgresData(string: user.text)])
             var owned: [VerifierToken] = []
             for row in rows where try PostgresRows.optionalText(row, 0) != nil { owned.append(try Self.token(from: row)) }
-            let pin = try PostgresRows.optionalText(rows.first, 19).map { (text) throws(VerifierError) in try PINHash(encoded: text) }
-            return UserLogin(tokens: owned, pin: pin, pinsInUse: try PostgresRows.bool(rows.first, 20))
+            let pin = try PostgresRows.optionalText(rows.first, 20).map { (text) throws(VerifierError) in try PINHash(encoded: text) }
+            return UserLogin(tokens: owned, pin: pin, pinsInUse: try PostgresRows.bool(rows.first, 21))
         }
     }
 
@@ -333,6 +348,7 @@ public final class PostgresTokenStore: TokenStore {
             PostgresRows.optional(token.pendingResync?.since.timeIntervalSince1970),
             PostgresData(string: token.sealedSecret.keyID), PostgresData(bytes: token.sealedSecret.box), PostgresRows.optional(token.issuer),
             PostgresData(int64: token.version), PostgresData(int64: Int64(token.timeDrift)), PostgresRows.optional(token.user),
+            PostgresData(bool: token.resyncRequired),
         ]
     }
 
@@ -354,6 +370,7 @@ public final class PostgresTokenStore: TokenStore {
         token.version = try PostgresRows.int(row, 16)
         token.timeDrift = Int(try PostgresRows.int(row, 17))
         token.user = try PostgresRows.optionalText(row, 18)
+        token.resyncRequired = try PostgresRows.bool(row, 19)
         return token
     }
 }

@@ -376,7 +376,7 @@ components:
         secretBase32: {type: string, pattern: "^[A-Za-z2-7]+=*$"}
     Token:
       type: object
-      required: [id, kind, algorithm, digits, counter, window, syncWindow, failures, locked, masterKeyID]
+      required: [id, kind, algorithm, digits, counter, window, syncWindow, failures, locked, resyncRequired, masterKeyID]
       properties:
         id: {type: string}
         kind: {type: string, description: "HOTP, or TOTP/30s and the like"}
@@ -387,6 +387,7 @@ components:
         syncWindow: {type: integer}
         failures: {type: integer}
         locked: {type: boolean}
+        resyncRequired: {type: boolean, description: "HOTP, after a restore: no code is accepted on its own until two consecutive codes resynchronise the token"}
         issuer: {type: string}
         masterKeyID: {type: string}
         timeDrift: {type: integer}

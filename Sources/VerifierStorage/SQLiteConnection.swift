@@ -4,7 +4,7 @@ import Verification
 
 /// One SQLite connection, used by one thread at a time (each belongs to one of the store's threads).
 final class SQLiteConnection {
-    private var handle: OpaquePointer?
+    private(set) var handle: OpaquePointer?
     let path: String
     /// The file this connection opened (see `checkWritable`).
     let identity: SQLiteFileIdentity

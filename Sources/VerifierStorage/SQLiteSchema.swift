@@ -49,6 +49,10 @@ enum SQLiteSchema {
                 key_id TEXT NOT NULL, sealed BLOB NOT NULL, created REAL NOT NULL)
             """,
         ]),
+        // 7: a restored HOTP token accepts no code on its own until it is resynchronised
+        SchemaMigration(version: 7, statements: [
+            "ALTER TABLE tokens ADD COLUMN resync_required INTEGER NOT NULL DEFAULT 0",
+        ]),
     ]
 
     static var latest: Int { migrations.last!.version }

@@ -32,7 +32,7 @@ public final class SQLiteTokenStore: TokenStore {
     public var figures: SQLiteStoreFigures { database.counters.figures }
 
     static let columns = "id, kind, period, algorithm, digits, counter, last_step, window, sync_window, failures, "
-        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name"
+        + "locked_at, pending_counter, pending_since, key_id, sealed, issuer, version, time_drift, user_name, resync_required"
 
     public func token(id: String) async throws(VerifierError) -> VerifierToken? {
         try await database.readers.read { (connection) throws(VerifierError) in
@@ -106,6 +106,10 @@ public final class SQLiteTokenStore: TokenStore {
             if let masterKeyID { try connection.recordMasterKey(masterKeyID) }
             try connection.insertRows(tokens)
         }
+    }
+
+    public func requireResyncOfAllHOTPTokens() async throws(VerifierError) -> Int {
+        try await database.writer.transaction { (connection) throws(VerifierError) in try connection.requireResyncOfAllHOTPTokens() }
     }
 
     public func masterKeyID() async throws(VerifierError) -> String? {
@@ -227,6 +231,7 @@ public final class SQLiteTokenStore: TokenStore {
             token.pendingResync.map { .real($0.since.timeIntervalSince1970) } ?? .null,
             .text(token.sealedSecret.keyID), .blob(token.sealedSecret.box), token.issuer.map { .text($0) } ?? .null,
             .integer(token.version), .integer(Int64(token.timeDrift)), token.user.map { .text($0) } ?? .null,
+            .integer(token.resyncRequired ? 1 : 0),
         ]
     }
 
@@ -248,6 +253,7 @@ public final class SQLiteTokenStore: TokenStore {
         token.version = row.integer(16)
         token.timeDrift = Int(row.integer(17))
         token.user = row.isNull(18) ? nil : row.text(18)
+        token.resyncRequired = row.integer(19) != 0
         return token
     }
 }
@@ -274,14 +280,29 @@ extension SQLiteConnection {
         try withCached("""
             UPDATE tokens SET kind = ?, period = ?, algorithm = ?, digits = ?, counter = ?, last_step = ?,
                 window = ?, sync_window = ?, failures = ?, locked_at = ?, pending_counter = ?,
-                pending_since = ?, key_id = ?, sealed = ?, issuer = ?, version = version + 1, time_drift = ?, user_name = ?
+                pending_since = ?, key_id = ?, sealed = ?, issuer = ?, version = version + 1, time_drift = ?, user_name = ?,
+                resync_required = ?
             WHERE id = ? AND version = ?
             """) { (statement) throws(VerifierError) in
-            try statement.run(Array(values[1..<16]) + [values[17], values[18], .text(token.id), .integer(token.version)])
+            try statement.run(Array(values[1..<16]) + [values[17], values[18], values[19], .text(token.id), .integer(token.version)])
         }
         guard changes == 1 else { return false }
         try insertEvent(tokenID: token.id, event: event)
         return true
+    }
+
+    /// Every HOTP token marked `resync_required` (a pending resync dropped, its version moved on, an event row each),
+    /// inside the caller's transaction; returns how many.
+    func requireResyncOfAllHOTPTokens() throws(VerifierError) -> Int {
+        try execute("""
+            UPDATE tokens SET resync_required = 1, pending_counter = NULL, pending_since = NULL, version = version + 1
+            WHERE kind = 'hotp'
+            """)
+        let marked = changes
+        try prepare("INSERT INTO events (at, token, event) SELECT ?, id, 'require_resync' FROM tokens WHERE kind = 'hotp' ORDER BY id")
+            .run([.real(Date().timeIntervalSince1970)])
+        try execute("DELETE FROM events WHERE rowid <= \(lastInsertRowID - 100_000)")
+        return marked
     }
 
     func currentMasterKey() throws(VerifierError) -> String? {
@@ -297,7 +318,7 @@ extension SQLiteConnection {
 
     func insertRows(_ tokens: [VerifierToken]) throws(VerifierError) {
         let exists = try prepare("SELECT 1 FROM tokens WHERE id = ?")
-        let statement = try prepare("INSERT INTO tokens (\(SQLiteTokenStore.columns)) VALUES (\(Array(repeating: "?", count: 19).joined(separator: ", ")))")
+        let statement = try prepare("INSERT INTO tokens (\(SQLiteTokenStore.columns)) VALUES (\(Array(repeating: "?", count: 20).joined(separator: ", ")))")
         for token in tokens {
             exists.bind([.text(token.id)])
             if try exists.step() { throw VerifierError.duplicateToken(token.id) }

@@ -202,10 +202,10 @@ import Testing
         }
         let lines = nodes.compactMap { $0?.startText.split(separator: "\n").first { $0.contains("database schema") } }
         #expect(lines.count == 2, "\(lines)")
-        #expect(lines.filter { $0.contains("migrated from version 0 to 6") }.count == 1, "\(lines)")
-        #expect(lines.filter { $0.contains("at version 6, up to date") }.count == 1, "\(lines)")
+        #expect(lines.filter { $0.contains("migrated from version 0 to 7") }.count == 1, "\(lines)")
+        #expect(lines.filter { $0.contains("at version 7, up to date") }.count == 1, "\(lines)")
         let versions = try cluster.psql(PostgresCluster.databaseName(in: url), "SELECT version FROM otpkit_schema ORDER BY version")
-        #expect(versions.stdout == "1\n2\n3\n4\n5\n6\n", "each version applied once: \(versions.stdout)")
+        #expect(versions.stdout == "1\n2\n3\n4\n5\n6\n7\n", "each version applied once: \(versions.stdout)")
         let keys = nodes.compactMap { $0?.startText.contains("created admin API key") }.filter { $0 }.count
         #expect(keys >= 1)
     }
@@ -235,7 +235,7 @@ import Testing
             try Subprocess.run(ProjectPaths.otpkit.path, ["verifier", "migrate", "--db", url] + extra, environment: ["PGPASSWORD": ""])
         }
         let fromFile = try migrate(["--db-password-file", passwordFile])
-        #expect(fromFile.status == 0 && fromFile.stdout.contains("migrated from version 0 to 6"), "\(fromFile.stdout)\(fromFile.stderr)")
+        #expect(fromFile.status == 0 && fromFile.stdout.contains("migrated from version 0 to 7"), "\(fromFile.stdout)\(fromFile.stderr)")
         let wrong = try migrate(["--db-password-file", wrongFile])
         #expect(wrong.status != 0 && wrong.stderr.contains("password authentication failed"), "\(wrong.stderr)")
         #expect(!wrong.stderr.contains("not-the-password"))

@@ -37,6 +37,7 @@ final class CountingTokenStore: TokenStore {
     func recordEvent(tokenID: String, event: String) async throws(VerifierError) { commit(); try await inner.recordEvent(tokenID: tokenID, event: event) }
     func pruneEvents(before date: Date) async throws(VerifierError) -> Int { commit(); return try await inner.pruneEvents(before: date) }
     func allTokens() async throws(VerifierError) -> [VerifierToken] { read(); return try await inner.allTokens() }
+    func requireResyncOfAllHOTPTokens() async throws(VerifierError) -> Int { commit(); return try await inner.requireResyncOfAllHOTPTokens() }
     func masterKeyID() async throws(VerifierError) -> String? { read(); return try await inner.masterKeyID() }
     func sealingKeyIDs() async throws(VerifierError) -> Set<String> { read(); return try await inner.sealingKeyIDs() }
     func login(user: UserName) async throws(VerifierError) -> UserLogin { read(); return try await inner.login(user: user) }

@@ -33,10 +33,11 @@ import VerifierStorage
             """
         #expect(try Subprocess.run("/usr/bin/python3", ["-c", python, old]).status == 0)
         let store = try SQLiteTokenStore(path: old)
-        #expect(store.migration == MigrationReport(from: 2, to: 6), "opening migrated it")
+        #expect(store.migration == MigrationReport(from: 2, to: 7), "opening migrated it")
         #expect(try await store.masterKeyID() == "abcd", "the tokens' key is recorded as the current one")
         #expect(try await store.token(id: "t")?.timeDrift == 0)
         #expect(try await store.token(id: "t")?.user == nil, "an old token belongs to nobody (6)")
+        #expect(try await store.token(id: "t")?.resyncRequired == false, "an old token needs no resync (7)")
         #expect(try await store.login(user: UserName("alice")).tokens.isEmpty)
         #expect(try await store.radiusClients().isEmpty)
         try await store.recordEvent(tokenID: "new", event: "verify:unknown_token")
@@ -49,15 +50,15 @@ import VerifierStorage
         let path = fixture.folder.appendingPathComponent("newer.sqlite").path
         let script = "import sqlite3,sys; db = sqlite3.connect(sys.argv[1]); db.execute('CREATE TABLE otpkit_schema (version INTEGER NOT NULL)'); db.execute('INSERT INTO otpkit_schema VALUES (99)'); db.commit()"
         #expect(try Subprocess.run("/usr/bin/python3", ["-c", script, path]).status == 0)
-        #expect(throws: VerifierError.storage("\(path) has schema version 99, newer than this otpkit knows (6); upgrade otpkit on this node")) {
+        #expect(throws: VerifierError.storage("\(path) has schema version 99, newer than this otpkit knows (7); upgrade otpkit on this node")) {
             try SQLiteTokenStore(path: path)
         }
         let tables = try Subprocess.run("/usr/bin/python3", ["-c", "import sqlite3,sys; print([r[0] for r in sqlite3.connect(sys.argv[1]).execute(\"SELECT name FROM sqlite_master\")])", path])
         #expect(tables.stdout == "['otpkit_schema']\n", "nothing was changed: \(tables.stdout)")
     }
 
-    /// A PostgreSQL database at version 3 with a token gets the token's key recorded (4), a drift column (5) and users
-    /// and RADIUS clients (6).
+    /// A PostgreSQL database at version 3 with a token gets the token's key recorded (4), a drift column (5), users
+    /// and RADIUS clients (6) and the resync flag (7).
     @Test func aPostgresDatabaseAtVersion3RecordsItsTokensKey() async throws {
         let cluster = try PostgresCluster.shared.get()
         let url = try cluster.createDatabase()
@@ -76,11 +77,31 @@ import VerifierStorage
         #expect(setup.status == 0, "\(setup.stderr)")
         let store = PostgresTokenStore(client: PostgresStoreClient(try PostgresLocation(url: url, environment: cluster.environment),
                                                                        executor: VerifierFixture.poolExecutor).startInBackground())
-        #expect(try await store.migrate() == MigrationReport(from: 3, to: 6))
+        #expect(try await store.migrate() == MigrationReport(from: 3, to: 7))
         #expect(try await store.masterKeyID() == "abcd")
         #expect(try await store.token(id: "t")?.timeDrift == 0)
         #expect(try await store.token(id: "t")?.user == nil)
+        #expect(try await store.token(id: "t")?.resyncRequired == false)
         #expect(try await store.login(user: UserName("alice")).tokens.isEmpty)
         #expect(try await store.radiusClients().isEmpty)
+    }
+
+    /// A PostgreSQL database written by a newer otpkit is refused, naming both versions, and left unchanged.
+    @Test func aNewerPostgresSchemaIsRefusedUnchanged() async throws {
+        let cluster = try PostgresCluster.shared.get()
+        let url = try cluster.createDatabase()
+        let database = PostgresCluster.databaseName(in: url)
+        let setup = try cluster.psql(database, """
+            CREATE TABLE otpkit_schema (version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+            INSERT INTO otpkit_schema (version) VALUES (1), (2), (3), (4), (5), (6), (7), (99);
+            """)
+        #expect(setup.status == 0, "\(setup.stderr)")
+        let location = try PostgresLocation(url: url, environment: cluster.environment)
+        let store = PostgresTokenStore(client: PostgresStoreClient(location, executor: VerifierFixture.poolExecutor).startInBackground())
+        await #expect(throws: VerifierError.storage("\(location.description) has schema version 99, newer than this otpkit knows (7); upgrade otpkit on this node")) {
+            try await store.migrate()
+        }
+        let tables = try cluster.psql(database, "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'")
+        #expect(tables.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "otpkit_schema", "nothing was created: \(tables.stdout)")
     }
 }

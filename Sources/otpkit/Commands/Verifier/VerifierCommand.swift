@@ -34,6 +34,7 @@ struct VerifierCommand: AsyncParsableCommand {
             VerifierVerifyCommand.self, VerifierResyncCommand.self, VerifierSetCounterCommand.self, VerifierUnlockCommand.self, VerifierListCommand.self,
             VerifierAssignCommand.self, VerifierUnassignCommand.self, VerifierSetPINCommand.self,
             VerifierDeleteCommand.self, VerifierRotateKeyCommand.self, VerifierMigrateCommand.self, VerifierCopyCommand.self,
-            VerifierPruneEventsCommand.self, VerifierConfigCommand.self,
+            VerifierPruneEventsCommand.self, VerifierBackupCommand.self, VerifierRestoreCommand.self, VerifierRequireResyncCommand.self,
+            VerifierConfigCommand.self,
         ])
 }

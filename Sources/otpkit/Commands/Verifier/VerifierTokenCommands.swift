@@ -92,7 +92,7 @@ struct VerifierListCommand: AsyncParsableCommand {
                     ?? "No tokens. Import some with `otpkit verifier import FILE`.")
             }
             for token in tokens {
-                let state = token.locked ? "LOCKED" : token.failures > 0 ? "\(token.failures) failures" : "ok"
+                let state = token.locked ? "LOCKED" : token.resyncRequired ? "resync required" : token.failures > 0 ? "\(token.failures) failures" : "ok"
                 print("\(token.id)  \(token.kind) \(token.algorithm) \(token.digits) digits  counter \(token.counter)  \(state)  user \(token.user ?? "-")")
             }
         }
