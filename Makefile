@@ -21,13 +21,15 @@ TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-pskc \
 # Packages whose system service must stay off: freeradius's postinst starts its service (invoke-rc.d, and on systemd
 # deb-systemd-invoke), which would listen on 1812/1813 from then on, and enables it for every boot.
 QUIET_SERVICES := freeradius
+# What `make deb` adds: dpkg-dev (dpkg-shlibdeps, dpkg-gencontrol) and lintian.
+DEB_PACKAGES := dpkg-dev lintian
 # What `make bench` adds: liboath's headers and gcc, for the small C program that measures liboath as the HOTP anchor.
 BENCH_PACKAGES := liboath-dev gcc
 KERNEL_CACHE := .cache/real-kernel
 TEST_VENV := .cache/venv
 SCHEMATHESIS_VERSION := 4.32.5
 
-.PHONY: demo test build docs bench bench-cluster bench-radius bench-provision fuzz deps-demo deps-test clean install-udev
+.PHONY: demo test build deb docs bench bench-cluster bench-radius bench-provision fuzz deps-demo deps-test clean install-udev
 
 demo: deps-demo build
 	.build/debug/otpkit demo
@@ -40,6 +42,12 @@ test: deps-test $(TEST_VENV)/bin/schemathesis
 	Tests/RealKernel/fetch-kernel.sh $(KERNEL_CACHE)
 	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
 	$(SWIFT) test --skip-build
+
+# otpkit_VERSION_amd64.deb in this folder (packaging/build-deb.sh: a static release build, man pages, completions,
+# the systemd unit and the configuration file; lintian must report no error).
+deb: deps-demo
+	@$(call install_missing,$(DEB_PACKAGES))
+	packaging/build-deb.sh
 
 # Python tools from PyPI that Debian does not package, in a virtual environment of the project's own (Debian's python3,
 # versions pinned): schemathesis checks the running server against openapi.yaml.

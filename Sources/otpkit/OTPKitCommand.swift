@@ -29,7 +29,7 @@ struct OTPKitCommand: AsyncParsableCommand {
           5   a master key is missing or wrong (the verifier's or the journal's key file; never replaced silently)
           64  bad command line or input (unknown option, bad secret, digits out of range, ...)
         """,
-        version: "0.1.0",
+        version: "0.22.0",  // as packaging/debian/changelog says (build-deb.sh checks)
         subcommands: [
             DevicesCommand.self, InfoCommand.self, ProgramCommand.self, CounterCommand.self, TouchCommand.self,
             EraseCommand.self, PINCommand.self, ResetCommand.self, EmulateCommand.self, DemoCommand.self,

@@ -27,7 +27,9 @@ route add default gw 10.0.2.2
 
 otpkit devices --watch --duration 900 > /tmp/watch.log 2>&1 &
 watcher=$!
-sleep 2
+# Attach only once the watcher listens (it says so), so that every arrival is a `+` line.
+tries=0
+while ! grep -q "watching for tokens" /tmp/watch.log && [ $tries -lt 600 ]; do sleep 0.1; tries=$((tries + 1)); done
 
 step attach usbip --tcp-port "$port" attach -r 10.0.2.2 -b 1-1
 for i in $(seq 1 60); do

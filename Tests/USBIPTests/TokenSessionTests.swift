@@ -34,7 +34,9 @@ import USBTransport
                 return try openHOTP.driver.generate(0).code
             }
         }
-        try #require(eventually(timeout: 300) { fixture.tokens[0].isWaitingForTouch }, "the token waits for its button")
+        // The asynchronous wait: it sleeps this task, never a cooperative thread the waiting task needs to start.
+        let waits = await eventually(timeout: 300) { () async in fixture.tokens[0].isWaitingForTouch }
+        try #require(waits, "the token waits for its button")
         let cancelled = ContinuousClock.now
         waiting.cancel()
         await #expect(throws: OpenHOTPError.transport(.cancelled)) { try await waiting.value }

@@ -40,6 +40,8 @@ struct DevicesCommand: AsyncParsableCommand {
             }
             for token in tokens { emit(describe(token)) }
             guard let monitor else { return }
+            // Said once the monitor listens and the tokens present are listed: a token plugged in from now on is a `+` line.
+            writeError("otpkit: watching for tokens arriving and leaving (Ctrl-C ends)\n")
             let deadline = duration.map { Date().addingTimeInterval($0.value) } ?? .distantFuture
             while deadline.timeIntervalSinceNow > 0 {
                 switch await monitor.next(timeout: min(deadline.timeIntervalSinceNow, 3600)) {
