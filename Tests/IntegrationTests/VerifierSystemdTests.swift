@@ -49,27 +49,12 @@ import Glibc
         let notify = try NotifySocketCatcher()
         let server = try F(tokens: 1, environment: ["NOTIFY_SOCKET": notify.name])
         #expect(notify.next(timeout: 30)?.hasPrefix("READY=1") == true)
-        // An import whose PBKDF2 takes seconds: in flight while the signal arrives.
-        let pskc = try PSKCFile.passwordProtected(iterations: 2_000_000, password: "pw", serials: ["late1"])
-        let answer = Mutex<HTTPTestClient.Response?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            let response = try? HTTPTestClient(port: server.port).send(
-                "POST", "/v1/tokens", body: pskc, headers: ["Authorization": "Bearer \(server.adminKey)", "X-PSKC-Password": "pw"])
-            answer.withLock { $0 = response }
-            done.signal()
-        }.start()
-        let client = server.client()
-        let deadline = Date().addingTimeInterval(20)
-        while Self.requestsInFlight(try client.send("GET", "/metrics").body) < 2 {
-            try #require(Date() < deadline, "the import never arrived")
-        }
+        let request = try SlowImportInFlight(to: server)
         kill(server.process.processIdentifier, SIGTERM)
         let (before, stopping) = notify.messages(until: { $0 == "STOPPING=1" }, timeout: 20)
         #expect(stopping != nil && before.isEmpty, "\(before)")
-        #expect(answer.withLock { $0 } == nil, "STOPPING=1 came after the request in flight was answered")
-        done.wait()
-        #expect(answer.withLock { $0?.status } == 201)
+        #expect(request.answerSoFar == nil, "STOPPING=1 came after the request in flight was answered")
+        #expect(request.waitForAnswer()?.status == 201)
         server.process.waitUntilExit()
         #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 0, "\(server.stderrText)")
     }
@@ -232,10 +217,5 @@ import Glibc
                                                    ProjectPaths.otpkit.path, "verifier", "serve", "--listen", "127.0.0.1:\(port)",
                                                    "--db", folder.appendingPathComponent("other.sqlite").path], timeout: 60)
         #expect(taken.status == 64 && taken.stderr.contains("<3>otpkit: error: cannot listen on 127.0.0.1:\(port)"), "\(taken.stderr)")
-    }
-
-    private static func requestsInFlight(_ metrics: String) -> Double {
-        metrics.split(separator: "\n").first { $0.hasPrefix("otpkit_http_requests_in_flight ") }
-            .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     }
 }
