@@ -50,7 +50,9 @@ import Testing
         let cancelled = ContinuousClock.now
         running.cancel()
         _ = try? await running.value
-        #expect(ContinuousClock.now - cancelled < .seconds(5), "cancellation never waits for a hung probe")
+        // The probe stays hung until after this line: the service's end at all shows it did not wait for it (the
+        // bound only keeps a regression from hanging the run; a loaded machine may take seconds to schedule it).
+        #expect(ContinuousClock.now - cancelled < .seconds(60), "cancellation never waits for a hung probe")
         mode.withLock { $0 = .pass }
     }
 
