@@ -23,7 +23,7 @@ import USBTransport
     }
 
     /// Nobody presses the button: the driver polls a PENDING token, and cancelling the waiting task ends the wait
-    /// at once (not after the driver's 20 s touch timeout), with the token's session still usable afterwards.
+    /// with `cancelled` (not the touch timeout's refusal), with the token's session still usable afterwards.
     @Test func cancellingTheTaskEndsAWaitForTheButtonAtOnce() async throws {
         let fixture = try await EmulatorServerFixture(count: 1)
         let session = try await TokenSession.open(.usbip(host: "127.0.0.1", port: fixture.port, busID: "1-1"))
@@ -37,10 +37,9 @@ import USBTransport
         // The asynchronous wait: it sleeps this task, never a cooperative thread the waiting task needs to start.
         let waits = await eventually(timeout: 300) { () async in fixture.tokens[0].isWaitingForTouch }
         try #require(waits, "the token waits for its button")
-        let cancelled = ContinuousClock.now
         waiting.cancel()
+        // Only the cancel makes this error: the touch timeouts (the driver's and the token's) end in a refusal.
         await #expect(throws: OpenHOTPError.transport(.cancelled)) { try await waiting.value }
-        #expect(ContinuousClock.now - cancelled < .seconds(10), "ended by the cancel, not by the 20 s touch timeout")
         let counter = try await session.perform { token throws in
             guard case .openHOTP(let openHOTP) = token else { throw TransportError.notFound("not OpenHOTP") }
             return try openHOTP.driver.readCounter(0)
