@@ -8,24 +8,26 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # oathtool (the demo's cross-check), FreeRADIUS's client utilities (the demo ends with a `radtest` login), libumockdev
 # and umockdev's preload library (`otpkit emulate -- COMMAND` shows the tokens to COMMAND as USB devices through them).
 DEMO_PACKAGES := pkg-config libusb-1.0-0-dev libudev-dev libsqlite3-dev libumockdev-dev umockdev oathtool freeradius-utils
+# What `make deb` adds: dpkg-dev (dpkg-shlibdeps, dpkg-gencontrol) and lintian; what the package tests add:
+# debootstrap for the Debian 12 root the package is installed into and booted (cached in .cache/debian-package),
+# mkfs.ext4 for its disk (QEMU boots it, as it boots the real-kernel test).
+DEB_PACKAGES := dpkg-dev lintian
+PACKAGE_TEST_PACKAGES := $(DEB_PACKAGES) debootstrap e2fsprogs
+PACKAGE_TEST_CACHE := .cache/debian-package
 # What the tests add: the usbip client (acceptance test); python3 for the spec vector generator; python3-pskc (an
 # independent PSKC implementation); Yubico's
 # ykinfo/ykpersonalize and libnitrokey (with gcc for a small C program) to check the emulated vendor tokens; QEMU, a
 # static busybox, cpio and strip for the real-kernel test (the kernel itself is fetched into .cache/real-kernel);
 # openssl, curl and wrk for the HTTPS test and the load benchmark; python3-venv for the test tools from PyPI (below); PostgreSQL (its server binaries: the tests start a
 # throwaway cluster of their own, as the postgres user); the peers of the RADIUS tests: FreeRADIUS (started by the
-# tests as a proxy, with configurations of their own), pam_radius_auth and pamtester (a PAM login against otpkit).
+# tests as a proxy, with configurations of their own), pam_radius_auth and pamtester (a PAM login against otpkit);
+# what the package tests need (above).
 TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-pskc \
 	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk postgresql \
-	freeradius libpam-radius-auth pamtester python3-venv
+	freeradius libpam-radius-auth pamtester python3-venv $(PACKAGE_TEST_PACKAGES)
 # Packages whose system service must stay off: freeradius's postinst starts its service (invoke-rc.d, and on systemd
 # deb-systemd-invoke), which would listen on 1812/1813 from then on, and enables it for every boot.
 QUIET_SERVICES := freeradius
-# What `make deb` adds: dpkg-dev (dpkg-shlibdeps, dpkg-gencontrol) and lintian; what `make test-package` adds:
-# debootstrap for the Debian 12 root the package is installed into (cached in .cache/debian-package).
-DEB_PACKAGES := dpkg-dev lintian
-PACKAGE_TEST_PACKAGES := $(DEB_PACKAGES) debootstrap e2fsprogs qemu-system-x86
-PACKAGE_TEST_CACHE := .cache/debian-package
 # What `make bench` adds: liboath's headers and gcc, for the small C program that measures liboath as the HOTP anchor.
 BENCH_PACKAGES := liboath-dev gcc
 KERNEL_CACHE := .cache/real-kernel
@@ -41,21 +43,19 @@ demo: deps-demo build
 # test` runs what that build made (--skip-build) rather than building again with other flags. Note: SwiftPM 6.3.1 on
 # Linux reports nothing with this flag, even for a target importing an undeclared sibling (cause not found; the check
 # gives up silently on any failure), so keep each target's `import`s and its dependencies in Package.swift in step by hand.
-# DebianPackageTests need the package and a debootstrapped Debian: `make test-package` runs them (not yet part of
-# `make test`: the static release build and the debootstrap would add about half an hour to CI).
+# The package tests (DebianPackageTests, DebianServiceTests) need the package (`make deb`: a static release build)
+# and a debootstrapped Debian 12 (Tests/DebianPackage/build-rootfs.sh, as root): the debootstrap, which mostly
+# waits on the network, runs while SwiftPM builds; its log is $(PACKAGE_TEST_CACHE)/build-rootfs.log.
 test: deps-test $(TEST_VENV)/bin/schemathesis
 	Tests/RealKernel/fetch-kernel.sh $(KERNEL_CACHE)
-	$(SWIFT) build --build-tests --explicit-target-dependency-import-check error
-	$(SWIFT) test --skip-build --skip DebianPackageTests
+	$(build_with_debian_root)
+	$(SWIFT) test --skip-build
 
-# The package's own tests: its contents and Depends, and apt installing, removing and purging it in a chroot of a
-# debootstrapped Debian 12.
+# Only the package tests: its contents and Depends; apt installing, removing and purging it in a chroot of a
+# debootstrapped Debian 12; and that Debian booted under QEMU with the service running (DebianServiceTests).
 test-package: deps-test
-	@$(call install_missing,$(PACKAGE_TEST_PACKAGES))
-	$(SUDO) Tests/DebianPackage/build-rootfs.sh $(PACKAGE_TEST_CACHE)
-	$(SWIFT) build --build-tests
-	packaging/build-deb.sh
-	$(SWIFT) test --skip-build --filter DebianPackageTests
+	$(build_with_debian_root)
+	$(SWIFT) test --skip-build --filter 'DebianPackageTests|DebianServiceTests'
 
 # otpkit_VERSION_amd64.deb in this folder (packaging/build-deb.sh: a static release build, man pages, completions,
 # the systemd unit and the configuration file; lintian must report no error).
@@ -129,6 +129,15 @@ install-udev:
 	$(SUDO) install -m 0644 udev/70-otpkit.rules /etc/udev/rules.d/70-otpkit.rules
 	$(SUDO) udevadm control --reload-rules
 	$(SUDO) udevadm trigger --subsystem-match=usb --subsystem-match=hidraw
+
+# The tests' build, the package and the Debian root of the package tests, the debootstrap in the background.
+define build_with_debian_root
+mkdir -p $(PACKAGE_TEST_CACHE); \
+$(SUDO) Tests/DebianPackage/build-rootfs.sh $(PACKAGE_TEST_CACHE) > $(PACKAGE_TEST_CACHE)/build-rootfs.log 2>&1 & rootfs=$$!; \
+$(SWIFT) build --build-tests --explicit-target-dependency-import-check error && packaging/build-deb.sh; built=$$?; \
+if ! wait $$rootfs; then echo "build-rootfs.sh failed:"; tail -30 $(PACKAGE_TEST_CACHE)/build-rootfs.log; exit 1; fi; \
+exit $$built
+endef
 
 # Installs the packages of $(1) that dpkg does not list as installed; apt-get update runs first.
 # No service starts while they install: the demo and the tests start what they need themselves (FreeRADIUS,

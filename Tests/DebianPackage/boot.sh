@@ -9,6 +9,9 @@ accel=tcg
 # /dev/kvm can be there without the CPU's virtualisation extensions (a nested guest): QEMU then hangs, so ask both.
 if [ -w /dev/kvm ] && grep -qE '\b(vmx|svm)\b' /proc/cpuinfo; then accel=kvm; fi
 rm -f "$work/qga.sock" "$work/serial.log"
+# QEMU outlives this script, so it must hold none of the caller's descriptors: Foundation's Process (the tests) hears
+# that its child ended only when every copy of a socket it handed the child is closed.
+for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
 qemu-system-x86_64 -machine q35 -accel $accel -cpu max -m 1536 -smp 2 \
   -kernel "$work/vmlinuz" -initrd "$work/initrd.img" \
   -append "root=/dev/vda rw console=ttyS0 systemd.show_status=false" \
@@ -17,5 +20,6 @@ qemu-system-x86_64 -machine q35 -accel $accel -cpu max -m 1536 -smp 2 \
   -chardev socket,path="$work/qga.sock",server=on,wait=off,id=qga0 \
   -device virtio-serial -device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0 \
   -display none -serial "file:$work/serial.log" -monitor none \
-  -pidfile "$work/qemu.pid" -daemonize
+  -pidfile "$work/qemu.pid" -daemonize </dev/null >/dev/null 2>"$work/qemu.log" \
+  || { cat "$work/qemu.log" >&2; exit 1; }
 cat "$work/qemu.pid"

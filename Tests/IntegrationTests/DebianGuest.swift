@@ -14,14 +14,16 @@ final class DebianGuest {
     let radiusPort: Int
     private var qemuPID: Int32?
 
-    /// Installs `package` into a copy of the root, makes its disk and boots it; returns once the guest agent answers.
-    init(package: URL) throws {
+    /// Installs `package` into a copy of the root, puts `files` into the guest's /root, makes its disk and boots it;
+    /// returns once the guest agent answers.
+    init(package: URL, files: [URL] = []) throws {
         work = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-debian-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         httpPort = try LoopbackPorts.freeTCPPort()
         radiusPort = try LoopbackPorts.freeUDPPort()
         let prepared = try Self.asRoot(DebianPackageFiles.scripts.appendingPathComponent("prepare-image.sh").path,
-                                      [try DebianPackageFiles.rootFileSystem().path, package.path, work.path], timeout: 1200)
+                                      [try DebianPackageFiles.rootFileSystem().path, package.path, work.path] + files.map(\.path),
+                                      timeout: 1200)
         guard prepared.status == 0 else { throw Failure(description: "prepare-image.sh failed:\n\(prepared.stderr.suffix(3000))") }
         let booted = try Subprocess.run(DebianPackageFiles.scripts.appendingPathComponent("boot.sh").path,
                                         [work.path, String(httpPort), String(radiusPort)], timeout: 60)
@@ -29,7 +31,7 @@ final class DebianGuest {
             throw Failure(description: "boot.sh failed: \(booted.stderr)")
         }
         qemuPID = pid
-        try waitForAgent()
+        try waitForBoot()
     }
 
     deinit {
@@ -44,6 +46,16 @@ final class DebianGuest {
         guard ping.status == 0 else { throw Failure(description: "the guest agent never answered; console:\n\(console.suffix(3000))") }
     }
 
+    /// Waits for the guest agent, then for systemd to finish starting the system (every unit of the boot started or
+    /// failed): what the boot starts is then up.
+    func waitForBoot() throws {
+        try waitForAgent()
+        let state = try run("systemctl is-system-running --wait", timeout: 600).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard state == "running" || state == "degraded" else {
+            throw Failure(description: "systemd says the system is \(state); console:\n\(console.suffix(3000))")
+        }
+    }
+
     /// Runs `script` with /bin/sh as root in the guest.
     @discardableResult
     func run(_ script: String, timeout: Int = 300) throws -> ProcessResult {
@@ -53,6 +65,7 @@ final class DebianGuest {
     }
 
     /// `script`, which must succeed; its standard output.
+    @discardableResult
     func output(_ script: String, timeout: Int = 300) throws -> String {
         let result = try run(script, timeout: timeout)
         guard result.status == 0 else {
@@ -80,7 +93,7 @@ final class DebianGuest {
         let deadline = Date().addingTimeInterval(900)
         while Date() < deadline {
             try waitForAgent()
-            if let now = try? bootID(), now != before { return }
+            if let now = try? bootID(), now != before { return try waitForBoot() }
             Thread.sleep(forTimeInterval: 2)
         }
         throw Failure(description: "the guest did not come back from its reboot; console:\n\(console.suffix(3000))")

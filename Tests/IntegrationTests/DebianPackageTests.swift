@@ -60,7 +60,7 @@ import Testing
             state[String(line[..<equals])] = String(line[line.index(after: equals)...])
         }
         #expect(state["installed.user"] == "otpkit:/var/lib/otpkit:/usr/sbin/nologin", "\(state)")
-        #expect(state["installed.state"] == "otpkit 700" && state["installed.logs"] == "otpkit adm 2750", "\(state)")
+        #expect(state["installed.state"] == "otpkit 700" && state["installed.logs"] == "otpkit otpkit 700", "\(state)")
         #expect(state["installed.config"] == "present" && state["installed.enabled"] == "yes", "\(state)")
         #expect(state["installed.version"] == (try Subprocess.run("/usr/bin/dpkg-deb", ["--field", try DebianPackageFiles.package().path, "Version"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)), "\(state)")

@@ -10,9 +10,14 @@ final class SlowImportInFlight: Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     /// Sends the import of the token `serial` and returns once the server counts it among its requests in flight.
-    init(to server: VerifierServerFixture, serial: String = "late1") throws {
+    convenience init(to server: VerifierServerFixture, serial: String = "late1") throws {
+        try self.init(port: server.port, adminKey: server.adminKey, serial: serial, arrivalSeconds: 20)
+    }
+
+    /// The same for a server on loopback `port` (a QEMU guest's forwarded one, say), waiting `arrivalSeconds` at most
+    /// for the server to count the import.
+    init(port: Int, adminKey key: String, serial: String, arrivalSeconds: TimeInterval) throws {
         let pskc = try PSKCFile.passwordProtected(iterations: 2_000_000, password: "pw", serials: [serial])
-        let (port, key) = (server.port, server.adminKey)
         Thread { [self] in
             let response = try? HTTPTestClient(port: port).send(
                 "POST", "/v1/tokens", body: pskc, headers: ["Authorization": "Bearer \(key)", "X-PSKC-Password": "pw"])
@@ -20,8 +25,8 @@ final class SlowImportInFlight: Sendable {
             done.signal()
         }.start()
         // The event: the server counts the import among the requests it is answering (the probe itself is the other).
-        let client = server.client()
-        let deadline = Date().addingTimeInterval(20)
+        let client = HTTPTestClient(port: port)
+        let deadline = Date().addingTimeInterval(arrivalSeconds)
         while Self.requestsInFlight(try client.send("GET", "/metrics").body) < 2 {
             try #require(Date() < deadline, "the import never arrived")
         }
