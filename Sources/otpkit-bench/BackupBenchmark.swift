@@ -8,7 +8,8 @@ import VerifierStorage
 /// `otpkit-bench backup`: `otpkit verifier backup` of an SQLite store of many tokens, taken while wrk loads
 /// `otpkit verifier serve` with verifies (each a committed decision): how long a backup takes, and the verify rate
 /// while it runs against the rate in a window of the same length just before it, round after round in one sitting
-/// (the rates from the server's own count of decisions, `otpkit_store_decisions_total`).
+/// (the rates from the server's own count of decisions, `otpkit_store_decisions_total`). The disk's fdatasync rate,
+/// measured first in the same folder, is the anchor the rates and the backup's time are set against.
 enum BackupBenchmark {
     static func run(tokens: Int, rounds: Int, connections: Int) async throws {
         guard let wrk = WrkLoad.findWrk() else {
@@ -18,6 +19,8 @@ enum BackupBenchmark {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-backup-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
+        let anchor = try FdatasyncAnchor.measure(in: folder)
+        print(String(format: "disk anchor: %.0f fdatasyncs/s (4 KiB overwrite + fdatasync, in %@)", anchor, folder.deletingLastPathComponent().path))
         let database = BenchmarkDatabase(location: folder.appendingPathComponent("verifier.sqlite").path, environment: [:],
                                          keyFile: folder.appendingPathComponent("verifier.sqlite.key").path)
         let filling = ContinuousClock.now
@@ -51,6 +54,8 @@ enum BackupBenchmark {
                      tokens, connections, median(backups.map(\.wall)), median(backups.map(\.inCommand)), backups.last?.megabytes ?? 0))
         print(String(format: "verify rate: median %.0f/s during the backups, %.0f/s in the windows just before them (%.2fx); wrk over its %d s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms",
                      median(during), median(before), median(during) / max(1, median(before)), seconds, figures.rate, figures.p50, figures.p99))
+        print(String(format: "against the disk anchor: verifies %.2fx the fdatasync rate during the backups, %.2fx before them; the backup lasts as long as %.0f fdatasyncs",
+                     median(during) / anchor, median(before) / anchor, median(backups.map(\.wall)) * anchor))
     }
 
     /// The tokens, stored as an import stores them (sealed under the key file's key, created now), in batches.

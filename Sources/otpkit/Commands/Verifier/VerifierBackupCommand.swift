@@ -27,15 +27,14 @@ struct VerifierBackupCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             signal(SIGXFSZ, SIG_IGN)  // a file size limit is a failed write (EFBIG), reported as a full disk is, not death
-            guard !verifier.isPostgres else {
-                throw CLIFailure("a PostgreSQL database is backed up with PostgreSQL's tools: `pg_dump --format=custom --file=FILE DB`, restored with "
-                    + "pg_restore and then `otpkit verifier require-resync --all` (docs/verifier.md); nothing was written", code: .usage)
-            }
-            try DatabaseCreation.never.check(database: verifier.databasePath, keyFile: try? verifier.keyFilePath)
+            let database = try verifier.sqliteOnlyPath(postgresInstead: "a PostgreSQL database is backed up with PostgreSQL's tools: "
+                + "`pg_dump --format=custom --file=FILE DB`, restored with pg_restore and then `otpkit verifier require-resync --all` "
+                + "(docs/verifier.md); nothing was written")
+            try DatabaseCreation.never.check(database: database, keyFile: try? verifier.keyFilePath)
             let report: SQLiteBackupReport
-            do throws(BackupError) { report = try await SQLiteBackup.write(database: verifier.databasePath, to: out) } catch { throw CLIFailure(error) }
+            do throws(BackupError) { report = try await SQLiteBackup.write(database: database, to: out) } catch { throw CLIFailure(error) }
             let trailer = report.trailer
-            print("Backed up \(counted(trailer.tokens, "token")) from \(verifier.databasePath) to \(out) in \(String(format: "%.2f", report.duration.seconds)) s: "
+            print("Backed up \(counted(trailer.tokens, "token")) from \(database) to \(out) in \(String(format: "%.2f", report.duration.seconds)) s: "
                   + "\(trailer.bytes) bytes, SHA-256 \(trailer.sha256), schema version \(trailer.schemaVersion).")
             print("The master key is not in the backup: keep \(verifier.masterKeyLocation) apart from it, and back it up too; "
                   + "without it the seeds in the backup cannot be opened.")

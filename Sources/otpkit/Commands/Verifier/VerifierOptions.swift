@@ -40,6 +40,13 @@ struct VerifierOptions: ParsableArguments {
     /// The SQLite file, for a location that is one.
     var databasePath: String { VerifierDatabase.sqlitePath(location) }
 
+    /// The SQLite file, for a command that works on one only; a PostgreSQL location is refused (usage) with
+    /// `postgresInstead`, what to do there.
+    func sqliteOnlyPath(postgresInstead: String) throws -> String {
+        guard !isPostgres else { throw CLIFailure(postgresInstead, code: .usage) }
+        return databasePath
+    }
+
     var keyFilePath: String {
         get throws {
             if let keyFile { return keyFile }

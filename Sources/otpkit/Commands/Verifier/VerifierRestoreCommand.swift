@@ -33,18 +33,16 @@ struct VerifierRestoreCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             signal(SIGXFSZ, SIG_IGN)  // a file size limit is a failed write (EFBIG), reported as a full disk is, not death
-            guard !verifier.isPostgres else {
-                throw CLIFailure("a PostgreSQL database is restored with pg_restore; then run `otpkit verifier require-resync --all` on it "
-                    + "(docs/verifier.md); nothing was restored", code: .usage)
-            }
+            let database = try verifier.sqliteOnlyPath(postgresInstead: "a PostgreSQL database is restored with pg_restore; then run "
+                + "`otpkit verifier require-resync --all` on it (docs/verifier.md); nothing was restored")
             let report: SQLiteRestoreReport
             do throws(BackupError) {
-                report = try await SQLiteRestore.restore(from: from, into: verifier.databasePath, keepingCounters: acceptReplayRisk)
+                report = try await SQLiteRestore.restore(from: from, into: database, keepingCounters: acceptReplayRisk)
             } catch {
                 throw CLIFailure(error)
             }
             let taken = ISO8601DateFormatter().string(from: report.taken)
-            print("Restored \(counted(report.tokens, "token")) from \(from) (taken \(taken)) into \(verifier.databasePath)"
+            print("Restored \(counted(report.tokens, "token")) from \(from) (taken \(taken)) into \(database)"
                   + (report.migration.from == report.migration.to ? "." : "; \(report.migration)."))
             if acceptReplayRisk {
                 print("Counters are as they were at the backup (--accept-replay-risk): codes used since then are accepted again.")
