@@ -25,6 +25,7 @@ extension FuzzTarget {
         case .radiusPacket: RADIUSPacketFuzzing.seeds()
         case .controlLines: ControlLineFuzzing.seeds()
         case .verifierConfig: ConfigurationFuzzing.seeds()
+        case .backupTrailer: BackupTrailerFuzzing.seeds()
         }
     }
 }

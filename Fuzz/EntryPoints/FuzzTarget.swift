@@ -31,6 +31,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case controlLines = "control-lines"
     /// The verifier's YAML configuration file: its checks, and the settings layered from it.
     case verifierConfig = "verifier-config"
+    /// A backup file's trailer (`otpkit verifier restore` reads it before anything else), and its rendering again.
+    case backupTrailer = "backup-trailer"
 
     /// Runs the target over one input.
     public func run(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -50,6 +52,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .radiusPacket: RADIUSPacketFuzzing.run(input)
         case .controlLines: ControlLineFuzzing.run(input)
         case .verifierConfig: ConfigurationFuzzing.run(input)
+        case .backupTrailer: BackupTrailerFuzzing.run(input)
         }
     }
 

@@ -27,7 +27,7 @@ public struct BackupTrailer: Sendable, Equatable {
     public var taken: Date
 
     /// The 512 bytes written after the image.
-    var rendered: [UInt8] {
+    public var rendered: [UInt8] {
         let text = Self.magic + "bytes=\(bytes)\nsha256=\(sha256)\nschema=\(schemaVersion)\ntokens=\(tokens)\n"
             + "master-key=\(masterKeyID ?? "-")\ntaken=\(Int(taken.timeIntervalSince1970))\n"
         var rendered = Array(text.utf8.prefix(Self.size - 1))
@@ -36,7 +36,8 @@ public struct BackupTrailer: Sendable, Equatable {
     }
 
     /// Reads the last 512 bytes of a file of `fileSize` bytes; nil unless they are a trailer whose image fills the rest.
-    init?(_ tail: [UInt8], fileSize: Int) {
+    /// Every number is read as the integer it was written as (a time of "nan" or "1e300" is no trailer).
+    public init?(_ tail: [UInt8], fileSize: Int) {
         guard tail.count == Self.size, tail.starts(with: Array(Self.magic.utf8)) else { return nil }
         var fields: [String: String] = [:]
         for line in String(decoding: tail.dropFirst(Self.magic.utf8.count), as: UTF8.self).split(separator: "\n") {
@@ -46,12 +47,12 @@ public struct BackupTrailer: Sendable, Equatable {
         guard let bytes = fields["bytes"].flatMap({ Int($0) }), bytes == fileSize - Self.size,
               let sha256 = fields["sha256"], sha256.utf8.count == 64,
               let schema = fields["schema"].flatMap({ Int($0) }), let tokens = fields["tokens"].flatMap({ Int($0) }),
-              let taken = fields["taken"].flatMap({ Double($0) }) else { return nil }
+              let taken = fields["taken"].flatMap({ Int($0) }) else { return nil }
         self.init(bytes: bytes, sha256: sha256, schemaVersion: schema, tokens: tokens,
-                  masterKeyID: fields["master-key"].flatMap { $0 == "-" ? nil : $0 }, taken: Date(timeIntervalSince1970: taken))
+                  masterKeyID: fields["master-key"].flatMap { $0 == "-" ? nil : $0 }, taken: Date(timeIntervalSince1970: Double(taken)))
     }
 
-    init(bytes: Int, sha256: String, schemaVersion: Int, tokens: Int, masterKeyID: String?, taken: Date) {
+    public init(bytes: Int, sha256: String, schemaVersion: Int, tokens: Int, masterKeyID: String?, taken: Date) {
         self.bytes = bytes
         self.sha256 = sha256
         self.schemaVersion = schemaVersion
