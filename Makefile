@@ -21,10 +21,11 @@ PACKAGE_TEST_CACHE := .cache/debian-package
 # openssl, curl and wrk for the HTTPS test and the load benchmark; python3-venv for the test tools from PyPI (below); PostgreSQL (its server binaries: the tests start a
 # throwaway cluster of their own, as the postgres user); the peers of the RADIUS tests: FreeRADIUS (started by the
 # tests as a proxy, with configurations of their own), pam_radius_auth and pamtester (a PAM login against otpkit);
-# what the package tests need (above).
+# what the package tests need (above); hidapi (its hidraw and libusb backends, for a small C program) and python3-evdev,
+# which read the emulated tokens as HID software does, and PC/SC's library, which ykman (from PyPI, below) loads.
 TEST_PACKAGES := $(DEMO_PACKAGES) usbip python3 python3-pskc \
 	yubikey-personalization libnitrokey-dev gcc qemu-system-x86 busybox-static cpio binutils openssl curl wrk postgresql \
-	freeradius libpam-radius-auth pamtester python3-venv $(PACKAGE_TEST_PACKAGES)
+	freeradius libpam-radius-auth pamtester python3-venv libhidapi-dev python3-evdev libpcsclite-dev $(PACKAGE_TEST_PACKAGES)
 # Packages whose system service must stay off: freeradius's postinst starts its service (invoke-rc.d, and on systemd
 # deb-systemd-invoke), which would listen on 1812/1813 from then on, and enables it for every boot.
 QUIET_SERVICES := freeradius
@@ -33,6 +34,9 @@ BENCH_PACKAGES := liboath-dev gcc
 KERNEL_CACHE := .cache/real-kernel
 TEST_VENV := .cache/venv
 SCHEMATHESIS_VERSION := 4.32.5
+YKMAN_VERSION := 5.9.2
+PYNITROKEY_VERSION := 0.14.1
+TEST_VENV_MARKER := $(TEST_VENV)/.installed-$(SCHEMATHESIS_VERSION)-$(YKMAN_VERSION)-$(PYNITROKEY_VERSION)
 
 .PHONY: demo test test-package build deb docs bench bench-cluster bench-radius bench-provision fuzz deps-demo deps-test clean install-udev
 
@@ -46,7 +50,7 @@ demo: deps-demo build
 # The package tests (DebianPackageTests, DebianServiceTests) need the package (`make deb`: a static release build)
 # and a debootstrapped Debian 12 (Tests/DebianPackage/build-rootfs.sh, as root): the debootstrap, which mostly
 # waits on the network, runs while SwiftPM builds; its log is $(PACKAGE_TEST_CACHE)/build-rootfs.log.
-test: deps-test $(TEST_VENV)/bin/schemathesis
+test: deps-test $(TEST_VENV_MARKER)
 	Tests/RealKernel/fetch-kernel.sh $(KERNEL_CACHE)
 	$(build_with_debian_root)
 	$(SWIFT) test --skip-build
@@ -64,10 +68,14 @@ deb: deps-demo
 	packaging/build-deb.sh
 
 # Python tools from PyPI that Debian does not package, in a virtual environment of the project's own (Debian's python3,
-# versions pinned): schemathesis checks the running server against openapi.yaml.
-$(TEST_VENV)/bin/schemathesis: | deps-test
+# versions pinned): schemathesis checks the running server against openapi.yaml; Yubico's ykman and Nitrokey's nitropy
+# are the vendors' current tools, run against the emulated tokens. The marker file (TEST_VENV_MARKER) names the
+# versions, so a change of pin installs again.
+$(TEST_VENV_MARKER): | deps-test
 	/usr/bin/python3 -m venv $(TEST_VENV)
-	$(TEST_VENV)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
+	$(TEST_VENV)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION) \
+		yubikey-manager==$(YKMAN_VERSION) pynitrokey==$(PYNITROKEY_VERSION)
+	touch $@
 
 build:
 	$(SWIFT) build

@@ -138,6 +138,12 @@ public final class RunningEmulator: Sendable {
 
     // MARK: Other processes
 
+    /// Ends the reads of the testbed's hidraw and evdev nodes that block now with EINTR: after a signal was sent to
+    /// a child, so that a child waiting for a key press sees it (umockdev's preload holds signals during such a read).
+    public func interruptBlockedReads() {
+        testbed.current?.interruptBlockedReads()
+    }
+
     /// The environment for a child process that should see the tokens: the testbed's variables (libumockdev's
     /// LD_PRELOAD, UMOCKDEV_DIR) when there is one, and `OTPKIT_EMULATOR_USBIP`, merged into `base`.
     public func childEnvironment(_ base: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {

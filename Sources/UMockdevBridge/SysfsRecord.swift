@@ -14,6 +14,9 @@ struct SysfsRecord {
     var node: String { "/dev/" + nodeName }
     private var nodeName: String { "bus/usb/" + Self.padded(bus) + "/" + Self.padded(address) }
 
+    /// The major:minor of the /dev/bus/usb node (usb_device major 189).
+    var characterDevice: String { "189:\((bus - 1) * 128 + address - 1)" }
+
     var text: String {
         let description = descriptors.description
         let vendor = Self.hex4(description.vendorID), product = Self.hex4(description.productID)
@@ -30,13 +33,13 @@ struct SysfsRecord {
             "A: serial=\(Self.attribute(description.serialNumber))\\n",
             "A: manufacturer=\(Self.attribute(description.manufacturer))\\n",
             "A: product=\(Self.attribute(description.product))\\n",
-            "A: dev=189:\((bus - 1) * 128 + address - 1)\\n",
+            "A: dev=\(characterDevice)\\n",
             "H: descriptors=\(blob)",
         ].joined(separator: "\n") + "\n"
     }
 
     /// An attribute value on one line of the record: printable ASCII only.
-    private static func attribute(_ value: String) -> String {
+    static func attribute(_ value: String) -> String {
         String(value.unicodeScalars.filter { $0.isASCII && $0.value >= 0x20 && $0 != "\\" }.map(Character.init))
     }
 

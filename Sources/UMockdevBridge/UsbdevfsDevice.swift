@@ -20,12 +20,11 @@ public enum TransferVerdict: Sendable {
 ///
 /// The handlers run on umockdev's own worker thread, never on a Swift task or event loop, so calling the device
 /// model synchronously there blocks nothing of ours.
-final class UsbdevfsDevice: Sendable {
+final class UsbdevfsDevice: TestbedNodeHandler {
     let record: SysfsRecord
     let device: EmulatedUSBDevice
     private let beforeTransfer: @Sendable (USBSetupPacket) -> TransferVerdict
     private let onUnplug: @Sendable () -> Void
-    nonisolated(unsafe) let handler: UnsafeMutablePointer<UMockdevIoctlBase>
 
     /// A URB's ioctl data object, kept (one GObject reference) from submit to reap.
     ///
@@ -48,15 +47,9 @@ final class UsbdevfsDevice: Sendable {
         self.device = device
         self.beforeTransfer = beforeTransfer
         self.onUnplug = onUnplug
-        handler = umockdev_ioctl_base_new()
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        g_signal_connect_data(handler, "handle-ioctl", unsafeBitCast(handleIoctlCallback, to: GCallback.self), context, nil, GConnectFlags(rawValue: 0))
-        g_signal_connect_data(handler, "client-vanished", unsafeBitCast(clientVanishedCallback, to: GCallback.self), context, nil, GConnectFlags(rawValue: 0))
     }
 
     deinit {
-        g_signal_handlers_disconnect_matched(handler, G_SIGNAL_MATCH_DATA, 0, 0, nil, nil, Unmanaged.passUnretained(self).toOpaque())
-        g_object_unref(handler)
         for urb in state.withLock({ $0.completed.values.flatMap { $0 } }) { g_object_unref(urb.data) }
     }
 
@@ -79,7 +72,7 @@ final class UsbdevfsDevice: Sendable {
         for urb in dropped { g_object_unref(urb.data) }
     }
 
-    func handle(_ client: UnsafeMutablePointer<UMockdevIoctlClient>) {
+    func handleIoctl(_ client: UnsafeMutablePointer<UMockdevIoctlClient>) {
         let arg = umockdev_ioctl_client_get_arg(client)
         let (result, error): (Int, Int32)
         if let request = UsbdevfsRequest(number: umockdev_ioctl_client_get_request(client)), let arg {
@@ -143,6 +136,32 @@ final class UsbdevfsDevice: Sendable {
         }
     }
 
+    enum Transfer {
+        case completed([UInt8])
+        case stall
+        /// The device is out (or the fault plan pulled it out at this transfer).
+        case unplugged
+    }
+
+    /// A control transfer to the device model through the fault plan: the one path of every node of this device
+    /// (usbdevfs URBs, hidraw report ioctls).
+    func transfer(_ setup: USBSetupPacket, data: [UInt8]) -> Transfer {
+        guard isPlugged else { return .unplugged }
+        switch beforeTransfer(setup) {
+        case .unplug:
+            setPlugged(false)
+            onUnplug()
+            return .unplugged
+        case .stall:
+            return .stall
+        case .pass:
+            switch device.control(setup, data: data) {
+            case .completed(let answer): return .completed(answer)
+            case .stall: return .stall
+            }
+        }
+    }
+
     private func submit(_ arg: UnsafeMutablePointer<UMockdevIoctlData>, client: UnsafeMutablePointer<UMockdevIoctlClient>) -> (Int, Int32) {
         guard isPlugged else { return (-1, ENODEV) }
         guard let urb = IoctlData.resolve(arg, offset: 0, length: UsbdevfsRequest.urbSize) else { return (-1, EFAULT) }
@@ -161,18 +180,10 @@ final class UsbdevfsDevice: Sendable {
         let directionIn = payload[0] & 0x80 != 0
         var status: Int32 = 0
         var answer: [UInt8] = []
-        switch beforeTransfer(setup) {
-        case .unplug:
-            setPlugged(false)
-            onUnplug()
-            return (-1, ENODEV)
-        case .stall:
-            status = -EPIPE
-        case .pass:
-            switch device.control(setup, data: directionIn ? [] : Array(payload[8..<bufferLength])) {
-            case .completed(let data): answer = directionIn ? Array(data.prefix(min(Int(setup.length), bufferLength - 8))) : []
-            case .stall: status = -EPIPE
-            }
+        switch transfer(setup, data: directionIn ? [] : Array(payload[8..<bufferLength])) {
+        case .unplugged: return (-1, ENODEV)
+        case .stall: status = -EPIPE
+        case .completed(let data): answer = directionIn ? Array(data.prefix(min(Int(setup.length), bufferLength - 8))) : []
         }
         if !answer.isEmpty { IoctlData.update(buffer, offset: 8, answer) }
         let actual = directionIn ? answer.count : (status == 0 ? bufferLength - 8 : 0)
@@ -183,20 +194,6 @@ final class UsbdevfsDevice: Sendable {
         keep = true
         return (0, 0)
     }
-}
-
-/// umockdev's signal handlers: plain C functions that find their device through the user data pointer.
-private let handleIoctlCallback: @convention(c) (UnsafeMutablePointer<UMockdevIoctlBase>?, UnsafeMutablePointer<UMockdevIoctlClient>?,
-                                                 gpointer?) -> gboolean = { _, client, context in
-    guard let client, let context else { return 0 }
-    Unmanaged<UsbdevfsDevice>.fromOpaque(context).takeUnretainedValue().handle(client)
-    return 1
-}
-
-private let clientVanishedCallback: @convention(c) (UnsafeMutablePointer<UMockdevIoctlBase>?, UnsafeMutablePointer<UMockdevIoctlClient>?,
-                                                    gpointer?) -> Void = { _, client, context in
-    guard let client, let context else { return }
-    Unmanaged<UsbdevfsDevice>.fromOpaque(context).takeUnretainedValue().clientVanished(client)
 }
 
 /// Reading and writing a client's memory through umockdev's IoctlData objects.

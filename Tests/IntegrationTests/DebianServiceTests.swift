@@ -12,55 +12,57 @@ import Testing
     static let secretHex = "3132333435363738393031323334353637383930"
     static let radiusSecret = "a-shared-secret-for-the-package-test"
 
-    @Test func anAdministratorInstallsRunsReloadsBacksUpUpgradesAndPurgesTheService() throws {
-        let upgrade = try Self.newerPackage()
-        defer { try? FileManager.default.removeItem(at: upgrade.deletingLastPathComponent()) }
-        let guest = try DebianGuest(package: try DebianPackageFiles.package(), files: [upgrade])
-        let admin = Administrator(guest: guest)
+    @Test func anAdministratorInstallsRunsReloadsBacksUpUpgradesAndPurgesTheService() async throws {
+        try await runBlocking {
+            let upgrade = try Self.newerPackage()
+            defer { try? FileManager.default.removeItem(at: upgrade.deletingLastPathComponent()) }
+            let guest = try DebianGuest(package: try DebianPackageFiles.package(), files: [upgrade])
+            let admin = Administrator(guest: guest)
 
-        // apt enabled the unit, and the boot started it with the package's configuration (loopback only).
-        #expect(try guest.output("systemctl is-enabled otpkit-verifier; systemctl is-active otpkit-verifier") == "enabled\nactive\n",
-                "\(guest.console.suffix(2000))")
+            // apt enabled the unit, and the boot started it with the package's configuration (loopback only).
+            #expect(try guest.output("systemctl is-enabled otpkit-verifier; systemctl is-active otpkit-verifier") == "enabled\nactive\n",
+                    "\(guest.console.suffix(2000))")
 
-        // The unit as systemd itself loaded it: its exposure is at most 2.0 (the bar).
-        let security = try guest.output("systemd-analyze security otpkit-verifier | tail -1")
-        // "→ Overall exposure level for otpkit-verifier.service: 1.5 OK :-)"
-        let exposure = security.components(separatedBy: ".service: ").last?.split(separator: " ").first.flatMap { Double($0) }
-        #expect(exposure.map { $0 <= 2.0 } == true, "\(security)")
-        print("DebianServiceTests: \(security.trimmingCharacters(in: .whitespacesAndNewlines))")
+            // The unit as systemd itself loaded it: its exposure is at most 2.0 (the bar).
+            let security = try guest.output("systemd-analyze security otpkit-verifier | tail -1")
+            // "→ Overall exposure level for otpkit-verifier.service: 1.5 OK :-)"
+            let exposure = security.components(separatedBy: ".service: ").last?.split(separator: " ").first.flatMap { Double($0) }
+            #expect(exposure.map { $0 <= 2.0 } == true, "\(security)")
+            print("DebianServiceTests: \(security.trimmingCharacters(in: .whitespacesAndNewlines))")
 
-        try admin.configure()
-        try admin.measureStartToReady()
-        #expect(try admin.api("GET", "/healthz").body.contains("\"status\":\"ready\""))
+            try admin.configure()
+            try admin.measureStartToReady()
+            #expect(try admin.api("GET", "/healthz").body.contains("\"status\":\"ready\""))
 
-        // A token imported with `import --config` verifies over HTTP; a RADIUS login with radclient is accepted.
-        let key = try admin.importTokenAndMakeKeys()
-        #expect(try admin.verify(key: key, counter: 0), "the imported token verifies")
-        #expect(!(try admin.verify(key: key, counter: 0)), "and a code is used once")
-        let radius = try RadiusClientTool(port: guest.radiusPort, secret: Self.radiusSecret, timeoutSeconds: 5, tries: 3)
-        #expect(try radius.authenticate(user: "alice", password: try Self.code(1)).kind == .accept, "RADIUS login")
+            // A token imported with `import --config` verifies over HTTP; a RADIUS login with radclient is accepted.
+            let key = try admin.importTokenAndMakeKeys()
+            #expect(try admin.verify(key: key, counter: 0), "the imported token verifies")
+            #expect(!(try admin.verify(key: key, counter: 0)), "and a code is used once")
+            let radius = try RadiusClientTool(port: guest.radiusPort, secret: Self.radiusSecret, timeoutSeconds: 5, tries: 3)
+            #expect(try radius.authenticate(user: "alice", password: try Self.code(1)).kind == .accept, "RADIUS login")
 
-        try Self.reloadReopensTheMovedAuditLog(guest, admin: admin, key: key)
-        try Self.stopLetsARequestInFlightFinish(guest, key: key)
+            try Self.reloadReopensTheMovedAuditLog(guest, admin: admin, key: key)
+            try Self.stopLetsARequestInFlightFinish(guest, key: key)
 
-        // After a reboot the tokens and their counters are still there: code 3 is next, codes 0 to 2 are spent.
-        try guest.reboot()
-        #expect(try guest.output("systemctl is-active otpkit-verifier") == "active\n", "\(guest.console.suffix(2000))")
-        #expect(try guest.output("journalctl -b -u otpkit-verifier -o cat | grep -c '^listening on 0.0.0.0:8400'") == "1\n")
-        #expect(!(try admin.verify(key: key, counter: 2)), "a code used before the reboot stays used")
-        #expect(try admin.verify(key: key, counter: 3), "the counter survived the reboot")
-        #expect(try admin.api("GET", "/v1/tokens/late1", key: key).status == 200,
-                "the import answered during the stop is kept")
+            // After a reboot the tokens and their counters are still there: code 3 is next, codes 0 to 2 are spent.
+            try guest.reboot()
+            #expect(try guest.output("systemctl is-active otpkit-verifier") == "active\n", "\(guest.console.suffix(2000))")
+            #expect(try guest.output("journalctl -b -u otpkit-verifier -o cat | grep -c '^listening on 0.0.0.0:8400'") == "1\n")
+            #expect(!(try admin.verify(key: key, counter: 2)), "a code used before the reboot stays used")
+            #expect(try admin.verify(key: key, counter: 3), "the counter survived the reboot")
+            #expect(try admin.api("GET", "/v1/tokens/late1", key: key).status == 200,
+                    "the import answered during the stop is kept")
 
-        try Self.backupWhileServingRestoresIntoAStoreThatWantsAResync(guest, admin: admin)
-        try Self.upgradeKeepsTheConfigurationAndTheData(guest, admin: admin, key: key, upgrade: upgrade)
+            try Self.backupWhileServingRestoresIntoAStoreThatWantsAResync(guest, admin: admin)
+            try Self.upgradeKeepsTheConfigurationAndTheData(guest, admin: admin, key: key, upgrade: upgrade)
 
-        // Purge: the service stops, the user, the data, the logs and the configuration go.
-        try guest.output("dpkg --purge otpkit >/dev/null")
-        #expect(try guest.run("systemctl is-active otpkit-verifier").stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "active")
-        #expect(try guest.run("getent passwd otpkit; getent group otpkit").stdout.isEmpty, "purge deletes the user and its group")
-        #expect(try guest.output("ls -d /var/lib/otpkit /var/log/otpkit /etc/otpkit/verifier.yaml 2>/dev/null | wc -l") == "0\n")
-        #expect(try guest.run("command -v otpkit").status != 0)
+            // Purge: the service stops, the user, the data, the logs and the configuration go.
+            try guest.output("dpkg --purge otpkit >/dev/null")
+            #expect(try guest.run("systemctl is-active otpkit-verifier").stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "active")
+            #expect(try guest.run("getent passwd otpkit; getent group otpkit").stdout.isEmpty, "purge deletes the user and its group")
+            #expect(try guest.output("ls -d /var/lib/otpkit /var/log/otpkit /etc/otpkit/verifier.yaml 2>/dev/null | wc -l") == "0\n")
+            #expect(try guest.run("command -v otpkit").status != 0)
+        }
     }
 
     /// `systemctl reload` after logrotate-style `mv`: the server writes a new audit log at the configured path.

@@ -12,6 +12,7 @@ public final class EmulatedHIDDevice: EmulatedUSBDevice, Sendable {
     private struct Bus {
         var configurationValue: UInt8 = 0
         var interruptListener: (@Sendable () -> Void)?
+        var localInterruptListener: (@Sendable () -> Void)?
     }
     private let bus = Mutex(Bus())
 
@@ -20,10 +21,16 @@ public final class EmulatedHIDDevice: EmulatedUSBDevice, Sendable {
         set { bus.withLock { $0.interruptListener = newValue } }
     }
 
-    /// The product has queued interrupt data: tell the front end, which completes a waiting transfer. The listener
-    /// runs outside the lock: it may come back to this device.
+    public var onLocalInterruptData: (@Sendable () -> Void)? {
+        get { bus.withLock { $0.localInterruptListener } }
+        set { bus.withLock { $0.localInterruptListener = newValue } }
+    }
+
+    /// The product has queued interrupt data: tell the front end, which completes a waiting transfer (a USB/IP
+    /// client before a local one). The listener runs outside the lock: it may come back to this device.
     public func notifyInterruptData() {
-        onInterruptData?()
+        let listener = bus.withLock { $0.interruptListener ?? $0.localInterruptListener }
+        listener?()
     }
 
     public init(descriptors: USBDescriptorSet, handler: HIDReportHandler) {

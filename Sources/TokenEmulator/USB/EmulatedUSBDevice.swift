@@ -11,6 +11,9 @@ public protocol EmulatedUSBDevice: AnyObject, Sendable {
     func busReset()
     /// Set by the front end: called (on any thread) when an interrupt IN endpoint has new data to take.
     var onInterruptData: (@Sendable () -> Void)? { get set }
+    /// Set by a front end on this machine (the umockdev testbed's hidraw and evdev nodes): called as `onInterruptData`
+    /// is, but only while no USB/IP client holds the device, as a token in use by another host types nothing here.
+    var onLocalInterruptData: (@Sendable () -> Void)? { get set }
 }
 
 public enum USBControlResult: Equatable, Sendable {

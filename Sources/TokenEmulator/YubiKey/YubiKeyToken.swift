@@ -83,7 +83,7 @@ public final class YubiKeyToken: HIDReportHandler, Sendable {
     }
 
     public func getReport(type: UInt8, id: UInt8, interface: Int, length: Int) -> [UInt8]? {
-        guard type == HIDRequest.featureReportType, interface == 0, length == 8 else { return nil }
+        guard type == HIDRequest.featureReportType, interface == 0, length >= 8 else { return nil }  // a longer GET_REPORT gets the 8 bytes (a short packet)
         return key.withLock { $0.firmware.currentReport() }
     }
 

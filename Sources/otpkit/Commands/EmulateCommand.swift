@@ -19,10 +19,12 @@ struct EmulateCommand: AsyncParsableCommand {
         The first line printed is `listening on HOST:PORT`. A line `press BUSID [SLOT]` on standard input presses a \
         token's button (a YubiKey's slot 1 or 2) and prints what it typed. Stop with Ctrl-C or SIGTERM.
 
-        `otpkit emulate [--token FAMILY ...] -- COMMAND [ARGS...]` runs COMMAND with the tokens visible as USB \
-        devices of this machine (umockdev: sysfs, /dev/bus/usb, udev events), so any libusb program (ykinfo, \
-        ykpersonalize, libnitrokey, otpkit) uses them unchanged, without root or kernel modules; it exits with \
-        COMMAND's status after stopping the tokens. The USB/IP server runs too, on a free port unless --port is given.
+        `otpkit emulate [--token FAMILY ...] -- COMMAND [ARGS...]` runs COMMAND with the tokens visible as devices \
+        of this machine (a umockdev testbed: sysfs, /dev/bus/usb, /dev/hidrawN for each HID interface, \
+        /dev/input/eventN for the YubiKey's keyboard), so libusb programs (ykinfo, ykpersonalize, libnitrokey, \
+        otpkit), hidraw programs (ykman, hidapi, nitropy) and evdev readers use them unchanged, without root or \
+        kernel modules; no FIDO or CCID interface, and no hotplug events. It exits with COMMAND's status after \
+        stopping the tokens. The USB/IP server runs too, on a free port unless --port is given.
 
         `--control unix:PATH` or `--control tcp:127.0.0.1:PORT --control-token-file FILE` takes one JSON object a \
         line and answers one JSON line each: {"press": "1-1", "slot": 2}, {"plug": "1-3"}, {"unplug": "1-2"}, \
@@ -225,10 +227,11 @@ struct EmulateCommand: AsyncParsableCommand {
             return 127  // as a shell says "command not found"
         }
         // SIGTERM and Ctrl-C go to COMMAND; its end ends the emulator. A Ctrl-C typed at the terminal already
-        // reached COMMAND (same process group): it is not sent twice.
+        // reached COMMAND (same process group): it is not sent twice. Then a read of COMMAND's that waits on a
+        // hidraw or evdev node ends (EINTR), as the signal is held back until it does.
         let signals = Self.onStopSignals { number in
-            if number == SIGINT && isatty(STDIN_FILENO) != 0 && tcgetpgrp(STDIN_FILENO) == getpgrp() { return }
-            child.signal(number)
+            if !(number == SIGINT && isatty(STDIN_FILENO) != 0 && tcgetpgrp(STDIN_FILENO) == getpgrp()) { child.signal(number) }
+            emulator.interruptBlockedReads()
         }
         let status = await child.exitStatus()
         withExtendedLifetime(signals) {}

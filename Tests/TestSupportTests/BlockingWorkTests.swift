@@ -1,0 +1,27 @@
+import Dispatch
+import Foundation
+import Testing
+import TestSupport
+
+struct BlockingWorkTests {
+    /// As many blocked bodies as the cooperative pool has threads (up to the executor's four) still leave a thread
+    /// to the task that releases them: on the pool itself they would wait for it in vain.
+    @Test func blockedBodiesLeaveTheCooperativePoolFree() async throws {
+        let width = min(ProcessInfo.processInfo.activeProcessorCount, 4)
+        let release = DispatchSemaphore(value: 0)
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<width {
+                group.addTask { try await runBlocking { release.wait(timeout: .now() + 20) == .success } }
+            }
+            for _ in 0..<width { release.signal() }
+            for try await released in group { #expect(released) }
+        }
+    }
+
+    /// An expectation that fails in the body is the test's own issue (the task, and its task-local test, is kept).
+    @Test func anExpectationInsideIsRecordedAgainstTheTest() async throws {
+        await withKnownIssue {
+            try await runBlocking { #expect(Bool(false), "recorded against this test") }
+        }
+    }
+}
