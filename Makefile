@@ -38,7 +38,7 @@ YKMAN_VERSION := 5.9.2
 PYNITROKEY_VERSION := 0.14.1
 TEST_VENV_MARKER := $(TEST_VENV)/.installed-$(SCHEMATHESIS_VERSION)-$(YKMAN_VERSION)-$(PYNITROKEY_VERSION)
 
-.PHONY: demo test test-package build deb docs bench bench-cluster bench-radius bench-provision fuzz deps-demo deps-test clean install-udev
+.PHONY: demo test test-package build deb docs bench bench-cluster bench-radius bench-hid bench-provision fuzz deps-demo deps-test clean install-udev
 
 demo: deps-demo build
 	.build/debug/otpkit demo
@@ -105,6 +105,12 @@ bench-cluster: deps-test
 bench-radius: deps-test
 	$(SWIFT) build -c release --product otpkit
 	$(SWIFT) run -c release otpkit-bench radius
+
+# HID software under `otpkit emulate --`: ykman list against the emulator alone, feature reports over hidraw against
+# usbdevfs (needs the test venv's ykman and libhidapi-dev, which `make test` installs).
+bench-hid: deps-test $(TEST_VENV_MARKER)
+	$(SWIFT) build -c release --product otpkit
+	$(SWIFT) run -c release otpkit-bench hid
 
 # Provisions 1,000 emulated tokens over USB/IP through the whole loop (journal, program, read back, export).
 bench-provision: deps-demo

@@ -231,6 +231,11 @@ public final class RunningEmulator: Sendable {
             server = USBIPServer(devices: devices, faults: faults, log: configuration.log)
             self.testbed = testbed
             panel = EmulatorControlPanel(tokens: assembly.parts.map(\.controlled), server: server, faults: faults, testbed: testbed)
+            // A Nitrokey switching to its bootloader leaves the bus: the emulated one is pulled out (plug brings it
+            // back, running its application again).
+            for part in assembly.parts {
+                part.nitrokey?.onLeaveBus = { [weak panel, busID = part.busID] in try? panel?.setPlugged(busID: busID, false) }
+            }
         }
 
         /// The tokens as USB devices of a umockdev testbed, bus 1 port N for token N, with the USB/IP fault plan.

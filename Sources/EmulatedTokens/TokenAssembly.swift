@@ -10,6 +10,8 @@ struct TokenAssembly {
         let serial: UInt32
         let device: EmulatedUSBDevice
         let controlled: ControlledToken
+        /// A Nitrokey, which leaves the bus for its bootloader when told its update password.
+        var nitrokey: NitrokeyToken? = nil
     }
 
     let parts: [Part]
@@ -66,7 +68,7 @@ struct TokenAssembly {
         case .nitrokeyPro, .nitrokeyStorage:
             let key = try NitrokeyToken(model: family == .nitrokeyPro ? .pro : .storage, serial: serial, stateFile: stateFile)
             return Part(busID: busID, family: family, serial: key.state.serial, device: key.usbDevice,
-                        controlled: ControlledToken(busID: busID, nitrokey: key))
+                        controlled: ControlledToken(busID: busID, nitrokey: key), nitrokey: key)
         }
     }
 }

@@ -127,19 +127,20 @@ public final class USBTestbed: Sendable {
         if umockdev_testbed_add_from_string(testbed, text, &error) == 0 || error != nil {
             throw Failure(description: "umockdev refused the device record: \(Self.message(error))")
         }
-        var nodes = [AttachedNode(path: device.usb.record.node, signals: device.usbSignals)]
+        var nodes = [AttachedNode(path: device.usb.record.node, signals: device.usbSignals, kind: .usbdevfs)]
         for interface in device.interfaces {
             let hidraw = try HidrawNode(interface: interface, usb: device.usb, testbedRoot: rootDirectory)
-            nodes.append(AttachedNode(path: interface.hidrawNode, signals: TestbedNodeSignals(hidraw), reports: hidraw.reports))
-            if interface.eventNode != nil {
+            nodes.append(AttachedNode(path: interface.hidrawNode, signals: TestbedNodeSignals(hidraw), kind: .hidraw(hidraw)))
+            if let eventNode = interface.eventNode {
                 let keyboard = try EvdevKeyboardNode(interface: interface, testbedRoot: rootDirectory)
-                nodes.append(AttachedNode(path: keyboard.interface.eventNode ?? "", signals: TestbedNodeSignals(keyboard), reports: keyboard.events))
+                nodes.append(AttachedNode(path: eventNode, signals: TestbedNodeSignals(keyboard), kind: .keyboard(keyboard)))
             }
         }
         device.attached.withLock { $0 = nodes }
         retired.withLock { $0 += nodes.map(\.signals) }
-        for node in nodes where umockdev_testbed_attach_ioctl(testbed, node.path, node.signals.base, &error) == 0 || error != nil {
-            throw Failure(description: "umockdev could not attach to \(node.path): \(Self.message(error))")
+        for node in nodes {
+            let attached = umockdev_testbed_attach_ioctl(testbed, node.path, node.signals.base, &error) != 0
+            guard attached, error == nil else { throw Failure(description: "umockdev could not attach to \(node.path): \(Self.message(error))") }
         }
     }
 
@@ -193,18 +194,36 @@ private final class BridgedDevice: Sendable {
         for interface in interfaces {
             guard let endpoint = interface.interruptInEndpoint else { continue }
             while let report = usb.device.interruptIn(endpoint: endpoint) {
-                for node in nodes where node.path == interface.hidrawNode { node.reports?.push([report]) }
-                for node in nodes where node.path == interface.eventNode {
-                    (node.signals.target as? EvdevKeyboardNode)?.keyboardReport(report)
+                for node in nodes {
+                    switch node.kind {
+                    case .hidraw(let hidraw) where hidraw.interface.number == interface.number: hidraw.reports.push([report])
+                    case .keyboard(let keyboard) where keyboard.interface.number == interface.number: keyboard.keyboardReport(report)
+                    default: break
+                    }
                 }
             }
         }
     }
 }
 
-/// A node attached to the testbed: its path in /dev, its handler, and its readers' queue when it has one.
+/// A node attached to the testbed: its path in /dev, its handler, and what kind of node it is.
 private struct AttachedNode: Sendable {
+    enum Kind: Sendable {
+        case usbdevfs
+        case hidraw(HidrawNode)
+        case keyboard(EvdevKeyboardNode)
+    }
+
     let path: String
     let signals: TestbedNodeSignals
-    var reports: ReadableNode? = nil
+    let kind: Kind
+
+    /// Its readers' queue (hidraw and evdev nodes).
+    var reports: ReadableNode? {
+        switch kind {
+        case .usbdevfs: nil
+        case .hidraw(let hidraw): hidraw.reports
+        case .keyboard(let keyboard): keyboard.events
+        }
+    }
 }

@@ -12,6 +12,7 @@ struct OTPKitBench: AsyncParsableCommand {
         `make bench-radius` do, installing what they need). Without a subcommand it runs `all`. The figures are \
         printed, not judged; docs/benchmarks.md keeps the ones from named runs.
         """,
-        subcommands: [AllCommand.self, HOTPCommand.self, RefusalsCommand.self, ClusterCommand.self, RADIUSCommand.self, BackupCommand.self],
+        subcommands: [AllCommand.self, HOTPCommand.self, RefusalsCommand.self, ClusterCommand.self, RADIUSCommand.self, BackupCommand.self,
+                      HIDCommand.self],
         defaultSubcommand: AllCommand.self)
 }

@@ -8,7 +8,7 @@ import Testing
         let started = ContinuousClock.now
         let result = try Subprocess.run(ProjectPaths.otpkitBench.path, ["--help"], timeout: 30)
         #expect(result.status == 0, "\(result.stderr)")
-        for subcommand in ["all", "hotp", "refusals", "cluster", "radius", "backup"] {
+        for subcommand in ["all", "hotp", "refusals", "cluster", "radius", "backup", "hid"] {
             #expect(result.stdout.contains("  \(subcommand) "), "\(subcommand) is listed: \(result.stdout)")
         }
         #expect(!result.stdout.contains("otpkit-bench on "), "the default benchmark did not start: \(result.stdout)")

@@ -2,17 +2,22 @@ import Checksums
 import Foundation
 import OTPCore
 
-/// The HOTP part of a Nitrokey Pro (firmware 0.12) or Storage as a pure state machine over 64-byte feature
-/// reports (`../shared/reference/nitrokey-pro.md`): CRC checks, admin and user PINs with retry counters and lockout,
-/// temporary passwords, the SEND_OTP_DATA + WRITE_TO_SLOT flow, READ_SLOT, GET_CODE and ERASE_SLOT.
+/// The HOTP part of a Nitrokey Pro (firmware 0.12) or Storage (firmware 0.57) as a pure state machine over 64-byte
+/// feature reports (`../shared/reference/nitrokey-pro.md`): CRC checks, admin and user PINs with retry counters and
+/// lockout, temporary passwords, the SEND_OTP_DATA + WRITE_TO_SLOT flow, READ_SLOT, GET_CODE and ERASE_SLOT; and of
+/// each model's own commands, what the vendors' tools ask (`NitrokeyFirmware+ModelCommands.swift`).
 public struct NitrokeyFirmware: Sendable {
     public typealias Persist = (NitrokeyState) -> Bool
-    public static let firmware: (major: UInt8, minor: UInt8) = (0, 12)
 
     enum Command: UInt8 {
         case getStatus = 0x00, writeToSlot = 0x01, readSlotName = 0x02, readSlot = 0x03, getCode = 0x04, eraseSlot = 0x06
         case firstAuthenticate = 0x07, getPasswordRetryCount = 0x09, userAuthenticate = 0x0E
         case getUserPasswordRetryCount = 0x0F, sendOTPData = 0x17
+        /// Nitrokey Pro only: to the bootloader with the update password; change that password.
+        case firmwareUpdate = 0x19, firmwarePasswordChange = 0x1A
+        /// Nitrokey Storage only ("stick 2.0" commands, 0x20 and up): to the bootloader, the device status, change
+        /// the update password.
+        case enableFirmwareUpdate = 0x24, getDeviceStatus = 0x2E, changeUpdatePassword = 0x3A
     }
 
     enum Status: UInt8 {
@@ -20,7 +25,13 @@ public struct NitrokeyFirmware: Sendable {
         case notSupported, unknownCommand
     }
 
-    public private(set) var state: NitrokeyState
+    public internal(set) var state: NitrokeyState
+    public let model: NitrokeyToken.Model
+    /// The update password was given: once the host has read that answer, the key leaves the bus for its
+    /// bootloader (which is not emulated), as the real key does.
+    public internal(set) var leavesForBootloader = false
+    /// Storage commands answered so far (the storage status's command counter).
+    var storageCommandCounter: UInt8 = 0
     private var adminTemporary: [UInt8]?
     private var stagedName: [UInt8]?
     private var stagedSecret = [UInt8](repeating: 0, count: 40)
@@ -30,9 +41,13 @@ public struct NitrokeyFirmware: Sendable {
     /// time are ignored, as the firmware does while it is not ready.
     private var busyReads = 0
 
-    public init(state: NitrokeyState) {
+    public init(state: NitrokeyState, model: NitrokeyToken.Model = .pro) {
         self.state = state
+        self.model = model
     }
+
+    /// The firmware version each model reports (GET_STATUS; the Storage also in its device status).
+    public var version: (major: UInt8, minor: UInt8) { model == .pro ? (0, 12) : (0, 57) }
 
     /// GET_REPORT: the answer to the last request; byte 0 (the device status) reads busy while a write goes on.
     public mutating func currentReport() -> [UInt8] {
@@ -68,10 +83,12 @@ public struct NitrokeyFirmware: Sendable {
     }
 
     private mutating func handle(_ code: UInt8, _ payload: [UInt8], persist: Persist) -> (Status, [UInt8]) {
-        guard let command = Command(rawValue: code) else { return (.unknownCommand, []) }
+        guard let command = Command(rawValue: code), isKnown(command) else { return (.unknownCommand, []) }
         switch command {
+        case .firmwareUpdate, .firmwarePasswordChange, .enableFirmwareUpdate, .getDeviceStatus, .changeUpdatePassword:
+            return modelCommand(command, payload, persist: persist)
         case .getStatus:
-            var answer: [UInt8] = [Self.firmware.minor, Self.firmware.major]
+            var answer: [UInt8] = [version.minor, version.major]
             Swift.withUnsafeBytes(of: state.serial.littleEndian) { answer.append(contentsOf: $0) }
             return (.ok, answer + [0, 0, 0, 0, 0])
         case .getPasswordRetryCount:

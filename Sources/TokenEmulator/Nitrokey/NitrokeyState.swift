@@ -20,6 +20,8 @@ public struct NitrokeyState: Codable, Equatable, Sendable {
     public var adminRetries: Int
     public var userRetries: Int
     public var slots: [HOTPSlot?]
+    /// The firmware update password (factory 12345678), which switches the key to its bootloader.
+    public var updatePassword: String
 
     /// A factory-fresh key with the factory PINs (admin 12345678, user 123456).
     public init(serial: UInt32) {
@@ -29,5 +31,22 @@ public struct NitrokeyState: Codable, Equatable, Sendable {
         adminRetries = Self.maxRetries
         userRetries = Self.maxRetries
         slots = [nil, nil, nil]
+        updatePassword = "12345678"
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case serial, adminPIN, userPIN, adminRetries, userRetries, slots, updatePassword
+    }
+
+    /// A state file written before the update password was kept has the factory one.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        serial = try container.decode(UInt32.self, forKey: .serial)
+        adminPIN = try container.decode(String.self, forKey: .adminPIN)
+        userPIN = try container.decode(String.self, forKey: .userPIN)
+        adminRetries = try container.decode(Int.self, forKey: .adminRetries)
+        userRetries = try container.decode(Int.self, forKey: .userRetries)
+        slots = try container.decode([HOTPSlot?].self, forKey: .slots)
+        updatePassword = try container.decodeIfPresent(String.self, forKey: .updatePassword) ?? "12345678"
     }
 }

@@ -17,6 +17,14 @@ public final class NitrokeyToken: HIDReportHandler, Sendable {
     private let store: AtomicFileStore<NitrokeyState>?
     public let model: Model
     private let device = MadeOnFirstUse<EmulatedHIDDevice>()
+    private let leaveListener = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Set by the emulator: called (off the transfer that triggered it) when the key leaves the bus for its
+    /// bootloader, after the host read the answer to a right update password. The emulator pulls the token out.
+    public var onLeaveBus: (@Sendable () -> Void)? {
+        get { leaveListener.withLock { $0 } }
+        set { leaveListener.withLock { $0 = newValue } }
+    }
 
     /// The key as a USB device, made on first use and the same one ever after. The device holds the key (its
     /// handler) and the key its device, as a `lazy var` did: both live as long as the process.
@@ -28,7 +36,7 @@ public final class NitrokeyToken: HIDReportHandler, Sendable {
         self.model = model
         store = stateFile.map { AtomicFileStore(url: $0) }
         let state = try store?.load() ?? NitrokeyState(serial: serial)
-        firmware = Mutex(NitrokeyFirmware(state: state))
+        firmware = Mutex(NitrokeyFirmware(state: state, model: model))
         if let store, !FileManager.default.fileExists(atPath: store.url.path) { try store.save(state) }
     }
 
@@ -50,11 +58,17 @@ public final class NitrokeyToken: HIDReportHandler, Sendable {
 
     public func getReport(type: UInt8, id: UInt8, interface: Int, length: Int) -> [UInt8]? {
         guard type == HIDRequest.featureReportType, interface == 0, length == 64 else { return nil }
-        return firmware.withLock { $0.currentReport() }
+        let (report, leaves) = firmware.withLock { ($0.currentReport(), $0.takeLeaveForBootloader()) }
+        if leaves, let onLeaveBus { DispatchQueue.global().async(execute: onLeaveBus) }
+        return report
     }
 
     public func interruptIn(endpoint: UInt8) -> [UInt8]? { nil }
-    public func busReset() {}
+
+    /// A reset (or a new plug-in) starts the application again: a bootloader switch not yet taken is forgotten.
+    public func busReset() {
+        firmware.withLock { $0.leavesForBootloader = false }
+    }
 
     /// Called with the lock held: the state write must finish before the firmware adopts the state.
     private func persist(_ state: NitrokeyState) -> Bool {
