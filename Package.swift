@@ -224,7 +224,7 @@ let package = Package(
         .target(name: "FuzzEntryPoints", dependencies: [
             "OTPCore", "Checksums", "SeedFormats", "Provisioning", "USBIP", "USBProtocol", "EmulatorServer", "TokenEmulator",
             "TokenDrivers", "Verification", "MasterKeys", "VerifierAPI", "RADIUS", "EmulatorControl", "VerifierConfiguration",
-            "VerifierStorage",
+            "VerifierStorage", "UMockdevBridge",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], path: "Fuzz/EntryPoints"),

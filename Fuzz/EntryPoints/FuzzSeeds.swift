@@ -26,6 +26,7 @@ extension FuzzTarget {
         case .controlLines: ControlLineFuzzing.seeds()
         case .verifierConfig: ConfigurationFuzzing.seeds()
         case .backupTrailer: BackupTrailerFuzzing.seeds()
+        case .hidrawRequests: HidrawFuzzing.seeds()
         }
     }
 }

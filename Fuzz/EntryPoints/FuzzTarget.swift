@@ -33,6 +33,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case verifierConfig = "verifier-config"
     /// A backup file's trailer (`otpkit verifier restore` reads it before anything else), and its rendering again.
     case backupTrailer = "backup-trailer"
+    /// hidraw's ioctls under `otpkit emulate --`: request numbers, and report requests run on the emulated tokens.
+    case hidrawRequests = "hidraw-requests"
 
     /// Runs the target over one input.
     public func run(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -53,6 +55,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .controlLines: ControlLineFuzzing.run(input)
         case .verifierConfig: ConfigurationFuzzing.run(input)
         case .backupTrailer: BackupTrailerFuzzing.run(input)
+        case .hidrawRequests: HidrawFuzzing.run(input)
         }
     }
 

@@ -1,7 +1,6 @@
 import CUMockdev
 import Glibc
 import TokenEmulator
-import USBProtocol
 
 /// One /dev/hidrawN of the testbed: a HID interface of an emulated USB device as Linux's hidraw driver shows it to
 /// ykman, hidapi and python-fido2. Its ioctls are answered in this process by the very device model the usbdevfs
@@ -65,43 +64,47 @@ final class HidrawNode: TestbedNodeHandler {
         case .rawPhys(let length): return string(interface.hidPhys, length: length, to: arg)
         case .rawUniq(let length): return string(interface.hidUniq, length: length, to: arg)
         case .setReport(let type, let length):
+            guard (1...HidrawReports.maximumLength).contains(length) else { return (-1, EINVAL) }
             guard let buffer = IoctlData.resolve(arg, offset: 0, length: length) else { return (-1, EFAULT) }
             defer { g_object_unref(buffer) }
             return setReport(type, IoctlData.bytes(buffer))
         case .getReport(let type, let length):
-            guard length >= 1, let buffer = IoctlData.resolve(arg, offset: 0, length: length) else { return (-1, length < 1 ? EINVAL : EFAULT) }
+            guard (1...HidrawReports.maximumLength).contains(length) else { return (-1, EINVAL) }
+            guard let buffer = IoctlData.resolve(arg, offset: 0, length: length) else { return (-1, EFAULT) }
             defer { g_object_unref(buffer) }
             return getReport(type, into: buffer, length: length)
         }
     }
 
-    /// SET_REPORT of `report` (byte 0 the report id): the kernel leaves out an id of 0 and counts it in its answer.
+    /// SET_REPORT of `report` (byte 0 the report id).
     private func setReport(_ type: HIDReportType, _ report: [UInt8]) -> (Int, Int32) {
-        guard let id = report.first else { return (-1, EINVAL) }
-        let data = id == 0 ? Array(report.dropFirst()) : report
-        let setup = USBSetupPacket(requestType: 0x21, request: HIDRequest.setReport, value: UInt16(type.rawValue) << 8 | UInt16(id),
-                                   index: UInt16(interface.number), length: UInt16(data.count))
-        switch usb.transfer(setup, data: data) {
-        case .completed: return (report.count, 0)
-        case .stall: return (-1, EPIPE)
-        case .unplugged: return (-1, ENODEV)
+        do throws(HidrawReports.Refusal) {
+            let (setup, data) = try HidrawReports.set(type, interface: interface.number, report: report)
+            switch usb.transfer(setup, data: data) {
+            case .completed: return (report.count, 0)
+            case .stall: return (-1, EPIPE)
+            case .unplugged: return (-1, ENODEV)
+            }
+        } catch {
+            return (-1, error.errno)
         }
     }
 
-    /// GET_REPORT into `buffer`, whose byte 0 the caller set to the report id: with an id of 0 the report follows that
-    /// byte and the answer counts it, as the kernel's usbhid does.
+    /// GET_REPORT into `buffer`, whose byte 0 the caller set to the report id.
     private func getReport(_ type: HIDReportType, into buffer: UnsafeMutablePointer<UMockdevIoctlData>, length: Int) -> (Int, Int32) {
         let id = IoctlData.bytes(buffer).first ?? 0
-        let offset = id == 0 ? 1 : 0
-        let setup = USBSetupPacket(requestType: 0xA1, request: HIDRequest.getReport, value: UInt16(type.rawValue) << 8 | UInt16(id),
-                                   index: UInt16(interface.number), length: UInt16(length - offset))
-        switch usb.transfer(setup, data: []) {
-        case .completed(let report):
-            let kept = Array(report.prefix(length - offset))
-            IoctlData.update(buffer, offset: offset, kept)
-            return (kept.count + offset, 0)
-        case .stall: return (-1, EPIPE)
-        case .unplugged: return (-1, ENODEV)
+        do throws(HidrawReports.Refusal) {
+            let setup = try HidrawReports.get(type, interface: interface.number, id: id, length: length)
+            switch usb.transfer(setup, data: []) {
+            case .completed(let reply):
+                let answer = HidrawReports.answer(id: id, length: length, reply: reply)
+                IoctlData.update(buffer, offset: answer.offset, answer.bytes)
+                return (answer.result, 0)
+            case .stall: return (-1, EPIPE)
+            case .unplugged: return (-1, ENODEV)
+            }
+        } catch {
+            return (-1, error.errno)
         }
     }
 

@@ -1,6 +1,6 @@
 /// The hidraw ioctls (linux/hidraw.h, type 'H') a HID program issues on /dev/hidrawN. The string and report requests
 /// carry the caller's buffer length in their number.
-enum HidrawRequest: Equatable {
+public enum HidrawRequest: Equatable, Sendable {
     case reportDescriptorSize
     case reportDescriptor
     case rawInfo
@@ -13,9 +13,9 @@ enum HidrawRequest: Equatable {
     case getReport(HIDReportType, length: Int)
 
     /// Size of `struct hidraw_report_descriptor` (a 32-bit size, then up to 4096 bytes).
-    static let descriptorStructSize = 4 + 4096
+    public static let descriptorStructSize = 4 + 4096
 
-    init?(number raw: UInt) {
+    public init?(number raw: UInt) {
         let number = IoctlNumber(raw)
         guard number.type == UInt8(ascii: "H") else { return nil }
         let readWrite = IoctlNumber.read | IoctlNumber.write
@@ -35,9 +35,4 @@ enum HidrawRequest: Equatable {
         default: return nil
         }
     }
-}
-
-/// A HID report's type as SET_REPORT and GET_REPORT carry it in wValue's high byte (HID 1.11, section 7.2.1).
-enum HIDReportType: UInt8 {
-    case input = 1, output = 2, feature = 3
 }

@@ -6,8 +6,9 @@ struct HIDCommand: ParsableCommand {
         commandName: "hid",
         abstract: "ykman under `otpkit emulate --` against the emulator alone, and feature reports over hidraw against usbdevfs.",
         discussion: """
-        Runs `otpkit emulate --token yubikey -- ykman list` and `-- true` --runs times each and prints the medians of \
-        their wall times and their ratio (ykman from .cache/venv, which `make test` makes). Then builds \
+        Runs `otpkit emulate --token yubikey -- ykman list`, `-- true` and `ykman list` alone (no key) --runs times \
+        each and prints the medians of their wall times and their ratio (ykman from .cache/venv, which `make test` \
+        makes). Then builds \
         Tests/HIDAPI/hid_check.c against hidapi's hidraw and libusb backends and, under the emulator, times \
         --round-trips GET_REPORT(feature) exchanges with the emulated YubiKey through /dev/hidraw0 and through \
         /dev/bus/usb (three runs each, medians, and their ratio). Needs gcc and libhidapi-dev.
