@@ -187,6 +187,7 @@ let package = Package(
         .testTarget(name: "EmulatedTokensTests", dependencies: ["EmulatedTokens", "EmulatorControl", "USBTransport", "TokenDrivers", "OTPCore", "TestSupport"]),
         .testTarget(name: "EmulatorControlTests", dependencies: ["EmulatorControl", "EmulatorServer", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "TokenDriversTests", dependencies: ["TokenDrivers", "Checksums", "TestSupport", "TokenEmulator", "USBProtocol", "OTPCore"]),
+        .testTarget(name: "UMockdevBridgeTests", dependencies: ["UMockdevBridge", "TokenEmulator", "USBProtocol"]),
         .testTarget(name: "TokenEmulatorTests", dependencies: ["TokenEmulator", "Checksums", "OTPCore", "USBProtocol", "TestSupport"]),
         .testTarget(name: "USBIPTests", dependencies: [
             "USBIP", "USBProtocol", "EmulatorServer", "USBTransport", "TokenDrivers", "TokenEmulator", "OTPCore", "TestSupport",

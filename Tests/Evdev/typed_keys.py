@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reads what an evdev keyboard types, as a desktop would (python3-evdev, Debian's). Run under `otpkit emulate --`:
-finds the keyboard among /dev/input/event*, prints "ready NAME PATH", then prints "typed TEXT" for the keys pressed
+finds the keyboard among /dev/input/event* (udev marks it ID_INPUT_KEYBOARD), prints "ready NAME PATH", then prints "typed TEXT" for the keys pressed
 until Enter (TEXT ends with "\\n") and exits. Nothing but key presses and releases and SYN_REPORT may arrive."""
 import sys
 
@@ -22,6 +22,11 @@ def main():
         print("keyboards %d" % len(keyboards), flush=True)
         return 1
     keyboard = keyboards[0]
+    # udev's properties, as libudev reads them from the device's uevent: a desktop takes only ID_INPUT_KEYBOARD ones.
+    with open("/sys/class/input/%s/uevent" % keyboard.path.rsplit("/", 1)[1]) as uevent:
+        if "ID_INPUT_KEYBOARD=1" not in uevent.read().split():
+            print("not marked ID_INPUT_KEYBOARD", flush=True)
+            return 1
     print("ready %s %s" % (keyboard.name.replace(" ", "_"), keyboard.path), flush=True)
     text = ""
     for event in keyboard.read_loop():

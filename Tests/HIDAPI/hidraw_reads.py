@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Reads input reports from a hidraw node as HID software does, and reports how the reads behaved:
-an O_NONBLOCK read with nothing queued, select() with nothing queued, blocking reads of what a press types, and a
+an output report written, an O_NONBLOCK read with nothing queued, select() with nothing queued, blocking reads of what a press types, and a
 blocking read while the device is pulled out. Prints one line per step; the test drives the presses and unplugs."""
 import errno
 import os
@@ -15,6 +15,7 @@ def main(path):
         print("nonblocking data", flush=True)
     except BlockingIOError:
         print("nonblocking EAGAIN", flush=True)
+    print("write %d" % os.write(fd, bytes([0, 0x02])), flush=True)  # an output report: the keyboard's LEDs
     readable, _, _ = select.select([fd], [], [], 0.2)
     print("select %s" % ("readable" if readable else "timeout"), flush=True)
     os.set_blocking(fd, True)

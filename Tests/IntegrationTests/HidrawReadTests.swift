@@ -2,7 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Reads of input reports from the emulated YubiKey's /dev/hidrawN behave as the kernel's hidraw: nothing queued
+/// Reads of input reports from the emulated YubiKey's /dev/hidrawN behave as the kernel's hidraw (and a write of an
+/// output report, its LEDs, is taken): nothing queued
 /// fails an O_NONBLOCK read with EAGAIN and lets select() time out; a press's keyboard reports arrive one per blocking
 /// read; pulling the device out ends a blocked read with EIO and takes its nodes away, plugging it back brings them.
 @Suite(.serialized) struct HidrawReadTests {
@@ -22,6 +23,7 @@ import Testing
             let reader = try ChildOutputReader(launching: process, name: "hidraw_reads.py")
             defer { if process.isRunning { process.terminate() }; process.waitUntilExit() }
             #expect(try reader.waitForLine(startingWith: "nonblocking ") == "nonblocking EAGAIN")
+            #expect(try reader.waitForLine(startingWith: "write ") == "write 2", "an output report (the LEDs) is taken")
             #expect(try reader.waitForLine(startingWith: "select ") == "select timeout")
             _ = try reader.waitForLine(startingWith: "waiting")
 

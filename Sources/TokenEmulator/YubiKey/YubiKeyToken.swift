@@ -5,6 +5,8 @@ import USBProtocol
 /// An emulated YubiKey (OTP interface only): the firmware, its state file, its button, its USB identity.
 public final class YubiKeyToken: HIDReportHandler, Sendable {
     public static let vendorID: UInt16 = 0x1050
+    /// SET_REPORT's report type of an output report (HID 1.11, section 7.2.1).
+    static let outputReportType: UInt8 = 2
     /// The classic OTP-only YubiKey.
     public static let productID: UInt16 = 0x0010
     /// A boot keyboard: the OTP application's feature reports ride on the keyboard interface.
@@ -75,6 +77,8 @@ public final class YubiKeyToken: HIDReportHandler, Sendable {
     }
 
     public func setReport(type: UInt8, id: UInt8, interface: Int, data: [UInt8]) -> Bool {
+        // The keyboard's output report is its LEDs (Num Lock and the like): taken, and nothing to light.
+        if type == Self.outputReportType, interface == 0, data.count == 1 { return true }
         guard type == HIDRequest.featureReportType, interface == 0, data.count == 8 else { return false }
         var completedFrame: [UInt8]?
         key.withLock { $0.firmware.receive(data, onFrame: { completedFrame = $0 }, persist: persist) }
