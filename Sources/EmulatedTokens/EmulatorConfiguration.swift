@@ -16,7 +16,8 @@ public struct EmulatorConfiguration: Sendable {
         /// USB/IP only.
         case none
         /// A umockdev testbed as well: a child run with `RunningEmulator.childEnvironment()` sees the tokens as
-        /// USB devices on bus 1 (sysfs, /dev/bus/usb), so any libusb program uses them unchanged, without root.
+        /// USB devices on bus 1 (sysfs, /dev/bus/usb), each HID interface as /dev/hidrawN and the YubiKey's keyboard
+        /// as /dev/input/eventN, so libusb, hidraw and evdev programs use them unchanged, without root.
         /// Needs Debian's umockdev package (libumockdev's preload library).
         case umockdevTestbed
     }

@@ -8,8 +8,8 @@ import USBProtocol
 /// Emulated devices as USB devices of a umockdev testbed (fake sysfs, device nodes and udev properties), answered
 /// in this process through libumockdev's ioctl, read and write handlers. A program run with `childEnvironment`
 /// (libumockdev's LD_PRELOAD and the testbed's folder) sees them as plugged into bus 1, with no kernel USB support
-/// and no root: libusb programs (otpkit, Yubico's ykpersonalize, libnitrokey) through /dev/bus/usb; HID programs
-/// (ykman, hidapi's hidraw backend, nitropy) through each interface's /dev/hidrawN; and a boot keyboard interface
+/// and no root: libusb programs (otpkit, Yubico's ykpersonalize, libnitrokey and nitropy over it) through
+/// /dev/bus/usb; HID programs (ykman, hidapi's hidraw backend) through each interface's /dev/hidrawN; and a boot keyboard interface
 /// (the YubiKey's) is also an evdev keyboard, /dev/input/eventN, typing what the token types. Programs that call
 /// ioctl or read through raw system calls are not covered, nor are udev hotplug events (see `setPlugged`).
 public final class USBTestbed: Sendable {
@@ -89,12 +89,6 @@ public final class USBTestbed: Sendable {
 
     /// The bus ids of the devices added, plugged in or not.
     public var busIDs: [String] { devices.withLock { Array($0.keys) }.sorted() }
-
-    /// The hidraw and evdev nodes of a device (`/dev/hidraw0`, `/dev/input/event0`), as its child sees them.
-    public func nodes(_ busID: String) -> [String] {
-        guard let device = devices.withLock({ $0[busID] }) else { return [] }
-        return device.interfaces.flatMap { [$0.hidrawNode] + ($0.eventNode.map { [$0] } ?? []) }
-    }
 
     /// Ends every read blocked on a hidraw or evdev node with EINTR (see `ReadableNode.interrupt`): call it after
     /// sending a child a signal, which umockdev's preload holds back while the child waits in such a read.

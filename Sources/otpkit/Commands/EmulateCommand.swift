@@ -21,8 +21,8 @@ struct EmulateCommand: AsyncParsableCommand {
 
         `otpkit emulate [--token FAMILY ...] -- COMMAND [ARGS...]` runs COMMAND with the tokens visible as devices \
         of this machine (a umockdev testbed: sysfs, /dev/bus/usb, /dev/hidrawN for each HID interface, \
-        /dev/input/eventN for the YubiKey's keyboard), so libusb programs (ykinfo, ykpersonalize, libnitrokey, \
-        otpkit), hidraw programs (ykman, hidapi, nitropy) and evdev readers use them unchanged, without root or \
+        /dev/input/eventN for the YubiKey's keyboard), so libusb programs (ykinfo, ykpersonalize, libnitrokey and \
+        nitropy, otpkit), hidraw programs (ykman, hidapi) and evdev readers use them unchanged, without root or \
         kernel modules; no FIDO or CCID interface, and no hotplug events. It exits with COMMAND's status after \
         stopping the tokens. The USB/IP server runs too, on a free port unless --port is given.
 
