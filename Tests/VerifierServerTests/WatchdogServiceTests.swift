@@ -33,11 +33,15 @@ import Testing
         for _ in 0..<2 { #expect(await Self.offThePool { notify.next(timeout: 60) } == "WATCHDOG=1") }
 
         for trouble in [Mode.fail, .hang] {
+            let switched = probes.load(ordering: .relaxed)
             mode.withLock { $0 = trouble }
-            _ = await Self.offThePool { notify.all(within: 0.6) }  // a ping whose probe passed just before
+            // A probe that started after the switch: the one before it, which may have passed, and its ping are over
+            // (the service probes, pings, waits, probes again); that ping is in the socket by now, and is drained.
+            while probes.load(ordering: .relaxed) <= switched { try await Task.sleep(for: .milliseconds(10)) }
             if trouble == .hang {
                 while !hanging.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(10)) }
             }
+            _ = await Self.offThePool { notify.all(within: 0.1) }
             let before = probes.load(ordering: .relaxed)
             #expect(await Self.offThePool { notify.all(within: 1.5) }.isEmpty, "pinged while the probe \(trouble == .fail ? "fails" : "hangs")")
             if trouble == .hang { #expect(probes.load(ordering: .relaxed) == before, "a hung probe is not run again") }
