@@ -179,7 +179,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Loads Firmware-spec vectors, finds the built binaries, runs processes, speaks HTTP: for tests and benchmarks.
-        .target(name: "TestSupport", dependencies: ["DispatchExecutors"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "OTPCoreTests", dependencies: ["OTPCore", "FastHMAC", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),

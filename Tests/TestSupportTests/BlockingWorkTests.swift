@@ -4,10 +4,10 @@ import Testing
 import TestSupport
 
 struct BlockingWorkTests {
-    /// As many blocked bodies as the cooperative pool has threads (up to the executor's four) still leave a thread
-    /// to the task that releases them: on the pool itself they would wait for it in vain.
+    /// More blocked bodies than the cooperative pool has threads still leave a thread to the task that releases
+    /// them, and do not wait for one another: on the pool, or on a fixed set of queues, they would wait in vain.
     @Test func blockedBodiesLeaveTheCooperativePoolFree() async throws {
-        let width = min(ProcessInfo.processInfo.activeProcessorCount, 4)
+        let width = ProcessInfo.processInfo.activeProcessorCount + 2
         let release = DispatchSemaphore(value: 0)
         try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<width {
