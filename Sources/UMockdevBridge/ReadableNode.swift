@@ -111,31 +111,36 @@ final class ReadableNode: Sendable {
             // The client's read took the byte: take records, and put the byte back when more wait.
             guard let arg = umockdev_ioctl_client_get_arg(client) else { return (-1, EFAULT) }
             let capacity = Int(arg.pointee.data_len)
-            let taken = state.withLock { state -> [UInt8]?? in
+            let taken = state.withLock { state -> Take in
                 state.signalled = false
                 if state.gone {
                     signal(&state)  // the next waiting reader wakes to its error too
-                    return .some(nil)
+                    return .fail(goneError)
                 }
                 if state.interruptions != interruptions {
                     if !state.records.isEmpty { signal(&state) }
-                    return .some(nil)
+                    return .fail(EINTR)
                 }
-                guard !state.records.isEmpty else { return nil }
+                guard !state.records.isEmpty else { return .waitAgain }
                 let packed = packing(&state.records, capacity)
                 if !state.records.isEmpty { signal(&state) }
-                return .some(packed)
+                return packed.map(Take.bytes) ?? .fail(EINVAL)
             }
             switch taken {
-            case .none: continue  // nothing waited after all: wait again
-            case .some(.none):
-                let (gone, interrupted) = state.withLock { ($0.gone, $0.interruptions != interruptions) }
-                return gone ? (-1, goneError) : interrupted ? (-1, EINTR) : (-1, EINVAL)
-            case .some(.some(let bytes)):
+            case .waitAgain: continue  // nothing waited after all
+            case .fail(let error): return (-1, error)
+            case .bytes(let bytes):
                 IoctlData.update(arg, offset: 0, bytes)
                 return (bytes.count, 0)
             }
         }
+    }
+
+    /// What a woken read takes: records for the client's buffer, an error, or nothing yet.
+    private enum Take {
+        case bytes([UInt8])
+        case fail(Int32)
+        case waitAgain
     }
 
     /// Puts the byte into the FIFO unless it is there. Called with the lock held.
