@@ -13,7 +13,8 @@ enum HidrawFuzzing {
         guard let request = HidrawRequest(number: number), let device = device(input[0]) else { return }
         switch request {
         case .setReport(let type, let length):
-            let report = Array(buffer.prefix(length)) + [UInt8](repeating: 0, count: max(0, min(length, HidrawReports.maximumLength + 1) - buffer.count))
+            // The caller's buffer of `length` bytes (an ioctl's size is at most 16,383): the input, then zeros.
+            let report = Array((buffer + [UInt8](repeating: 0, count: length)).prefix(length))
             guard let (setup, data) = try? HidrawReports.set(type, interface: 0, report: report) else { return }
             _ = device.control(setup, data: data)
         case .getReport(let type, let length):

@@ -36,10 +36,10 @@ struct HIDInterfaceRecord {
     var hidUniq: String { device.description.serialNumber }
 
     private var interfacePath: String { usb.sysfsPath + "/\(usb.bus)-\(usb.port):1.\(number)" }
-    private var hidName4: String {
+    private var hidDeviceName: String {
         "\(Self.hex(Self.usbBusType, 4)):\(Self.hex(Int(device.description.vendorID), 4)):\(Self.hex(Int(device.description.productID), 4)).\(Self.hex(numbers.hidSequence, 4))"
     }
-    private var hidPath: String { interfacePath + "/" + hidName4 }
+    private var hidPath: String { interfacePath + "/" + hidDeviceName }
     var hidrawPath: String { hidPath + "/hidraw/hidraw\(numbers.hidraw)" }
     var hidrawNode: String { "/dev/hidraw\(numbers.hidraw)" }
     var hidrawDevice: String { "\(Self.hidrawMajor):\(numbers.hidraw)" }
@@ -78,7 +78,7 @@ struct HIDInterfaceRecord {
             "E: SUBSYSTEM=hidraw", "E: DEVNAME=\(hidrawNode)",
             "E: MAJOR=\(Self.hidrawMajor)", "E: MINOR=\(numbers.hidraw)",
             "A: dev=\(hidrawDevice)\\n",
-            "L: device=../../../\(hidName4)",
+            "L: device=../../../\(hidDeviceName)",
         ])
         if let keyboard = numbers.keyboard, let inputPath, let eventPath, let eventDevice {
             let keys = KeyboardCapabilities.keyBitmap
@@ -93,7 +93,7 @@ struct HIDInterfaceRecord {
                 "A: id/bustype=\(Self.hex(Self.usbBusType, 4))\\n", "A: id/vendor=\(vendor)\\n", "A: id/product=\(product)\\n",
                 "A: id/version=\(Self.hex(Int(descriptionValues.deviceVersion), 4))\\n",
                 "A: capabilities/ev=\(KeyboardCapabilities.eventTypeBitmap)\\n", "A: capabilities/key=\(keys)\\n",
-                "L: device=../../../\(hidName4)",
+                "L: device=../../../\(hidDeviceName)",
             ])
             blocks.append([
                 "P: " + Self.devicesPath(eventPath),
