@@ -32,6 +32,9 @@ QUIET_SERVICES := freeradius
 # What `make bench` adds: liboath's headers and gcc, for the small C program that measures liboath as the HOTP anchor.
 BENCH_PACKAGES := liboath-dev gcc
 KERNEL_CACHE := .cache/real-kernel
+# The whole test run takes 6 to 10 minutes on 2 cores; past this many seconds a test hangs, and the run stops naming
+# the tests still running (CI's 90 minutes also hold the packages and the build).
+TEST_TIME_LIMIT ?= 2400
 TEST_VENV := .cache/venv
 SCHEMATHESIS_VERSION := 4.32.5
 YKMAN_VERSION := 5.9.2
@@ -53,7 +56,7 @@ demo: deps-demo build
 test: deps-test $(TEST_VENV_MARKER)
 	Tests/RealKernel/fetch-kernel.sh $(KERNEL_CACHE)
 	$(build_with_debian_root)
-	$(SWIFT) test --skip-build
+	Tests/Runner/within-time-limit.sh $(TEST_TIME_LIMIT) $(SWIFT) test --skip-build
 
 # Only the package tests: its contents and Depends; apt installing, removing and purging it in a chroot of a
 # debootstrapped Debian 12; and that Debian booted under QEMU with the service running (DebianServiceTests).

@@ -8,6 +8,12 @@ public func runBlocking<Value>(_ body: () throws -> Value) async throws -> Value
     try await withTaskExecutorPreference(ThreadPerJobExecutor.shared) { try body() }
 }
 
+/// Runs `body`, and every resumption of it, on threads of its own: for a test that measures how long a wait of the code
+/// under test lasts, which the cooperative pool would lengthen by however long other tests' blocking bodies hold it.
+public func runOffTheCooperativePool<Value>(_ body: () async throws -> Value) async throws -> Value {
+    try await withTaskExecutorPreference(ThreadPerJobExecutor.shared) { try await body() }
+}
+
 /// A task executor that runs each job on a new thread: blocking jobs never wait for one another, as they would on a
 /// fixed set of queues (one test's minutes-long body in front of another's).
 final class ThreadPerJobExecutor: TaskExecutor {

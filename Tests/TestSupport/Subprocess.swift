@@ -13,13 +13,14 @@ public enum Subprocess {
         public let description: String
     }
 
-    /// Runs `executable` with `arguments` to completion; `input` goes to its standard input. With `timeout`, a child
-    /// still running after that many seconds is killed and `TimedOut` thrown: a peer that hangs (a client waiting for
-    /// a server that never answers) fails its test instead of stopping the suite. A child that exits without reading
-    /// its input is no error.
+    /// Runs `executable` with `arguments` to completion; `input` goes to its standard input. A child still running
+    /// after `timeout` seconds is killed, with what it started, and `TimedOut` thrown: a peer that hangs (a client
+    /// waiting for a server that never answers) fails its test instead of stopping the suite. The default is far above
+    /// any tool's run here; a debootstrap or a guest's boot passes its own. A child that exits without reading its
+    /// input is no error.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], input: String? = nil,
-                           environment: [String: String]? = nil, timeout: TimeInterval? = nil) throws -> ProcessResult {
+                           environment: [String: String]? = nil, timeout: TimeInterval = 600) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -48,22 +49,25 @@ public enum Subprocess {
         signal(SIGPIPE, SIG_IGN)
         if let input { try? inPipe.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
         try? inPipe.fileHandleForWriting.close()
-        let finished = ended.wait(timeout: timeout.map { .now() + $0 } ?? .distantFuture) == .success
+        let finished = ended.wait(timeout: .now() + timeout) == .success
         if !finished {
-            kill(process.processIdentifier, SIGKILL)
+            ProcessTree.kill(process.processIdentifier)
             ended.wait()
         }
-        readers.wait()
+        // What the child started and left running may hold its pipes open: after a timeout, its output so far.
+        let read = readers.wait(timeout: finished ? .distantFuture : .now() + 10) == .success
         // Foundation does not close a Pipe's descriptors when the child ends: a thousand runs would leave thousands
         // open, and past about 1,300 `Process.run()` itself crashes (it over-reads its /proc/self/fd listing,
         // swift-corelibs-foundation PR 5472).
+        // (Read ends still being read stay open: closed, their numbers could be reused under the readers.)
         for pipe in [out, err, inPipe] {
-            try? pipe.fileHandleForReading.close()
+            if read { try? pipe.fileHandleForReading.close() }
             try? pipe.fileHandleForWriting.close()
         }
         let (stdout, stderr) = collected.withLock { (String(decoding: $0.out, as: UTF8.self), String(decoding: $0.err, as: UTF8.self)) }
         guard finished else {
-            throw TimedOut(description: "\(executable) did not end within \(Int(timeout ?? 0)) s (killed); it printed:\n\(stdout)\(stderr)")
+            let printed = read ? "it printed:\n\(stdout)\(stderr)" : "a process it started outside its tree still holds its output"
+            throw TimedOut(description: "\(executable) did not end within \(Int(timeout)) s (killed with what it started); \(printed)")
         }
         return ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
