@@ -197,7 +197,10 @@ let package = Package(
         .testTarget(name: "ProvisioningTests", dependencies: [
             "Provisioning", "Verification", "MasterKeys", "OTPCore", "TokenDrivers", "USBTransport", "EmulatorServer", "TokenEmulator",
         ]),
-        .testTarget(name: "VerifierTests", dependencies: ["Verification", "MasterKeys", "DispatchExecutors", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport"]),
+        .testTarget(name: "VerifierTests", dependencies: [
+            "Verification", "MasterKeys", "DispatchExecutors", "VerifierStorage", "VerifierPostgres", "OTPCore", "TestSupport",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .testTarget(name: "RADIUSTests", dependencies: [
             "RADIUS", "RADIUSServer", "DispatchExecutors", "TestSupport", "Verification", "MasterKeys", "VerifierStorage", "VerifierServer", "OTPCore",
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -17,6 +17,16 @@ public protocol TokenStore: UserStore, RADIUSClientStore {
     /// `event` (what happened, such as `verify:accepted`; never a code) is added to the database's event rows in the
     /// same transaction. Returns false, changing nothing, when another writer changed the token first.
     func update(_ token: VerifierToken, event: String) async throws(VerifierError) -> Bool
+    /// A login by user name as the store keeps it (a node's cache of the user's tokens and PIN), with no round trip;
+    /// nil when it keeps none (then `login(user:)` reads). Decisions on it are written with `writeLogin`.
+    func keptLogin(user: UserName) -> UserLogin?
+    /// What a login by user name, decided on `login`, writes in one commit: the compare-and-sets `updates`, each with
+    /// its event row, or for a user who owns no token the event row `orEvent`. For a kept login (`isKept`), only while
+    /// the user still owns the same tokens (each one written still at its version: its own compare-and-set), with the
+    /// same PIN, and PINs are in use as they were; otherwise nothing is written, the store keeps the login no longer,
+    /// and the answer is nil: decide again on a read.
+    func writeLogin(_ updates: [(token: VerifierToken, event: String)], orEvent: (tokenID: String, event: String), user: UserName,
+                    decidedOn login: UserLogin) async throws(VerifierError) -> [Bool]?
     /// Several such compare-and-sets, each with its event row, made durable in one commit (a refused login writes
     /// all the user's tokens at once, so its cost does not grow with the tokens a user owns). Each answer says whether
     /// that one matched; one that did not changed nothing.
@@ -56,6 +66,19 @@ extension TokenStore {
         var matched: [Bool] = []
         for update in updates { matched.append(try await self.update(update.token, event: update.event)) }
         return matched
+    }
+
+    /// A store that keeps no logins reads them each time.
+    public func keptLogin(user: UserName) -> UserLogin? { nil }
+
+    /// A store that keeps no logins writes as any decision does.
+    public func writeLogin(_ updates: [(token: VerifierToken, event: String)], orEvent: (tokenID: String, event: String), user: UserName,
+                           decidedOn login: UserLogin) async throws(VerifierError) -> [Bool]? {
+        guard !updates.isEmpty else {
+            try await recordEvent(tokenID: orEvent.tokenID, event: orEvent.event)
+            return []
+        }
+        return try await update(updates)
     }
 
     /// A store that keeps no rows reads the token.

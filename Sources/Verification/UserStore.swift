@@ -22,10 +22,14 @@ public struct UserLogin: Sendable {
     public var pin: PINHash?
     /// Whether any user of the store has a PIN: then every login derives a PIN hash once (see `PINHash.decoy`).
     public var pinsInUse: Bool
+    /// Answered from what a store keeps (`TokenStore.keptLogin`) rather than read: the login's writes then check that
+    /// the user is still so (`TokenStore.writeLogin`).
+    public var isKept: Bool
 
-    public init(tokens: [VerifierToken], pin: PINHash?, pinsInUse: Bool) {
+    public init(tokens: [VerifierToken], pin: PINHash?, pinsInUse: Bool, isKept: Bool = false) {
         self.tokens = tokens
         self.pin = pin
         self.pinsInUse = pinsInUse
+        self.isKept = isKept
     }
 }

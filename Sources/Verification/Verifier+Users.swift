@@ -29,10 +29,26 @@ extension Verifier {
     ///
     /// `challengeClient`: when the login starts an auto-resync, a State for a challenge to this client is made
     /// (`UserVerification.challengeState`), bound to the user, the client, the token and this very resync.
+    ///
+    /// A login the store keeps (`TokenStore.keptLogin`) is decided on with no read; its write checks that the user is
+    /// still as kept, and when not, the login is decided again on a read. Kept or read, a refusal does the same work.
     public func verify(user rawName: String, password: String, challengeClient: String? = nil) async throws(VerifierError) -> UserVerification {
         let user = try? UserName(rawName)
+        if let user, let kept = store.keptLogin(user: user),
+           let answer = try await verify(user: user, rawName: rawName, login: kept, password: password, challengeClient: challengeClient) {
+            return answer
+        }
         var login = UserLogin(tokens: [], pin: nil, pinsInUse: true)
         if let user { login = try await store.login(user: user) }
+        guard let answer = try await verify(user: user, rawName: rawName, login: login, password: password, challengeClient: challengeClient) else {
+            throw .contention("user " + String(rawName.prefix(120)))  // a login read is never refused as changed
+        }
+        return answer
+    }
+
+    /// `verify(user:password:challengeClient:)` decided on `login`; nil when `login` was kept and the user has changed.
+    private func verify(user: UserName?, rawName: String, login: UserLogin, password: String,
+                        challengeClient: String?) async throws(VerifierError) -> UserVerification? {
         let now = clock(), password = Array(password.utf8)
         var hmacs = 0
         // Each token decides the code its length cuts off the password, as if the PIN before it were right.
@@ -57,19 +73,34 @@ extension Verifier {
         func pinAccepted(for token: VerifierToken) -> Bool { pinRight && (login.pin == nil || token.digits == splitDigits) }
         let accepting = matched.flatMap { $0.decision.outcome.accepted && pinAccepted(for: $0.token) ? $0 : nil }
         try decoyWork(budget: accepting == nil ? loginBudget(login.tokens) : 0, done: hmacs)
-        guard !login.tokens.isEmpty else {
-            try await store.recordEvent(tokenID: "user " + String((user?.text ?? rawName).prefix(120)), event: "verify:" + RejectionReason.unknownUser.rawValue)
+        guard let user, !login.tokens.isEmpty else {
+            let refusal = (tokenID: "user " + String((user?.text ?? rawName).prefix(120)), event: "verify:" + RejectionReason.unknownUser.rawValue)
+            if let user {
+                guard try await store.writeLogin([], orEvent: refusal, user: user, decidedOn: login) != nil else { return nil }
+            } else {
+                try await store.recordEvent(tokenID: refusal.tokenID, event: refusal.event)
+            }
             return UserVerification(outcome: .rejected(.unknownUser), tokenID: nil)
         }
         if let accepting {
-            let stored = try await settle(accepting.token, code: accepting.code, pinAccepted: true, first: accepting.decision)
-            return UserVerification(outcome: stored.outcome, tokenID: accepting.token.id)
+            let decision = accepting.decision
+            guard let stored = try await store.writeLogin([(decision.token, decision.event)], orEvent: ("", ""), user: user, decidedOn: login) else {
+                return nil
+            }
+            if stored.first == true { return UserVerification(outcome: decision.outcome, tokenID: accepting.token.id) }
+            // Another request moved the token first: read it again and decide again.
+            guard let token = try await tokenToDecide(id: accepting.token.id) else {
+                return UserVerification(outcome: .rejected(.unknownToken), tokenID: accepting.token.id)
+            }
+            let settled = try await settle(token, code: accepting.code, pinAccepted: true)
+            return UserVerification(outcome: settled.outcome, tokenID: accepting.token.id)
         }
         // A token of another code length than the split's had the wrong PIN before its code.
         let refusals = decisions.map { entry in
             pinAccepted(for: entry.token) ? entry : (token: entry.token, code: entry.code, decision: refusedForPIN(entry.token, now: now))
         }
-        let stored = try await store.update(refusals.map { ($0.decision.token, $0.decision.event) })
+        guard let stored = try await store.writeLogin(refusals.map { ($0.decision.token, $0.decision.event) }, orEvent: ("", ""), user: user,
+                                                      decidedOn: login) else { return nil }
         var outcomes: [(outcome: VerificationOutcome, token: VerifierToken)] = []
         for (entry, matchedCAS) in zip(refusals, stored) {
             if matchedCAS {

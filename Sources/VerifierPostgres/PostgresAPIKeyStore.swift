@@ -31,8 +31,7 @@ public final class PostgresAPIKeyStore: APIKeyStore {
         }
         if let answer { return answer }
         let stored = try await client.withSession { (session) throws(VerifierError) in
-            try await session.query("SELECT id, name, role, created, revoked, hash FROM api_keys WHERE id = $1", [PostgresData(string: id)])
-                .first.map { (row) throws(VerifierError) in try Self.stored(from: row) }
+            try await session.execute(KeyByID(id: id)).first
         }
         kept.withLock { kept in
             guard let stored else { kept.removeValue(forKey: id); return }
@@ -45,7 +44,7 @@ public final class PostgresAPIKeyStore: APIKeyStore {
     public func storedKeys() async throws(VerifierError) -> [StoredAPIKey] {
         try await client.withSession { (session) throws(VerifierError) in
             var keys: [StoredAPIKey] = []
-            for row in try await session.query("SELECT id, name, role, created, revoked, hash FROM api_keys ORDER BY created") {
+            for row in try await session.query("SELECT \(unescaped: KeyByID.columns) FROM api_keys ORDER BY created") {
                 keys.append(try Self.stored(from: row))
             }
             return keys
@@ -56,10 +55,11 @@ public final class PostgresAPIKeyStore: APIKeyStore {
         try await client.withSession { (session) throws(VerifierError) in
             try await session.transaction { () throws(VerifierError) in
                 for stored in keys {
-                    try await session.query("INSERT INTO api_keys (id, name, role, hash, created, revoked) VALUES ($1, $2, $3, $4, $5, $6)", [
-                        PostgresData(string: stored.key.id), PostgresData(string: stored.key.name), PostgresData(string: stored.key.role.rawValue),
-                        PostgresData(bytes: stored.hash), PostgresData(double: stored.key.created.timeIntervalSince1970), PostgresData(bool: stored.key.revoked),
-                    ])
+                    try await session.query("""
+                        INSERT INTO api_keys (id, name, role, hash, created, revoked)
+                        VALUES (\(stored.key.id), \(stored.key.name), \(stored.key.role.rawValue), \(ByteBuffer(bytes: stored.hash)),
+                            \(stored.key.created.timeIntervalSince1970), \(stored.key.revoked))
+                        """)
                 }
             }
         }
@@ -68,11 +68,24 @@ public final class PostgresAPIKeyStore: APIKeyStore {
     public func revoke(id: String) async throws(VerifierError) -> Bool {
         defer { _ = kept.withLock { $0.removeValue(forKey: id) } }
         return try await client.withSession { (session) throws(VerifierError) in
-            try await session.query("UPDATE api_keys SET revoked = TRUE WHERE id = $1 AND NOT revoked", [PostgresData(string: id)]).metadata.rows == 1
+            try await session.query("UPDATE api_keys SET revoked = TRUE WHERE id = \(id) AND NOT revoked").metadata.rows == 1
         }
     }
 
-    private static func stored(from row: PostgresRow) throws(VerifierError) -> StoredAPIKey {
+    /// The lookup of every request's key, prepared once per connection.
+    struct KeyByID: PostgresPreparedStatement {
+        static let name = "otpkit_api_key_by_id"
+        static let columns = "id, name, role, created, revoked, hash"
+        static let sql = "SELECT \(columns) FROM api_keys WHERE id = $1"
+        static let bindingDataTypes: [PostgresDataType] = [.text]
+        let id: String
+
+        func makeBindings() -> PostgresBindings { .one(id) }
+
+        func decodeRow(_ row: PostgresRow) throws -> StoredAPIKey { try PostgresAPIKeyStore.stored(from: row) }
+    }
+
+    fileprivate static func stored(from row: PostgresRow) throws(VerifierError) -> StoredAPIKey {
         let id = try PostgresRows.text(row, 0)
         guard let role = APIKeyRole(rawValue: try PostgresRows.text(row, 2)) else { throw .storage("API key \(id) has an unknown role") }
         let key = APIKey(id: id, name: try PostgresRows.text(row, 1), role: role,

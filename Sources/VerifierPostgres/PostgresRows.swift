@@ -27,8 +27,21 @@ enum PostgresRows {
         let buffer = try decode(ByteBuffer.self, row, column)
         return Array(buffer.readableBytesView)
     }
+}
 
-    static func optional(_ value: Int64?) -> PostgresData { value.map { PostgresData(int64: $0) } ?? .null }
-    static func optional(_ value: Double?) -> PostgresData { value.map { PostgresData(double: $0) } ?? .null }
-    static func optional(_ value: String?) -> PostgresData { value.map { PostgresData(string: $0) } ?? .null }
+extension Optional {
+    /// The value a statement must return (an id it made, a count), or a storage error when it returned no row.
+    func orMissingColumn() throws(VerifierError) -> Wrapped {
+        guard let self else { throw .storage("PostgreSQL: missing row in a result") }
+        return self
+    }
+}
+
+extension PostgresBindings {
+    /// The binds of a statement keyed by one text (an id, a user name).
+    static func one(_ text: String) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(text)
+        return bindings
+    }
 }

@@ -68,13 +68,13 @@ enum PostgresSchema {
         let database = client.location.description
         return try await client.withSession { (session) throws(VerifierError) in
             try await session.transaction { () throws(VerifierError) in
-                try await session.query("SELECT pg_advisory_xact_lock($1)", [PostgresData(int64: lockKey)])
+                try await session.query("SELECT pg_advisory_xact_lock(\(lockKey))")
                 try await session.query("CREATE TABLE IF NOT EXISTS otpkit_schema (version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
                 let rows = try await session.query("SELECT coalesce(max(version), 0)::bigint FROM otpkit_schema")
                 let found = try PostgresRows.int(rows.first, 0)
                 for migration in try SchemaMigration.pending(migrations, after: Int(found), database: database) {
-                    for statement in migration.statements { try await session.query(statement) }
-                    try await session.query("INSERT INTO otpkit_schema (version) VALUES ($1)", [PostgresData(int64: Int64(migration.version))])
+                    for statement in migration.statements { try await session.query(PostgresQuery(unsafeSQL: statement)) }
+                    try await session.query("INSERT INTO otpkit_schema (version) VALUES (\(Int64(migration.version)))")
                 }
                 return MigrationReport(from: Int(found), to: latest)
             }

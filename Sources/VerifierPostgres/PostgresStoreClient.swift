@@ -46,11 +46,13 @@ public final class PostgresStoreClient: Service, Sendable {
     public let settings: Settings
     let client: PostgresClient
     private let counters = Mutex(Figures())
+    /// Every wait's deadline: for a connection, for each statement, for BEGIN and COMMIT.
+    let deadlines = DeadlineWatch()
     let metrics: PostgresPoolMetrics
     private let background = Mutex<Task<Void, Never>?>(nil)
     /// The client's own log: errors only (a lease that comes before `run()` has started, which the background start
     /// allows, would otherwise warn; connection failures reach the caller as `unavailable` errors with their cause).
-    private static let logger = {
+    static let logger = {
         var logger = Logger(label: "otpkit.postgres")
         logger.logLevel = .error
         return logger
@@ -124,57 +126,70 @@ public final class PostgresStoreClient: Service, Sendable {
     }
 
     /// Runs `body` with a connection of its own from the pool; waits at most `acquireTimeout` for one.
+    ///
+    /// The lease and `body` run on a task of their own (on `executor`); the caller waits for the lease, that task's
+    /// end or the deadline, whichever comes first. At the deadline the task is cancelled (postgres-nio's pool then
+    /// drops the request); once a connection is leased, the deadline no longer applies and `body`'s statements have
+    /// their own. The caller waits for `body`'s result, or for the session to be given up: a statement past its
+    /// deadline closes the connection, and when `body` has not ended one statement timeout after that, the caller
+    /// gets `unavailable` without it (postgres-nio loses a statement written to a connection that has just closed,
+    /// and nothing would ever end that wait).
     public func withSession<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) async throws(VerifierError) -> T) async throws(VerifierError) -> T {
-        try await withTaskExecutorPreference(executor) { () async throws(VerifierError) -> T in try await leased(body) }
-    }
-
-    private func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) async throws(VerifierError) -> T) async throws(VerifierError) -> T {
-        let race = AcquireRace()
-        let start = ContinuousClock.now
-        let limit = settings.acquireTimeout
-        do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask {
-                    try await self.client.withConnection { connection in
-                        guard race.leased() else { throw CancellationError() }
-                        let waited = ContinuousClock.now - start
-                        self.metrics.acquireWait.recordNanoseconds(waited.nanoseconds)
-                        self.counters.withLock {
-                            $0.acquired += 1
-                            $0.inUse += 1
-                            $0.acquireWaitSeconds += waited.seconds
-                            self.metrics.inUse.record($0.inUse)  // under the lock: the gauge follows the count in order
-                        }
-                        defer {
-                            self.counters.withLock {
-                                $0.inUse -= 1
-                                self.metrics.inUse.record($0.inUse)
-                            }
-                        }
-                        return try await body(PostgresSession(connection: connection, owner: self))
-                    }
-                }
-                group.addTask {
-                    try await Task.sleep(for: limit)
-                    if race.timedOut() {
-                        throw VerifierError.unavailable("no database connection within \(limit.milliseconds) ms (pool of \(self.settings.size))")
-                    }
-                    return nil
-                }
-                while let next = try await group.next() {
-                    if let result = next {
-                        group.cancelAll()
-                        return result
-                    }
-                }
-                throw VerifierError.unavailable("no database connection")
+        let outcome = SessionOutcome<T>(), start = ContinuousClock.now
+        let task = Task(executorPreference: executor) {
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await self.client.withConnection { connection in
+                    guard outcome.lease() else { throw CancellationError() }
+                    self.recordLease(waited: ContinuousClock.now - start)
+                    defer { if outcome.release() { self.recordRelease() } }
+                    return try await body(PostgresSession(connection: connection, owner: self, giveUp: { error in
+                        if outcome.giveUp(error), outcome.release() { self.recordRelease() }
+                    }))
+                })
+            } catch {
+                result = .failure(error)
             }
+            outcome.end(result)
+        }
+        do {
+            return try await withTaskCancellationHandler {
+                do {
+                    try await deadlines.bound(settings.acquireTimeout, expire: outcome.timeOut) { _ in await outcome.leasedOrEnded() }
+                } catch {
+                    task.cancel()
+                    throw error
+                }
+                return try await outcome.result()
+            } onCancel: {
+                task.cancel()
+            }
+        } catch is DeadlineWatch.Passed {
+            failed()
+            throw .unavailable("no database connection within \(settings.acquireTimeout.milliseconds) ms (pool of \(settings.size))")
         } catch let error as VerifierError {
             if case .unavailable = error { failed() }
             throw error
         } catch {
             failed()
             throw .unavailable("cannot reach \(location): \(PostgresSession.describe(error))")
+        }
+    }
+
+    private func recordLease(waited: Duration) {
+        metrics.acquireWait.recordNanoseconds(waited.nanoseconds)
+        counters.withLock {
+            $0.acquired += 1
+            $0.inUse += 1
+            $0.acquireWaitSeconds += waited.seconds
+            metrics.inUse.record($0.inUse)  // under the lock: the gauge follows the count in order
+        }
+    }
+
+    private func recordRelease() {
+        counters.withLock {
+            $0.inUse -= 1
+            metrics.inUse.record($0.inUse)
         }
     }
 
@@ -201,76 +216,109 @@ public final class PostgresStoreClient: Service, Sendable {
     }
 }
 
-/// Who ends the wait for a connection first: the lease (then the deadline no longer applies) or the deadline (then a
-/// connection that arrives later runs nothing).
-private final class AcquireRace: Sendable {
-    private enum State { case waiting, leased, timedOut }
-    private let state = Mutex(State.waiting)
-
-    func leased() -> Bool {
-        state.withLock { state in
-            guard state == .waiting else { return false }
-            state = .leased
-            return true
-        }
-    }
-
-    func timedOut() -> Bool {
-        state.withLock { state in
-            guard state == .waiting else { return false }
-            state = .timedOut
-            return true
-        }
-    }
-}
-
-/// One leased connection: statements with binds, each answered within the statement timeout.
+/// One leased connection: statements with typed binds (`PostgresQuery`) or prepared (`PostgresPreparedStatement`),
+/// each answered within the statement timeout, and transactions.
 public struct PostgresSession: Sendable {
     let connection: PostgresConnection
     let owner: PostgresStoreClient
+    /// Ends the caller's wait for the session with an error (see `closeAtDeadline`).
+    let giveUp: @Sendable (VerifierError) -> Void
 
     /// Runs one statement; rows for a SELECT (or RETURNING), and the number of rows an UPDATE/DELETE touched.
     @discardableResult
-    public func query(_ sql: String, _ binds: [PostgresData] = []) async throws(VerifierError) -> PostgresQueryResult {
-        let start = ContinuousClock.now
-        // The answer, or the deadline: a statement that outlives it fails here and closes its connection (the
-        // database then rolls its transaction back), whether or not the connection ever answers (a dead network).
-        let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
-        connection.query(sql, binds).cascade(to: answer)
-        let limit = owner.settings.statementTimeout
-        let timer = connection.eventLoop.scheduleTask(in: .nanoseconds(limit.nanoseconds)) { [connection] in
-            answer.fail(StatementTimeout(milliseconds: limit.milliseconds))
-            let _: EventLoopFuture<Void> = connection.close()
+    public func query(_ query: PostgresQuery) async throws(VerifierError) -> PostgresQueryResult {
+        try await bounded { try await connection.query(query, logger: PostgresStoreClient.logger).get() }
+    }
+
+    /// Runs a prepared statement (postgres-nio prepares it on each connection's first use); its rows, decoded.
+    public func execute<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws(VerifierError) -> [Statement.Row] {
+        try await bounded {
+            var rows: [Statement.Row] = []
+            for try await row in try await connection.execute(statement, logger: PostgresStoreClient.logger) { rows.append(row) }
+            return rows
         }
-        defer { timer.cancel() }
+    }
+
+    /// Runs `body` in a transaction (postgres-nio's `withTransaction`): committed when it returns, rolled back when it
+    /// throws. BEGIN and COMMIT (or ROLLBACK) are bounded as a statement is; `body`'s statements are, each.
+    /// BEGIN and COMMIT count as statements in the client's figures, as the round trips they are.
+    public func transaction<T>(_ body: () async throws(VerifierError) -> T) async throws(VerifierError) -> T {
+        let connection = self.connection
+        var mark = ContinuousClock.now  // when BEGIN, then COMMIT (or ROLLBACK), was sent
+        var inBody = false
         do {
-            let result = try await answer.futureResult.get()
+            let result = try await owner.deadlines.bound(owner.settings.statementTimeout, expire: closeAtDeadline) { (deadline) async throws -> T in
+                try await connection.withTransaction(logger: PostgresStoreClient.logger) { _ in
+                    deadline.pause()
+                    owner.recordStatement(seconds: (ContinuousClock.now - mark).seconds, failed: false, connectionLost: false)
+                    inBody = true
+                    defer {
+                        deadline.renew()
+                        mark = .now
+                        inBody = false
+                    }
+                    return try await body()
+                }
+            }
+            owner.recordStatement(seconds: (ContinuousClock.now - mark).seconds, failed: false, connectionLost: false)
+            return result
+        } catch let error as PostgresTransactionError {
+            // After `body` failed, the ROLLBACK went through (a failed one shows as `rollbackError`).
+            let control = error.beginError ?? error.commitError ?? error.rollbackError
+            if !inBody {
+                owner.recordStatement(seconds: (ContinuousClock.now - mark).seconds, failed: control != nil,
+                                      connectionLost: control.map { ($0 as? PSQLError)?.code != .server } ?? false)
+            }
+            throw recorded(error.closureError ?? control ?? error)
+        } catch {
+            if !inBody { owner.recordStatement(seconds: (ContinuousClock.now - mark).seconds, failed: true, connectionLost: true) }
+            throw recorded(error)
+        }
+    }
+
+    /// Runs one round trip within the statement timeout: a statement that outlives it fails here and closes its
+    /// connection (the database then rolls its transaction back), whether or not the connection ever answers.
+    private func bounded<T>(_ body: () async throws -> T) async throws(VerifierError) -> T {
+        let start = ContinuousClock.now
+        do {
+            let result = try await owner.deadlines.bound(owner.settings.statementTimeout, expire: closeAtDeadline) { _ in try await body() }
             owner.recordStatement(seconds: (ContinuousClock.now - start).seconds, failed: false, connectionLost: false)
             return result
         } catch {
-            let server = (error as? PSQLError)?.code == .server
-            owner.recordStatement(seconds: (ContinuousClock.now - start).seconds, failed: true, connectionLost: !server)
-            if server, (error as? PSQLError)?.serverInfo?[.sqlState] != "57014" {  // 57014: statement_timeout
-                throw .storage("PostgreSQL: \(Self.describe(error))")
+            owner.recordStatement(seconds: (ContinuousClock.now - start).seconds, failed: true, connectionLost: (error as? PSQLError)?.code != .server)
+            throw recorded(error)
+        }
+    }
+
+    /// What a round trip's deadline does: closes the connection (the database then rolls its transaction back), which
+    /// fails the statement in flight; and one statement timeout later gives the session up if its body has not ended
+    /// by then. postgres-nio loses a statement written just as its connection closed (its answer never comes, and the
+    /// body would wait for it for ever); the caller then gets `unavailable` all the same, and the pool has already
+    /// replaced the closed connection.
+    private var closeAtDeadline: @Sendable () -> Bool {
+        let connection = connection, giveUp = giveUp
+        let timeout = owner.settings.statementTimeout
+        return {
+            let _: EventLoopFuture<Void> = connection.close()
+            connection.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+                giveUp(.unavailable("PostgreSQL: \(StatementTimeout(milliseconds: timeout.milliseconds))"))
             }
-            throw .unavailable("PostgreSQL: \(Self.describe(error))")
+            return true
         }
     }
 
-    /// Runs `body` in a transaction; rolls back when it throws.
-    public func transaction<T>(_ body: () async throws(VerifierError) -> T) async throws(VerifierError) -> T {
-        try await query("BEGIN")
-        do {
-            let result = try await body()
-            try await query("COMMIT")
-            return result
-        } catch {
-            _ = try? await query("ROLLBACK")
-            throw error
+    /// A failed round trip as the verifier's error: a statement the server refused is a storage error; a lost
+    /// connection, an unanswered statement or the server's `statement_timeout` (SQLSTATE 57014) is `unavailable`.
+    private func recorded(_ error: any Error) -> VerifierError {
+        if let error = error as? VerifierError { return error }
+        if error is DeadlineWatch.Passed { return .unavailable("PostgreSQL: \(StatementTimeout(milliseconds: owner.settings.statementTimeout.milliseconds))") }
+        if let error = error as? PSQLError, error.code == .server, error.serverInfo?[.sqlState] != "57014" {
+            return .storage("PostgreSQL: \(Self.describe(error))")
         }
+        return .unavailable("PostgreSQL: \(Self.describe(error))")
     }
 
-    struct StatementTimeout: Error, CustomStringConvertible {
+    struct StatementTimeout: CustomStringConvertible {
         let milliseconds: Int64
         var description: String { "no answer from the database within \(milliseconds) ms" }
     }

@@ -9,7 +9,7 @@ import TestSupport
 enum ClusterBenchmark {
     static let tokens = 256
 
-    static func run(sqliteOnly: Bool = false) async throws {
+    static func run(sqliteOnly: Bool = false, postgresNodes: [Int] = [1, 2], cpus: CPUPlan? = nil) async throws {
         guard let wrk = WrkLoad.findWrk() else {
             print("wrk is not installed (apt-get install wrk)")
             return
@@ -19,6 +19,10 @@ enum ClusterBenchmark {
         defer { try? FileManager.default.removeItem(at: folder) }
         let codes = try BenchmarkDatabase.codes()
         let key = folder.appendingPathComponent("master.key").path
+        if let cpus {
+            try CPUAffinity.pin(getpid(), to: cpus.client)
+            print("pinned: \(cpus)")
+        }
         // The HOTP targets' anchors (liboath, in CPU time) first, so that one run prints every ratio of issue 13.
         try HOTPBenchmark.run()
         print("")
@@ -26,15 +30,16 @@ enum ClusterBenchmark {
         print(String(format: "disk anchor: %.0f fdatasyncs/s (4 KiB overwrite + fdatasync, in %@)", anchor, folder.deletingLastPathComponent().path))
 
         let sqlite = BenchmarkDatabase(location: folder.appendingPathComponent("verifier.sqlite").path, environment: [:], keyFile: key)
-        try await measure("SQLite, one node", sqlite, nodes: 1, codes: codes, wrk: wrk, folder: folder, anchor: anchor)
+        try await measure("SQLite, one node", sqlite, nodes: 1, codes: codes, wrk: wrk, folder: folder, anchor: anchor, cpus: cpus)
         // `otpkit-bench cluster --sqlite-only`: the embedded store alone.
         if sqliteOnly { return }
 
         let cluster = try PostgresCluster()
-        for nodes in [1, 2] {
+        if let cpus, let postmaster = cluster.postmaster { try CPUAffinity.pin(postmaster, to: cpus.postgres, children: true) }
+        for nodes in postgresNodes {
             let database = BenchmarkDatabase(location: try cluster.createDatabase(), environment: cluster.environment, keyFile: key)
             try await measure("PostgreSQL, \(nodes) node\(nodes == 1 ? "" : "s")", database, nodes: nodes, codes: codes, wrk: wrk, folder: folder,
-                              anchor: anchor, cluster: cluster)
+                              anchor: anchor, cluster: cluster, cpus: cpus)
         }
     }
 
@@ -42,18 +47,23 @@ enum ClusterBenchmark {
     /// the tokens. On PostgreSQL (`cluster`), the database's own count of commits (`pg_stat_database.xact_commit`)
     /// gives commits per second and per accepted verify.
     static func measure(_ label: String, _ database: BenchmarkDatabase, nodes count: Int, codes: [String], wrk: String, folder: URL,
-                        anchor: Double, cluster: PostgresCluster? = nil) async throws {
+                        anchor: Double, cluster: PostgresCluster? = nil, cpus: CPUPlan? = nil) async throws {
         try database.seed(tokens: tokens, users: 0, folder: folder)
         let apiKey = try database.createVerifyKey()
         let nodes = try (0..<count).map { _ in
             try VerifierNode.start(database: database.location, key: database.keyFile, environment: database.environment, radius: false)
         }
         defer { for node in nodes { node.stop() } }
+        if let cpus {
+            for (index, node) in nodes.enumerated() { try CPUAffinity.pin(node.process.processIdentifier, to: cpus.cpus(ofNode: index, of: count)) }
+        }
+        let postmaster = cluster?.postmaster
         for connections in [16, 64] {
             // Each load goes on from the tokens' counters, so the second one's codes are next codes too.
             let counters = try await database.counters(prefix: "t")
             let acceptedBefore = try await database.acceptedCodes(prefix: "t")
             let before = DatabaseRoundTrips(nodes)
+            let costBefore = ServerCost(nodes, postmaster: postmaster)
             let storeCommitsBefore = StoreCommits(nodes)
             let databaseName = PostgresCluster.databaseName(in: database.location)
             let commitsBefore = try await cluster?.committedTransactions(in: databaseName)
@@ -61,6 +71,8 @@ enum ClusterBenchmark {
             var figures = try WrkLoad.run(wrk, ports: nodes.map(\.httpPort), tokens: tokens, prefix: "t", nextCodes: counters, apiKey: apiKey,
                                           codes: codes, connections: connections, folder: folder)
             let roundTrips = DatabaseRoundTrips(nodes).perRequest(since: before, requests: figures.requests)
+            let cost = ServerCost(nodes, postmaster: postmaster).perRequest(since: costBefore, requests: figures.requests, postgres: postmaster != nil,
+                                                                           roundTrips: false)
             // Counted before the counters are read again (that read is a commit of its own, after the load).
             var committed: Double?, statements: Double?
             if let cluster, let commitsBefore, let statementsBefore {
@@ -75,7 +87,7 @@ enum ClusterBenchmark {
             }
             print(String(format: "%@, %d connections: %.0f durable verify requests/s (%.2fx the disk's fdatasync rate), p50 %.2f ms, p99 %.2f ms; %.1f%% were accepted codes",
                          label, connections, figures.rate, figures.rate / anchor, figures.p50, figures.p99, figures.acceptedPercent) + roundTrips + commits
-                  + StoreCommits(nodes).perSecond(since: storeCommitsBefore, requests: figures.requests, rate: figures.rate, anchor: anchor))
+                  + StoreCommits(nodes).perSecond(since: storeCommitsBefore, requests: figures.requests, rate: figures.rate, anchor: anchor) + cost)
         }
     }
 }

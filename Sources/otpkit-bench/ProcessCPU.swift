@@ -13,8 +13,13 @@ enum ProcessCPU {
 
     /// Seconds of CPU used so far by `pid`'s living children (a PostgreSQL server's backends).
     static func childrenSeconds(of pid: Int32) -> Double {
+        children(of: pid).map(seconds).reduce(0, +)
+    }
+
+    /// The living processes whose parent is `pid`.
+    static func children(of pid: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { statFields($0)?[1] == String(pid) }.map(seconds).reduce(0, +)
+        return entries.compactMap(Int32.init).filter { statFields($0)?[1] == String(pid) }
     }
 
     /// The fields of `/proc/PID/stat` after the command name (state, ppid, ...): the name, in parentheses, may hold

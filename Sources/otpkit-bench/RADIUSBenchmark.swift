@@ -20,7 +20,7 @@ enum RADIUSBenchmark {
         case radius = "RADIUS (own)"
     }
 
-    static func run(outstanding: Int = 16, seconds: Int = 10) async throws {
+    static func run(outstanding: Int = 16, seconds: Int = 10, postgresNodes: [Int] = [2], cpus: CPUPlan? = nil) async throws {
         guard let wrk = WrkLoad.findWrk() else { throw TestProcessFailure("wrk is not installed: apt-get install wrk (make bench-radius does)") }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("otpkit-radius-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -30,23 +30,30 @@ enum RADIUSBenchmark {
 
         print("otpkit-bench radius: durable logins, every request a valid next code, \(outstanding) outstanding, \(seconds) s per load, "
               + "loads in the order HTTP, RADIUS, RADIUS, HTTP; loopback, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        if let cpus {
+            try CPUAffinity.pin(getpid(), to: cpus.client)
+            print("pinned: \(cpus)")
+        }
         let anchor = try FdatasyncAnchor.measure(in: folder)
         print(String(format: "disk anchor: %.0f fdatasyncs/s (4 KiB overwrite + fdatasync, in %@)", anchor, folder.deletingLastPathComponent().path))
 
         let sqlite = BenchmarkDatabase(location: folder.appendingPathComponent("verifier.sqlite").path, environment: [:], keyFile: key)
-        try await measure("SQLite, one node", sqlite, nodes: 1, postmaster: nil, codes: codes, wrk: wrk, folder: folder, anchor: anchor,
-                          outstanding: outstanding, seconds: seconds)
+        try await measure("SQLite, one node", sqlite, nodes: 1, cluster: nil, codes: codes, wrk: wrk, folder: folder, anchor: anchor,
+                          outstanding: outstanding, seconds: seconds, cpus: cpus)
 
         let cluster = try PostgresCluster()
-        let postgres = BenchmarkDatabase(location: try cluster.createDatabase(), environment: cluster.environment, keyFile: key)
-        let postmaster = (try? String(contentsOfFile: cluster.folder + "/data/postmaster.pid", encoding: .utf8))
-            .flatMap { $0.split(separator: "\n").first }.flatMap { Int32($0) }
-        try await measure("PostgreSQL, two nodes sharing one database", postgres, nodes: 2, postmaster: postmaster, codes: codes, wrk: wrk,
-                    folder: folder, anchor: anchor, outstanding: outstanding, seconds: seconds)
+        if let cpus, let postmaster = cluster.postmaster { try CPUAffinity.pin(postmaster, to: cpus.postgres, children: true) }
+        for count in postgresNodes {
+            let postgres = BenchmarkDatabase(location: try cluster.createDatabase(), environment: cluster.environment, keyFile: key)
+            try await measure("PostgreSQL, \(count) node\(count == 1 ? "" : "s")\(count > 1 ? " sharing one database" : "")", postgres, nodes: count,
+                              cluster: cluster, codes: codes, wrk: wrk, folder: folder, anchor: anchor, outstanding: outstanding, seconds: seconds,
+                              cpus: cpus)
+        }
     }
 
-    static func measure(_ label: String, _ database: BenchmarkDatabase, nodes count: Int, postmaster: Int32?, codes: [String], wrk: String,
-                        folder: URL, anchor: Double, outstanding: Int, seconds: Int) async throws {
+    static func measure(_ label: String, _ database: BenchmarkDatabase, nodes count: Int, cluster: PostgresCluster?, codes: [String], wrk: String,
+                        folder: URL, anchor: Double, outstanding: Int, seconds: Int, cpus: CPUPlan?) async throws {
+        let postmaster = cluster?.postmaster
         try database.seed(tokens: tokens, users: tokens, folder: folder)
         let apiKey = try database.createVerifyKey()
         let secret = Array("bench-\(UUID().uuidString)".utf8)
@@ -55,6 +62,9 @@ enum RADIUSBenchmark {
             try VerifierNode.start(database: database.location, key: database.keyFile, environment: database.environment, radius: true)
         }
         defer { for node in nodes { node.stop() } }
+        if let cpus {
+            for (index, node) in nodes.enumerated() { try CPUAffinity.pin(node.process.processIdentifier, to: cpus.cpus(ofNode: index, of: count)) }
+        }
         print("\(label):")
 
         let share = tokens / nodes.count
@@ -64,6 +74,8 @@ enum RADIUSBenchmark {
             let prefix = load == .http ? "t" : "r"
             let counters = try await database.counters(prefix: prefix)
             let committedBefore = Double(counters.values.reduce(0, +))
+            let databaseName = PostgresCluster.databaseName(in: database.location)
+            let statementsBefore = try cluster?.statements(in: databaseName)
             let before = ServerCost(nodes, postmaster: postmaster)
             var figures: LoadFigures
             var counts = ""
@@ -81,7 +93,11 @@ enum RADIUSBenchmark {
                 figures = result.figures
                 counts = result.counts
             }
-            let cost = ServerCost(nodes, postmaster: postmaster).perRequest(since: before, requests: figures.requests, postgres: postmaster != nil)
+            var cost = ServerCost(nodes, postmaster: postmaster).perRequest(since: before, requests: figures.requests, postgres: postmaster != nil)
+            if let cluster, let statementsBefore, figures.requests > 0 {
+                cost += String(format: "\n                %.2f statements per request in the database (pg_stat_statements)",
+                               Double(try cluster.statements(in: databaseName) - statementsBefore) / figures.requests)
+            }
             let committed = try await database.acceptedCodes(prefix: prefix) - committedBefore
             // wrk cannot tell accepted answers apart: the database's count stands in, and includes the requests still
             // in flight when wrk stopped (hence a little over 100%).

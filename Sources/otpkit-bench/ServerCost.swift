@@ -22,13 +22,14 @@ struct ServerCost {
 
     /// `; CPU per request: otpkit 512 us, PostgreSQL 300 us, client 80 us; machine 97% busy; 3.00 statements per
     /// request, ...` since `earlier`.
-    func perRequest(since earlier: ServerCost, requests: Double, postgres: Bool) -> String {
+    /// `roundTrips`: whether to add the nodes' own count of statements (a caller printing them already says false).
+    func perRequest(since earlier: ServerCost, requests: Double, postgres: Bool, roundTrips withRoundTrips: Bool = true) -> String {
         guard requests > 0 else { return "" }
         var text = String(format: "\n                CPU per request: otpkit %.0f us", (nodeCPU - earlier.nodeCPU) / requests * 1e6)
         if postgres { text += String(format: ", PostgreSQL %.0f us", (databaseCPU - earlier.databaseCPU) / requests * 1e6) }
         text += String(format: ", load client %.0f us", (clientCPU - earlier.clientCPU) / requests * 1e6)
         let total = machine.total - earlier.machine.total
         if total > 0 { text += String(format: "; machine %.0f%% busy (all its work)", (machine.busy - earlier.machine.busy) / total * 100) }
-        return text + roundTrips.perRequest(since: earlier.roundTrips, requests: requests)
+        return text + (withRoundTrips ? roundTrips.perRequest(since: earlier.roundTrips, requests: requests) : "")
     }
 }

@@ -13,9 +13,18 @@ struct VerifierNode {
     /// Starts a node on `database` and waits until it says where it listens: HTTP, and RADIUS too when `radius`.
     static func start(database: String, key: String, environment: [String: String], radius: Bool) throws -> VerifierNode {
         let process = Process()
-        process.executableURL = ProjectPaths.otpkit
-        process.arguments = ["verifier", "serve", "--db", database, "--key-file", key, "--listen", "127.0.0.1:0",
-                             "--audit-log", "/dev/null"] + (radius ? ["--radius-listen", "127.0.0.1:0"] : [])
+        let arguments = ["verifier", "serve", "--db", database, "--key-file", key, "--listen", "127.0.0.1:0",
+                         "--audit-log", "/dev/null"] + (radius ? ["--radius-listen", "127.0.0.1:0"] : [])
+        // `OTPKIT_BENCH_NODE_WRAPPER="COMMAND ARGS"`: each node runs as `COMMAND ARGS OTPKIT-PATH verifier serve ...`
+        // (a profiler, `taskset`, another build of otpkit; see docs/benchmarks.md).
+        let wrapper = ProcessInfo.processInfo.environment["OTPKIT_BENCH_NODE_WRAPPER"].map { $0.split(separator: " ").map(String.init) } ?? []
+        if let program = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [program] + wrapper.dropFirst() + [ProjectPaths.otpkit.path] + arguments
+        } else {
+            process.executableURL = ProjectPaths.otpkit
+            process.arguments = arguments
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output

@@ -41,6 +41,13 @@ final class CountingTokenStore: TokenStore {
     func masterKeyID() async throws(VerifierError) -> String? { read(); return try await inner.masterKeyID() }
     func sealingKeyIDs() async throws(VerifierError) -> Set<String> { read(); return try await inner.sealingKeyIDs() }
     func login(user: UserName) async throws(VerifierError) -> UserLogin { read(); return try await inner.login(user: user) }
+    /// What the store keeps costs no read.
+    func keptLogin(user: UserName) -> UserLogin? { inner.keptLogin(user: user) }
+    func writeLogin(_ updates: [(token: VerifierToken, event: String)], orEvent: (tokenID: String, event: String), user: UserName,
+                    decidedOn login: UserLogin) async throws(VerifierError) -> [Bool]? {
+        commit()
+        return try await inner.writeLogin(updates, orEvent: orEvent, user: user, decidedOn: login)
+    }
     func setPIN(_ pin: PINHash?, user: UserName) async throws(VerifierError) -> Bool { commit(); return try await inner.setPIN(pin, user: user) }
     func radiusClients() async throws(VerifierError) -> [RADIUSClientRecord] { read(); return try await inner.radiusClients() }
     func addRADIUSClient(_ client: RADIUSClientRecord, sealedUnder masterKeyID: String) async throws(VerifierError) {

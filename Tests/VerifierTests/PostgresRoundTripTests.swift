@@ -49,4 +49,51 @@ import Verification
         #expect(try await second.administration.delete(tokenID: "rfc"))
         #expect(try await first.verify(tokenID: "rfc", code: try HOTP(secret: other).code(counter: 1)) == .rejected(.unknownToken))
     }
+
+    /// A login by user name on a warm node is one statement too: the user's tokens and PIN come from what the node
+    /// keeps, and the compare-and-set checks in the same statement that the user is unchanged.
+    @Test func anAcceptedLoginByUserNameOnAWarmNodeIsOneStatement() async throws {
+        let fixture = try await F(.postgres)
+        let verifier = fixture.verifier()
+        try await verifier.add([try verifier.makeToken(id: "alice-0", secret: F.rfcSecret, user: "alice")])
+        #expect(try await verifier.verify(user: "alice", password: F.code(0)).outcome == .accepted(counter: 0), "warms the node")
+        let cluster = try PostgresCluster.shared.get()
+        let database = PostgresCluster.databaseName(in: fixture.location)
+        let before = try cluster.statements(in: database)
+        let logins = 40
+        for counter in 1...UInt64(logins) {
+            #expect(try await verifier.verify(user: "alice", password: F.code(counter)).outcome == .accepted(counter: counter))
+        }
+        let statements = try cluster.statements(in: database) - before
+        #expect(statements == logins, "\(statements) statements for \(logins) accepted logins")
+        #expect(try await verifier.verify(user: "alice", password: F.code(UInt64(logins))).outcome == .rejected(.replay))
+    }
+
+    /// A user kept by one node and changed on another (a token assigned, a PIN set, a token unassigned, a name that
+    /// owned nothing given a token) is read again before anything is decided on the kept user: no code of a token
+    /// the user no longer owns, no login without the PIN now set, and no refusal of a token just assigned.
+    @Test func aUserChangedOnAnotherNodeIsReadAgain() async throws {
+        let fixture = try await F(.postgres)
+        let first = fixture.verifier()
+        let second = fixture.verifier(store: try await fixture.anotherStore())
+        try await first.add([try first.makeToken(id: "a", secret: F.rfcSecret, user: "alice"), try first.makeToken(id: "b", secret: Self.other)])
+        #expect(try await first.verify(user: "alice", password: F.code(0)).outcome == .accepted(counter: 0), "alice kept on the first node")
+        #expect(try await first.verify(user: "bob", password: F.code(0)).outcome == .rejected(.unknownUser), "bob kept as owning nothing")
+
+        try await second.administration.assign(tokenID: "b", to: "alice")
+        #expect(try await first.verify(user: "alice", password: try HOTP(secret: Self.other).code(counter: 0)).outcome == .accepted(counter: 0),
+                "the token assigned on the second node")
+
+        try await second.administration.setPIN("2468", user: "alice")
+        #expect(try await first.verify(user: "alice", password: F.code(1)).outcome == .rejected(.wrongPIN), "the PIN set on the second node")
+        #expect(try await first.verify(user: "alice", password: "2468" + F.code(2)).outcome == .accepted(counter: 2))
+
+        try await second.administration.unassign(tokenID: "a")
+        #expect(try await first.verify(user: "alice", password: "2468" + F.code(3)).outcome.accepted == false, "a token unassigned on the second node")
+
+        try await second.administration.assign(tokenID: "a", to: "bob")
+        #expect(try await first.verify(user: "bob", password: F.code(3)).outcome == .accepted(counter: 3), "bob owns a token now")
+    }
+
+    static let other = try! Secret(bytes: Array("another secret of twenty bytes".utf8))
 }

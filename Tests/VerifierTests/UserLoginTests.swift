@@ -83,6 +83,8 @@ import VerifierStorage
     /// Issue 20, item 3: every refusal of a login does the same work, whatever the user owns: an unknown user, a user
     /// owning no token, one, four or the most tokens a user may own, tokens of two code lengths, a locked token, a
     /// wrong PIN (also with two code lengths) and a wrong code: HMACs, reads, commits and exactly one PIN derivation.
+    /// Every case is measured once the store has seen each user (PostgreSQL keeps users, known or not, as it read
+    /// them: one commit and no read each, then); `aColdLoginCostsWhatAWarmOneDoesForAnyUser` checks the first login.
     @Test(arguments: StoreKind.allCases) func everyLoginRefusalCostsTheSame(_ kind: StoreKind) async throws {
         let fixture = try await F(kind)
         let owners: [(user: String, digits: [Int])] = [
@@ -100,6 +102,7 @@ import VerifierStorage
         for _ in 0..<10 { _ = try await enrol.verify(tokenID: "locked-0", code: "000000") }
         let store = CountingTokenStore(fixture.store)
         let verifier = fixture.verifier(store: store)
+        for user in ["nobody"] + owners.map(\.user) { _ = try await verifier.verify(user: user, password: "000000") }
         func cost(_ user: String, _ password: String, _ reason: RejectionReason) async throws -> RefusalWorkTests.Work {
             let pins = verifier.pinDerivationsComputed
             let work = try await RefusalWorkTests.work(verifier, store) { () async throws in
@@ -109,7 +112,7 @@ import VerifierStorage
             return work
         }
         let unknown = try await cost("nobody", "000000", .unknownUser)
-        #expect(unknown.hmacs >= Verifier.maximumTokensPerUser * 1000 && unknown.reads == 1 && unknown.commits == 1, "\(unknown)")
+        #expect(unknown.hmacs >= Verifier.maximumTokensPerUser * 1000 && unknown.reads == (kind == .postgres ? 0 : 1) && unknown.commits == 1, "\(unknown)")
         #expect(try await cost("gone", "000000", .unknownUser) == unknown)
         #expect(try await cost("locked", F.code(0), .locked) == unknown)
         #expect(try await cost("wrong", "000000", .wrongCode) == unknown)
@@ -122,6 +125,25 @@ import VerifierStorage
         #expect(try await cost("pinned-mixed", "1357" + F.code(0, digits: 8), .wrongPIN) == unknown, "the 8-digit token is first")
         #expect(try await verifier.verify(user: "pinned-mixed", password: "2468" + F.code(0)).outcome.accepted, "the 6-digit token's code")
         #expect(try await verifier.verify(user: "pinned-mixed", password: "2468" + F.code(0, digits: 8)).outcome.accepted, "the 8-digit token's code")
+    }
+
+    /// A store that keeps users (PostgreSQL) keeps unknown names too: a name's first login costs one read and one
+    /// commit, and later ones a commit alone, whether the name owns a token or not, so timing tells no name that exists.
+    @Test(arguments: StoreKind.allCases) func knownAndUnknownNamesCostTheSameFirstAndLater(_ kind: StoreKind) async throws {
+        let fixture = try await F(kind)
+        let enrol = fixture.verifier(store: try await fixture.anotherStore())  // another node: this one has seen nobody
+        try await enrol.add([try enrol.makeToken(id: "alice-0", secret: F.rfcSecret, user: "alice")])
+        let store = CountingTokenStore(fixture.store)
+        let verifier = fixture.verifier(store: store)
+        func cost(_ user: String) async throws -> RefusalWorkTests.Work {
+            try await RefusalWorkTests.work(verifier, store) { () async throws in
+                #expect(try await verifier.verify(user: user, password: "000000").outcome.accepted == false)
+            }
+        }
+        let firstKnown = try await cost("alice"), firstUnknown = try await cost("nobody")
+        let laterKnown = try await cost("alice"), laterUnknown = try await cost("nobody")
+        #expect(firstKnown == firstUnknown && firstKnown.reads == 1 && firstKnown.commits == 1, "\(firstKnown) \(firstUnknown)")
+        #expect(laterKnown == laterUnknown && laterKnown.reads == (kind == .postgres ? 0 : 1) && laterKnown.commits == 1, "\(laterKnown) \(laterUnknown)")
     }
 
     /// The store's decision count (public /metrics) says one decision per refused login, however many tokens the
