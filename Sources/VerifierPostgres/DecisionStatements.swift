@@ -62,15 +62,21 @@ enum DecisionStatements {
 
         func makeBindings() -> PostgresBindings {
             var bindings = PostgresBindings(capacity: 23)
-            PostgresTokenRow.bind(token, into: &bindings)
-            bindings.append(Date().timeIntervalSince1970)
-            bindings.append(event)
-            bindings.append(sameSealedBox ? ByteBuffer(bytes: token.sealedSecret.box) : nil)
+            bindCompareAndSet(token, event: event, sameSealedBox: sameSealedBox, into: &bindings)
             return bindings
         }
 
         /// The event row's id.
         func decodeRow(_ row: PostgresRow) throws -> Int64 { try PostgresRows.int(row, 0) }
+    }
+
+    /// The binds `$1` to `$23` of a compare-and-set with its event row: the token's row, when, what, and the sealed
+    /// box the row must still hold (NULL: any).
+    static func bindCompareAndSet(_ token: VerifierToken, event: String, sameSealedBox: Bool, into bindings: inout PostgresBindings) {
+        PostgresTokenRow.bind(token, into: &bindings)
+        bindings.append(Date().timeIntervalSince1970)
+        bindings.append(event)
+        bindings.append(sameSealedBox ? ByteBuffer(bytes: token.sealedSecret.box) : nil)
     }
 
     /// The binds of an event row that names its token (cut to 128 characters) with `$n`, `$n+1`, `$n+2`: when, which, what.
@@ -152,10 +158,7 @@ enum DecisionStatements {
 
         func makeBindings() -> PostgresBindings {
             var bindings = PostgresBindings(capacity: 27)
-            PostgresTokenRow.bind(token, into: &bindings)
-            bindings.append(Date().timeIntervalSince1970)
-            bindings.append(event)
-            bindings.append(ByteBuffer(bytes: token.sealedSecret.box))
+            bindCompareAndSet(token, event: event, sameSealedBox: true, into: &bindings)
             bindUser(user, as: login, into: &bindings)
             return bindings
         }
