@@ -74,6 +74,12 @@ extension TokenStore {
     /// A store that keeps no logins writes as any decision does.
     public func writeLogin(_ updates: [(token: VerifierToken, event: String)], orEvent: (tokenID: String, event: String), user: UserName,
                            decidedOn login: UserLogin) async throws(VerifierError) -> [Bool]? {
+        try await writeReadLogin(updates, orEvent: orEvent)
+    }
+
+    /// What a login decided on a read writes, with no check of the user: the compare-and-sets `updates`, or for a user
+    /// who owns no token the event row `orEvent`.
+    public func writeReadLogin(_ updates: [(token: VerifierToken, event: String)], orEvent: (tokenID: String, event: String)) async throws(VerifierError) -> [Bool] {
         guard !updates.isEmpty else {
             try await recordEvent(tokenID: orEvent.tokenID, event: orEvent.event)
             return []

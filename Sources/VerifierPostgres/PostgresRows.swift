@@ -31,7 +31,7 @@ enum PostgresRows {
 
 extension Optional {
     /// The value a statement must return (an id it made, a count), or a storage error when it returned no row.
-    func orMissingColumn() throws(VerifierError) -> Wrapped {
+    func orMissingRow() throws(VerifierError) -> Wrapped {
         guard let self else { throw .storage("PostgreSQL: missing row in a result") }
         return self
     }

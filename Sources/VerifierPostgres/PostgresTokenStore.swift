@@ -230,7 +230,7 @@ public final class PostgresTokenStore: TokenStore {
     public func recordEvent(tokenID: String, event: String) async throws(VerifierError) {
         try await client.withSession { (session) throws(VerifierError) in
             let id = try await session.execute(DecisionStatements.Event(tokenID: tokenID, event: event)).first
-            try await Self.trimEvents(after: try id.orMissingColumn(), session: session)
+            try await Self.trimEvents(after: try id.orMissingRow(), session: session)
         }
     }
 
@@ -269,13 +269,7 @@ public final class PostgresTokenStore: TokenStore {
     /// statement for one token or for a user who owns none; with several tokens, first in their transaction.
     public func writeLogin(_ updates: [(token: VerifierToken, event: String)], orEvent: (tokenID: String, event: String), user: UserName,
                            decidedOn login: UserLogin) async throws(VerifierError) -> [Bool]? {
-        guard login.isKept else {
-            guard !updates.isEmpty else {
-                try await recordEvent(tokenID: orEvent.tokenID, event: orEvent.event)
-                return []
-            }
-            return try await update(updates)
-        }
+        guard login.isKept else { return try await writeReadLogin(updates, orEvent: orEvent) }
         let written: [Bool]?
         do throws(VerifierError) {
             written = try await client.withSession { (session) throws(VerifierError) -> [Bool]? in
@@ -283,7 +277,7 @@ public final class PostgresTokenStore: TokenStore {
                 case 0:
                     let answer = try await session.execute(DecisionStatements.LoginEvent(tokenID: orEvent.tokenID, event: orEvent.event, user: user, login: login))
                     guard let answer = answer.first, answer.userUnchanged else { return nil }
-                    try await Self.trimEvents(after: try answer.event.orMissingColumn(), session: session)
+                    try await Self.trimEvents(after: try answer.event.orMissingRow(), session: session)
                     return []
                 case 1:
                     let answer = try await session.execute(DecisionStatements.LoginCompareAndSet(token: updates[0].token, event: updates[0].event,

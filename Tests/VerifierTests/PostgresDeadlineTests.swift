@@ -36,7 +36,7 @@ import Verification
     /// The one number a statement returns.
     static func number(_ session: PostgresSession, _ query: PostgresQuery) async throws(VerifierError) -> Int64 {
         let rows = try await session.query(query)
-        do { return try rows.first.orThrow().makeRandomAccess()[0].decode(Int64.self) } catch { throw .storage("\(error)") }
+        do { return try rows.first.orMissingRow().makeRandomAccess()[0].decode(Int64.self) } catch { throw .storage("\(error)") }
     }
 
     /// Runs `body` on a session whose connection stops getting answers (`proxy` frozen) from the start, and thaws
@@ -167,13 +167,5 @@ import Verification
             }
             #expect(count == 3)
         }
-    }
-}
-
-private extension Optional {
-    struct Missing: Error {}
-    func orThrow() throws -> Wrapped {
-        guard let self else { throw Missing() }
-        return self
     }
 }
